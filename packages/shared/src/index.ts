@@ -1,0 +1,100 @@
+/**
+ * Types shared by the server and the dashboard. One place for the entry shape, the query
+ * parameters and the responses of the HTTP API (SPEC §3, §4).
+ */
+
+export const LEVELS = ['debug', 'info', 'warn', 'error', 'fatal'] as const
+export type Level = (typeof LEVELS)[number]
+
+export type AttributeValue = string | number | boolean
+
+/** One log entry as the API returns it (`GET /api/logs`, `WS /ws/live`, export). */
+export interface LogEntry {
+  /** RFC 3339 in UTC, milliseconds always, micro/nanoseconds when the source had them. */
+  timestamp: string
+  level: Level
+  service: string
+  message: string
+  attributes?: Record<string, string>
+  trace_id?: string
+  span_id?: string
+}
+
+/** Body of `POST /log`, and each entry of `POST /logs`. */
+export interface LogInput {
+  level: string
+  message: string
+  service: string
+  timestamp?: string
+  attributes?: Record<string, AttributeValue>
+  trace_id?: string
+  span_id?: string
+}
+
+export interface AcceptedResponse {
+  status: 'accepted'
+  timestamp: string
+}
+
+export interface BatchAcceptedResponse {
+  status: 'accepted'
+  accepted: number
+}
+
+export interface BatchPartialResponse {
+  status: 'error'
+  error: string
+  accepted: number
+  rejected: number
+  errors: { index: number; error: string }[]
+}
+
+export interface ErrorResponse {
+  status: 'error'
+  error: string
+  /** Stable code from the error catalogue, e.g. `LOG_ERR_MESSAGE_TOO_LONG`. */
+  code?: string
+}
+
+/** Query parameters shared by `/api/logs`, `/api/stats`, `/api/histogram`, `/api/export`, `/ws/live`. */
+export interface LogFilter {
+  level?: string
+  service?: string
+  q?: string
+  from?: string
+  to?: string
+}
+
+export interface StatsResponse {
+  total_logs: number
+  logs_by_level: Record<string, number>
+  logs_by_service: Record<string, number>
+}
+
+export interface HistogramBucket {
+  /** Bucket start, RFC 3339. */
+  time: string
+  counts: Partial<Record<Level, number>>
+  total: number
+}
+
+export interface HistogramResponse {
+  interval_ms: number
+  from: string
+  to: string
+  buckets: HistogramBucket[]
+}
+
+export interface ServiceInfo {
+  service: string
+  count: number
+  last_seen: string
+}
+
+export interface HealthResponse {
+  status: 'ok' | 'degraded'
+  service: string
+  nats_status: string
+  store_status?: string
+  timestamp: string
+}

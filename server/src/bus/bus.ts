@@ -1,0 +1,56 @@
+import type { Entry } from '../model/index.js'
+
+/**
+ * One unit of work on the bus: the entries of one group commit. A worker must call `ack()` only
+ * after the entries are stored; `nak(delayMs)` hands the message back for a later attempt.
+ */
+export interface BusMessage {
+  /** Stable identity across redeliveries (JetStream stream sequence, or a counter in memory). */
+  readonly id: string
+  readonly entries: Entry[]
+  /** True when the bus has delivered this message before (the worker must then avoid duplicates). */
+  readonly redelivered: boolean
+  ack(): Promise<void>
+  nak(delayMs?: number): void
+  /** Tells the bus the message is still being worked on (extends the ack deadline). */
+  working(): void
+}
+
+export type BusStatus = 'CONNECTED' | 'RECONNECTING' | 'DISCONNECTED' | 'CLOSED' | 'EMBEDDED'
+
+/**
+ * Between ingest and process/live. Implementations: `memory.ts` (embedded, one process) and
+ * `nats.ts` (JetStream, any number of processes).
+ */
+export interface Bus {
+  readonly kind: 'memory' | 'nats'
+  /**
+   * Resolves once the bus holds the entries: durably in JetStream (acked by the stream), or queued
+   * in memory. Must reject with a `BusUnavailableError` when it cannot take them (nothing was taken)
+   * or a `BusFullError` when it is at its limit.
+   */
+  publish(entries: Entry[]): Promise<void>
+  /**
+   * Work queue for the process role: resolves with up to `max` messages, waiting at most
+   * `expiresMs` when none is ready (then resolves with []). Each message goes to one consumer.
+   */
+  fetch(max: number, expiresMs: number): Promise<BusMessage[]>
+  /** Every published entry, best effort and as soon as possible, for live tail. Returns an unsubscribe. */
+  onLive(listener: (entries: Entry[]) => void): () => void
+  status(): BusStatus
+  /** Entries waiting to be processed, when the bus can tell cheaply. */
+  pending(): number | undefined
+  /** Stops taking new publishes; pending work stays (in JetStream) or is drained by `fetch` (memory). */
+  close(): Promise<void>
+}
+
+export class BusUnavailableError extends Error {
+  readonly code = 'BUS_UNAVAILABLE'
+}
+
+export class BusFullError extends Error {
+  readonly code = 'BUS_FULL'
+  constructor(readonly waiting: number) {
+    super(`bus full: ${waiting} entries waiting`)
+  }
+}

@@ -1,0 +1,56 @@
+/**
+ * `oglogstream [roles]` — roles: all (default), ingest, process, query, or a comma list.
+ * Configuration comes from the environment (README "Configuration"); an invalid value stops
+ * start-up with a message naming the variable.
+ */
+import { createApp } from './app.js'
+import { ConfigError, loadConfig } from './config.js'
+
+const HELP = `usage: oglogstream [all|ingest|process|query|<role>,<role>]
+
+Runs OgLogStream with the given roles (default: all, the embedded single-process mode).
+Configuration is read from the environment: HTTP_PORT, DATA_DIR, NATS_URL, CLICKHOUSE_URL, ...
+See the README for every variable.`
+
+async function main(): Promise<void> {
+  const arg = process.argv[2] ?? 'all'
+  if (arg === '-h' || arg === '--help' || arg === 'help') {
+    console.log(HELP)
+    return
+  }
+  let app
+  try {
+    app = await createApp(loadConfig(arg))
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      console.error(`oglogstream: invalid configuration: ${err.message}`)
+      process.exit(2)
+    }
+    throw err
+  }
+  let signals = 0
+  const shutdown = async (signal: string) => {
+    if (++signals > 1) {
+      app.log.warn({ signal }, 'second signal: exiting now')
+      process.exit(130)
+    }
+    app.log.info({ signal }, 'shutting down: no new entries, flushing what was accepted')
+    const ok = await app.stop()
+    app.log.info({ flushed: ok }, 'stopped')
+    process.exit(ok ? 0 : 1)
+  }
+  process.on('SIGINT', () => void shutdown('SIGINT'))
+  process.on('SIGTERM', () => void shutdown('SIGTERM'))
+  try {
+    await app.listen()
+  } catch (err) {
+    app.log.fatal({ err }, 'could not start')
+    await app.stop()
+    process.exit(1)
+  }
+}
+
+main().catch((err) => {
+  console.error('oglogstream: fatal:', err)
+  process.exit(1)
+})

@@ -1,0 +1,57 @@
+/**
+ * The catalogue of errors a client can see: stable codes, HTTP statuses and messages that name the
+ * field and the limit. README "Errors" documents every code; a test checks that it does.
+ */
+import createError from '@fastify/error'
+
+export const Errors = {
+  INVALID_JSON: createError('LOG_ERR_INVALID_JSON', 'malformed JSON: %s', 400),
+  VALIDATION: createError('LOG_ERR_VALIDATION', '%s', 400),
+  UNKNOWN_FIELD: createError('LOG_ERR_UNKNOWN_FIELD', "unknown field '%s'; allowed fields: %s", 400),
+  BODY_TOO_LARGE: createError('LOG_ERR_BODY_TOO_LARGE', 'request body is larger than %d bytes', 413),
+  UNSUPPORTED_MEDIA_TYPE: createError('LOG_ERR_UNSUPPORTED_MEDIA_TYPE', "unsupported content type '%s'; use %s", 415),
+  UNSUPPORTED_ENCODING: createError('LOG_ERR_UNSUPPORTED_ENCODING', "unsupported content encoding '%s'; use gzip or none", 415),
+  RATE_LIMITED: createError('LOG_ERR_RATE_LIMITED', 'rate limit of %d requests per %s exceeded; retry after %d s', 429),
+  QUEUE_FULL: createError('LOG_ERR_QUEUE_FULL', 'the ingestion queue is full (%d entries waiting); retry later', 429),
+  BUS_UNAVAILABLE: createError('LOG_ERR_BUS_UNAVAILABLE', 'the log bus is unavailable (%s); nothing was accepted, retry later', 503),
+  STORE_UNAVAILABLE: createError('LOG_ERR_STORE_UNAVAILABLE', 'the log store is unavailable: %s', 503),
+  SHUTTING_DOWN: createError('LOG_ERR_SHUTTING_DOWN', 'the server is shutting down; retry on another instance', 503),
+  UNAUTHORIZED: createError('LOG_ERR_UNAUTHORIZED', 'a valid API key with the %s scope is required (Authorization: Bearer <key> or X-API-Key)', 401),
+  BAD_PARAMETER: createError('LOG_ERR_BAD_PARAMETER', "invalid parameter '%s': %s", 400),
+  BAD_QUERY: createError('LOG_ERR_BAD_QUERY', 'invalid q: %s', 400),
+  QUERY_TIMEOUT: createError('LOG_ERR_QUERY_TIMEOUT', 'the query ran longer than %d ms; narrow the time range or the filters', 504),
+  NOT_FOUND: createError('LOG_ERR_NOT_FOUND', 'no route %s %s', 404),
+  REQUEST_TIMEOUT: createError('LOG_ERR_REQUEST_TIMEOUT', 'the request took longer than %d ms', 408),
+  INTERNAL: createError('LOG_ERR_INTERNAL', 'internal error: %s', 500),
+} as const
+
+/** Every code in the catalogue, for the documentation test. */
+export const ERROR_CODES: string[] = Object.values(Errors).map((E) => new E('x', 'x', 'x').code)
+
+/**
+ * Why an entry was rejected or dropped: a closed set of snake_case constants that double as the
+ * `reason` label of `oglogstream_entries_rejected_total`.
+ */
+export const REJECT_REASONS = [
+  'invalid_json',
+  'not_an_object',
+  'unknown_field',
+  'missing_field',
+  'invalid_type',
+  'invalid_level',
+  'empty_message',
+  'message_too_long',
+  'empty_service',
+  'service_too_long',
+  'invalid_timestamp',
+  'invalid_attributes',
+  'invalid_trace_id',
+  'invalid_span_id',
+  'body_too_large',
+  'unsupported_media_type',
+  'rate_limited',
+  'queue_full',
+  'bus_unavailable',
+  'malformed_frame',
+] as const
+export type RejectReason = (typeof REJECT_REASONS)[number]

@@ -1,0 +1,33 @@
+/**
+ * The dashboard's built files (web/dist) at `/`, with index.html for any other GET that asks
+ * for HTML, so that links into the single-page app (`/live?level=error`) work.
+ */
+import { existsSync } from 'node:fs'
+import { fileURLToPath } from 'node:url'
+import type { FastifyInstance } from 'fastify'
+import fastifyStatic from '@fastify/static'
+
+/** web/dist of the repository, from the source tree (server/src/http) or the bundle (server/dist). */
+export function defaultWebDir(): string {
+  const candidates = ['../../../web/dist', '../../web/dist'].map((p) => fileURLToPath(new URL(p, import.meta.url)))
+  return candidates.find((d) => existsSync(`${d}/index.html`)) ?? (candidates[0] as string)
+}
+
+export async function webRoutes(app: FastifyInstance, { dir }: { dir: string }): Promise<void> {
+  if (!existsSync(`${dir}/index.html`)) {
+    app.log.warn({ dir }, 'dashboard not built; run `make build` to serve it at /')
+    app.get('/', async (_req, reply) =>
+      reply.code(503).send({ status: 'error', error: `the dashboard is not built (no ${dir}/index.html); run make build`, code: 'LOG_ERR_NOT_FOUND' }),
+    )
+    return
+  }
+  await app.register(fastifyStatic, { root: dir, prefix: '/', wildcard: false, index: ['index.html'], maxAge: 0 })
+  app.setNotFoundHandler((req, reply) => {
+    const path = req.url.split('?')[0] ?? '/'
+    const apiLike = /^\/(api|ws|log|logs|es|loki|v1|health|metrics)(\/|$)/.test(path)
+    if (req.method === 'GET' && !apiLike && (req.headers.accept ?? '').includes('text/html')) {
+      return reply.header('Cache-Control', 'no-cache').sendFile('index.html')
+    }
+    return reply.code(404).send({ status: 'error', error: `no route ${req.method} ${path}`, code: 'LOG_ERR_NOT_FOUND' })
+  })
+}

@@ -1,0 +1,60 @@
+/**
+ * Request body helpers shared by the ingestion protocols: gzip/deflate decoding (bounded by the
+ * route's body limit, which counts decoded bytes) and NDJSON splitting.
+ */
+import { createGunzip, createInflate } from 'node:zlib'
+import type { FastifyInstance, FastifyRequest } from 'fastify'
+import { Errors } from '../errors.js'
+
+/** Registers a `preParsing` hook that decodes `Content-Encoding: gzip | deflate` bodies. */
+export function decodeContentEncoding(app: FastifyInstance): void {
+  app.addHook('preParsing', async (req: FastifyRequest, _reply, payload) => {
+    const enc = (req.headers['content-encoding'] ?? 'identity').toLowerCase().trim()
+    if (enc === 'identity' || enc === '') return payload
+    if (enc !== 'gzip' && enc !== 'x-gzip' && enc !== 'deflate') throw new Errors.UNSUPPORTED_ENCODING(enc)
+    const decoder = enc === 'deflate' ? createInflate() : createGunzip()
+    // Fastify compares the encoded length it saw with Content-Length; the decoded stream reports it.
+    let encoded = 0
+    payload.on('data', (chunk: Buffer) => {
+      encoded += chunk.length
+      ;(decoder as unknown as { receivedEncodedLength: number }).receivedEncodedLength = encoded
+    })
+    payload.on('error', (err) => decoder.destroy(err))
+    decoder.on('error', () => {}) // surfaced by Fastify's body reader
+    return payload.pipe(decoder)
+  })
+}
+
+export interface Line {
+  index: number
+  value?: unknown
+  error?: string
+}
+
+/** Splits NDJSON into parsed lines; blank lines are skipped and do not take an index. */
+export function parseNdjson(text: string): Line[] {
+  const out: Line[] = []
+  let index = 0
+  let start = 0
+  while (start <= text.length) {
+    let end = text.indexOf('\n', start)
+    if (end === -1) end = text.length
+    const line = text.slice(start, end).trim()
+    start = end + 1
+    if (line.length === 0) continue
+    const i = index++
+    try {
+      out.push({ index: i, value: JSON.parse(line) })
+    } catch (err) {
+      out.push({ index: i, error: `malformed JSON: ${(err as Error).message}` })
+    }
+  }
+  return out
+}
+
+export const NDJSON_TYPES = ['application/x-ndjson', 'application/ndjson', 'application/jsonl', 'application/x-jsonlines', 'application/jsonlines']
+
+/** An NDJSON body as the content-type parser hands it to the route (parsed line by line there). */
+export class NdjsonBody {
+  constructor(readonly text: string) {}
+}

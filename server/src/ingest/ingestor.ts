@@ -1,0 +1,50 @@
+/**
+ * What every ingestion protocol hands its validated entries to. It answers only once the bus holds
+ * them, and turns a bus refusal into the right HTTP error (503 bus down, 429 queue full), counting
+ * each outcome by protocol and reason.
+ */
+import { BusFullError, BusUnavailableError } from '../bus/bus.js'
+import { Errors, type RejectReason } from '../errors.js'
+import type { Metrics } from '../http/metrics.js'
+import type { Entry } from '../model/index.js'
+import type { GroupCommit } from './commit.js'
+
+export class Ingestor {
+  private closing = false
+
+  constructor(
+    private readonly commit: GroupCommit,
+    private readonly metrics: Metrics,
+  ) {}
+
+  /** Resolves when the bus holds `entries`; throws a catalogue error (429/503) when it does not. */
+  async accept(protocol: string, entries: Entry[]): Promise<void> {
+    if (entries.length === 0) return
+    if (this.closing) {
+      this.metrics.reject(protocol, 'bus_unavailable', entries.length)
+      throw new Errors.SHUTTING_DOWN()
+    }
+    try {
+      await this.commit.add(entries)
+    } catch (err) {
+      if (err instanceof BusFullError) {
+        this.metrics.reject(protocol, 'queue_full', entries.length)
+        throw new Errors.QUEUE_FULL(err.waiting)
+      }
+      this.metrics.reject(protocol, 'bus_unavailable', entries.length)
+      const why = err instanceof BusUnavailableError || err instanceof Error ? err.message : String(err)
+      throw new Errors.BUS_UNAVAILABLE(why)
+    }
+    this.metrics.accepted.inc({ protocol }, entries.length)
+  }
+
+  reject(protocol: string, reason: RejectReason, n = 1): void {
+    this.metrics.reject(protocol, reason, n)
+  }
+
+  /** Stop taking entries (graceful shutdown); what is already committed still reaches the bus. */
+  close(): void {
+    this.closing = true
+    this.commit.flush()
+  }
+}

@@ -1,0 +1,85 @@
+/**
+ * Timestamps to the nanosecond. Inside the pipeline a timestamp is a canonical string,
+ * `YYYY-MM-DDTHH:MM:SS.nnnnnnnnnZ` (UTC, always nine fractional digits), so it sorts as text,
+ * crosses the bus as JSON without precision loss and maps onto ClickHouse's `DateTime64(9)`.
+ */
+
+const RFC3339 =
+  /^(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2}):(\d{2})(?:[.,](\d+))?(?:([Zz])|([+-])(\d{2}):?(\d{2}))?$/
+
+/** DateTime64(9) covers 1900..2262; we accept the part of it that makes sense for logs. */
+const MIN_YEAR = 1970
+const MAX_YEAR = 2261
+
+/** Parses RFC 3339 / ISO 8601 (a missing zone means UTC) into the canonical form, or undefined. */
+export function parseTimestamp(raw: string): string | undefined {
+  const m = RFC3339.exec(raw)
+  if (!m) return undefined
+  const [, y, mo, d, h, mi, s, frac = '', , sign, oh, om] = m
+  const year = Number(y)
+  if (year < MIN_YEAR || year > MAX_YEAR) return undefined
+  const month = Number(mo)
+  const day = Number(d)
+  const hour = Number(h)
+  const minute = Number(mi)
+  const second = Math.min(Number(s), 59) // a leap second 60 is held at :59
+  if (month < 1 || month > 12 || day < 1 || hour > 23 || minute > 59 || Number(s) > 60) return undefined
+  let ms = Date.UTC(year, month - 1, day, hour, minute, second)
+  if (new Date(ms).getUTCDate() !== day) return undefined // 2025-02-30
+  if (sign) {
+    const offset = (Number(oh) * 60 + Number(om)) * 60_000
+    if (Number(oh) > 23 || Number(om) > 59) return undefined
+    ms += sign === '+' ? -offset : offset
+  }
+  const nanos = (frac + '000000000').slice(0, 9)
+  return fromEpoch(ms, nanos)
+}
+
+/** Canonical form of epoch milliseconds plus the nine-digit fraction of the second. */
+function fromEpoch(ms: number, nanos9: string): string {
+  const iso = new Date(ms).toISOString() // 2025-01-01T12:00:00.000Z
+  return `${iso.slice(0, 19)}.${nanos9}Z`
+}
+
+/** Canonical now, to the millisecond (plus a sub-ms part from the monotonic clock for ordering). */
+export function nowTimestamp(): string {
+  const ms = Date.now()
+  const sub = Math.floor((performance.now() % 1) * 1_000_000)
+  return fromEpoch(ms, String(ms % 1000).padStart(3, '0') + String(sub).padStart(6, '0'))
+}
+
+/** Canonical form of epoch nanoseconds (bigint or decimal string). */
+export function fromEpochNanos(ns: bigint | string): string | undefined {
+  const n = typeof ns === 'bigint' ? ns : BigInt(ns)
+  const ms = Number(n / 1_000_000n)
+  const year = new Date(ms).getUTCFullYear()
+  if (!Number.isFinite(ms) || year < MIN_YEAR || year > MAX_YEAR) return undefined
+  const nanos9 = String(n % 1_000_000_000n).padStart(9, '0')
+  return fromEpoch(ms - (ms % 1000), nanos9)
+}
+
+export function fromEpochMs(ms: number): string | undefined {
+  if (!Number.isFinite(ms)) return undefined
+  return fromEpochNanos(BigInt(Math.round(ms * 1_000_000)))
+}
+
+/** The canonical form as ClickHouse reads it for a DateTime64(9, 'UTC') column. */
+export function toClickHouse(ts: string): string {
+  return `${ts.slice(0, 10)} ${ts.slice(11, 29)}`
+}
+
+/**
+ * The form the API returns: RFC 3339 UTC with milliseconds, and with micro- or nanoseconds only when
+ * the entry had them (so `...00.123Z` stays as it was sent, and `...00.123456789Z` keeps its digits).
+ */
+export function toApi(ts: string): string {
+  const frac = ts.slice(20, 29)
+  const digits = frac.endsWith('000000') ? 3 : frac.endsWith('000') ? 6 : 9
+  return `${ts.slice(0, 20)}${frac.slice(0, digits)}Z`
+}
+
+/** A ClickHouse `DateTime64(9)` text value (`2025-01-01 12:00:00.123456789`) to the canonical form. */
+export function fromClickHouse(v: string): string {
+  const frac = ((v.split('.')[1] ?? '') + '000000000').slice(0, 9)
+  return `${v.slice(0, 10)}T${v.slice(11, 19)}.${frac}Z`
+}

@@ -1,0 +1,160 @@
+/**
+ * The one place where the entry rules of SPEC §3 live. Every protocol ends here: the strict
+ * seed contract for `POST /log` and `POST /logs`, and `normalize()` for shipper protocols, which
+ * have already mapped their own fields onto ours.
+ */
+import type { RejectReason } from '../errors.js'
+import { LIMITS, type Entry } from './entry.js'
+import { parseLevelStrict, LEVELS, type Level } from './levels.js'
+import { nowTimestamp, parseTimestamp } from './time.js'
+
+export const ALLOWED_FIELDS = ['level', 'message', 'service', 'timestamp', 'attributes', 'trace_id', 'span_id'] as const
+const ALLOWED = new Set<string>(ALLOWED_FIELDS)
+
+export class EntryError extends Error {
+  constructor(
+    readonly reason: RejectReason,
+    message: string,
+  ) {
+    super(message)
+  }
+}
+
+export type Validated = { ok: true; entry: Entry } | { ok: false; reason: RejectReason; error: string }
+
+const fail = (reason: RejectReason, error: string): Validated => ({ ok: false, reason, error })
+
+function isPlainObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v)
+}
+
+/** Validates one entry of the seed contract (strict: unknown fields are refused). */
+export function validateEntry(input: unknown, receivedAt?: string): Validated {
+  if (!isPlainObject(input)) return fail('not_an_object', 'entry must be a JSON object')
+  for (const key of Object.keys(input)) {
+    if (!ALLOWED.has(key)) {
+      return fail('unknown_field', `unknown field '${key}'; allowed fields: ${ALLOWED_FIELDS.join(', ')}`)
+    }
+  }
+  const { level, message, service, timestamp } = input
+
+  if (level === undefined || level === null) return fail('missing_field', `level is required: one of ${LEVELS.join(', ')}`)
+  if (typeof level !== 'string') return fail('invalid_type', 'level must be a string')
+  const lvl = parseLevelStrict(level)
+  if (!lvl) return fail('invalid_level', `level must be one of ${LEVELS.join(', ')} (case-insensitive); got '${clip(level)}'`)
+
+  if (timestamp !== undefined && timestamp !== null && typeof timestamp !== 'string') {
+    return fail('invalid_type', 'timestamp must be a string in RFC 3339 format, e.g. 2025-01-01T12:00:00Z')
+  }
+  return normalize(
+    {
+      level: lvl,
+      message,
+      service,
+      timestamp: typeof timestamp === 'string' ? timestamp : undefined,
+      attributes: input.attributes,
+      trace_id: input.trace_id,
+      span_id: input.span_id,
+    },
+    receivedAt,
+  )
+}
+
+export interface EntryFields {
+  level: Level
+  message: unknown
+  service: unknown
+  /** RFC 3339 string, or already canonical; absent -> receive time. */
+  timestamp?: string | undefined
+  attributes?: unknown
+  trace_id?: unknown
+  span_id?: unknown
+}
+
+/** Checks the fields every protocol shares and builds the pipeline entry. */
+export function normalize(f: EntryFields, receivedAt?: string): Validated {
+  const { message, service } = f
+  if (message === undefined || message === null) return fail('missing_field', 'message is required')
+  if (typeof message !== 'string') return fail('invalid_type', 'message must be a string')
+  if (message.length === 0) return fail('empty_message', 'message must not be empty')
+  // Fast path: a string of n UTF-16 units is at most 3n UTF-8 bytes.
+  if (message.length * 3 > LIMITS.MESSAGE_BYTES) {
+    const bytes = Buffer.byteLength(message, 'utf8')
+    if (bytes > LIMITS.MESSAGE_BYTES) {
+      return fail('message_too_long', `message is ${bytes} bytes; the limit is ${LIMITS.MESSAGE_BYTES} bytes (10 KiB) of UTF-8`)
+    }
+  }
+
+  if (service === undefined || service === null) return fail('missing_field', 'service is required')
+  if (typeof service !== 'string') return fail('invalid_type', 'service must be a string')
+  if (service.trim().length === 0) return fail('empty_service', 'service must not be empty')
+  if (service.length > LIMITS.SERVICE_CHARS) {
+    const chars = [...service].length
+    if (chars > LIMITS.SERVICE_CHARS) {
+      return fail('service_too_long', `service is ${chars} characters; the limit is ${LIMITS.SERVICE_CHARS} characters`)
+    }
+  }
+
+  let ts: string
+  if (f.timestamp === undefined || f.timestamp === '') ts = receivedAt ?? nowTimestamp()
+  else {
+    const parsed = parseTimestamp(f.timestamp)
+    if (!parsed) {
+      return fail(
+        'invalid_timestamp',
+        `timestamp '${clip(f.timestamp)}' is not RFC 3339 (e.g. 2025-01-01T12:00:00.123Z) between years 1970 and 2261`,
+      )
+    }
+    ts = parsed
+  }
+
+  const attributes = normalizeAttributes(f.attributes)
+  if (typeof attributes === 'string') return fail('invalid_attributes', attributes)
+
+  const trace = optionalId('trace_id', f.trace_id, LIMITS.TRACE_ID_CHARS)
+  if (trace.error) return fail('invalid_trace_id', trace.error)
+  const span = optionalId('span_id', f.span_id, LIMITS.SPAN_ID_CHARS)
+  if (span.error) return fail('invalid_span_id', span.error)
+
+  return {
+    ok: true,
+    entry: { timestamp: ts, level: f.level, service, message, attributes, trace_id: trace.value, span_id: span.value },
+  }
+}
+
+/** Flat object of string/number/boolean values -> string map, or an error message. */
+export function normalizeAttributes(raw: unknown): Record<string, string> | string {
+  if (raw === undefined || raw === null) return {}
+  if (!isPlainObject(raw)) return 'attributes must be a flat JSON object of string, number or boolean values'
+  const out: Record<string, string> = {}
+  let n = 0
+  for (const key in raw) {
+    if (++n > LIMITS.ATTRIBUTES) return `attributes has more than ${LIMITS.ATTRIBUTES} keys`
+    if (key.length === 0) return 'attributes: keys must not be empty'
+    if (key.length > LIMITS.ATTRIBUTE_KEY_CHARS) return `attributes: key '${clip(key)}' is longer than ${LIMITS.ATTRIBUTE_KEY_CHARS} characters`
+    const v = raw[key]
+    let s: string
+    if (typeof v === 'string') s = v
+    else if (typeof v === 'number' && Number.isFinite(v)) s = String(v)
+    else if (typeof v === 'boolean') s = v ? 'true' : 'false'
+    else return `attributes.${clip(key)} must be a string, number or boolean (nested objects, arrays and null are not allowed)`
+    if (s.length * 3 > LIMITS.ATTRIBUTE_VALUE_BYTES && Buffer.byteLength(s) > LIMITS.ATTRIBUTE_VALUE_BYTES) {
+      return `attributes.${clip(key)} is longer than ${LIMITS.ATTRIBUTE_VALUE_BYTES} bytes`
+    }
+    out[key] = s
+  }
+  return out
+}
+
+function optionalId(name: string, raw: unknown, max: number): { value: string; error?: string } {
+  if (raw === undefined || raw === null || raw === '') return { value: '' }
+  if (typeof raw !== 'string') return { value: '', error: `${name} must be a string` }
+  if (raw.length > max || !/^[0-9A-Za-z_-]+$/.test(raw)) {
+    return { value: '', error: `${name} must be at most ${max} characters of letters, digits, '-' or '_' (hex for W3C ids)` }
+  }
+  return { value: raw.toLowerCase() }
+}
+
+function clip(s: string, n = 40): string {
+  return s.length > n ? `${s.slice(0, n)}…` : s
+}

@@ -1,0 +1,129 @@
+/**
+ * The query role's HTTP API (SPEC §4): /api/logs, /api/stats, /api/histogram, /api/services,
+ * /api/export. Parameters are parsed in `params.ts`; SQL lives in `store/queries.ts`.
+ */
+import { Readable } from 'node:stream'
+import type { FastifyInstance, FastifyRequest } from 'fastify'
+import type { HistogramResponse } from '@oglogstream/shared'
+import type { Config } from '../config.js'
+import { Errors } from '../errors.js'
+import type { Metrics } from '../http/metrics.js'
+import { requireKey } from '../http/server.js'
+import { toApi } from '../model/index.js'
+import { queries, type Store } from '../store/index.js'
+import { exportStream } from './export.js'
+import {
+  DEFAULT_LIMIT,
+  MAX_LIMIT,
+  MAX_OFFSET,
+  chooseInterval,
+  encodeCursor,
+  param,
+  parseCursor,
+  parseFilter,
+  parseInt,
+  parseInterval,
+  parseOrder,
+  type Query,
+} from './params.js'
+
+export interface QueryRoutesContext {
+  store: Store
+  config: Config
+  metrics: Metrics
+}
+
+export async function queryRoutes(app: FastifyInstance, { store, config, metrics }: QueryRoutesContext): Promise<void> {
+  app.addHook('onRequest', requireKey(config.apiKeysQuery, 'query'))
+
+  /** Runs a store call with the endpoint's latency metric and maps engine timeouts to 504. */
+  async function run<T>(endpoint: string, req: FastifyRequest, fn: (ctx: queries.QueryContext) => Promise<T>): Promise<T> {
+    const ac = new AbortController()
+    req.raw.once('close', () => {
+      if (!req.raw.complete) ac.abort()
+    })
+    const end = metrics.queryLatency.startTimer({ endpoint })
+    try {
+      return await fn(store.queryContext(ac.signal))
+    } catch (err) {
+      throw mapStoreError(err, config.queryTimeoutMs)
+    } finally {
+      end()
+    }
+  }
+
+  app.get('/api/logs', async (req, reply) => {
+    const q = req.query as Query
+    const filter = parseFilter(q)
+    const limit = parseInt(q, 'limit', DEFAULT_LIMIT, 1, MAX_LIMIT)
+    const offset = parseInt(q, 'offset', 0, 0, MAX_OFFSET)
+    const order = parseOrder(q)
+    const cursor = parseCursor(q)
+    const page = await run('logs', req, (ctx) => queries.listLogs(ctx, filter, { limit, offset, order, cursor }))
+    if (page.next) reply.header('X-Next-Cursor', encodeCursor(page.next))
+    return page.entries
+  })
+
+  app.get('/api/stats', async (req) => {
+    const filter = parseFilter(req.query as Query)
+    return run('stats', req, (ctx) => queries.stats(ctx, filter))
+  })
+
+  app.get('/api/services', async (req) => {
+    const filter = parseFilter(req.query as Query)
+    return run('services', req, (ctx) => queries.services(ctx, filter))
+  })
+
+  app.get('/api/histogram', async (req): Promise<HistogramResponse> => {
+    const q = req.query as Query
+    const filter = parseFilter(q)
+    const explicit = parseInterval(q)
+    return run('histogram', req, async (ctx) => {
+      let from = filter.from
+      let to = filter.to
+      if (!from || !to) {
+        const span = await queries.timeSpan(ctx, filter)
+        from ??= span?.min ?? filter.to ?? new Date(Date.now() - 3_600_000).toISOString().replace('Z', '000000Z')
+        to ??= span ? bump(span.max) : new Date().toISOString().replace('Z', '000000Z')
+      }
+      const spanMs = Math.max(1, Date.parse(to) - Date.parse(from))
+      const interval = explicit ?? chooseInterval(spanMs)
+      if (spanMs / interval > 10_000) throw new Errors.BAD_PARAMETER('interval', `gives ${Math.ceil(spanMs / interval)} buckets; at most 10000`)
+      const buckets = await queries.histogram(ctx, { ...filter, from, to }, interval)
+      return { interval_ms: interval, from: toApi(from), to: toApi(to), buckets }
+    })
+  })
+
+  app.get('/api/export', async (req, reply) => {
+    const q = req.query as Query
+    const filter = parseFilter(q)
+    const format = (param(q, 'format') ?? 'ndjson').toLowerCase()
+    if (format !== 'ndjson' && format !== 'csv') throw new Errors.BAD_PARAMETER('format', `'${format.slice(0, 20)}' is not ndjson or csv`)
+    const order = parseOrder(q)
+    // Fail before the 200 is sent when the filter itself is wrong for the engine.
+    await run('export', req, (ctx) => queries.listLogs(ctx, filter, { limit: 1, order }))
+    const ac = new AbortController()
+    req.raw.once('close', () => ac.abort())
+    reply
+      .header('Content-Type', format === 'csv' ? 'text/csv; charset=utf-8' : 'application/x-ndjson')
+      .header('Content-Disposition', `attachment; filename="logs.${format === 'csv' ? 'csv' : 'ndjson'}"`)
+    return reply.send(Readable.from(exportStream(store.queryContext(ac.signal), filter, order, format)))
+  })
+}
+
+/** One nanosecond after a canonical timestamp (an exclusive `to` that still includes it). */
+function bump(ts: string): string {
+  const n = BigInt(ts.slice(20, 29)) + 1n
+  if (n < 1_000_000_000n) return `${ts.slice(0, 20)}${String(n).padStart(9, '0')}Z`
+  return new Date(Date.parse(ts.slice(0, 19) + 'Z') + 1000).toISOString().slice(0, 20) + '000000000Z'
+}
+
+export function mapStoreError(err: unknown, timeoutMs: number): Error {
+  const e = err as { code?: string; message?: string; statusCode?: number }
+  if (e?.statusCode && e.statusCode < 500 && e.code?.startsWith('LOG_ERR_')) return err as Error
+  const msg = e?.message ?? String(err)
+  if (e?.code === '159' || /TIMEOUT_EXCEEDED|Timeout exceeded/i.test(msg)) return new Errors.QUERY_TIMEOUT(timeoutMs)
+  if (/ECONNREFUSED|ECONNRESET|socket hang up|ENOTFOUND/.test(msg)) return new Errors.STORE_UNAVAILABLE(msg)
+  if (e?.code && /^\d+$/.test(e.code)) return new Errors.INTERNAL(`store: ${msg.split('\n')[0]}`)
+  return err as Error
+}

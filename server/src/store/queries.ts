@@ -1,0 +1,181 @@
+/**
+ * Read queries over the logs table. Every user value is a typed parameter (see `params.ts`);
+ * table names come from configuration, never from a request.
+ */
+import type { ClickHouseClient } from '@clickhouse/client'
+import type { HistogramBucket, Level, ServiceInfo, StatsResponse } from '@oglogstream/shared'
+import { fromClickHouse, toApi, toClickHouse, type Entry } from '../model/index.js'
+import { Params } from './params.js'
+
+/** A search already compiled to a SQL condition over the `message`/`attributes` columns. */
+export type SearchCompiler = (params: Params) => string
+
+export interface Filter {
+  levels?: Level[] | undefined
+  services?: string[] | undefined
+  /** Canonical timestamps (inclusive from, exclusive to). */
+  from?: string | undefined
+  to?: string | undefined
+  search?: SearchCompiler | undefined
+}
+
+/** Position after the last row of a page: its timestamp and tie-break hash (newest first). */
+export interface Cursor {
+  t: string
+  h: string
+}
+
+export interface ListOptions {
+  limit: number
+  offset?: number
+  order: 'desc' | 'asc'
+  cursor?: Cursor | undefined
+}
+
+export interface QueryContext {
+  client: ClickHouseClient
+  table: string
+  timeoutMs: number
+  signal?: AbortSignal | undefined
+}
+
+const TIE = 'cityHash64(service, message, span_id)'
+
+export function whereClause(f: Filter, p: Params): string {
+  const conds: string[] = []
+  if (f.levels?.length) conds.push(`level IN ${p.add('Array(String)', f.levels)}`)
+  if (f.services?.length) conds.push(`service IN ${p.add('Array(String)', f.services)}`)
+  if (f.from) conds.push(`timestamp >= ${p.add("DateTime64(9, 'UTC')", toClickHouse(f.from))}`)
+  if (f.to) conds.push(`timestamp < ${p.add("DateTime64(9, 'UTC')", toClickHouse(f.to))}`)
+  if (f.search) conds.push(`(${f.search(p)})`)
+  return conds.length ? `WHERE ${conds.join(' AND ')}` : ''
+}
+
+function settings(ctx: QueryContext) {
+  return {
+    max_execution_time: Math.max(1, Math.ceil(ctx.timeoutMs / 1000)),
+    timeout_overflow_mode: 'throw' as const,
+    // No `readonly` here: the embedded engine keeps per-query settings on its one session, which
+    // would then refuse the worker's inserts. Safety comes from parameters, not from readonly.
+  }
+}
+
+async function rows<T>(ctx: QueryContext, query: string, p: Params): Promise<T[]> {
+  const rs = await ctx.client.query({
+    query,
+    query_params: p.values,
+    format: 'JSONEachRow',
+    clickhouse_settings: settings(ctx),
+    abort_signal: ctx.signal,
+  })
+  return rs.json<T>()
+}
+
+interface Row {
+  ts: string
+  level: Level
+  service: string
+  message: string
+  attributes: Record<string, string>
+  trace_id: string
+  span_id: string
+  h: string
+}
+
+export interface Page {
+  entries: ApiEntry[]
+  next: Cursor | undefined
+}
+
+export type ApiEntry = Omit<Entry, 'attributes' | 'trace_id' | 'span_id'> & {
+  attributes?: Record<string, string>
+  trace_id?: string
+  span_id?: string
+}
+
+export function toApiEntry(e: Entry): ApiEntry {
+  const out: ApiEntry = { timestamp: toApi(e.timestamp), level: e.level, service: e.service, message: e.message }
+  if (Object.keys(e.attributes).length) out.attributes = e.attributes
+  if (e.trace_id) out.trace_id = e.trace_id
+  if (e.span_id) out.span_id = e.span_id
+  return out
+}
+
+/** One page, newest first by default; a cursor continues exactly after the previous page. */
+export async function listLogs(ctx: QueryContext, f: Filter, o: ListOptions): Promise<Page> {
+  const p = new Params()
+  let where = whereClause(f, p)
+  const dir = o.order === 'asc' ? 'ASC' : 'DESC'
+  if (o.cursor) {
+    const cmp = o.order === 'asc' ? '>' : '<'
+    const c = `(timestamp, ${TIE}) ${cmp} (${p.add("DateTime64(9, 'UTC')", toClickHouse(o.cursor.t))}, ${p.add('UInt64', o.cursor.h)})`
+    where = where ? `${where} AND ${c}` : `WHERE ${c}`
+  }
+  const sql = `SELECT toString(timestamp) AS ts, level, service, message, attributes, trace_id, span_id, toString(${TIE}) AS h
+    FROM ${ctx.table} ${where}
+    ORDER BY timestamp ${dir}, ${TIE} ${dir}
+    LIMIT ${p.add('UInt32', o.limit)}${o.offset && !o.cursor ? ` OFFSET ${p.add('UInt64', o.offset)}` : ''}`
+  const result = await rows<Row>(ctx, sql, p)
+  const entries = result.map((r) =>
+    toApiEntry({
+      timestamp: fromClickHouse(r.ts),
+      level: r.level,
+      service: r.service,
+      message: r.message,
+      attributes: r.attributes,
+      trace_id: r.trace_id,
+      span_id: r.span_id,
+    }),
+  )
+  const last = result[result.length - 1]
+  const next = last && result.length === o.limit ? { t: fromClickHouse(last.ts), h: last.h } : undefined
+  return { entries, next }
+}
+
+export async function stats(ctx: QueryContext, f: Filter): Promise<StatsResponse> {
+  const p = new Params()
+  const sql = `SELECT level, service, count() AS c FROM ${ctx.table} ${whereClause(f, p)} GROUP BY level, service`
+  const result = await rows<{ level: string; service: string; c: string | number }>(ctx, sql, p)
+  const out: StatsResponse = { total_logs: 0, logs_by_level: {}, logs_by_service: {} }
+  for (const r of result) {
+    const c = Number(r.c)
+    out.total_logs += c
+    out.logs_by_level[r.level] = (out.logs_by_level[r.level] ?? 0) + c
+    out.logs_by_service[r.service] = (out.logs_by_service[r.service] ?? 0) + c
+  }
+  return out
+}
+
+/** The time span of the matching entries, for a histogram without an explicit range. */
+export async function timeSpan(ctx: QueryContext, f: Filter): Promise<{ min: string; max: string } | undefined> {
+  const p = new Params()
+  const sql = `SELECT toString(min(timestamp)) AS min, toString(max(timestamp)) AS max, count() AS c FROM ${ctx.table} ${whereClause(f, p)}`
+  const r = (await rows<{ min: string; max: string; c: string | number }>(ctx, sql, p))[0]
+  if (!r || Number(r.c) === 0) return undefined
+  return { min: fromClickHouse(r.min), max: fromClickHouse(r.max) }
+}
+
+export async function histogram(ctx: QueryContext, f: Filter & { from: string; to: string }, intervalMs: number): Promise<HistogramBucket[]> {
+  const p = new Params()
+  const step = intervalMs % 1000 === 0 ? `INTERVAL ${p.add('UInt32', intervalMs / 1000)} SECOND` : `INTERVAL ${p.add('UInt32', intervalMs)} MILLISECOND`
+  const sql = `SELECT toString(toStartOfInterval(timestamp, ${step})) AS b, level, count() AS c
+    FROM ${ctx.table} ${whereClause(f, p)} GROUP BY b, level ORDER BY b`
+  const result = await rows<{ b: string; level: Level; c: string | number }>(ctx, sql, p)
+  const buckets = new Map<string, HistogramBucket>()
+  for (const r of result) {
+    const time = toApi(fromClickHouse(r.b))
+    let b = buckets.get(time)
+    if (!b) buckets.set(time, (b = { time, counts: {}, total: 0 }))
+    b.counts[r.level] = (b.counts[r.level] ?? 0) + Number(r.c)
+    b.total += Number(r.c)
+  }
+  return [...buckets.values()]
+}
+
+export async function services(ctx: QueryContext, f: Filter): Promise<ServiceInfo[]> {
+  const p = new Params()
+  const sql = `SELECT service, count() AS c, toString(max(timestamp)) AS last FROM ${ctx.table} ${whereClause(f, p)}
+    GROUP BY service ORDER BY c DESC, service LIMIT 1000`
+  const result = await rows<{ service: string; c: string | number; last: string }>(ctx, sql, p)
+  return result.map((r) => ({ service: r.service, count: Number(r.c), last_seen: toApi(fromClickHouse(r.last)) }))
+}
