@@ -53,7 +53,9 @@ export function whereClause(f: Filter, p: Params): string {
 
 function settings(ctx: QueryContext) {
   return {
-    max_execution_time: Math.max(1, Math.ceil(ctx.timeoutMs / 1000)),
+    // Fractional seconds are honoured, and the engine stops the query itself; aborting on the client
+    // alone would leave the embedded engine busy until the query ends.
+    max_execution_time: Math.max(0.001, ctx.timeoutMs / 1000),
     timeout_overflow_mode: 'throw' as const,
     // No `readonly` here: the embedded engine keeps per-query settings on its one session, which
     // would then refuse the worker's inserts. Safety comes from parameters, not from readonly.
