@@ -1,0 +1,33 @@
+import { test } from 'node:test'
+import assert from 'node:assert/strict'
+import { fromClickHouse, fromEpochNanos, parseTimestamp, toApi, toClickHouse } from './time.ts'
+
+test('RFC 3339 to the canonical nanosecond form', () => {
+  assert.equal(parseTimestamp('2025-01-01T12:00:00Z'), '2025-01-01T12:00:00.000000000Z')
+  assert.equal(parseTimestamp('2025-01-01T12:00:00.5Z'), '2025-01-01T12:00:00.500000000Z')
+  assert.equal(parseTimestamp('2025-01-01T12:00:00.123456789Z'), '2025-01-01T12:00:00.123456789Z')
+  assert.equal(parseTimestamp('2025-01-01T12:00:00.1234567891234Z'), '2025-01-01T12:00:00.123456789Z')
+  assert.equal(parseTimestamp('2025-01-01T14:30:00+02:30'), '2025-01-01T12:00:00.000000000Z')
+  assert.equal(parseTimestamp('2025-01-01 12:00:00'), '2025-01-01T12:00:00.000000000Z')
+  assert.equal(parseTimestamp('2024-12-31T23:00:00-01:00'), '2025-01-01T00:00:00.000000000Z')
+  assert.equal(parseTimestamp('2016-12-31T23:59:60Z'), '2016-12-31T23:59:59.000000000Z')
+})
+
+test('invalid timestamps', () => {
+  for (const s of ['', 'now', '2025-1-1T00:00:00Z', '2025-02-29T00:00:00Z', '2025-01-01T24:00:00Z', '1969-12-31T23:59:59Z', '2025-01-01T00:00:00+25:00']) {
+    assert.equal(parseTimestamp(s), undefined, s)
+  }
+})
+
+test('API form keeps what precision there was, ClickHouse form round-trips', () => {
+  assert.equal(toApi('2025-01-01T12:00:00.000000000Z'), '2025-01-01T12:00:00.000Z')
+  assert.equal(toApi('2025-01-01T12:00:00.123000000Z'), '2025-01-01T12:00:00.123Z')
+  assert.equal(toApi('2025-01-01T12:00:00.123400000Z'), '2025-01-01T12:00:00.123400Z')
+  assert.equal(toApi('2025-01-01T12:00:00.123456000Z'), '2025-01-01T12:00:00.123456Z')
+  assert.equal(toApi('2025-01-01T12:00:00.123456789Z'), '2025-01-01T12:00:00.123456789Z')
+  const c = '2025-01-01T12:00:00.123456789Z'
+  assert.equal(toClickHouse(c), '2025-01-01 12:00:00.123456789')
+  assert.equal(fromClickHouse(toClickHouse(c)), c)
+  assert.equal(fromClickHouse('2025-01-01 12:00:00'), '2025-01-01T12:00:00.000000000Z')
+  assert.equal(fromEpochNanos('1735732800123456789'), c)
+})

@@ -1,0 +1,81 @@
+// The worker against the real embedded engine: batching by size, force flush, and no loss while the store fails.
+import { after, before, test } from 'node:test'
+import assert from 'node:assert/strict'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { pino } from 'pino'
+import { MemoryBus } from '../bus/memory.ts'
+import { loadConfig } from '../config.ts'
+import { Metrics } from '../http/metrics.ts'
+import type { Entry } from '../model/index.ts'
+import { Store } from '../store/index.ts'
+import { Worker } from './worker.ts'
+
+const dir = mkdtempSync(join(tmpdir(), 'ogls-worker-'))
+let store: Store
+before(async () => {
+  store = await Store.open(loadConfig('all', { DATA_DIR: dir }))
+  await store.migrate(0)
+})
+after(async () => {
+  await store.close()
+  rmSync(dir, { recursive: true, force: true })
+})
+
+const entry = (svc: string, i: number): Entry => ({
+  timestamp: `2026-01-01T00:00:${String(i % 60).padStart(2, '0')}.000000000Z`,
+  level: 'info',
+  service: svc,
+  message: `m${i}`,
+  attributes: {},
+  trace_id: '',
+  span_id: '',
+})
+const count = async (svc: string) => Number((await store.sql<{ c: string }>('SELECT count() AS c FROM oglogstream.logs WHERE service = {s:String}', { s: svc }))[0]?.c)
+const log = pino({ level: 'silent' })
+
+test('inserts at BATCH_SIZE without waiting for FLUSH_TIMEOUT, and force-flush writes the rest', async (t) => {
+  const bus = new MemoryBus(10_000)
+  const metrics = new Metrics()
+  const w = new Worker(bus, store, { batchSize: 100, flushTimeoutMs: 60_000, maxRetries: 3, retryBaseMs: 10 }, metrics, log)
+  t.after(() => w.stop()) // a failed assertion must not leave the loop running
+  w.start()
+  for (let i = 0; i < 250; i++) await bus.publish([entry('batching', i)])
+  // Two full batches go without a timer; poll briefly for them.
+  for (let t = 0; t < 200 && (await count('batching')) < 200; t++) await new Promise((r) => setTimeout(r, 10))
+  assert.equal(await count('batching'), 200)
+  await w.flush()
+  assert.equal(await count('batching'), 250)
+  await w.stop()
+  const sizes = await metrics.batchSize.get()
+  assert.equal(sizes.values.find((v) => v.metricName === 'oglogstream_batch_size_entries_count')?.value, 3)
+})
+
+test('a failing store: retries with backoff, the batch returns to the bus, nothing is lost or duplicated', async (t) => {
+  const bus = new MemoryBus(10_000)
+  const metrics = new Metrics()
+  const w = new Worker(bus, store, { batchSize: 50, flushTimeoutMs: 20, maxRetries: 2, retryBaseMs: 20, redeliverDelayMs: 50 }, metrics, log)
+  // Make every insert fail for real: the table is not there.
+  await store.sql('RENAME TABLE oglogstream.logs TO oglogstream.logs_away')
+  t.after(() => w.stop())
+  w.start()
+  for (let i = 0; i < 120; i++) await bus.publish([entry('outage', i)])
+  await new Promise((r) => setTimeout(r, 600))
+  const errors = (await metrics.insertErrors.get()).values[0]?.value ?? 0
+  assert.ok(errors >= 3, `insert errors: ${errors}`)
+  assert.equal(bus.pending(), 120)
+  await store.sql('RENAME TABLE oglogstream.logs_away TO oglogstream.logs')
+  for (let t = 0; t < 300 && (await count('outage')) < 120; t++) await new Promise((r) => setTimeout(r, 20))
+  await w.flush()
+  await w.stop()
+  assert.equal(await count('outage'), 120)
+  assert.equal(bus.pending(), 0)
+})
+
+test('the same batch inserted twice with the same token is stored once', async () => {
+  const batch = Array.from({ length: 10 }, (_, i) => entry('dedup', i))
+  await store.insert(batch, 'token-1')
+  await store.insert(batch, 'token-1')
+  assert.equal(await count('dedup'), 10)
+})
