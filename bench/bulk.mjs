@@ -1,0 +1,88 @@
+// Bulk ingestion end to end: POST /logs NDJSON, 1,000 entries a request, from accepted to queryable
+// (every entry counted by /api/stats), beside the embedded engine inserting the same entries
+// directly in blocks of the same size (direct-insert.mts, its own process). Also: bytes on disk
+// per entry for loghub-shaped data, and the server's peak RSS.
+// Usage: node bench/bulk.mjs [--quick]
+import { spawnSync } from 'node:child_process'
+import { ROOT, peakRssMiB, round, sleep, spread, startServer, table, writeResult } from './lib.mjs'
+import { entries, ndjson } from './data.mjs'
+
+const quick = process.argv.includes('--quick')
+const total = quick ? 100_000 : 500_000
+const batch = 1_000
+const senders = 4
+const runs = quick ? 1 : 3
+
+function direct() {
+  const r = spawnSync(process.execPath, ['--import', 'tsx', 'bench/direct-insert.mts', String(total), String(batch)], { cwd: ROOT, encoding: 'utf8' })
+  if (r.status !== 0) throw new Error(`direct insert failed: ${r.stderr}`)
+  return JSON.parse(r.stdout.trim().split('\n').pop())
+}
+
+async function throughServer() {
+  const srv = await startServer('all', { BATCH_SIZE: String(batch), FLUSH_TIMEOUT: '1s' })
+  try {
+    // Bodies are prepared first: the clock measures the server, not the generator.
+    const bodies = []
+    for (let i = 0; i < total; i += batch) bodies.push(ndjson(entries(Math.min(batch, total - i), i)))
+    let next = 0
+    const t0 = performance.now()
+    await Promise.all(
+      Array.from({ length: senders }, async () => {
+        while (next < bodies.length) {
+          const body = bodies[next++]
+          const res = await fetch(`${srv.url}/logs`, { method: 'POST', headers: { 'content-type': 'application/x-ndjson' }, body })
+          if (res.status !== 202) throw new Error(`POST /logs answered ${res.status}: ${await res.text()}`)
+        }
+      }),
+    )
+    const accepted = performance.now() - t0
+    for (;;) {
+      const stats = await (await fetch(`${srv.url}/api/stats?from=0`)).json()
+      if (stats.total_logs >= total) break
+      await sleep(20)
+    }
+    const queryable = performance.now() - t0
+    return { accepted_per_s: total / (accepted / 1000), end_to_end_per_s: total / (queryable / 1000), rss_mib: peakRssMiB(srv.pid) }
+  } finally {
+    await srv.stop()
+  }
+}
+
+const ref = []
+const ours = []
+for (let i = 0; i < runs; i++) {
+  ref.push(direct())
+  ours.push(await throughServer())
+}
+const refRate = spread(ref.map((r) => r.entries_per_s))
+const e2e = spread(ours.map((r) => r.end_to_end_per_s))
+const acc = spread(ours.map((r) => r.accepted_per_s))
+const ratio = round(e2e.median / refRate.median, 2)
+const out = {
+  name: 'bulk',
+  mode: quick ? 'quick' : 'full',
+  entries: total,
+  batch,
+  senders,
+  reference_direct_insert_per_s: refRate,
+  post_logs_accepted_per_s: acc,
+  post_logs_end_to_end_per_s: e2e,
+  ratio_to_reference: ratio,
+  bytes_on_disk_per_entry: round(ref[0].bytes_on_disk_per_entry, 1),
+  uncompressed_bytes_per_entry: round(ref[0].uncompressed_bytes_per_entry, 1),
+  server_peak_rss_mib: Math.max(...ours.map((r) => r.rss_mib ?? 0)),
+  goals: { ratio_min: 0.8, met: ratio >= 0.8 },
+}
+const file = writeResult('bulk', out)
+console.log(
+  table(
+    [
+      { subject: 'engine direct insert, 1,000/block (reference)', 'entries/s': refRate.median, ratio: 1 },
+      { subject: 'POST /logs NDJSON -> queryable', 'entries/s': e2e.median, ratio },
+      { subject: 'POST /logs NDJSON -> 202 (accepted only)', 'entries/s': acc.median, ratio: round(acc.median / refRate.median, 2) },
+    ],
+    ['subject', 'entries/s', 'ratio'],
+  ),
+)
+console.log(`bytes on disk per entry: ${out.bytes_on_disk_per_entry} (uncompressed ${out.uncompressed_bytes_per_entry}); peak RSS ${out.server_peak_rss_mib} MiB; written ${file}`)

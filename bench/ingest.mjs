@@ -1,0 +1,66 @@
+// Single-entry POST /log at 50 connections: the embedded all-in-one server beside a bare Fastify
+// server answering 202 (BENCHMARKS.md), alternating runs in the same session. Peak RSS of the server.
+// Usage: node bench/ingest.mjs [--quick]
+import { join } from 'node:path'
+import { ROOT, autocannon, peakRssMiB, round, spread, startProcess, startServer, table, writeResult } from './lib.mjs'
+
+const quick = process.argv.includes('--quick')
+const runs = quick ? 2 : 3
+const duration = quick ? 5 : 10
+const connections = 50
+const body = JSON.stringify({ level: 'info', service: 'bench', message: 'GET /api/v1/items 200 12ms user=42 request_id=7f3c2a' })
+const headers = { 'content-type': 'application/json' }
+
+const ref = await startProcess([join(ROOT, 'bench/reference-fastify.mjs')], { ready: /reference listening (http:\/\/\S+)/ })
+const refUrl = ref.match[1]
+const srv = await startServer('all', { BATCH_SIZE: '5000', FLUSH_TIMEOUT: '1s' })
+
+const results = { reference: [], embedded: [] }
+let rss
+try {
+  // Warm-up: JIT, connection pools, the engine's first parts.
+  await autocannon(`${refUrl}/log`, { connections, duration: 2, body, headers })
+  await autocannon(`${srv.url}/log`, { connections, duration: 3, body, headers })
+  for (let i = 0; i < runs; i++) {
+    results.reference.push(await autocannon(`${refUrl}/log`, { connections, duration, body, headers }))
+    results.embedded.push(await autocannon(`${srv.url}/log`, { connections, duration, body, headers }))
+  }
+} finally {
+  rss = peakRssMiB(srv.pid)
+  await ref.stop()
+  await srv.stop()
+}
+
+const summarize = (rs) => ({
+  rps: spread(rs.map((r) => r.rps)),
+  p50_ms: spread(rs.map((r) => r.p50_ms)),
+  p99_ms: spread(rs.map((r) => r.p99_ms)),
+  non2xx: rs.reduce((a, r) => a + r.non2xx, 0),
+  errors: rs.reduce((a, r) => a + r.errors + r.timeouts, 0),
+})
+const reference = summarize(results.reference)
+const embedded = summarize(results.embedded)
+const ratio = round(embedded.rps.median / reference.rps.median, 2)
+const out = {
+  name: 'ingest-single',
+  mode: quick ? 'quick' : 'full',
+  connections,
+  duration_s: duration,
+  runs,
+  reference,
+  embedded,
+  ratio_to_reference: ratio,
+  embedded_peak_rss_mib: rss,
+  goals: { ratio_min: 0.8, p99_max_ms: 10, met: ratio >= 0.8 && embedded.p99_ms.median < 10 },
+}
+const file = writeResult('ingest', out)
+console.log(
+  table(
+    [
+      { subject: 'bare Fastify 202 (reference)', 'req/s': reference.rps.median, p50: reference.p50_ms.median, p99: reference.p99_ms.median, ratio: 1 },
+      { subject: 'POST /log, embedded', 'req/s': embedded.rps.median, p50: embedded.p50_ms.median, p99: embedded.p99_ms.median, ratio },
+    ],
+    ['subject', 'req/s', 'p50', 'p99', 'ratio'],
+  ),
+)
+console.log(`peak RSS (all-in-one): ${rss} MiB; non-2xx: ${embedded.non2xx}; written ${file}`)

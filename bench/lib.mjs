@@ -1,0 +1,161 @@
+// Shared pieces of the benchmarks: machine facts, starting the built server in its own process,
+// running autocannon in its own process, percentiles, peak RSS, and writing results.
+import { spawn } from 'node:child_process'
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
+import { cpus, freemem, tmpdir, totalmem } from 'node:os'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+
+export const ROOT = fileURLToPath(new URL('..', import.meta.url))
+export const CLI = join(ROOT, 'server/bin/oglogstream.js')
+export const RESULTS = join(ROOT, 'bench/results')
+export const LOGHUB = join(ROOT, '../shared/data/loghub')
+
+export function machine() {
+  return {
+    nproc: cpus().length,
+    cpu: cpus()[0]?.model ?? 'unknown',
+    memory_gib: Math.round((totalmem() / 2 ** 30) * 10) / 10,
+    free_gib_at_start: Math.round((freemem() / 2 ** 30) * 10) / 10,
+    node: process.version,
+    date: new Date().toISOString(),
+  }
+}
+
+export const tempDir = (prefix = 'ogls-bench-') => mkdtempSync(join(tmpdir(), prefix))
+export const sleep = (ms) => new Promise((r) => setTimeout(r, ms))
+
+/** Starts `node <script> ...args` and resolves once a line matching `ready` is printed; returns the process and the match. */
+export function startProcess(args, { env = {}, ready, timeoutMs = 60_000 } = {}) {
+  const proc = spawn(process.execPath, args, { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] })
+  let out = ''
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`${args.join(' ')} not ready in ${timeoutMs} ms:\n${out.slice(-2000)}`)), timeoutMs)
+    const onData = (chunk) => {
+      out += chunk.toString()
+      if (out.length > 1e6) out = out.slice(-1e5)
+      const m = ready.exec(out)
+      if (m) {
+        clearTimeout(timer)
+        resolve({ proc, match: m, output: () => out, stop: (sig = 'SIGTERM') => stopProcess(proc, sig) })
+      }
+    }
+    proc.stdout.on('data', onData)
+    proc.stderr.on('data', onData)
+    proc.once('exit', (code) => {
+      clearTimeout(timer)
+      reject(new Error(`${args.join(' ')} exited with ${code}:\n${out.slice(-2000)}`))
+    })
+  })
+}
+
+export function stopProcess(proc, sig = 'SIGTERM') {
+  if (proc.exitCode !== null || proc.signalCode !== null) return Promise.resolve(proc.exitCode)
+  return new Promise((resolve) => {
+    proc.once('exit', (code) => resolve(code))
+    proc.kill(sig)
+  })
+}
+
+/** The built CLI with `roles` on a free port; resolves { url, proc, pid, stop }. */
+export async function startServer(roles = 'all', env = {}) {
+  const dataDir = env.DATA_DIR ?? join(tempDir(), 'store')
+  const p = await startProcess([CLI, roles], {
+    env: { HTTP_PORT: '0', HOST: '127.0.0.1', DATA_DIR: dataDir, LOG_LEVEL: 'info', RATE_LIMIT_MAX: '0', ...env },
+    ready: /"address":"(http:\/\/[^"]+)".*"msg":"oglogstream listening"/,
+  })
+  return { ...p, url: p.match[1], pid: p.proc.pid, dataDir }
+}
+
+/** Peak resident set size of a live process (VmHWM), in MiB. */
+export function peakRssMiB(pid) {
+  try {
+    const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))
+    return m ? Math.round(Number(m[1]) / 1024) : undefined
+  } catch {
+    return undefined
+  }
+}
+
+/** autocannon in its own process (never inside the server's); resolves its JSON result. */
+export function autocannon(url, { connections = 50, duration = 10, method = 'POST', body, headers = {}, pipelining = 1 } = {}) {
+  const args = [join(ROOT, 'node_modules/autocannon/autocannon.js'), '--json', '-c', String(connections), '-d', String(duration), '-p', String(pipelining), '-m', method]
+  for (const [k, v] of Object.entries(headers)) args.push('-H', `${k}=${v}`)
+  if (body !== undefined) args.push('-b', body)
+  args.push(url)
+  return new Promise((resolve, reject) => {
+    const proc = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] })
+    let out = ''
+    let err = ''
+    proc.stdout.on('data', (c) => (out += c))
+    proc.stderr.on('data', (c) => (err += c))
+    proc.once('exit', (code) => {
+      if (code !== 0) return reject(new Error(`autocannon exited ${code}: ${err.slice(-1000)}`))
+      const r = JSON.parse(out)
+      resolve({
+        rps: r.requests.average,
+        p50_ms: r.latency.p50,
+        p99_ms: r.latency.p99,
+        non2xx: r.non2xx,
+        errors: r.errors,
+        timeouts: r.timeouts,
+        total: r.requests.total,
+      })
+    })
+  })
+}
+
+export function percentile(values, p) {
+  if (values.length === 0) return NaN
+  const s = [...values].sort((a, b) => a - b)
+  return s[Math.min(s.length - 1, Math.max(0, Math.ceil((p / 100) * s.length) - 1))]
+}
+
+export const median = (values) => percentile(values, 50)
+export const round = (x, d = 1) => (Number.isFinite(x) ? Math.round(x * 10 ** d) / 10 ** d : x)
+
+/** Spread of repeated runs: median with min and max. */
+export function spread(values) {
+  return { median: round(median(values)), min: round(Math.min(...values)), max: round(Math.max(...values)), runs: values.map((v) => round(v)) }
+}
+
+export function writeResult(name, result) {
+  mkdirSync(RESULTS, { recursive: true })
+  const file = join(RESULTS, `${name}.json`)
+  writeFileSync(file, JSON.stringify({ machine: machine(), ...result }, null, 2) + '\n')
+  return file
+}
+
+export function table(rows, columns) {
+  const widths = columns.map((c) => Math.max(c.length, ...rows.map((r) => String(r[c] ?? '').length)))
+  const line = (cells) => '| ' + cells.map((x, i) => String(x ?? '').padEnd(widths[i])).join(' | ') + ' |'
+  return [line(columns), '|' + widths.map((w) => '-'.repeat(w + 2)).join('|') + '|', ...rows.map((r) => line(columns.map((c) => r[c])))].join('\n')
+}
+
+const LEVEL_WORDS = [
+  [/\b(fatal|panic|emerg|crit(ical)?)\b/i, 'fatal'],
+  [/\b(error|err|fail(ed|ure)?|exception|severe)\b/i, 'error'],
+  [/\b(warn(ing)?)\b/i, 'warn'],
+  [/\b(debug|trace|verbose)\b/i, 'debug'],
+]
+
+/** Real line shapes from ../shared/data/loghub: { service, level, message } for each line of every system. */
+export function loghubLines() {
+  const systems = ['Android', 'Apache', 'BGL', 'HDFS', 'HPC', 'Hadoop', 'HealthApp', 'Linux', 'Mac', 'OpenSSH', 'OpenStack', 'Proxifier', 'Spark', 'Thunderbird', 'Windows', 'Zookeeper']
+  const lines = []
+  for (const s of systems) {
+    let text
+    try {
+      text = readFileSync(join(LOGHUB, `${s}_2k.log`), 'utf8')
+    } catch {
+      continue
+    }
+    for (const message of text.split('\n')) {
+      if (!message.trim()) continue
+      const level = LEVEL_WORDS.find(([re]) => re.test(message))?.[1] ?? 'info'
+      lines.push({ service: s.toLowerCase(), level, message: message.slice(0, 2000) })
+    }
+  }
+  if (lines.length === 0) throw new Error(`no loghub samples under ${LOGHUB}`)
+  return lines
+}

@@ -1,0 +1,73 @@
+#!/usr/bin/env node
+// `make bench`: every benchmark in one run, each in its own processes, each beside its reference.
+// Results: bench/results/<name>.json, and bench/results/REPORT.md (the README's Performance table).
+// Usage: node bench/run.mjs [--quick] [name ...]   (names: ingest bulk latency ingest-distributed protocols query)
+import { spawnSync } from 'node:child_process'
+import { existsSync, readFileSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { RESULTS, ROOT, machine } from './lib.mjs'
+
+const args = process.argv.slice(2)
+const quick = args.includes('--quick')
+const only = args.filter((a) => !a.startsWith('--'))
+const suites = ['ingest', 'bulk', 'latency', 'ingest-distributed', 'protocols', 'query']
+
+const ran = []
+for (const name of suites) {
+  if (only.length && !only.includes(name)) continue
+  const script = join(ROOT, 'bench', `${name}.mjs`)
+  if (!existsSync(script)) continue
+  console.log(`\n== ${name}${quick ? ' (quick)' : ''} ==`)
+  const t0 = Date.now()
+  const r = spawnSync(process.execPath, [script, ...(quick ? ['--quick'] : [])], { cwd: ROOT, stdio: 'inherit' })
+  ran.push({ name, status: r.status, seconds: Math.round((Date.now() - t0) / 1000) })
+  if (r.status !== 0) console.error(`${name} failed with ${r.status}`)
+}
+
+const read = (name) => {
+  try {
+    return JSON.parse(readFileSync(join(RESULTS, `${name}.json`), 'utf8'))
+  } catch {
+    return undefined
+  }
+}
+const m = machine()
+const lines = [
+  `Machine: ${m.nproc} cores (${m.cpu}), ${m.memory_gib} GiB, Node ${m.node}; \`make bench${quick ? '-quick' : ''}\` on ${m.date.slice(0, 10)}.`,
+  '',
+  '| figure | OgLogStream | reference (same run) | ratio | goal |',
+  '|---|---|---|---|---|',
+]
+const ingest = read('ingest')
+if (ingest) {
+  lines.push(
+    `| \`POST /log\` embedded, 50 conn. | ${ingest.embedded.rps.median} req/s, p99 ${ingest.embedded.p99_ms.median} ms | bare Fastify 202: ${ingest.reference.rps.median} req/s, p99 ${ingest.reference.p99_ms.median} ms | ${ingest.ratio_to_reference} | ≥ 0.8, p99 < 10 ms |`,
+  )
+}
+const dist = read('ingest-distributed')
+if (dist) lines.push(`| \`POST /log\` distributed (JetStream group commit), 50 conn. | ${dist.summary ?? JSON.stringify(dist.subject ?? dist.ours ?? '')} | ${dist.reference_summary ?? ''} | ${dist.ratio_to_reference ?? dist.ratio ?? ''} | ≥ 0.6, p99 < 20 ms |`)
+const bulk = read('bulk')
+if (bulk) {
+  lines.push(
+    `| bulk \`POST /logs\` NDJSON 1,000/request, accepted → queryable | ${bulk.post_logs_end_to_end_per_s.median} entries/s | engine direct insert, same blocks: ${bulk.reference_direct_insert_per_s.median} entries/s | ${bulk.ratio_to_reference} | ≥ 0.8 |`,
+    `| bytes on disk per entry (loghub lines) | ${bulk.bytes_on_disk_per_entry} B | uncompressed: ${bulk.uncompressed_bytes_per_entry} B | ${Math.round((bulk.uncompressed_bytes_per_entry / bulk.bytes_on_disk_per_entry) * 10) / 10}× | |`,
+  )
+}
+const lat = read('latency')
+if (lat) {
+  lines.push(
+    `| 202 → WS \`/ws/live\` at ${lat.rate_per_s}/s | p50 ${lat.ws_after_202.p50_ms} ms, p99 ${lat.ws_after_202.p99_ms} ms | | | p99 < 50 ms |`,
+    `| 202 → visible in \`/api/logs\` (FLUSH_TIMEOUT ${lat.flush_timeout_ms / 1000} s) | p50 ${lat.visible_after_202.p50_ms} ms, p99 ${lat.visible_after_202.p99_ms} ms | | | p99 < ${lat.flush_timeout_ms + 500} ms |`,
+  )
+}
+const rss = [ingest && `all-in-one under single-entry load ${ingest.embedded_peak_rss_mib} MiB`, bulk && `all-in-one under bulk load ${bulk.server_peak_rss_mib} MiB`, dist?.ingest_peak_rss_mib && `ingest role ${dist.ingest_peak_rss_mib} MiB`].filter(Boolean)
+if (rss.length) lines.push(`| peak RSS | ${rss.join('; ')} | | | ingest role < 150 MB |`)
+for (const name of ['protocols', 'query']) {
+  const r = read(name)
+  if (r?.markdown) lines.push('', r.markdown)
+}
+const report = lines.join('\n') + '\n'
+writeFileSync(join(RESULTS, 'REPORT.md'), report)
+console.log('\n' + report)
+console.log(ran.map((r) => `${r.name}: ${r.status === 0 ? 'ok' : 'FAILED'} in ${r.seconds} s`).join('\n'))
+process.exit(ran.some((r) => r.status !== 0) ? 1 : 0)
