@@ -13,7 +13,7 @@ import { Metrics } from './http/metrics.js'
 import { commonRoutes } from './http/routes.js'
 import { createServer } from './http/server.js'
 import { defaultWebDir, webRoutes } from './http/web.js'
-import { GroupCommit, Ingestor, ingestRoutes } from './ingest/index.js'
+import { GroupCommit, Ingestor, SyslogServer, ingestRoutes } from './ingest/index.js'
 import { LiveHub } from './live/hub.js'
 import { liveRoutes } from './live/routes.js'
 import { Worker } from './process/worker.js'
@@ -80,6 +80,10 @@ export async function createApp(config: Config, logger?: Logger): Promise<App> {
     ingestor = new Ingestor(commit, metrics)
     await server.register(ingestRoutes, { ingestor, config, metrics })
   }
+  const syslog =
+    ingestor && (config.syslogTcpPort !== undefined || config.syslogUdpPort !== undefined)
+      ? new SyslogServer(ingestor, log, { host: config.host, tcpPort: config.syslogTcpPort, udpPort: config.syslogUdpPort })
+      : undefined
 
   let worker: Worker | undefined
   if (roles.has('process') && store) {
@@ -115,6 +119,7 @@ export async function createApp(config: Config, logger?: Logger): Promise<App> {
     log,
     async listen() {
       worker?.start()
+      await syslog?.start()
       const address = await server.listen({ port: config.httpPort, host: config.host })
       log.info({ address, roles: [...roles], bus: bus.kind, store: store?.kind }, 'oglogstream listening')
       return address
@@ -123,6 +128,7 @@ export async function createApp(config: Config, logger?: Logger): Promise<App> {
       stopping ??= (async () => {
         const deadline = new Promise<false>((r) => setTimeout(() => r(false), config.shutdownTimeoutMs).unref())
         const work = (async () => {
+          await syslog?.close() // listeners first: what they hold still reaches the bus
           ingestor?.close()
           hub?.closeAll()
           await server.close()

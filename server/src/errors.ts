@@ -53,5 +53,10 @@ export const REJECT_REASONS = [
   'queue_full',
   'bus_unavailable',
   'malformed_frame',
+  // shipper protocols (server/src/ingest/{elastic,loki,otlp,syslog})
+  'malformed_request',
+  'unsupported_action',
+  'invalid_labels',
+  'frame_too_large',
 ] as const
 export type RejectReason = (typeof REJECT_REASONS)[number]

@@ -53,7 +53,8 @@ export function fromEpochNanos(ns: bigint | string): string | undefined {
   const n = typeof ns === 'bigint' ? ns : BigInt(ns)
   const ms = Number(n / 1_000_000n)
   const year = new Date(ms).getUTCFullYear()
-  if (!Number.isFinite(ms) || year < MIN_YEAR || year > MAX_YEAR) return undefined
+  // `!(... && ...)` so that an invalid Date (NaN year, from a huge value) is refused too
+  if (!Number.isFinite(ms) || !(year >= MIN_YEAR && year <= MAX_YEAR)) return undefined
   const nanos9 = String(n % 1_000_000_000n).padStart(9, '0')
   return fromEpoch(ms - (ms % 1000), nanos9)
 }

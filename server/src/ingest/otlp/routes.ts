@@ -1,0 +1,71 @@
+/**
+ * OTLP/HTTP logs (SPEC §3): `POST /v1/logs`, protobuf (`application/x-protobuf`) or JSON, gzip
+ * allowed. Answers as the OTLP specification says
+ * (https://opentelemetry.io/docs/specs/otlp/#otlphttp-response): 200 with an
+ * ExportLogsServiceResponse in the request's encoding, `partialSuccess` counting the records that
+ * were rejected; errors as a google.rpc.Status, 429 / 503 (retryable) when nothing could be taken.
+ */
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import { Errors } from '../../errors.js'
+import { errorBody } from '../../http/server.js'
+import { EntryError, nowTimestamp } from '../../model/index.js'
+import { decodeContentEncoding } from '../body.js'
+import type { IngestContext } from '../context.js'
+import { mapRequest } from './mapping.js'
+import { decodeRequest, encodeResponse, encodeStatus } from './proto.js'
+
+const PROTOCOL = 'otlp'
+const PROTOBUF = 'application/x-protobuf'
+/** Rejection messages joined into partialSuccess.errorMessage, at most. */
+const MAX_REPORTED_ERRORS = 10
+
+const isProtobuf = (req: FastifyRequest) => (req.headers['content-type'] ?? '').includes('protobuf')
+
+export async function otlpRoutes(app: FastifyInstance, { ingestor, config }: IngestContext): Promise<void> {
+  decodeContentEncoding(app)
+  app.addContentTypeParser([PROTOBUF, 'application/protobuf'], { parseAs: 'buffer' }, (_req, body, done) => done(null, body))
+
+  app.setErrorHandler((err: FastifyError, req, reply) => {
+    const { status, body } = errorBody(err, config, req.routeOptions.bodyLimit)
+    if (status >= 500 && status !== 503) req.log.error({ err }, 'request failed')
+    if ((status === 503 || status === 429) && !reply.hasHeader('retry-after')) reply.header('retry-after', '1')
+    sendMessage(req, reply.code(status), { code: grpcCode(status), message: body.error }, () => encodeStatus(grpcCode(status), body.error))
+  })
+
+  app.post('/v1/logs', async (req, reply) => {
+    let decoded: unknown
+    try {
+      decoded = Buffer.isBuffer(req.body) ? decodeRequest(req.body) : req.body
+    } catch (err) {
+      if (!(err instanceof EntryError)) throw err
+      ingestor.reject(PROTOCOL, err.reason)
+      throw new Errors.VALIDATION(err.message)
+    }
+    const { entries, rejected } = mapRequest(decoded, nowTimestamp())
+    for (const r of rejected) ingestor.reject(PROTOCOL, r.reason)
+    await ingestor.accept(PROTOCOL, entries)
+    const message = rejected
+      .slice(0, MAX_REPORTED_ERRORS)
+      .map((r) => r.error)
+      .join('; ')
+    const json = rejected.length > 0 ? { partialSuccess: { rejectedLogRecords: String(rejected.length), errorMessage: message } } : {}
+    return sendMessage(req, reply.code(200), json, () => encodeResponse(rejected.length, message))
+  })
+}
+
+/** The reply in the request's encoding: protobuf for protobuf requests, JSON otherwise. */
+function sendMessage(req: FastifyRequest, reply: FastifyReply, json: object, proto: () => Buffer) {
+  if (isProtobuf(req)) return reply.type(PROTOBUF).send(proto())
+  return reply.type('application/json').send(json)
+}
+
+/** HTTP status -> google.rpc.Code, for the Status body. */
+function grpcCode(status: number): number {
+  if (status === 400 || status === 413 || status === 415) return 3 // INVALID_ARGUMENT
+  if (status === 401) return 16 // UNAUTHENTICATED
+  if (status === 404) return 5 // NOT_FOUND
+  if (status === 408) return 4 // DEADLINE_EXCEEDED
+  if (status === 429) return 8 // RESOURCE_EXHAUSTED
+  if (status === 503) return 14 // UNAVAILABLE
+  return 13 // INTERNAL
+}
