@@ -1,6 +1,6 @@
 /**
- * The dashboard's built files (web/dist) at `/`, with index.html for any other GET that asks
- * for HTML, so that links into the single-page app (`/live?level=error`) work.
+ * The dashboard's built files (web/dist) at `/`, and index.html for the dashboard's other pages,
+ * so that links into the single-page app (`/live?level=error`) work.
  */
 import { existsSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
@@ -22,12 +22,12 @@ export async function webRoutes(app: FastifyInstance, { dir }: { dir: string }):
     return
   }
   await app.register(fastifyStatic, { root: dir, prefix: '/', wildcard: false, index: ['index.html'], maxAge: 0 })
-  app.setNotFoundHandler((req, reply) => {
-    const path = req.url.split('?')[0] ?? '/'
-    const apiLike = /^\/(api|ws|log|logs|es|loki|v1|health|metrics)(\/|$)/.test(path)
-    if (req.method === 'GET' && !apiLike && (req.headers.accept ?? '').includes('text/html')) {
-      return reply.header('Cache-Control', 'no-cache').sendFile('index.html')
-    }
-    return reply.code(404).send({ status: 'error', error: `no route ${req.method} ${path}`, code: 'LOG_ERR_NOT_FOUND' })
-  })
+  // The single-page app's own paths get index.html. Not a not-found handler: the root context
+  // already has one (http/server.ts), and Fastify allows one per prefix.
+  for (const path of DASHBOARD_PATHS) {
+    app.get(path, async (_req, reply) => reply.header('Cache-Control', 'no-cache').sendFile('index.html'))
+  }
 }
+
+/** Pages of the dashboard (web/src/App.vue) besides `/`, so that links into them work. */
+export const DASHBOARD_PATHS = ['/live', '/stats'] as const
