@@ -1,0 +1,75 @@
+/**
+ * Explore's result list: the first page of a run, then further pages by cursor as the user
+ * scrolls. Entries are kept in a plain array behind a shallow ref (no deep reactivity on tens of
+ * thousands of objects); `version` ticks when it grows.
+ */
+import { ref, shallowRef, watch, type Ref } from 'vue'
+import type { LogEntry } from '@oglogstream/shared'
+import { ApiError, errorMessage, fetchLogs, isAbort } from '../lib/api.ts'
+import type { QueryRun } from './useQueryRun.ts'
+
+const FIRST_PAGE = 200
+const NEXT_PAGE = 1_000 // the API's maximum
+/** Far more than anyone scrolls; keeps a runaway loop from eating the tab. */
+const MAX_ENTRIES = 500_000
+
+export function useLogPages(run: Ref<QueryRun>) {
+  const entries = shallowRef<LogEntry[]>([])
+  const loading = ref(false)
+  const loadingMore = ref(false)
+  const error = ref<string>()
+  /** HTTP status of the error; 400 means the query itself is wrong. */
+  const errorStatus = ref(0)
+  const done = ref(false)
+  let cursor: string | undefined
+  let ac: AbortController | undefined
+
+  async function start(r: QueryRun): Promise<void> {
+    ac?.abort()
+    ac = new AbortController()
+    const signal = ac.signal
+    loading.value = true
+    loadingMore.value = false
+    error.value = undefined
+    done.value = false
+    cursor = undefined
+    try {
+      const page = await fetchLogs({ ...r.params, limit: FIRST_PAGE }, signal)
+      if (signal.aborted) return
+      entries.value = page.entries
+      cursor = page.next
+      done.value = !cursor
+    } catch (err) {
+      if (isAbort(err)) return
+      entries.value = []
+      error.value = errorMessage(err)
+      errorStatus.value = err instanceof ApiError ? err.status : 0
+    } finally {
+      if (!signal.aborted) loading.value = false
+    }
+  }
+
+  async function loadMore(): Promise<void> {
+    if (loading.value || loadingMore.value || done.value || !cursor || error.value) return
+    const signal = (ac ??= new AbortController()).signal
+    loadingMore.value = true
+    try {
+      const page = await fetchLogs({ ...run.value.params, limit: NEXT_PAGE, cursor }, signal)
+      if (signal.aborted) return
+      // A new array (a cheap copy of references) so that the list sees the change.
+      const all = entries.value.concat(page.entries)
+      entries.value = all
+      cursor = page.next
+      done.value = !cursor || all.length >= MAX_ENTRIES
+    } catch (err) {
+      if (isAbort(err)) return
+      error.value = errorMessage(err)
+    } finally {
+      if (!signal.aborted) loadingMore.value = false
+    }
+  }
+
+  watch(run, (r) => void start(r), { immediate: true })
+
+  return { entries, loading, loadingMore, error, errorStatus, done, loadMore }
+}

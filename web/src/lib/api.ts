@@ -1,0 +1,83 @@
+/**
+ * The dashboard's calls to the query API (SPEC §4). Every failure becomes an `ApiError` whose
+ * message is fit to show: the server's own `error` text for a 4xx/5xx, or "cannot reach the
+ * server" when there is no answer at all.
+ */
+import type { ErrorResponse, HistogramResponse, LogEntry, ServiceInfo, StatsResponse } from '@oglogstream/shared'
+
+export class ApiError extends Error {
+  constructor(
+    message: string,
+    /** HTTP status; 0 when the server could not be reached. */
+    readonly status: number,
+    readonly code?: string,
+  ) {
+    super(message)
+    this.name = 'ApiError'
+  }
+}
+
+export type Params = Record<string, string | number | undefined>
+
+export function queryString(params: Params): string {
+  const p = new URLSearchParams()
+  for (const [k, v] of Object.entries(params)) if (v !== undefined && v !== '') p.set(k, String(v))
+  const s = p.toString()
+  return s ? `?${s}` : ''
+}
+
+export function isAbort(err: unknown): boolean {
+  return (err as { name?: string })?.name === 'AbortError'
+}
+
+async function get<T>(path: string, params: Params, signal?: AbortSignal): Promise<{ body: T; headers: Headers }> {
+  let res: Response
+  try {
+    res = await fetch(path + queryString(params), { signal, headers: { accept: 'application/json' } })
+  } catch (err) {
+    if (isAbort(err)) throw err
+    throw new ApiError('Cannot reach the server. Is OgLogStream running?', 0)
+  }
+  const text = await res.text()
+  let body: unknown
+  try {
+    body = text ? JSON.parse(text) : undefined
+  } catch {
+    body = undefined
+  }
+  if (!res.ok) {
+    const e = body as Partial<ErrorResponse> | undefined
+    const msg = typeof e?.error === 'string' ? e.error : `${res.status} ${res.statusText || 'error'}`
+    throw new ApiError(res.status >= 502 && res.status <= 504 && !e?.error ? 'The server is unavailable' : msg, res.status, e?.code)
+  }
+  return { body: body as T, headers: res.headers }
+}
+
+export interface LogsPage {
+  entries: LogEntry[]
+  /** Cursor for the next page; undefined on the last page. */
+  next?: string
+}
+
+export async function fetchLogs(params: Params, signal?: AbortSignal): Promise<LogsPage> {
+  const { body, headers } = await get<LogEntry[]>('/api/logs', params, signal)
+  const next = headers.get('X-Next-Cursor') ?? undefined
+  return next ? { entries: body, next } : { entries: body }
+}
+
+export async function fetchStats(params: Params, signal?: AbortSignal): Promise<StatsResponse> {
+  return (await get<StatsResponse>('/api/stats', params, signal)).body
+}
+
+export async function fetchHistogram(params: Params, signal?: AbortSignal): Promise<HistogramResponse> {
+  return (await get<HistogramResponse>('/api/histogram', params, signal)).body
+}
+
+export async function fetchServices(params: Params, signal?: AbortSignal): Promise<ServiceInfo[]> {
+  return (await get<ServiceInfo[]>('/api/services', params, signal)).body
+}
+
+export function errorMessage(err: unknown): string {
+  if (err instanceof ApiError) return err.message
+  return err instanceof Error ? err.message : String(err)
+}

@@ -1,0 +1,84 @@
+/**
+ * The dashboard's view state <-> the URL query string, so that a link reproduces a view.
+ *   q=<search>  level=error,fatal  service=api,web  range=15m|1h|24h|7d|all  from=&to= (custom)
+ *   entry=<timestamp of the open entry>
+ * Unknown or malformed values fall back to defaults rather than failing the page.
+ */
+import { LEVELS, type Level } from '@oglogstream/shared'
+import { DEFAULT_RANGE, isPreset, parseTimeInput, type TimeRange } from './timeRange.ts'
+
+export interface ViewState {
+  q: string
+  levels: Level[]
+  services: string[]
+  range: TimeRange
+  /** Timestamp of the entry whose detail is open (Explore only). */
+  entry?: string
+}
+
+export const EMPTY_VIEW: ViewState = { q: '', levels: [], services: [], range: DEFAULT_RANGE }
+
+function list(raw: string | null): string[] {
+  if (!raw) return []
+  return [...new Set(raw.split(',').map((s) => s.trim()).filter(Boolean))]
+}
+
+export function decodeView(search: string | URLSearchParams): ViewState {
+  const p = typeof search === 'string' ? new URLSearchParams(search) : search
+  const levels = list(p.get('level'))
+    .map((l) => l.toLowerCase())
+    .filter((l): l is Level => (LEVELS as readonly string[]).includes(l))
+  const services = list(p.get('service'))
+  const view: ViewState = { q: p.get('q') ?? '', levels: sortLevels(levels), services, range: decodeRange(p) }
+  const entry = p.get('entry')
+  if (entry) view.entry = entry
+  return view
+}
+
+function decodeRange(p: URLSearchParams): TimeRange {
+  const from = p.get('from')
+  const to = p.get('to')
+  if (from) {
+    const f = parseTimeInput(from)
+    const t = to ? parseTimeInput(to) : Date.now()
+    if (f !== undefined && t !== undefined && f < t) return { kind: 'custom', from: f, to: t }
+  }
+  const r = p.get('range')
+  if (r === 'all') return { kind: 'all' }
+  if (r && isPreset(r)) return { kind: 'preset', preset: r }
+  return DEFAULT_RANGE
+}
+
+/** Query string (without `?`) in a stable order; default values are left out. */
+export function encodeView(v: ViewState): string {
+  const p = new URLSearchParams()
+  if (v.q.trim()) p.set('q', v.q)
+  if (v.levels.length) p.set('level', sortLevels(v.levels).join(','))
+  if (v.services.length) p.set('service', v.services.join(','))
+  const r = v.range
+  if (r.kind === 'custom') {
+    p.set('from', new Date(r.from).toISOString())
+    p.set('to', new Date(r.to).toISOString())
+  } else if (r.kind === 'all') p.set('range', 'all')
+  else if (!(DEFAULT_RANGE.kind === 'preset' && r.preset === DEFAULT_RANGE.preset)) p.set('range', r.preset)
+  if (v.entry) p.set('entry', v.entry)
+  // Commas and colons read better unescaped in a shared link, and URLSearchParams accepts them.
+  return p.toString().replace(/%2C/g, ',').replace(/%3A/g, ':')
+}
+
+function sortLevels(levels: Level[]): Level[] {
+  return [...new Set(levels)].sort((a, b) => LEVELS.indexOf(a) - LEVELS.indexOf(b))
+}
+
+/** The API filter parameters for a view (time bounds are added by the caller once resolved). */
+export function filterParams(v: Pick<ViewState, 'q' | 'levels' | 'services'>): Record<string, string> {
+  const out: Record<string, string> = {}
+  if (v.q.trim()) out.q = v.q.trim()
+  if (v.levels.length) out.level = v.levels.join(',')
+  if (v.services.length) out.service = v.services.join(',')
+  return out
+}
+
+export function toggle<T>(list: readonly T[], value: T): T[] {
+  return list.includes(value) ? list.filter((x) => x !== value) : [...list, value]
+}
