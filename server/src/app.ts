@@ -133,6 +133,8 @@ export async function createApp(config: Config, logger?: Logger): Promise<App> {
           hub?.closeAll()
           await server.close()
           unsubscribeLive?.()
+          // JetStream: finish the batch in hand and hand the rest back, rather than drain the stream.
+          if (bus.kind === 'nats') (bus as import('./bus/nats.js').NatsBus).stopPulling()
           await worker?.stop()
           await bus.close()
           return true

@@ -18,6 +18,12 @@ export const DEFAULT_REQUEST_TIMEOUT_MS = 30_000 // 30 s
 export const DEFAULT_QUERY_TIMEOUT_MS = 10_000 // 10 s
 export const DEFAULT_COMMIT_DELAY_MS = 2 // group-commit window at ingest
 export const DEFAULT_LIVE_BUFFER_BYTES = 1024 * 1024 // 1 MiB unsent per WebSocket client, then drop
+// JetStream (distributed mode). The ack wait must outlast the longest gap between two working()
+// calls of a worker: FLUSH_TIMEOUT + one insert attempt (HTTP request timeout, 30 s) + a backoff.
+export const DEFAULT_NATS_ACK_WAIT_MS = 60_000 // 60 s
+export const DEFAULT_NATS_MAX_BYTES = 1024 ** 3 // 1 GiB of stream backlog, then 429
+export const DEFAULT_NATS_MAX_ACK_PENDING = 4_096 // messages handed out and not yet acked, all workers together
+export const DEFAULT_NATS_DUPLICATE_WINDOW_MS = 120_000 // 2 min of Nats-Msg-Id dedup
 
 export const ROLES = ['ingest', 'process', 'query'] as const
 export type Role = (typeof ROLES)[number]
@@ -31,6 +37,10 @@ export interface Config {
   natsUrl: string | undefined
   natsStream: string
   natsReplicas: number
+  natsAckWaitMs: number
+  natsMaxBytes: number
+  natsMaxAckPending: number
+  natsDuplicateWindowMs: number
   clickhouseUrl: string | undefined
   clickhouseDatabase: string
   clickhouseCluster: string | undefined
@@ -175,6 +185,10 @@ export function loadConfig(rolesArg: string, env: NodeJS.ProcessEnv = process.en
     natsUrl,
     natsStream: get('NATS_STREAM') ?? 'LOGS',
     natsReplicas: int('NATS_REPLICAS', 1, 1, 5),
+    natsAckWaitMs: dur('NATS_ACK_WAIT', DEFAULT_NATS_ACK_WAIT_MS),
+    natsMaxBytes: get('NATS_MAX_BYTES') ? parseBytes('NATS_MAX_BYTES', get('NATS_MAX_BYTES') as string) : DEFAULT_NATS_MAX_BYTES,
+    natsMaxAckPending: int('NATS_MAX_ACK_PENDING', DEFAULT_NATS_MAX_ACK_PENDING, 1, 1_000_000),
+    natsDuplicateWindowMs: dur('NATS_DUPLICATE_WINDOW', DEFAULT_NATS_DUPLICATE_WINDOW_MS),
     clickhouseUrl: storeRoles ? clickhouseUrl(env) : undefined,
     clickhouseDatabase: get('CLICKHOUSE_DATABASE') ?? 'oglogstream',
     clickhouseCluster: get('CLICKHOUSE_CLUSTER'),
@@ -200,5 +214,6 @@ export function loadConfig(rolesArg: string, env: NodeJS.ProcessEnv = process.en
     webDir: get('WEB_DIR'),
   }
   if (config.flushTimeoutMs < 1) throw new ConfigError('FLUSH_TIMEOUT', 'must be at least 1ms')
+  if (config.natsAckWaitMs < 1_000) throw new ConfigError('NATS_ACK_WAIT', 'must be at least 1s')
   return Object.freeze(config)
 }

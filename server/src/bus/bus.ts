@@ -14,6 +14,12 @@ export interface BusMessage {
   nak(delayMs?: number): void
   /** Tells the bus the message is still being worked on (extends the ack deadline). */
   working(): void
+  /**
+   * Set when this message stands for a whole earlier batch that is being recovered (nats.ts: a
+   * redelivered message whose batch was recorded by `beforeInsert`). The worker must insert it
+   * alone, with exactly this dedup token, so that ClickHouse drops it if that batch did land.
+   */
+  readonly batchToken?: string
 }
 
 export type BusStatus = 'CONNECTED' | 'RECONNECTING' | 'DISCONNECTED' | 'CLOSED' | 'EMBEDDED'
@@ -35,6 +41,13 @@ export interface Bus {
    * `expiresMs` when none is ready (then resolves with []). Each message goes to one consumer.
    */
   fetch(max: number, expiresMs: number): Promise<BusMessage[]>
+  /**
+   * Optional. Called by the worker before it inserts `messages` with `token`, for a bus whose
+   * redeliveries may regroup messages (JetStream): it records which messages make up the batch, so
+   * that a redelivery is retried under the same token. Rejects when it could not record them; the
+   * worker then treats it like a failed insert.
+   */
+  beforeInsert?(messages: BusMessage[], token: string): Promise<void>
   /** Every published entry, best effort and as soon as possible, for live tail. Returns an unsubscribe. */
   onLive(listener: (entries: Entry[]) => void): () => void
   status(): BusStatus

@@ -56,6 +56,13 @@ export class Worker {
         await sleep(500)
       }
       for (const m of msgs) {
+        // A recovered batch goes in alone under its recorded token (see BusMessage.batchToken).
+        if (m.batchToken) {
+          const p = this.writeBatch([m])
+          this.inflight = p
+          await p
+          continue
+        }
         if (this.pending.length === 0) this.firstAt = Date.now()
         this.pending.push(m)
         this.pendingEntries += m.entries.length
@@ -90,14 +97,24 @@ export class Worker {
     for (const m of messages) for (const e of m.entries) entries.push(e)
     // The same set of messages always yields the same token, so a retry after a timeout whose
     // insert did land is deduplicated by ClickHouse.
-    const token = createHash('sha256')
-      .update(messages.map((m) => m.id).join(','))
-      .digest('hex')
-      .slice(0, 32)
+    const token =
+      messages.length === 1 && messages[0]?.batchToken
+        ? messages[0].batchToken
+        : createHash('sha256')
+            .update(messages.map((m) => m.id).join(','))
+            .digest('hex')
+            .slice(0, 32)
+    let recorded = !this.bus.beforeInsert || (messages.length === 1 && messages[0]?.batchToken !== undefined)
     for (let attempt = 0; ; attempt++) {
       const t0 = performance.now()
       try {
         messages.forEach((m) => m.working())
+        // JetStream may regroup redelivered messages; the bus records this batch first so a
+        // redelivery is retried under the same token (bus.ts, beforeInsert).
+        if (!recorded) {
+          await this.bus.beforeInsert?.(messages, token)
+          recorded = true
+        }
         await this.store.insert(entries, token)
         this.metrics.insertLatency.observe((performance.now() - t0) / 1000)
         this.metrics.batchSize.observe(entries.length)

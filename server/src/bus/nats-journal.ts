@@ -1,0 +1,175 @@
+/**
+ * Which stream messages made up each batch a worker inserted, so that a redelivery is retried under
+ * the same ClickHouse dedup token.
+ *
+ * Why: ClickHouse deduplicates a whole inserted block by its token. JetStream redelivers messages one
+ * by one (after a worker died, a nak, or a lost ack), and a worker would group them with other
+ * messages into a different batch, hence a different token, and a batch that had landed before its
+ * ack would be stored twice. So before each insert the worker records `token -> sequences` here (one
+ * small JetStream message per batch); a redelivered message whose batch is recorded is re-formed
+ * into exactly that batch and inserted under that token (ClickHouse drops it if it had landed).
+ * This is the approach of ClickHouse's Kafka Connect sink (record the batch, replay it identically).
+ */
+import type { JetStreamClient, JetStreamManager } from '@nats-io/jetstream'
+import { DeliverPolicy, DiscardPolicy, RetentionPolicy, StorageType } from '@nats-io/jetstream'
+import type { Logger } from 'pino'
+
+/**
+ * How long a record is kept. A batch is re-formed within an ack wait or a nak delay of its insert,
+ * so an hour is ample; records of batches whose messages are all acked are also dropped from memory.
+ */
+export const JOURNAL_MAX_AGE_MS = 60 * 60_000 // 1 h
+
+export interface RecordedBatch {
+  token: string
+  /** Stream sequences of the batch's messages, ascending. */
+  seqs: number[]
+  min: number
+  max: number
+}
+
+export class BatchJournal {
+  private readonly byToken = new Map<string, RecordedBatch>()
+  /** Highest journal sequence the tail has read. */
+  private seen = 0
+  private tail: Promise<void> | undefined
+  private stopped = false
+  private stopTail: (() => void) | undefined
+
+  constructor(
+    private readonly js: JetStreamClient,
+    private readonly jsm: JetStreamManager,
+    readonly stream: string,
+    private readonly subjectPrefix: string,
+    private readonly log: Logger,
+  ) {}
+
+  async ensure(replicas: number): Promise<void> {
+    try {
+      await this.jsm.streams.info(this.stream)
+      return
+    } catch (err) {
+      if (!isNotFound(err)) throw err
+    }
+    await this.jsm.streams
+      .add({
+        name: this.stream,
+        subjects: [`${this.subjectPrefix}.*`],
+        retention: RetentionPolicy.Limits,
+        storage: StorageType.File,
+        discard: DiscardPolicy.Old,
+        max_age: JOURNAL_MAX_AGE_MS * 1_000_000,
+        max_msgs_per_subject: 1, // re-recording a token replaces it
+        num_replicas: replicas,
+      })
+      .catch(async (err) => {
+        // Another process created it at the same moment.
+        await this.jsm.streams.info(this.stream).catch(() => Promise.reject(err))
+      })
+  }
+
+  /** Records a batch; resolves once JetStream stored the record. */
+  async record(token: string, seqs: number[]): Promise<void> {
+    const sorted = [...seqs].sort((a, b) => a - b)
+    await this.js.publish(`${this.subjectPrefix}.${token}`, encodeRanges(sorted), { timeout: 2_000 })
+    this.add(token, sorted)
+  }
+
+  /** The recorded batch that holds stream sequence `seq`, if any. Call `caughtUp()` first. */
+  find(seq: number): RecordedBatch | undefined {
+    for (const b of this.byToken.values()) if (seq >= b.min && seq <= b.max && bsearch(b.seqs, seq)) return b
+    return undefined
+  }
+
+  /** Forgets batches whose messages are all at or below the consumer's ack floor (all acked). */
+  prune(ackFloor: number): void {
+    for (const [token, b] of this.byToken) if (b.max <= ackFloor) this.byToken.delete(token)
+  }
+
+  /**
+   * Resolves once every record stored so far has been read (by any worker, also before this process
+   * started). The tail starts on first use: a worker that never sees a redelivery never reads it.
+   */
+  async caughtUp(timeoutMs = 15_000): Promise<void> {
+    this.tail ??= this.runTail()
+    const info = await this.jsm.streams.info(this.stream)
+    const target = info.state.messages > 0 ? info.state.last_seq : 0
+    const end = Date.now() + timeoutMs
+    while (this.seen < target) {
+      if (Date.now() > end) throw new Error(`batch journal not read up to ${target} (at ${this.seen}) within ${timeoutMs} ms`)
+      await new Promise((r) => setTimeout(r, 20))
+    }
+  }
+
+  private async runTail(): Promise<void> {
+    while (!this.stopped) {
+      try {
+        const consumer = await this.js.consumers.get(this.stream, { deliver_policy: DeliverPolicy.All })
+        const messages = await consumer.consume()
+        this.stopTail = () => void messages.stop()
+        for await (const m of messages) {
+          const token = m.subject.slice(this.subjectPrefix.length + 1)
+          this.add(token, decodeRanges(m.string()))
+          this.seen = Math.max(this.seen, m.seq)
+          if (this.stopped) break
+        }
+      } catch (err) {
+        if (this.stopped) return
+        this.log.warn({ err: String(err) }, 'batch journal tail failed; restarting')
+        await new Promise((r) => setTimeout(r, 1_000))
+      }
+    }
+  }
+
+  private add(token: string, seqs: number[]): void {
+    if (seqs.length === 0) return
+    this.byToken.delete(token)
+    this.byToken.set(token, { token, seqs, min: seqs[0] as number, max: seqs[seqs.length - 1] as number })
+  }
+
+  stop(): void {
+    this.stopped = true
+    this.stopTail?.()
+  }
+}
+
+function isNotFound(err: unknown): boolean {
+  return err instanceof Error && /not found/i.test(err.message)
+}
+
+function bsearch(sorted: number[], x: number): boolean {
+  let lo = 0
+  let hi = sorted.length - 1
+  while (lo <= hi) {
+    const mid = (lo + hi) >> 1
+    const v = sorted[mid] as number
+    if (v === x) return true
+    if (v < x) lo = mid + 1
+    else hi = mid - 1
+  }
+  return false
+}
+
+/** `[1,2,3,7,9,10]` -> `1-3,7,9-10` (a batch's sequences are mostly runs). */
+export function encodeRanges(sorted: number[]): string {
+  const parts: string[] = []
+  for (let i = 0; i < sorted.length;) {
+    const start = sorted[i] as number
+    let end = start
+    while (i + 1 < sorted.length && sorted[i + 1] === end + 1) end = sorted[++i] as number
+    parts.push(start === end ? String(start) : `${start}-${end}`)
+    i++
+  }
+  return parts.join(',')
+}
+
+export function decodeRanges(s: string): number[] {
+  const out: number[] = []
+  for (const part of s.split(',')) {
+    if (!part) continue
+    const [a, b] = part.split('-').map(Number)
+    if (a === undefined || !Number.isFinite(a)) continue
+    for (let x = a; x <= (b ?? a); x++) out.push(x)
+  }
+  return out
+}
