@@ -109,14 +109,22 @@ export async function listLogs(ctx: QueryContext, f: Filter, o: ListOptions): Pr
   let where = whereClause(f, p)
   const dir = o.order === 'asc' ? 'ASC' : 'DESC'
   if (o.cursor) {
+    // Spelled out rather than as a tuple comparison so that the timestamp bound alone prunes parts and granules.
     const cmp = o.order === 'asc' ? '>' : '<'
-    const c = `(timestamp, ${TIE}) ${cmp} (${p.add("DateTime64(9, 'UTC')", toClickHouse(o.cursor.t))}, ${p.add('UInt64', o.cursor.h)})`
+    const t = p.add("DateTime64(9, 'UTC')", toClickHouse(o.cursor.t))
+    const c = `timestamp ${cmp}= ${t} AND (timestamp ${cmp} ${t} OR ${TIE} ${cmp} ${p.add('UInt64', o.cursor.h)})`
     where = where ? `${where} AND ${c}` : `WHERE ${c}`
   }
+  const offset = o.offset && !o.cursor ? o.offset : 0
+  // Two steps in one query: the inner one finds the timestamp of the last row of the page reading only
+  // the timestamps (and the filter's columns), so that the tie-break hash, which reads the whole message,
+  // is computed for about one page of rows rather than for every matching row.
+  const edge = `timestamp ${o.order === 'asc' ? '<=' : '>='} (SELECT ${o.order === 'asc' ? 'max' : 'min'}(timestamp) FROM (
+      SELECT timestamp FROM ${ctx.table} ${where} ORDER BY timestamp ${dir} LIMIT ${p.add('UInt64', o.limit + offset)}))`
   const sql = `SELECT toString(timestamp) AS ts, level, service, message, attributes, trace_id, span_id, toString(${TIE}) AS h
-    FROM ${ctx.table} ${where}
+    FROM ${ctx.table} ${where ? `${where} AND ${edge}` : `WHERE ${edge}`}
     ORDER BY timestamp ${dir}, ${TIE} ${dir}
-    LIMIT ${p.add('UInt32', o.limit)}${o.offset && !o.cursor ? ` OFFSET ${p.add('UInt64', o.offset)}` : ''}`
+    LIMIT ${p.add('UInt32', o.limit)}${offset ? ` OFFSET ${p.add('UInt64', offset)}` : ''}`
   const result = await rows<Row>(ctx, sql, p)
   const entries = result.map((r) =>
     toApiEntry({

@@ -1,0 +1,55 @@
+// The q parser: clauses, escapes, and errors that point at the problem.
+import { test } from 'node:test'
+import assert from 'node:assert/strict'
+import { parseSearch, SearchSyntaxError } from './parser.ts'
+import { phrasePattern } from './compile.ts'
+import { tokenize } from './tokens.ts'
+
+test('tokens are ClickHouse tokens: ASCII letters and digits, and any non-ASCII character', () => {
+  assert.deepEqual(tokenize('blk_-1608 req-3a.b Café:ÄÖ x'), ['blk', '1608', 'req', '3a', 'b', 'Café', 'ÄÖ', 'x'])
+})
+
+test('words, phrases, exclusions and fields', () => {
+  assert.deepEqual(parseSearch(' Error  -"Connection Reset" blk_-12 level:ERROR,warn -service:api host:"a b" attr.level:x k:* '), {
+    clauses: [
+      { kind: 'text', negate: false, text: 'error', tokens: ['error'] },
+      { kind: 'text', negate: true, text: 'connection reset', tokens: ['connection', 'reset'] },
+      { kind: 'text', negate: false, text: 'blk_-12', tokens: ['blk', '12'] },
+      { kind: 'level', negate: false, values: ['error', 'warn'] },
+      { kind: 'service', negate: true, values: ['api'] },
+      { kind: 'attr', negate: false, key: 'host', value: 'a b' },
+      { kind: 'attr', negate: false, key: 'level', value: 'x' },
+      { kind: 'attr', negate: false, key: 'k', value: undefined },
+    ],
+  })
+  assert.deepEqual(parseSearch(''), { clauses: [] })
+  assert.deepEqual(parseSearch('"say \\"hi\\" \\\\ now"').clauses[0], { kind: 'text', negate: false, text: 'say "hi" \\ now', tokens: ['say', 'hi', 'now'] })
+  // Not a field: the part before the colon is not a name, so the whole word is searched for.
+  assert.equal(parseSearch('10.0.0.1:8080').clauses[0]?.kind, 'text')
+})
+
+test('errors carry the position and say what is wrong', () => {
+  for (const [q, position, problem] of [
+    ['a "b', 2, /unterminated quote/],
+    ['a - b', 2, /'-' must be followed/],
+    ['level:nope', 6, /'nope' is not a level/],
+    ['service:a,,b', 8, /empty value/],
+    ['x key:', 6, /field 'key' has no value/],
+    ['"a"b', 3, /space after the closing quote/],
+    ['... x', 0, /no letters or digits/],
+    ['a"b', 1, /unexpected quote/],
+    ['x ""', 2, /empty phrase/],
+    [Array.from({ length: 33 }, (_, i) => `w${i}`).join(' '), 118, /more than 32 terms/],
+  ] as const) {
+    assert.throws(
+      () => parseSearch(q),
+      (err: unknown) => err instanceof SearchSyntaxError && err.position === position && problem.test(err.problem),
+      q,
+    )
+  }
+})
+
+test('phrase patterns escape every ASCII symbol and anchor only at token ends', () => {
+  assert.equal(phrasePattern('a.b'), '(?:^|[\\x00-\\x2f\\x3a-\\x40\\x5b-\\x60\\x7b-\\x7f])a\\x2eb(?:$|[\\x00-\\x2f\\x3a-\\x40\\x5b-\\x60\\x7b-\\x7f])')
+  assert.equal(phrasePattern('-x)'), '\\x2dx\\x29')
+})
