@@ -23,7 +23,12 @@ test('words, phrases, exclusions and fields', () => {
     ],
   })
   assert.deepEqual(parseSearch(''), { clauses: [] })
-  assert.deepEqual(parseSearch('"say \\"hi\\" \\\\ now"').clauses[0], { kind: 'text', negate: false, text: 'say "hi" \\ now', tokens: ['say', 'hi', 'now'] })
+  assert.deepEqual(parseSearch('"say \\"hi\\" \\\\ now"').clauses[0], {
+    kind: 'text',
+    negate: false,
+    text: 'say "hi" \\ now',
+    tokens: ['say', 'hi', 'now'],
+  })
   // Not a field: the part before the colon is not a name, so the whole word is searched for.
   assert.equal(parseSearch('10.0.0.1:8080').clauses[0]?.kind, 'text')
 })
@@ -50,6 +55,9 @@ test('errors carry the position and say what is wrong', () => {
 })
 
 test('phrase patterns escape every ASCII symbol and anchor only at token ends', () => {
-  assert.equal(phrasePattern('a.b'), '(?:^|[\\x00-\\x2f\\x3a-\\x40\\x5b-\\x60\\x7b-\\x7f])a\\x2eb(?:$|[\\x00-\\x2f\\x3a-\\x40\\x5b-\\x60\\x7b-\\x7f])')
+  assert.equal(
+    phrasePattern('a.b'),
+    '(?:^|[\\x00-\\x2f\\x3a-\\x40\\x5b-\\x60\\x7b-\\x7f])a\\x2eb(?:$|[\\x00-\\x2f\\x3a-\\x40\\x5b-\\x60\\x7b-\\x7f])',
+  )
   assert.equal(phrasePattern('-x)'), '\\x2dx\\x29')
 })
