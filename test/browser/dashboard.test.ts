@@ -225,8 +225,8 @@ test('Explore lists posted entries; search, level, service and time range narrow
   // Level filter (with counts), then a service filter on top of it.
   await search(page, '')
   await expectMessages(page, RECENT)
-  const errorCount = await page.textContent('label:has(input[name=level][value=error])')
-  assert.match(errorCount ?? '', /error\s*4\b/, 'the error facet counts the 4 recent errors')
+  // The error facet counts the 4 recent errors.
+  await page.waitForFunction(() => /^\s*error\s*4\s*$/.test(document.querySelector('label:has(input[name=level][value=error])')?.textContent ?? ''), null, { timeout: T })
   await page.check('input[name=level][value=error]')
   await expectMessages(page, ['payment declined for order 1002', 'stock sync failed: upstream timeout', 'card declined by issuer', XSS])
   assert.deepEqual([...new Set((await rowsLevelsAndServices(page)).levels)], ['error'])
@@ -350,64 +350,27 @@ test('log text containing HTML or script is shown as text and runs nothing', asy
   assertNoBrowserErrors()
 })
 
-test('Live shows an entry posted after it opened within a second, and pauses and resumes', async () => {
-  const { page, ctx } = await open('/live?service=live-a')
-  await page.waitForFunction(() => document.querySelector('[data-testid=live-status]')?.textContent?.includes('Live'), null, { timeout: T })
-  const latencies: number[] = []
-  for (let i = 0; i < 3; i++) {
-    const message = `live entry ${i} ${Date.now()}`
-    const t0 = Date.now()
-    const res = await postJson(`${srv.url}/log`, { level: 'warn', service: 'live-a', message })
-    assert.equal(res.status, 202)
-    await page.waitForFunction((m) => [...document.querySelectorAll('[data-testid=live-results] .log-message')].some((e) => e.textContent === m), message, {
-      timeout: 5_000,
-      polling: 'raf',
-    })
-    latencies.push(Date.now() - t0)
-  }
-  console.log(`live latency (POST /log -> row on screen): ${latencies.map((l) => `${l} ms`).join(', ')}`)
-  writeFileSync(join(ARTIFACTS, 'live-latency.json'), JSON.stringify({ latencies_ms: latencies }, null, 2))
-  // The issue says within a second; 2 s leaves room for a loaded CI machine.
-  assert.ok(Math.min(...latencies) < 2_000, `live latency ${latencies.join(', ')} ms`)
-
-  // Other services are filtered out.
-  await postJson(`${srv.url}/log`, { level: 'info', service: 'live-b', message: 'not for this view' })
-  // Pause: new entries are counted, not shown; resume shows the next ones.
-  await page.click('[data-testid=pause]')
-  await page.waitForFunction(() => document.querySelector('[data-testid=live-status]')?.textContent?.includes('Paused'), null, { timeout: T })
-  await postJson(`${srv.url}/log`, { level: 'info', service: 'live-a', message: 'while paused' })
-  await page.waitForSelector('text=1 not shown', { timeout: T })
-  await page.click('[data-testid=pause]')
-  await postJson(`${srv.url}/log`, { level: 'info', service: 'live-a', message: 'after resume' })
-  await page.waitForFunction(() => [...document.querySelectorAll('[data-testid=live-results] .log-message')].some((e) => e.textContent === 'after resume'), null, { timeout: T })
-  const shown = await page.$$eval('[data-testid=live-results] .log-message', (els) => els.map((e) => e.textContent))
-  assert.ok(!shown.includes('while paused') && !shown.includes('not for this view'), JSON.stringify(shown))
-  assert.match((await page.textContent('[data-testid=live-rate]')) ?? '', /^\d+\.\d\/s$/)
-  await page.screenshot({ path: join(SHOTS, 'live.png') })
+test('a query the server rejects shows the server\'s message, and the view recovers', async () => {
+  const { page, ctx } = await open('/?range=1h&service=checkout,gateway')
+  const recent = ['order 1001 placed', 'payment declined for order 1002', 'retrying payment provider', 'GET /health 200', 'card declined by issuer']
+  await expectMessages(page, recent)
+  // The search syntax belongs to the server; whatever it rejects, the dashboard shows its words.
+  const reason = 'q: unbalanced quote at position 0; close the "phrase"'
+  await page.route(/\/api\/(logs|stats|histogram|services)\?.*q=%22/, (route) =>
+    route.fulfill({ status: 400, contentType: 'application/json', body: JSON.stringify({ status: 'error', error: reason, code: 'LOG_ERR_BAD_PARAMETER' }) }),
+  )
+  await search(page, '"unclosed')
+  await page.waitForSelector('[data-testid=results] [data-state=error]:has-text("The query was not accepted")', { timeout: T })
+  assert.equal(await page.textContent('#search-error'), reason)
+  assert.equal(await page.getAttribute('#search', 'aria-invalid'), 'true')
+  await search(page, 'declined')
+  await expectMessages(page, ['payment declined for order 1002', 'card declined by issuer'])
+  assert.equal(await page.locator('#search-error').count(), 0)
   await ctx.close()
-  assertNoBrowserErrors()
-})
-
-test('Live keeps following new entries until the user scrolls up, then offers a jump to the latest', async () => {
-  const { page, ctx } = await open('/live?service=live-burst')
-  await page.waitForFunction(() => document.querySelector('[data-testid=live-status]')?.textContent?.includes('Live'), null, { timeout: T })
-  const burst = (from: number, n: number) =>
-    Array.from({ length: n }, (_, i) => JSON.stringify({ level: 'info', service: 'live-burst', message: `burst ${from + i}` })).join('\n')
-  const post = (body: string) => fetch(`${srv.url}/logs`, { method: 'POST', headers: { 'content-type': 'application/x-ndjson' }, body })
-  await post(burst(0, 200))
-  await page.waitForFunction(() => [...document.querySelectorAll('[data-testid=live-results] .log-message')].some((e) => e.textContent === 'burst 199'), null, { timeout: T })
-  await page.evaluate(() => {
-    const el = document.querySelector('[data-testid=live-results] [role=listbox]') as HTMLElement
-    el.scrollTop = 0
-  })
-  await page.waitForSelector('[data-testid=jump-latest]', { timeout: T })
-  await post(burst(200, 50))
-  await page.waitForSelector('[data-testid=jump-latest]:has-text("new")', { timeout: T })
-  assert.equal(await page.locator('text=burst 249').count(), 0, 'scrolled up: the view stays put')
-  await page.click('[data-testid=jump-latest]')
-  await page.waitForSelector('text=burst 249', { timeout: T })
-  await page.waitForSelector('[data-testid=jump-latest]', { state: 'detached', timeout: T })
-  await ctx.close()
+  // The browser logs the 400 responses themselves as console errors: expected here.
+  const unexpected = problems.filter((p) => !/status of 400/.test(p))
+  problems.length = 0
+  assert.deepEqual(unexpected, [])
   assertNoBrowserErrors()
 })
 
@@ -435,6 +398,74 @@ test('Statistics show totals, levels, top services and the error rate; the dark 
   await dark.page.waitForSelector('[data-testid=error-rate-chart] path', { timeout: T })
   await dark.page.screenshot({ path: join(SHOTS, 'stats-dark.png') })
   await dark.ctx.close()
+  assertNoBrowserErrors()
+})
+
+test('Live shows an entry posted after it opened within a second, and pauses and resumes', async () => {
+  const { page, ctx } = await open('/live?service=live-a')
+  await page.waitForFunction(() => document.querySelector('[data-testid=live-status]')?.textContent?.includes('Live'), null, { timeout: T })
+  const latencies: number[] = []
+  for (let i = 0; i < 3; i++) {
+    const message = `live entry ${i} ${Date.now()}`
+    const t0 = Date.now()
+    const res = await postJson(`${srv.url}/log`, { level: 'warn', service: 'live-a', message })
+    assert.equal(res.status, 202)
+    await page.waitForFunction((m) => [...document.querySelectorAll('[data-testid=live-results] .log-message')].some((e) => e.textContent === m), message, {
+      timeout: 5_000,
+      polling: 'raf',
+    })
+    latencies.push(Date.now() - t0)
+  }
+  console.log(`live latency (POST /log -> row on screen): ${latencies.map((l) => `${l} ms`).join(', ')}`)
+  writeFileSync(join(ARTIFACTS, 'live-latency.json'), JSON.stringify({ latencies_ms: latencies }, null, 2))
+  // The issue says within a second; 2 s (for the median of three) leaves room for a loaded CI machine.
+  const median = [...latencies].sort((a, b) => a - b)[1] as number
+  assert.ok(median < 2_000, `live latency ${latencies.join(', ')} ms`)
+
+  // Other services are filtered out.
+  await postJson(`${srv.url}/log`, { level: 'info', service: 'live-b', message: 'not for this view' })
+  // Pause: new entries are counted, not shown; resume shows the next ones.
+  await page.click('[data-testid=pause]')
+  await page.waitForFunction(() => document.querySelector('[data-testid=live-status]')?.textContent?.includes('Paused'), null, { timeout: T })
+  await postJson(`${srv.url}/log`, { level: 'info', service: 'live-a', message: 'while paused' })
+  await page.waitForSelector('text=1 not shown', { timeout: T })
+  await page.click('[data-testid=pause]')
+  await postJson(`${srv.url}/log`, { level: 'info', service: 'live-a', message: 'after resume' })
+  await page.waitForFunction(() => [...document.querySelectorAll('[data-testid=live-results] .log-message')].some((e) => e.textContent === 'after resume'), null, { timeout: T })
+  const shown = await page.$$eval('[data-testid=live-results] .log-message', (els) => els.map((e) => e.textContent))
+  assert.ok(!shown.includes('while paused') && !shown.includes('not for this view'), JSON.stringify(shown))
+  assert.match((await page.textContent('[data-testid=live-rate]')) ?? '', /^\d+\.\d\/s$/)
+  await ctx.close()
+  assertNoBrowserErrors()
+})
+
+test('Live keeps following new entries until the user scrolls up, then offers a jump to the latest', async () => {
+  const { page, ctx } = await open('/live?service=live-burst')
+  await page.waitForFunction(() => document.querySelector('[data-testid=live-status]')?.textContent?.includes('Live'), null, { timeout: T })
+  const burst = (from: number, n: number) =>
+    Array.from({ length: n }, (_, i) =>
+      JSON.stringify({
+        level: ['info', 'info', 'debug', 'warn', 'info', 'error'][(from + i) % 6],
+        service: 'live-burst',
+        message: `burst ${from + i}: ${['GET', 'POST', 'PUT'][(from + i) % 3]} /v1/cart/${(from + i) * 7} ${(from + i) % 6 === 5 ? 500 : 200} in ${((from + i) * 13) % 250}ms`,
+      }),
+    ).join('\n')
+  const post = (body: string) => fetch(`${srv.url}/logs`, { method: 'POST', headers: { 'content-type': 'application/x-ndjson' }, body })
+  await post(burst(0, 200))
+  await page.waitForFunction(() => [...document.querySelectorAll('[data-testid=live-results] .log-message')].some((e) => e.textContent?.startsWith('burst 199:')), null, { timeout: T })
+  await page.evaluate(() => {
+    const el = document.querySelector('[data-testid=live-results] [role=listbox]') as HTMLElement
+    el.scrollTop = 0
+  })
+  await page.waitForSelector('[data-testid=jump-latest]', { timeout: T })
+  await post(burst(200, 50))
+  await page.waitForSelector('[data-testid=jump-latest]:has-text("new")', { timeout: T })
+  assert.equal(await page.locator('text=burst 249').count(), 0, 'scrolled up: the view stays put')
+  await page.click('[data-testid=jump-latest]')
+  await page.waitForSelector('text=burst 249', { timeout: T })
+  await page.waitForSelector('[data-testid=jump-latest]', { state: 'detached', timeout: T })
+  await page.screenshot({ path: join(SHOTS, 'live.png') })
+  await ctx.close()
   assertNoBrowserErrors()
 })
 
