@@ -60,7 +60,7 @@ const expected = {
   attributes: {
     'http.status': '502',
     ratio: '0.5',
-    tags: '["a","2"]',
+    tags: '["a",2]',
     'otel.scope.name': 'my.lib',
     'otel.scope.version': '1.0',
     'scope.attr': 'true',
@@ -77,7 +77,7 @@ function check(result: ReturnType<typeof mapRequest>) {
   assert.deepEqual({ ...first, attributes: { ...first?.attributes } }, expected)
   assert.equal(second?.timestamp, '2025-01-01T12:00:01.000000000Z') // observed time when time is unset
   assert.equal(second?.level, 'warn')
-  assert.equal(second?.message, '{"a":"1"}')
+  assert.equal(second?.message, '{"a":1}')
   assert.deepEqual(result.rejected, [{ reason: 'empty_message', error: 'message must not be empty' }])
 }
 

@@ -96,7 +96,12 @@ export function anyValue(v: unknown, depth = 0): unknown {
   if (!isObject(v) || depth > 16) return undefined
   if (has(v, 'stringValue')) return str(v.stringValue) ?? ''
   if (has(v, 'boolValue')) return v.boolValue === true || v.boolValue === 'true'
-  if (has(v, 'intValue')) return int64Text(v.intValue)
+  if (has(v, 'intValue')) {
+    // a number where JSON can hold it exactly, else its decimal text
+    const text = int64Text(v.intValue)
+    const n = Number(text)
+    return Number.isSafeInteger(n) ? n : text
+  }
   if (has(v, 'doubleValue')) return typeof v.doubleValue === 'number' ? v.doubleValue : Number(v.doubleValue)
   if (has(v, 'bytesValue'))
     return typeof v.bytesValue === 'string'

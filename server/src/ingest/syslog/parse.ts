@@ -149,7 +149,8 @@ function scanName(s: string, i: number): number {
 const MONTHS: Record<string, number> = { Jan: 0, Feb: 1, Mar: 2, Apr: 3, May: 4, Jun: 5, Jul: 6, Aug: 7, Sep: 8, Oct: 9, Nov: 10, Dec: 11 }
 const BSD_TIME = /^([A-Z][a-z]{2}) ([ \d]\d)(?: (\d{4}))? (\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))? /
 const ISO_TIME = /^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{1,9})?(?:Z|[+-]\d{2}:\d{2})) /
-const TAG = /^([^\s[\]:]{1,64})(?:\[([^\]\s]{0,64})\])?:(?: |$)/
+// `tag:`, `tag[pid]:`, and `tag[pid]` without the colon (rsyslog's forward format of a 5424 message)
+const TAG = /^([^\s[\]:]{1,64})(?:\[([^\]\s]{0,64})\]:?|:)(?: |$)/
 
 /**
  * RFC 3164 has no year and no zone: the time is read in this process's local zone (UTC in our
