@@ -26,7 +26,15 @@ export interface RecordedBatch {
   seqs: number[]
   min: number
   max: number
+  /** When this process learnt of it (ms). */
+  at: number
 }
+
+/**
+ * Records are kept in memory at least this long even when the ack floor passed them: after a hard
+ * kill of nats-server the consumer's state (ack floor included) can fall back a little.
+ */
+const KEEP_MIN_MS = 5 * 60_000 // 5 min
 
 export class BatchJournal {
   private readonly byToken = new Map<string, RecordedBatch>()
@@ -83,7 +91,8 @@ export class BatchJournal {
 
   /** Forgets batches whose messages are all at or below the consumer's ack floor (all acked). */
   prune(ackFloor: number): void {
-    for (const [token, b] of this.byToken) if (b.max <= ackFloor) this.byToken.delete(token)
+    const old = Date.now() - KEEP_MIN_MS
+    for (const [token, b] of this.byToken) if (b.max <= ackFloor && b.at < old) this.byToken.delete(token)
   }
 
   /**
@@ -124,7 +133,7 @@ export class BatchJournal {
   private add(token: string, seqs: number[]): void {
     if (seqs.length === 0) return
     this.byToken.delete(token)
-    this.byToken.set(token, { token, seqs, min: seqs[0] as number, max: seqs[seqs.length - 1] as number })
+    this.byToken.set(token, { token, seqs, min: seqs[0] as number, max: seqs[seqs.length - 1] as number, at: Date.now() })
   }
 
   stop(): void {

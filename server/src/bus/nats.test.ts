@@ -111,13 +111,14 @@ test('two workers share the durable consumer: every message goes to exactly one 
   const w1 = await bus('process', 'T3')
   const w2 = await bus('process', 'T3')
   try {
-    const n = 200
-    await Promise.all(Array.from({ length: n }, (_, i) => ingest.publish([entry('c', i)])))
+    // More than one worker pulls ahead (512), so both must get some.
+    const n = 1_500
+    for (let i = 0; i < n; i += 100) await Promise.all(Array.from({ length: 100 }, (_, j) => ingest.publish([entry('c', i + j)])))
     const seen: string[] = []
     const by = [0, 0]
     const end = Date.now() + 20_000
     while (seen.length < n && Date.now() < end) {
-      const [a, b] = await Promise.all([w1.fetch(7, 300), w2.fetch(7, 300)])
+      const [a, b] = await Promise.all([w1.fetch(50, 300), w2.fetch(50, 300)])
       for (const m of a) {
         seen.push(m.id)
         by[0] = (by[0] ?? 0) + 1

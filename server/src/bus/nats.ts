@@ -64,7 +64,11 @@ export class NatsBus implements Bus {
   private readonly subject: string
   private readonly journal: BatchJournal
   // process role: messages pulled ahead, and the loop that pulls them
-  private buffer: JsMsg[] = []
+  private buffer: Slot[] = []
+  /** Every message from its arrival until it is settled, by stream sequence (one copy of each). */
+  private readonly held = new Map<number, Slot>()
+  /** Counts disconnects: a message delivered before one may meanwhile be redelivered elsewhere. */
+  private epoch = 0
   private pulling = false
   private pullLoop: Promise<void> | undefined
   private bufferWaiters: (() => void)[] = []
@@ -120,12 +124,16 @@ export class NatsBus implements Bus {
       for await (const s of this.nc.status()) {
         if (s.type === 'disconnect') {
           this.state = 'DISCONNECTED'
+          this.epoch++
           this.log.warn({ server: s.server }, 'NATS disconnected; publishes answer 503 until it is back')
         } else if (s.type === 'reconnecting') {
           this.state = 'RECONNECTING'
         } else if (s.type === 'reconnect') {
           this.state = 'CONNECTED'
           onConnect()
+          // Pulled-ahead messages of the old connection may have been redelivered elsewhere by now
+          // (their ack deadline ran out while we were away): let JetStream deliver them again.
+          for (const slot of this.buffer.splice(0)) this.release(slot)
           this.log.info({ server: s.server }, 'NATS reconnected')
           // A server that lost its store (or a new one) gets the stream and consumer back.
           this.ensure().catch((err) => this.log.warn({ err: String(err) }, 'could not re-check the JetStream stream after reconnecting'))
@@ -258,9 +266,13 @@ export class NatsBus implements Bus {
       this.pulling = true
       this.pullLoop = this.pull()
       this.ackFloorTimer = setInterval(() => void this.pruneJournal(), 10_000).unref()
-      // Pulled-ahead messages wait in `buffer` while the worker writes (or retries) a batch; keep
-      // their ack deadline moving, or JetStream would hand them to another worker as well.
-      this.keepAliveTimer = setInterval(() => this.buffer.forEach((m) => m.working()), Math.max(500, this.config.natsAckWaitMs / 3)).unref()
+      // Pulled-ahead messages wait in `buffer` while the worker writes (or retries) a batch, and a
+      // batch may take long to insert: keep their ack deadline moving while this process holds
+      // them, or JetStream would hand them to another worker as well.
+      this.keepAliveTimer = setInterval(
+        () => this.held.forEach((slot) => slot.m.working()),
+        Math.max(500, this.config.natsAckWaitMs / 3),
+      ).unref()
     }
     if (this.buffer.length === 0 && expiresMs > 0 && this.pulling) {
       await new Promise<void>((resolve) => {
@@ -275,19 +287,22 @@ export class NatsBus implements Bus {
     const raw = this.buffer.splice(0, max)
     this.roomWaiter?.()
     const out: BusMessage[] = []
-    const redelivered: Decoded[] = []
-    for (const m of raw) {
-      const entries = decode(m.data)
+    const decoded: Decoded[] = []
+    for (const slot of raw) {
+      const entries = decode(slot.m.data)
       if (!entries) {
         // Not ours (or corrupt): it can never be inserted, so it is not offered again.
-        this.log.error({ seq: m.seq, bytes: m.data.length }, 'undecodable message on the log stream; terminated')
-        m.term()
+        this.log.error({ seq: slot.seq, bytes: slot.m.data.length }, 'undecodable message on the log stream; terminated')
+        slot.m.term()
+        this.release(slot)
         continue
       }
-      if (m.redelivered) redelivered.push({ m, entries })
-      else out.push(new NatsMessage(m, entries))
+      decoded.push({ slot, entries })
     }
-    if (redelivered.length) for (const r of await this.recover(redelivered)) out.push(r)
+    // Every message is checked, not only those flagged redelivered: after a hard kill of
+    // nats-server the consumer's state can fall back a little, and messages acked just before come
+    // again as first deliveries.
+    if (decoded.length) for (const r of await this.recover(decoded)) out.push(r)
     return out
   }
 
@@ -304,7 +319,17 @@ export class NatsBus implements Bus {
         consumer ??= await this.js.consumers.get(this.config.natsStream, CONSUMER_NAME)
         const it = await consumer.fetch({ max_messages: PREFETCH - this.buffer.length, expires: 2_000 })
         for await (const m of it) {
-          this.buffer.push(m)
+          const known = this.held.get(m.seq)
+          if (known) {
+            // JetStream redelivered one we still hold (its deadline ran out, e.g. across a NATS
+            // restart): keep one copy, settled through the newest delivery.
+            known.m = m
+            known.epoch = this.epoch
+            continue
+          }
+          const slot: Slot = { m, seq: m.seq, epoch: this.epoch }
+          this.held.set(m.seq, slot)
+          this.buffer.push(slot)
           const w = this.bufferWaiters
           this.bufferWaiters = []
           w.forEach((wake) => wake())
@@ -330,30 +355,52 @@ export class NatsBus implements Bus {
 
   async beforeInsert(messages: BusMessage[], token: string): Promise<void> {
     const seqs: number[] = []
-    for (const m of messages) if (m instanceof NatsMessage) seqs.push(m.seq)
+    let stale = 0
+    for (const m of messages) {
+      if (!(m instanceof NatsMessage)) continue
+      seqs.push(m.seq)
+      if (m.slot.epoch !== this.epoch) stale++
+    }
+    // Delivered before a disconnect: JetStream may have given them to another worker meanwhile,
+    // which would insert them under another token. Refuse; they come back redelivered (the worker
+    // retries, then naks) and are then safe.
+    if (stale) throw new Error(`NATS reconnected since ${stale} of these messages were delivered; waiting for their redelivery`)
     if (seqs.length) await this.journal.record(token, seqs)
   }
 
+  /** @internal Acks or naks a held message through its latest delivery, and forgets it. */
+  settle(slot: Slot, how: 'ack' | 'nak', delayMs?: number): void {
+    if (how === 'ack') slot.m.ack()
+    // A nak through a delivery from before a reconnect could re-deliver a message that another
+    // worker holds now; without it, JetStream redelivers once the ack wait runs out.
+    else if (slot.epoch === this.epoch) slot.m.nak(delayMs)
+    this.release(slot)
+  }
+
+  private release(slot: Slot): void {
+    if (this.held.get(slot.seq) === slot) this.held.delete(slot.seq)
+  }
+
   /**
-   * Redelivered messages: each one whose batch was recorded is re-formed into that batch (the other
-   * messages read from the stream), to be inserted alone under the batch's token. A batch with a
-   * message already gone from the stream was acked, so it landed: its redelivered ones are acked.
-   * Messages without a record were never inserted and go on as fresh ones.
+   * A message whose batch was recorded (it was delivered and inserted before) is re-formed into that
+   * batch (the other messages read from the stream), to be inserted alone under the batch's token.
+   * A batch with a message already gone from the stream was acked, so it landed: its messages we
+   * hold are acked. Messages without a record were never inserted and go on as they are.
    */
   private async recover(list: Decoded[]): Promise<BusMessage[]> {
     try {
       await this.journal.caughtUp()
     } catch (err) {
-      this.log.warn({ err: String(err), messages: list.length }, 'batch journal unavailable; redelivered messages offered again later')
-      list.forEach((d) => d.m.nak(RECOVERY_RETRY_MS))
+      this.log.warn({ err: String(err), messages: list.length }, 'batch journal unavailable; messages offered again later')
+      list.forEach((d) => this.settle(d.slot, 'nak', RECOVERY_RETRY_MS))
       return []
     }
     const out: BusMessage[] = []
     const groups = new Map<string, { seqs: number[]; held: Decoded[] }>()
     for (const d of list) {
-      const batch = this.journal.find(d.m.seq)
+      const batch = this.journal.find(d.slot.seq)
       if (!batch) {
-        out.push(new NatsMessage(d.m, d.entries))
+        out.push(new NatsMessage(this, d.slot, d.entries))
         continue
       }
       const g = groups.get(batch.token) ?? { seqs: batch.seqs, held: [] }
@@ -362,7 +409,7 @@ export class NatsBus implements Bus {
     }
     for (const [token, g] of groups) {
       try {
-        const held = new Map(g.held.map((d) => [d.m.seq, d.entries]))
+        const held = new Map(g.held.map((d) => [d.slot.seq, d.entries]))
         const parts = await Promise.all(
           g.seqs.map(async (seq) => {
             const mine = held.get(seq)
@@ -374,17 +421,17 @@ export class NatsBus implements Bus {
         if (parts.some((p) => p === null)) {
           // Only an ack removes a message from a work-queue stream, and a batch is acked only after
           // its insert: the batch is stored.
-          g.held.forEach((d) => d.m.ack())
+          g.held.forEach((d) => this.settle(d.slot, 'ack'))
           this.log.info({ token, messages: g.held.length }, 'redelivered messages belong to a stored batch; acked')
           continue
         }
         const entries: Entry[] = []
         for (const p of parts) for (const e of p ?? []) entries.push(e)
         this.log.info({ token, messages: g.seqs.length, entries: entries.length }, 'redelivered batch re-formed under its recorded token')
-        out.push(new RecoveredBatch(token, g.held, entries))
+        out.push(new RecoveredBatch(this, token, g.held, entries))
       } catch (err) {
         this.log.warn({ err: String(err), token }, 'could not re-form a redelivered batch; offered again later')
-        g.held.forEach((d) => d.m.nak(RECOVERY_RETRY_MS))
+        g.held.forEach((d) => this.settle(d.slot, 'nak', RECOVERY_RETRY_MS))
       }
     }
     return out
@@ -438,14 +485,21 @@ export class NatsBus implements Bus {
     this.journal.stop()
     if (this.ackFloorTimer) clearInterval(this.ackFloorTimer)
     if (this.keepAliveTimer) clearInterval(this.keepAliveTimer)
-    for (const m of this.buffer.splice(0)) m.nak()
+    for (const slot of this.buffer.splice(0)) this.settle(slot, 'nak')
     await this.pullLoop?.catch(() => {})
     await this.nc.drain().catch(() => this.nc.close())
   }
 }
 
-interface Decoded {
+/** One stream message this process holds; `m` is its latest delivery (what ack/nak go through). */
+interface Slot {
   m: JsMsg
+  readonly seq: number
+  epoch: number
+}
+
+interface Decoded {
+  slot: Slot
   entries: Entry[]
 }
 
@@ -462,23 +516,24 @@ class NatsMessage implements BusMessage {
   readonly id: string
   readonly redelivered: boolean
   constructor(
-    private readonly m: JsMsg,
+    private readonly bus: NatsBus,
+    readonly slot: Slot,
     readonly entries: Entry[],
   ) {
-    this.id = String(m.seq)
-    this.redelivered = m.redelivered
+    this.id = String(slot.seq)
+    this.redelivered = slot.m.redelivered
   }
   get seq(): number {
-    return this.m.seq
+    return this.slot.seq
   }
   async ack(): Promise<void> {
-    this.m.ack()
+    this.bus.settle(this.slot, 'ack')
   }
   nak(delayMs?: number): void {
-    this.m.nak(delayMs)
+    this.bus.settle(this.slot, 'nak', delayMs)
   }
   working(): void {
-    this.m.working()
+    this.slot.m.working()
   }
 }
 
@@ -486,23 +541,24 @@ class NatsMessage implements BusMessage {
 class RecoveredBatch implements BusMessage {
   readonly id: string
   readonly redelivered = true
-  private readonly held: JsMsg[]
+  private readonly slots: Slot[]
   constructor(
+    private readonly bus: NatsBus,
     readonly batchToken: string,
     held: Decoded[],
     readonly entries: Entry[],
   ) {
-    this.held = held.map((d) => d.m)
+    this.slots = held.map((d) => d.slot)
     this.id = `batch:${batchToken}`
   }
   async ack(): Promise<void> {
-    this.held.forEach((m) => m.ack())
+    this.slots.forEach((s) => this.bus.settle(s, 'ack'))
   }
   nak(delayMs?: number): void {
-    this.held.forEach((m) => m.nak(delayMs))
+    this.slots.forEach((s) => this.bus.settle(s, 'nak', delayMs))
   }
   working(): void {
-    this.held.forEach((m) => m.working())
+    this.slots.forEach((s) => s.m.working())
   }
 }
 

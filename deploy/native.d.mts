@@ -1,0 +1,49 @@
+// Types for native.mjs (imported by the TypeScript fault tests).
+import type { ChildProcess } from 'node:child_process'
+
+export interface NativeOptions {
+  httpPort?: number
+  statsPort?: number
+  bind?: string
+  dataDir?: string
+  storeDataDir?: string
+  basePort?: number
+  natsPort?: number
+  natsUrl?: string
+  natsReplicas?: number
+  natsServer?: string
+  haproxy?: string
+  clickhouseUrl?: string
+  env?: Record<string, string>
+  logLevel?: string
+}
+
+export interface NativeProc {
+  name: string
+  port?: number
+  out: string
+  child: ChildProcess | undefined
+  readonly running: boolean
+  start(timeoutMs?: number): Promise<void>
+  kill(signal?: NodeJS.Signals, graceMs?: number): Promise<void>
+}
+
+export interface Topology {
+  url: string
+  statsUrl: string
+  natsUrl: string
+  dataDir: string
+  procs: Map<string, NativeProc>
+  proc(name: string): NativeProc
+  output(name: string): string
+  kill(name: string, signal?: NodeJS.Signals): Promise<void>
+  restart(name: string): Promise<void>
+  start(name: string): Promise<void>
+  waitBackendsUp(timeoutMs?: number): Promise<void>
+  stop(): Promise<void>
+  destroy(): Promise<void>
+}
+
+export function freePort(): Promise<number>
+export function haproxyConfig(servers: Record<string, { name: string; port: number }[]>): string
+export function startNative(opts?: NativeOptions): Promise<Topology>

@@ -1,0 +1,336 @@
+#!/usr/bin/env node
+/**
+ * The `make prod` topology on one host without Docker (deploy/prod.sh calls this when there is no
+ * Docker engine; the fault tests import it with their own ports):
+ *
+ *   HAProxy (:80, stats :8404; deploy/haproxy.cfg with the local servers filled in)
+ *     -> 3 ingest instances
+ *     -> query: the store-owning `process,query` instance, plus 2 query-only instances when a
+ *        ClickHouse server is configured (CLICKHOUSE_URL)
+ *   the store-owning `process,query` instance (embedded chdb under <data>/store unless
+ *   CLICKHOUSE_URL), plus 2 more processing workers when CLICKHOUSE_URL is set (the embedded store
+ *   belongs to one process)
+ *   nats-server with JetStream (deploy/nats/native.conf: Debian's 2.9.10 refuses `sync_interval`,
+ *   so this config lacks it; see the comment there), unless NATS_URL points at one already.
+ *
+ * Usage: node deploy/native.mjs [--http-port 80] [--stats-port 8404] [--data-dir data/prod]
+ *        [--bind 0.0.0.0] [--base-port 9100]      Ctrl-C / SIGTERM stops everything gracefully.
+ */
+import { spawn } from 'node:child_process'
+import { appendFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { createServer } from 'node:net'
+import { dirname, join, resolve } from 'node:path'
+import { fileURLToPath } from 'node:url'
+
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..')
+const CLI = join(ROOT, 'server/bin/oglogstream.js')
+const OUTPUT_KEEP = 256 * 1024 // bytes of each process's output kept in memory for diagnostics
+
+export async function freePort() {
+  return new Promise((res, rej) => {
+    const s = createServer()
+    s.once('error', rej)
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address()
+      s.close(() => res(port))
+    })
+  })
+}
+
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms))
+
+async function httpStatus(url, timeoutMs = 2_000) {
+  try {
+    const res = await fetch(url, { signal: AbortSignal.timeout(timeoutMs) })
+    await res.arrayBuffer()
+    return res.status
+  } catch {
+    return 0
+  }
+}
+
+/** One child process in its own process group (so a kill reaches its children too). */
+class Proc {
+  constructor(name, cmd, args, env, logFile, ready) {
+    Object.assign(this, { name, cmd, args, env, logFile, ready })
+    this.out = ''
+    this.child = undefined
+  }
+
+  get running() {
+    return !!this.child && this.child.exitCode === null && this.child.signalCode === null
+  }
+
+  async start(timeoutMs = 60_000) {
+    const child = spawn(this.cmd, this.args, { cwd: ROOT, env: this.env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] })
+    this.child = child
+    live.add(child)
+    const onData = (b) => {
+      this.out = (this.out + b.toString()).slice(-OUTPUT_KEEP)
+      if (this.logFile) appendFileSync(this.logFile, b)
+    }
+    child.stdout.on('data', onData)
+    child.stderr.on('data', onData)
+    child.once('exit', () => live.delete(child))
+    const end = Date.now() + timeoutMs
+    while (!(await this.ready(this))) {
+      if (!this.running)
+        throw new Error(`${this.name} exited (${child.exitCode ?? child.signalCode}) while starting:\n${this.out.slice(-4000)}`)
+      if (Date.now() > end) throw new Error(`${this.name} not ready within ${timeoutMs} ms:\n${this.out.slice(-4000)}`)
+      await sleep(100)
+    }
+  }
+
+  /** Sends `signal` to the process group and waits for the exit (SIGKILL after `graceMs`). */
+  async kill(signal = 'SIGKILL', graceMs = 35_000) {
+    const child = this.child
+    if (!child || child.exitCode !== null || child.signalCode !== null) return
+    const exited = new Promise((r) => child.once('exit', r))
+    killGroup(child, signal)
+    const timer = setTimeout(() => killGroup(child, 'SIGKILL'), graceMs)
+    await exited
+    clearTimeout(timer)
+  }
+}
+
+const live = new Set()
+function killGroup(child, signal) {
+  try {
+    process.kill(-child.pid, signal)
+  } catch {
+    try {
+      child.kill(signal)
+    } catch {
+      /* already gone */
+    }
+  }
+}
+process.on('exit', () => {
+  for (const c of live) killGroup(c, 'SIGKILL')
+})
+
+/** deploy/haproxy.cfg with the servers between the `servers:<backend>` markers replaced. */
+export function haproxyConfig(servers) {
+  let cfg = readFileSync(join(ROOT, 'deploy/haproxy.cfg'), 'utf8')
+  for (const [backend, list] of Object.entries(servers)) {
+    const lines = list.map((s) => `  server ${s.name} 127.0.0.1:${s.port} check`).join('\n')
+    const re = new RegExp(`(# servers:${backend}:begin\\n)[\\s\\S]*?(\\n\\s*# servers:${backend}:end)`)
+    if (!re.test(cfg)) throw new Error(`deploy/haproxy.cfg lacks the servers:${backend} markers`)
+    cfg = cfg.replace(re, `$1${lines}$2`)
+  }
+  return cfg
+}
+
+/**
+ * Starts the topology. Options (all optional): httpPort (80), statsPort (8404), bind ('*'),
+ * dataDir ('data/prod'), storeDataDir (<dataDir>/store), basePort (9100; 0 = free ports), natsUrl
+ * (use running NATS server(s) instead of starting one), natsReplicas (1), clickhouseUrl
+ * (process.env.CLICKHOUSE_URL), env (extra environment for every oglogstream instance), logLevel.
+ */
+export async function startNative(opts = {}) {
+  const dataDir = resolve(opts.dataDir ?? join(ROOT, 'data/prod'))
+  const logDir = join(dataDir, 'logs')
+  mkdirSync(logDir, { recursive: true })
+  const clickhouseUrl = opts.clickhouseUrl ?? process.env.CLICKHOUSE_URL ?? ''
+  const base = opts.basePort ?? 9100
+  let next = 0
+  const port = async () => (base === 0 ? freePort() : base + ++next)
+  const httpPort = opts.httpPort ?? 80
+  const statsPort = opts.statsPort ?? 8404
+  const procs = new Map()
+
+  let natsUrl = opts.natsUrl
+  if (!natsUrl) {
+    const natsPort = opts.natsPort ?? (base === 0 ? await freePort() : 4222)
+    natsUrl = `nats://127.0.0.1:${natsPort}`
+    const storeDir = join(dataDir, 'nats')
+    mkdirSync(storeDir, { recursive: true })
+    const env = { ...process.env, NATS_SERVER_NAME: 'ogls-native', NATS_LISTEN: `127.0.0.1:${natsPort}`, NATS_STORE_DIR: storeDir }
+    procs.set(
+      'nats',
+      new Proc(
+        'nats',
+        opts.natsServer ?? 'nats-server',
+        ['-c', join(ROOT, 'deploy/nats/native.conf')],
+        env,
+        join(logDir, 'nats.log'),
+        (p) => /Server is ready/.test(p.out),
+      ),
+    )
+  }
+
+  const appEnv = (httpPortN, extra = {}) => ({
+    ...process.env,
+    HOST: '127.0.0.1',
+    HTTP_PORT: String(httpPortN),
+    NATS_URL: natsUrl,
+    NATS_REPLICAS: String(opts.natsReplicas ?? 1),
+    LOG_LEVEL: opts.logLevel ?? process.env.LOG_LEVEL ?? 'info',
+    ...(clickhouseUrl ? { CLICKHOUSE_URL: clickhouseUrl } : {}),
+    ...opts.env,
+    ...extra,
+  })
+  const healthy = (p) => httpStatus(`http://127.0.0.1:${p.port}/health`).then((s) => s === 200)
+  const app = (name, roles, portN, extra) => {
+    const p = new Proc(name, process.execPath, [CLI, roles], appEnv(portN, extra), join(logDir, `${name}.log`), healthy)
+    p.port = portN
+    procs.set(name, p)
+    return p
+  }
+
+  const storeProc = app('store', 'process,query', await port(), { DATA_DIR: opts.storeDataDir ?? join(dataDir, 'store') })
+  const ingest = []
+  for (let i = 1; i <= 3; i++) ingest.push(app(`ingest${i}`, 'ingest', await port()))
+  const query = [storeProc]
+  const workers = []
+  if (clickhouseUrl) {
+    for (let i = 1; i <= 2; i++) query.push(app(`query${i}`, 'query', await port()))
+    for (let i = 1; i <= 2; i++) workers.push(app(`process${i}`, 'process', await port()))
+  }
+
+  const cfgFile = join(dataDir, 'haproxy.cfg')
+  writeFileSync(
+    cfgFile,
+    haproxyConfig({
+      ingest: ingest.map((p) => ({ name: p.name, port: p.port })),
+      query: query.map((p) => ({ name: p.name, port: p.port })),
+    }),
+  )
+  const haproxyEnv = {
+    ...process.env,
+    HAPROXY_BIND: opts.bind ?? '*',
+    HAPROXY_HTTP_PORT: String(httpPort),
+    HAPROXY_STATS_PORT: String(statsPort),
+  }
+  const host = !opts.bind || opts.bind === '*' || opts.bind === '0.0.0.0' ? '127.0.0.1' : opts.bind
+  const url = `http://${host}:${httpPort}`
+  const statsUrl = `http://${host}:${statsPort}`
+  const haproxy = new Proc(
+    'haproxy',
+    opts.haproxy ?? 'haproxy',
+    ['-W', '-db', '-f', cfgFile],
+    haproxyEnv,
+    join(logDir, 'haproxy.log'),
+    async () => (await httpStatus(`${statsUrl}/;csv`)) === 200,
+  )
+  procs.set('haproxy', haproxy)
+
+  const topology = {
+    url,
+    statsUrl,
+    natsUrl,
+    dataDir,
+    procs,
+    proc(name) {
+      const p = procs.get(name)
+      if (!p) throw new Error(`no process ${name}; have ${[...procs.keys()].join(', ')}`)
+      return p
+    },
+    output(name) {
+      return topology.proc(name).out
+    },
+    async kill(name, signal = 'SIGKILL') {
+      await topology.proc(name).kill(signal)
+    },
+    async restart(name) {
+      const p = topology.proc(name)
+      await p.kill('SIGTERM')
+      await p.start()
+    },
+    async start(name) {
+      await topology.proc(name).start()
+    },
+    /** Resolves once HAProxy sees every running instance UP (its health checks pass). */
+    async waitBackendsUp(timeoutMs = 30_000) {
+      const end = Date.now() + timeoutMs
+      for (;;) {
+        const want = [...ingest, ...query].filter((p) => p.running).map((p) => p.name)
+        const csv = await fetch(`${statsUrl}/;csv`)
+          .then((r) => r.text())
+          .catch(() => '')
+        const up = new Set(
+          csv
+            .split('\n')
+            .map((l) => l.split(','))
+            .filter((c) => c[17] === 'UP')
+            .map((c) => c[1]),
+        )
+        if (want.every((n) => up.has(n))) return
+        if (Date.now() > end) throw new Error(`HAProxy backends not all UP within ${timeoutMs} ms: want ${want}, up ${[...up]}`)
+        await sleep(200)
+      }
+    },
+    /** Graceful stop: ingest first (flushes to the bus), then the workers and queries, NATS, HAProxy. */
+    async stop() {
+      await Promise.all(ingest.map((p) => p.kill('SIGTERM')))
+      await Promise.all([...workers, ...query].map((p) => p.kill('SIGTERM')))
+      await procs.get('nats')?.kill('SIGTERM', 10_000)
+      await haproxy.kill('SIGTERM', 5_000)
+    },
+    /** Immediate teardown (tests): SIGKILL to every process group. */
+    async destroy() {
+      await Promise.all([...procs.values()].map((p) => p.kill('SIGKILL')))
+    },
+  }
+
+  try {
+    await procs.get('nats')?.start()
+    // The store owner first: it runs the migrations (and creates the JetStream consumer).
+    await storeProc.start(120_000)
+    await Promise.all([...ingest, ...query.slice(1), ...workers].map((p) => p.start(120_000)))
+    await haproxy.start()
+    await topology.waitBackendsUp()
+  } catch (err) {
+    await topology.destroy()
+    throw err
+  }
+  return topology
+}
+
+function parseArgs(argv) {
+  const opts = {}
+  for (let i = 0; i < argv.length; i++) {
+    const [flag, value] = [argv[i], argv[i + 1]]
+    const num = () => {
+      const n = Number(value)
+      if (!Number.isInteger(n) || n < 0 || n > 65535) throw new Error(`${flag} needs a port number, got '${value}'`)
+      i++
+      return n
+    }
+    if (flag === '--http-port') opts.httpPort = num()
+    else if (flag === '--stats-port') opts.statsPort = num()
+    else if (flag === '--base-port') opts.basePort = num()
+    else if (flag === '--nats-port') opts.natsPort = num()
+    else if (flag === '--data-dir') opts.dataDir = argv[++i]
+    else if (flag === '--bind') opts.bind = argv[++i]
+    else if (flag === '-h' || flag === '--help') {
+      console.log(
+        'usage: node deploy/native.mjs [--http-port 80] [--stats-port 8404] [--data-dir data/prod] [--bind *] [--base-port 9100] [--nats-port 4222]',
+      )
+      process.exit(0)
+    } else throw new Error(`unknown option ${flag}`)
+  }
+  return opts
+}
+
+if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  const opts = parseArgs(process.argv.slice(2))
+  if (process.env.NATS_URL) opts.natsUrl = process.env.NATS_URL
+  const t = await startNative(opts).catch((err) => {
+    console.error(`native topology failed to start: ${err.message}`)
+    process.exit(1)
+  })
+  const roles = [...t.procs.entries()].map(([n, p]) => (p.port ? `${n}:${p.port}` : n)).join(' ')
+  console.log(`OgLogStream is up: ${t.url} (dashboard, API, ingestion), HAProxy stats ${t.statsUrl}, NATS ${t.natsUrl}`)
+  console.log(`processes: ${roles}; logs in ${join(t.dataDir, 'logs')}. Ctrl-C stops everything gracefully.`)
+  let stopping = false
+  const stop = async () => {
+    if (stopping) return
+    stopping = true
+    console.log('stopping: ingest first, then workers and queries, NATS, HAProxy')
+    await t.stop()
+    process.exit(0)
+  }
+  process.on('SIGINT', stop)
+  process.on('SIGTERM', stop)
+}

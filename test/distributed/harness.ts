@@ -1,0 +1,215 @@
+/**
+ * Shared by the fault tests: the native topology (deploy/native.mjs) on free ports with a temporary
+ * data directory, a steady load generator through HAProxy that records every entry answered 202
+ * (each carries a unique id in its attributes), and the exactly-once check over /api/export.
+ */
+import assert from 'node:assert/strict'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { freePort, startNative, type NativeOptions, type Topology } from '../../deploy/native.mjs'
+
+export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms))
+
+/** Settings that make faults show quickly: short batches, a short ack wait, no rate limit. */
+export const FAST_ENV: Record<string, string> = {
+  FLUSH_TIMEOUT: '200ms',
+  NATS_ACK_WAIT: '5s',
+  NATS_MAX_BYTES: '256MiB',
+  RATE_LIMIT_MAX: '0',
+  RETRY_BASE: '100ms',
+  SHUTDOWN_TIMEOUT: '10s',
+}
+
+export interface TestTopology extends Topology {
+  cleanup(): Promise<void>
+}
+
+export async function startTopology(opts: NativeOptions = {}): Promise<TestTopology> {
+  const dataDir = opts.dataDir ?? mkdtempSync(join(tmpdir(), 'ogls-dist-'))
+  const t = await startNative({
+    basePort: 0,
+    bind: '127.0.0.1',
+    httpPort: await freePort(),
+    statsPort: await freePort(),
+    logLevel: 'info',
+    ...opts,
+    dataDir,
+    env: { ...FAST_ENV, ...opts.env },
+  })
+  return Object.assign(t, {
+    async cleanup() {
+      await t.destroy()
+      rmSync(dataDir, { recursive: true, force: true })
+    },
+  })
+}
+
+/** How often the store-owning worker re-formed or acked a batch it had inserted before (diagnostics). */
+export function recoveries(t: Topology): string {
+  const out = t.output('store')
+  const count = (re: RegExp) => (out.match(re) ?? []).length
+  return `batches re-formed under their token: ${count(/re-formed under its recorded token/g)}, found stored and acked: ${count(/belong to a stored batch/g)}`
+}
+
+/** The last lines of every process's output, for a failing test's message. */
+export function diagnostics(t: Topology | undefined): string {
+  if (!t) return ''
+  return [...t.procs.entries()].map(([name, p]) => `--- ${name} ---\n${p.out.split('\n').slice(-15).join('\n')}`).join('\n')
+}
+
+/**
+ * A steady load of single-entry POST /log requests (about `rate` per second over `concurrency`
+ * connections). Every entry has a unique `lid` attribute; `accepted` holds the ids answered 202.
+ */
+export class Load {
+  readonly accepted = new Set<string>()
+  readonly statuses = new Map<number, number>()
+  private running = false
+  private workers: Promise<void>[] = []
+  private n = 0
+  /** Status of the latest answer, and when the latest 202 came. */
+  last = 0
+  lastAcceptedAt = 0
+
+  constructor(
+    private readonly url: string,
+    readonly service: string,
+    private readonly rate = 150,
+    private readonly concurrency = 10,
+  ) {}
+
+  start(): this {
+    this.running = true
+    const interval = (this.concurrency / this.rate) * 1_000
+    for (let w = 0; w < this.concurrency; w++) {
+      this.workers.push(
+        (async () => {
+          while (this.running) {
+            const t0 = Date.now()
+            await this.send()
+            const wait = interval - (Date.now() - t0)
+            if (wait > 0) await sleep(wait)
+          }
+        })(),
+      )
+    }
+    return this
+  }
+
+  private async send(): Promise<void> {
+    const id = `${this.service}-${++this.n}`
+    let status: number
+    try {
+      const res = await fetch(`${this.url}/log`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ level: 'info', service: this.service, message: `load ${id}`, attributes: { lid: id } }),
+        signal: AbortSignal.timeout(15_000),
+      })
+      status = res.status
+      await res.arrayBuffer()
+    } catch {
+      status = 0 // connection refused/reset or timeout: not accepted
+    }
+    this.statuses.set(status, (this.statuses.get(status) ?? 0) + 1)
+    this.last = status
+    if (status === 202) {
+      this.accepted.add(id)
+      this.lastAcceptedAt = Date.now()
+    }
+  }
+
+  /** Resolves once `n` more entries were accepted (the system is serving). */
+  async acceptedMore(n: number, timeoutMs: number): Promise<void> {
+    const target = this.accepted.size + n
+    const end = Date.now() + timeoutMs
+    while (this.accepted.size < target) {
+      if (Date.now() > end) throw new Error(`load: fewer than ${n} entries accepted within ${timeoutMs} ms; statuses ${this.summary()}`)
+      await sleep(100)
+    }
+  }
+
+  async stop(): Promise<void> {
+    this.running = false
+    await Promise.all(this.workers)
+  }
+
+  count(status: number): number {
+    return this.statuses.get(status) ?? 0
+  }
+
+  summary(): string {
+    return JSON.stringify(Object.fromEntries(this.statuses))
+  }
+}
+
+/** Every stored entry's `lid` with its number of copies (GET /api/export through HAProxy). */
+export async function storedIds(url: string, service: string): Promise<Map<string, number>> {
+  const res = await fetch(`${url}/api/export?service=${encodeURIComponent(service)}&format=ndjson`, { signal: AbortSignal.timeout(30_000) })
+  if (res.status !== 200) throw new Error(`export answered ${res.status}: ${await res.text()}`)
+  const counts = new Map<string, number>()
+  for (const line of (await res.text()).split('\n')) {
+    if (!line) continue
+    const id = (JSON.parse(line) as { attributes?: Record<string, string> }).attributes?.lid
+    if (id) counts.set(id, (counts.get(id) ?? 0) + 1)
+  }
+  return counts
+}
+
+/**
+ * Waits until every id in `accepted` is stored, then (after a pause in which a late redelivery
+ * would show) asserts each is stored exactly once and that no id at all is stored twice; the
+ * store's own count must agree.
+ */
+export async function assertExactlyOnce(
+  url: string,
+  service: string,
+  accepted: Set<string>,
+  timeoutMs = 120_000,
+): Promise<Map<string, number>> {
+  const end = Date.now() + timeoutMs
+  let missing: string[] = []
+  for (;;) {
+    const stored = await storedIds(url, service).catch(() => undefined)
+    if (stored) {
+      missing = [...accepted].filter((id) => !stored.has(id))
+      if (missing.length === 0) break
+    }
+    if (Date.now() > end) break
+    await sleep(1_000)
+  }
+  assert.deepEqual(missing.slice(0, 20), [], `${missing.length} of ${accepted.size} entries answered 202 are not stored`)
+  await sleep(7_000) // longer than NATS_ACK_WAIT: a duplicate from a redelivery would be visible now
+  const stored = await storedIds(url, service)
+  const dup = [...stored].filter(([, n]) => n > 1).map(([id, n]) => `${id} x${n}`)
+  assert.deepEqual(dup.slice(0, 20), [], `${dup.length} entries stored more than once`)
+  assert.deepEqual(
+    [...accepted].filter((id) => !stored.has(id)),
+    [],
+  )
+  const stats = (await (await fetch(`${url}/api/stats?service=${encodeURIComponent(service)}`)).json()) as { total_logs: number }
+  assert.equal(stats.total_logs, stored.size, 'the store counts as many rows as distinct ids')
+  return stored
+}
+
+/** The seed smoke test through HAProxy: POST /log, GET /api/logs, /api/stats, /health. */
+export async function smoke(url: string, service = 'smoke'): Promise<void> {
+  const post = await fetch(`${url}/log`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ level: 'info', message: 'Log message', service, timestamp: new Date().toISOString() }),
+  })
+  const body = await post.text()
+  assert.equal(post.status, 202, body)
+  assert.equal((JSON.parse(body) as { status: string }).status, 'accepted')
+  const logs = await fetch(`${url}/api/logs?service=${service}`)
+  assert.equal(logs.status, 200)
+  assert.ok(Array.isArray(await logs.json()))
+  const stats = await fetch(`${url}/api/stats`)
+  assert.equal(stats.status, 200)
+  assert.equal(typeof ((await stats.json()) as { total_logs: unknown }).total_logs, 'number')
+  const health = await fetch(`${url}/health`)
+  assert.equal(health.status, 200)
+  assert.equal(((await health.json()) as { status: string }).status, 'ok')
+}

@@ -1,0 +1,33 @@
+// Fault 2: nats-server is killed with SIGKILL under a steady load through HAProxy and restarted on
+// the same store. Meanwhile ingest answers 503 (never 202 for what it could not store); after it,
+// every entry answered 202 is stored exactly once and the system serves again within seconds.
+import { test } from 'node:test'
+import assert from 'node:assert/strict'
+import { Load, assertExactlyOnce, diagnostics, recoveries, sleep, smoke, startTopology, type TestTopology } from './harness.ts'
+
+test('SIGKILL of nats-server, then a restart: 503 meanwhile, every 202 entry stored exactly once', async (ctx) => {
+  let t: TestTopology | undefined
+  let load: Load | undefined
+  try {
+    t = await startTopology()
+    load = new Load(t.url, 'fault-nats', 150).start()
+    await load.acceptedMore(300, 30_000)
+    await t.kill('nats', 'SIGKILL')
+    const before = load.count(503)
+    await sleep(4_000)
+    assert.ok(load.count(503) > before, `ingest answered 503 while NATS was down: ${load.summary()}`)
+    await t.start('nats')
+    // Serving again within seconds: clients reconnect with backoff, HAProxy sees /health 200 again.
+    await load.acceptedMore(300, 30_000)
+    await t.waitBackendsUp()
+    await load.stop()
+    await assertExactlyOnce(t.url, load.service, load.accepted)
+    ctx.diagnostic(`${load.summary()}; ${recoveries(t)}`)
+    await smoke(t.url)
+  } catch (err) {
+    throw new Error(`${String(err)}\nload: ${load?.summary()}\n${diagnostics(t)}`, { cause: err })
+  } finally {
+    await load?.stop()
+    await t?.cleanup()
+  }
+})

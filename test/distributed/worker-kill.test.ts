@@ -1,0 +1,31 @@
+// Fault 1: the store-owning worker (process,query) is killed with SIGKILL in the middle of a batch
+// under a steady load through HAProxy, then restarted: every entry answered 202 is stored exactly
+// once (redelivered messages are re-inserted under their batch's token), and the system serves again.
+import { test } from 'node:test'
+import { Load, assertExactlyOnce, diagnostics, recoveries, smoke, startTopology, type TestTopology } from './harness.ts'
+
+test('SIGKILL of the worker mid-batch, then a restart: every 202 entry stored exactly once', async (ctx) => {
+  let t: TestTopology | undefined
+  let load: Load | undefined
+  try {
+    t = await startTopology()
+    load = new Load(t.url, 'fault-worker', 150).start()
+    await load.acceptedMore(300, 30_000)
+    // Batches are written every 200 ms under this load: a kill lands in or right around one.
+    await t.kill('store', 'SIGKILL')
+    // Ingest keeps accepting into JetStream while no worker runs.
+    await load.acceptedMore(300, 30_000)
+    await t.start('store')
+    await t.waitBackendsUp()
+    await load.acceptedMore(300, 30_000)
+    await load.stop()
+    await assertExactlyOnce(t.url, load.service, load.accepted)
+    ctx.diagnostic(`${load.summary()}; ${recoveries(t)}`)
+    await smoke(t.url)
+  } catch (err) {
+    throw new Error(`${String(err)}\nload: ${load?.summary()}\n${diagnostics(t)}`, { cause: err })
+  } finally {
+    await load?.stop()
+    await t?.cleanup()
+  }
+})
