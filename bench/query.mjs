@@ -4,7 +4,9 @@
 // it the same query functions (so the same SQL) run directly on the embedded engine, p50/p99 over
 // several runs. Prints a table and writes bench/results/query.json. Run after `npm run build`.
 //
-//   node bench/query.mjs [--quick] [--rows N] [--runs N] [--compare] [--keep]
+//   node bench/query.mjs [--quick] [--rows N] [--runs N] [--rounds N] [--compare] [--keep | --reuse DIR]
+//
+// --keep leaves the generated store in place and prints where; --reuse DIR measures that store again.
 //
 // --compare also copies the data into tables that differ only in the message index (none, tokenbf_v1,
 // ngrambf_v1, text) or in the sort key, and times the same searches and pages on each: the measurements
@@ -383,12 +385,18 @@ async function main() {
   if (phaseName === 'direct')
     return console.log(JSON.stringify(await direct(opt('dir'), Number(opt('runs')), Number(opt('first')), flag('compare'))))
 
-  const base = mkdtempSync(join(tmpdir(), 'ogls-bench-query-'))
+  const reuse = opt('reuse', undefined)
+  const base = reuse ?? mkdtempSync(join(tmpdir(), 'ogls-bench-query-'))
   const dir = join(base, 'store')
   try {
-    process.stderr.write(`generating ${ROWS} entries in ${dir} ...\n`)
-    const data = phase('gen', ['--dir', dir, '--rows', String(ROWS)])
-    process.stderr.write(`generated in ${data.seconds} s\n`)
+    let data
+    if (reuse) data = JSON.parse(readFileSync(join(base, 'data.json'), 'utf8'))
+    else {
+      process.stderr.write(`generating ${ROWS} entries in ${dir} ...\n`)
+      data = phase('gen', ['--dir', dir, '--rows', String(ROWS)])
+      writeFileSync(join(base, 'data.json'), JSON.stringify(data))
+      process.stderr.write(`generated in ${data.seconds} s\n`)
+    }
     const perRound = Math.ceil(RUNS / ROUNDS)
     const samples = { api: {}, direct: {} }
     const add = (side, res) => {
@@ -476,7 +484,7 @@ async function main() {
     }
     console.log('\nwritten bench/results/query.json')
   } finally {
-    if (!flag('keep')) rmSync(base, { recursive: true, force: true })
+    if (!flag('keep') && !reuse) rmSync(base, { recursive: true, force: true })
     else process.stderr.write(`kept ${base}\n`)
   }
 }

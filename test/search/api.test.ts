@@ -178,6 +178,38 @@ test('cursor paging with q stays exact while newer and tied entries arrive betwe
   assert.deepEqual([...seen].sort(), [...want].sort())
 })
 
+test('newest-first pages are the true newest, whichever time window finds them', async () => {
+  const to = BASE + DAY
+  for (const [qs, filter] of [
+    ['limit=100', () => true], // found in the last hour
+    ['limit=1000', () => true], // needs the last 8 hours
+    ['limit=1000&offset=2500', () => true], // needs everything
+    [
+      `q=blk&limit=50&to=${BASE + DAY / 2}`,
+      (e: Entry) => word(e.message, 'blk') && Date.parse(e.timestamp.slice(0, 23) + 'Z') < BASE + DAY / 2,
+    ],
+    ['q=blk_-8775602795571523802&limit=10', (e: Entry) => e.message.includes('blk_-8775602795571523802')], // rare: every window falls short
+    ['level=error&limit=300', (e: Entry) => e.level === 'error'],
+  ] as const) {
+    const withTo = qs.includes('to=') ? qs : `${qs}&to=${to}`
+    const limit = Number(/limit=(\d+)/.exec(qs)?.[1])
+    const offset = Number(/offset=(\d+)/.exec(qs)?.[1] ?? 0)
+    const want = entries
+      .filter((e) => filter(e))
+      .map((e) => e.timestamp.replace(/000000Z$/, 'Z'))
+      .sort()
+      .reverse()
+      .slice(offset, offset + limit)
+    const r = await get(`/api/logs?${withTo}`)
+    assert.equal(r.status, 200)
+    assert.deepEqual(
+      r.body.map((e: Entry) => e.timestamp),
+      want,
+      qs,
+    )
+  }
+})
+
 describe('guards', () => {
   test('result size: limit, offset and histogram buckets are bounded', async () => {
     assert.equal((await get('/api/logs?limit=1001')).status, 400)

@@ -4,7 +4,7 @@
  */
 import type { ClickHouseClient } from '@clickhouse/client'
 import type { HistogramBucket, Level, ServiceInfo, StatsResponse } from '@oglogstream/shared'
-import { fromClickHouse, toApi, toClickHouse, type Entry } from '../model/index.js'
+import { fromClickHouse, fromEpochMs, nowTimestamp, toApi, toClickHouse, type Entry } from '../model/index.js'
 import { Params } from './params.js'
 
 /** A search already compiled to a SQL condition over the `message`/`attributes` columns. */
@@ -103,8 +103,32 @@ export function toApiEntry(e: Entry): ApiEntry {
   return out
 }
 
-/** One page, newest first by default; a cursor continues exactly after the previous page. */
+/** Time windows tried, newest first, before the whole range: 1 h, 8 h, 64 h back from the page's start. */
+const WINDOWS_MS = [3_600_000, 28_800_000, 230_400_000]
+
+/**
+ * One page, newest first by default; a cursor continues exactly after the previous page.
+ *
+ * A newest-first page is looked for in growing time windows (1 h, 8 h, 64 h back from `to`, the cursor
+ * or now) before the whole range: the sort key starts with the service, so the engine cannot stop
+ * early on its own, and a page of a common word or of every service is usually found in the last hour
+ * without reading the days before it. A window that holds a full page holds the true page, since
+ * every entry outside it is older than every entry inside it. Loki and VictoriaLogs split by time likewise.
+ */
 export async function listLogs(ctx: QueryContext, f: Filter, o: ListOptions): Promise<Page> {
+  if (o.order === 'desc') {
+    const anchor = Date.parse((o.cursor?.t ?? f.to ?? nowTimestamp()).slice(0, 23) + 'Z')
+    for (const w of WINDOWS_MS) {
+      const start = fromEpochMs(anchor - w)
+      if (!start || (f.from && start <= f.from)) break
+      const page = await listPage(ctx, { ...f, from: start }, o)
+      if (page.entries.length === o.limit) return page
+    }
+  }
+  return listPage(ctx, f, o)
+}
+
+async function listPage(ctx: QueryContext, f: Filter, o: ListOptions): Promise<Page> {
   const p = new Params()
   let where = whereClause(f, p)
   const dir = o.order === 'asc' ? 'ASC' : 'DESC'
