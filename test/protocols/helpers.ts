@@ -12,8 +12,11 @@ export interface ProtocolServer extends RunningServer {
   syslogUdp: number
 }
 
-export async function startProtocolServer(env: Record<string, string> = {}): Promise<ProtocolServer> {
-  const srv = await startServer({ env: { RATE_LIMIT_MAX: '0', SYSLOG_TCP_PORT: '0', SYSLOG_UDP_PORT: '0', ...env } })
+export async function startProtocolServer(env: Record<string, string> = {}, dataDir?: string): Promise<ProtocolServer> {
+  const srv = await startServer({
+    env: { RATE_LIMIT_MAX: '0', SYSLOG_TCP_PORT: '0', SYSLOG_UDP_PORT: '0', ...env },
+    ...(dataDir ? { dataDir } : {}),
+  })
   const m = /"tcp":(\d+),"udp":(\d+)[^\n]*"msg":"syslog listening"/.exec(srv.output())
   if (!m) throw new Error(`no syslog listening line in:\n${srv.output()}`)
   return Object.assign(srv, { syslogTcp: Number(m[1]), syslogUdp: Number(m[2]) })
@@ -50,6 +53,13 @@ export async function rejected(srv: RunningServer, protocol: string, reason: str
   const re = new RegExp(`^oglogstream_entries_rejected_total\\{[^}]*protocol="${protocol}"[^}]*reason="${reason}"[^}]*\\} (\\d+)`, 'm')
   const alt = new RegExp(`^oglogstream_entries_rejected_total\\{[^}]*reason="${reason}"[^}]*protocol="${protocol}"[^}]*\\} (\\d+)`, 'm')
   const m = re.exec(text) ?? alt.exec(text)
+  return m ? Number(m[1]) : 0
+}
+
+/** `oglogstream_entries_accepted_total{protocol}` (0 when absent). */
+export async function accepted(srv: RunningServer, protocol: string): Promise<number> {
+  const text = await (await fetch(`${srv.url}/metrics`)).text()
+  const m = new RegExp(`^oglogstream_entries_accepted_total\\{protocol="${protocol}"\\} (\\d+)`, 'm').exec(text)
   return m ? Number(m[1]) : 0
 }
 

@@ -4,11 +4,12 @@
 import { after, before, test } from 'node:test'
 import assert from 'node:assert/strict'
 import { execFile } from 'node:child_process'
+import { rmSync } from 'node:fs'
 import { createConnection } from 'node:net'
 import { hostname } from 'node:os'
 import { promisify } from 'node:util'
-import { waitFor } from '../helpers/server.ts'
-import { logsOf, rejected, startProtocolServer, type ProtocolServer } from './helpers.ts'
+import { tempDir, waitFor } from '../helpers/server.ts'
+import { accepted, logsOf, rejected, startProtocolServer, type ProtocolServer } from './helpers.ts'
 
 const run = promisify(execFile)
 let srv: ProtocolServer
@@ -163,4 +164,30 @@ test('UDP: a message over 10 KiB is rejected with its reason, the next one is ta
   sock.close()
   assert.equal((await logsOf(srv, 'udp-big', 1))[0]?.message, 'small')
   await waitFor(async () => (await rejected(srv, 'syslog', 'message_too_long')) === before + 1)
+})
+
+test('graceful shutdown: the listeners close first and what they took is stored', async () => {
+  const dir = tempDir()
+  const first = await startProtocolServer({}, dir)
+  try {
+    const frames = Array.from({ length: 500 }, (_, i) => {
+      const m = `<14>1 2025-02-04T00:00:00.${String(i).padStart(3, '0')}Z h shutdown-app - - - entry ${i}`
+      return `${Buffer.byteLength(m)} ${m}`
+    })
+    await send(first.syslogTcp, [frames.join('')])
+    await waitFor(async () => (await accepted(first, 'syslog')) === 500)
+    assert.equal(await first.stop('SIGTERM'), 0)
+    assert.match(first.output(), /"flushed":true/)
+  } finally {
+    await first.stop()
+  }
+  const second = await startProtocolServer({}, dir)
+  try {
+    const rows = await logsOf(second, 'shutdown-app', 500)
+    assert.equal(rows.length, 500)
+    assert.equal(new Set(rows.map((r) => r.message)).size, 500)
+  } finally {
+    await second.stop()
+    rmSync(dir, { recursive: true, force: true })
+  }
 })

@@ -85,7 +85,11 @@ export class SyslogServer {
     this.closing = true
     const closed = this.tcp ? new Promise<void>((r) => (this.tcp as Server).close(() => r())) : Promise.resolve()
     if (this.udp) {
-      this.udp.close()
+      try {
+        this.udp.close()
+      } catch {
+        // never bound (start failed): nothing to close
+      }
       this.flushUdp()
     }
     for (const s of this.sockets) s.pause()
