@@ -154,7 +154,7 @@ after(async () => {
 })
 
 async function open(path: string, opts: { dark?: boolean } = {}): Promise<{ page: Page; ctx: BrowserContext }> {
-  const ctx = await browser.newContext({ viewport: { width: 1400, height: 900 }, colorScheme: opts.dark ? 'dark' : 'light' })
+  const ctx = await browser.newContext({ viewport: { width: 1400, height: 900 }, colorScheme: opts.dark ? 'dark' : 'light', timezoneId: 'UTC' })
   await ctx.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: srv.url })
   const page = await ctx.newPage()
   page.on('console', (m) => {
@@ -260,6 +260,15 @@ test('Explore lists posted entries; search, level, service and time range narrow
   await expectMessages(page, ['archived nightly report'])
   await page.click('button[data-range="15m"]')
   await page.waitForSelector('[data-testid=results] [data-state=empty]', { timeout: T })
+  // A custom range typed into the form (datetime-local, the browser's zone: UTC here).
+  const local = (ms: number) => new Date(ms).toISOString().slice(0, 16)
+  await page.click('button[data-range="custom"]')
+  await page.fill('input[name=from]', local(Date.now() - 4 * 3_600_000))
+  await page.fill('input[name=to]', local(Date.now() - 2 * 3_600_000))
+  await page.click('form[aria-label="Custom time range"] button[type=submit]')
+  await expectMessages(page, ['archived nightly report'])
+  assert.match(page.url(), /[?&]from=[^&]+&to=/)
+  await page.click('button[data-range="15m"]')
   await search(page, '')
   await expectMessages(page, RECENT)
 
