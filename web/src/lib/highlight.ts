@@ -2,9 +2,13 @@
  * Search-term highlighting without HTML: the text is split into segments, each rendered as a text
  * node (a matching one inside <mark>), so untrusted log text never reaches innerHTML.
  *
- * The terms come from the `q` syntax (SPEC §4): words match whole tokens case-insensitively,
- * "quoted phrases" match as a whole, -word / -"phrase" exclude (nothing to highlight), and
- * field:value matches an attribute's value.
+ * The terms come from the `q` syntax (SPEC §4, server/src/query/search/parser.ts): words match
+ * whole tokens case-insensitively, "quoted phrases" match as exact text at token boundaries,
+ * -word / -"phrase" exclude (nothing to highlight), and field:value matches an attribute's value
+ * (`attr.level:x` for an attribute named like a reserved field).
+ *
+ * A token is the server's (ClickHouse's `tokens()`): a run of ASCII letters and digits and of any
+ * non-ASCII character; everything else, `_` included, separates tokens.
  */
 
 export interface SearchTerms {
@@ -19,7 +23,7 @@ export interface Segment {
   hit: boolean
 }
 
-const TOKEN = /^(-?)(?:([\p{L}\p{N}_.-]+):)?(?:"([^"]*)"?|(\S+))/u
+const TOKEN = /^(-?)(?:([A-Za-z_][A-Za-z0-9_.-]*):)?(?:"((?:[^"\\]|\\.)*)"?|(\S+))/
 
 export function searchTerms(q: string): SearchTerms {
   const out: SearchTerms = { text: [], fields: {} }
@@ -29,22 +33,26 @@ export function searchTerms(q: string): SearchTerms {
     if (!m) break
     rest = rest.slice(m[0].length).trimStart()
     const [, neg, field, phrase, word] = m
-    const value = (phrase ?? word ?? '').trim()
+    const value = (phrase !== undefined ? phrase.replace(/\\(.)/g, '$1') : (word ?? '')).trim()
     if (neg || !value) continue
-    if (field) (out.fields[field] ??= []).push(value)
-    else out.text.push(value)
+    if (field) {
+      const key = field.startsWith('attr.') ? field.slice(5) : field
+      // level:/service: filter on those columns; `key:*` only asks that the attribute exists.
+      if (field === 'level' || field === 'service' || value === '*') continue
+      ;(out.fields[key] ??= []).push(value)
+    } else out.text.push(value)
   }
   return out
 }
 
-const WORD_CHAR = '[\\p{L}\\p{N}_]'
+const WORD_CHAR = '[A-Za-z0-9\\u0080-\\uffff]'
 
 /** A matcher for whole-token occurrences of any term, or undefined when there is nothing to find. */
 export function termPattern(terms: readonly string[]): RegExp | undefined {
   const uniq = [...new Set(terms.map((t) => t.trim()).filter(Boolean))].sort((a, b) => b.length - a.length)
   if (!uniq.length) return undefined
-  const alt = uniq.map((t) => t.replace(/[.*+?^${}()|[\]\\]/g, '\\$&').replace(/\s+/g, '\\s+')).join('|')
-  return new RegExp(`(?<!${WORD_CHAR})(?:${alt})(?!${WORD_CHAR})`, 'giu')
+  const alt = uniq.map((t) => t.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('|')
+  return new RegExp(`(?<!${WORD_CHAR})(?:${alt})(?!${WORD_CHAR})`, 'gi')
 }
 
 /** Splits `text` into plain and matching segments; joined back they are exactly `text`. */
