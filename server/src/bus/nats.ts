@@ -60,7 +60,9 @@ export class NatsBus implements Bus {
   private closed = false
   private readonly instance = nuid.next()
   private published = 0
+  /** Entries per message, a running average (what we publish, or what the worker pulls). */
   private avgEntries = 1
+  private backlogMessages: number | undefined
   private readonly subject: string
   private readonly journal: BatchJournal
   // process role: messages pulled ahead, and the loop that pulls them
@@ -265,7 +267,7 @@ export class NatsBus implements Bus {
     if (!this.closed && !this.pullLoop) {
       this.pulling = true
       this.pullLoop = this.pull()
-      this.ackFloorTimer = setInterval(() => void this.pruneJournal(), 10_000).unref()
+      this.ackFloorTimer = setInterval(() => void this.pruneJournal(), 5_000).unref()
       // Pulled-ahead messages wait in `buffer` while the worker writes (or retries) a batch, and a
       // batch may take long to insert: keep their ack deadline moving while this process holds
       // them, or JetStream would hand them to another worker as well.
@@ -298,6 +300,7 @@ export class NatsBus implements Bus {
         continue
       }
       decoded.push({ slot, entries })
+      this.avgEntries = this.avgEntries * 0.99 + entries.length * 0.01
     }
     // Every message is checked, not only those flagged redelivered: after a hard kill of
     // nats-server the consumer's state can fall back a little, and messages acked just before come
@@ -441,6 +444,7 @@ export class NatsBus implements Bus {
     try {
       const info = await this.jsm.consumers.info(this.config.natsStream, CONSUMER_NAME)
       this.journal.prune(info.ack_floor.stream_seq)
+      this.backlogMessages = info.num_pending + info.num_ack_pending
     } catch {
       /* next time */
     }
@@ -470,8 +474,9 @@ export class NatsBus implements Bus {
     return this.closed && this.state === 'CONNECTED' ? 'CLOSED' : this.state
   }
 
+  /** Process role: entries waiting in the consumer (not yet delivered or not yet acked), estimated. */
   pending(): number | undefined {
-    return undefined
+    return this.backlogMessages === undefined ? undefined : Math.round(this.backlogMessages * this.avgEntries)
   }
 
   /**
