@@ -16,6 +16,22 @@ test('SIGKILL of nats-server, then a restart: 503 meanwhile, every 202 entry sto
     const before = load.count(503)
     await sleep(4_000)
     assert.ok(load.count(503) > before, `ingest answered 503 while NATS was down: ${load.summary()}`)
+    // Straight at one ingest instance: a clear 503, and /health degraded with the NATS status.
+    const ingest = `http://127.0.0.1:${t.proc('ingest1').port}`
+    const res = await fetch(`${ingest}/log`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ level: 'info', service: 'fault-nats-direct', message: 'while NATS is down' }),
+    })
+    const body = (await res.json()) as { status: string; error: string }
+    assert.equal(res.status, 503)
+    assert.equal(body.status, 'error')
+    assert.match(body.error, /bus is unavailable \(NATS is (reconnecting|disconnected)\); nothing was accepted/)
+    const health = await fetch(`${ingest}/health`)
+    const h = (await health.json()) as { status: string; nats_status: string }
+    assert.equal(health.status, 503)
+    assert.equal(h.status, 'degraded')
+    assert.match(h.nats_status, /RECONNECTING|DISCONNECTED/)
     await t.start('nats')
     // Serving again within seconds: clients reconnect with backoff, HAProxy sees /health 200 again.
     await load.acceptedMore(300, 30_000)
