@@ -152,13 +152,13 @@ test('fuzz: any bulk body parses or throws only a typed rejection; any document 
         }
       }
     }),
-    { numRuns: 500 },
+    { numRuns: 300 },
   )
   fc.assert(
     fc.property(fc.anything({ withNullPrototype: true, withBigInt: true, withTypedArray: true, maxDepth: 12 }), (doc) => {
       const r = mapDocument(doc, 'i', NOW)
       if (!r.ok) assert.ok((REJECT_REASONS as readonly string[]).includes(r.reason))
     }),
-    { numRuns: 500 },
+    { numRuns: 300 },
   )
 })

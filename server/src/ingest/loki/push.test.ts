@@ -135,7 +135,7 @@ test('fuzz: random, truncated and corrupted bodies decode or throw only a typed 
   }
   fc.assert(
     fc.property(fc.uint8Array({ maxLength: 300 }), (bytes) => run(Buffer.from(bytes))),
-    { numRuns: 1000 },
+    { numRuns: 500 },
   )
   fc.assert(
     fc.property(fc.nat(valid.length), fc.nat(valid.length - 1), fc.integer({ min: 0, max: 255 }), (cut, at, byte) => {
@@ -149,7 +149,7 @@ test('fuzz: random, truncated and corrupted bodies decode or throw only a typed 
       run(snappy.compress(raw))
       run(snappy.compress(raw.subarray(0, cut % raw.length)))
     }),
-    { numRuns: 1000 },
+    { numRuns: 300 },
   )
   fc.assert(
     fc.property(fc.anything({ maxDepth: 6 }), fc.string({ unit: 'binary' }), (json, labels) => {
@@ -169,6 +169,6 @@ test('fuzz: random, truncated and corrupted bodies decode or throw only a typed 
         }
       }
     }),
-    { numRuns: 500 },
+    { numRuns: 300 },
   )
 })

@@ -145,7 +145,7 @@ test('fuzz: any message text maps or is rejected with a reason; any byte stream 
         if (!v.ok) assert.ok(reasons.includes(v.reason), v.reason)
       }
     }),
-    { numRuns: 600 },
+    { numRuns: 400 },
   )
   fc.assert(
     fc.property(
@@ -167,6 +167,6 @@ test('fuzz: any message text maps or is rejected with a reason; any byte stream 
         d.end()
       },
     ),
-    { numRuns: 600 },
+    { numRuns: 400 },
   )
 })
