@@ -150,3 +150,16 @@ test('bad bodies: corrupt snappy is a 400, a bad stream fails its entries only',
   assert.equal((await logsOf(srv, 'loki-partial', 1))[0]?.message, 'kept')
   assert.ok((await rejected(srv, 'loki', 'invalid_labels')) >= 1)
 })
+
+test('JSON with Content-Encoding: gzip', async () => {
+  const { gzipSync } = await import('node:zlib')
+  const body = { streams: [{ stream: { job: 'loki-gzip', level: 'warn' }, values: [['1735689600000000123', 'compressed line']] }] }
+  const r = await fetch(`${srv.url}/loki/api/v1/push`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'content-encoding': 'gzip' },
+    body: gzipSync(JSON.stringify(body)),
+  })
+  assert.equal(r.status, 204)
+  const [e] = await logsOf(srv, 'loki-gzip', 1)
+  assert.deepEqual([e?.message, e?.level, e?.timestamp], ['compressed line', 'warn', '2025-01-01T00:00:00.000000123Z'])
+})
