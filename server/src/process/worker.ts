@@ -50,7 +50,10 @@ export class Worker {
       const wait = this.pending.length ? Math.max(0, this.firstAt + this.opts.flushTimeoutMs - Date.now()) : 500
       let msgs: BusMessage[] = []
       try {
-        msgs = await this.bus.fetch(256, this.stopping ? 0 : Math.min(wait, 500))
+        // Never pull more than the batch has room for (a message holds at least one entry), so a
+        // backlog is written in BATCH_SIZE blocks rather than one huge insert.
+        const room = Math.max(1, Math.min(256, this.opts.batchSize - this.pendingEntries))
+        msgs = await this.bus.fetch(room, this.stopping ? 0 : Math.min(wait, 500))
       } catch (err) {
         this.log.warn({ err }, 'bus fetch failed; retrying')
         await sleep(500)
@@ -71,6 +74,7 @@ export class Worker {
         this.pending.length > 0 &&
         (this.pendingEntries >= this.opts.batchSize || Date.now() - this.firstAt >= this.opts.flushTimeoutMs || this.forceFlush || this.stopping)
       if (due) await this.flushPending()
+      else if (this.forceFlush && this.pending.length === 0) this.forceFlush = false // nothing to force
       else if (this.stopping && msgs.length === 0 && this.pending.length === 0) break
       this.updateDepth()
     }
