@@ -75,14 +75,21 @@ const summary = (xs) => ({
   runs: xs.length,
 })
 
-/** Times `runs` calls of fn(i) after one warm-up call; `first` makes every i unique across rounds. */
-async function timeRuns(fn, runs, first = 0) {
+/**
+ * Times `runs` calls of fn(i) after one warm-up call; `first` makes every i unique across rounds.
+ * `cpu` collects the process's CPU time per call too: in the direct phase the engine runs inside this
+ * process, and CPU time is much less affected than wall time by other work on a shared machine.
+ */
+async function timeRuns(fn, runs, first = 0, cpu = undefined) {
   await fn(900_000 + first) // warm-up: caches, first-use compilation
   const ms = []
   for (let i = first; i < first + runs; i++) {
+    const c = process.cpuUsage()
     const t = performance.now()
     await fn(i)
     ms.push(performance.now() - t)
+    const d = process.cpuUsage(c)
+    cpu?.push((d.user + d.system) / 1000)
   }
   return ms
 }
@@ -276,14 +283,16 @@ async function direct(dir, runs, first, compare) {
   const out = { queries: {} }
   for (const q of runs > 0 ? QUERIES : []) {
     let rows = 0
+    const cpu = []
     const ms = await timeRuns(
       async (i) => {
         rows = await run(store.queryContext(), q, i)
       },
       runs,
       first,
+      cpu,
     )
-    out.queries[q.name] = { ms, result: rows }
+    out.queries[q.name] = { ms, cpu, result: rows }
   }
   if (compare) out.compare = await compareSchemas(store, run)
   await store.close()
@@ -401,8 +410,9 @@ async function main() {
     const samples = { api: {}, direct: {} }
     const add = (side, res) => {
       for (const [name, r] of Object.entries(res)) {
-        const s = (samples[side][name] ??= { ms: [], result: r.result })
+        const s = (samples[side][name] ??= { ms: [], cpu: [], result: r.result })
         s.ms.push(...r.ms)
+        s.cpu.push(...(r.cpu ?? []))
       }
     }
     for (let round = 0; round < ROUNDS; round++) {
@@ -413,7 +423,9 @@ async function main() {
     }
     const api = Object.fromEntries(Object.entries(samples.api).map(([k, v]) => [k, { ...summary(v.ms), result: v.result }]))
     const directRes = {
-      queries: Object.fromEntries(Object.entries(samples.direct).map(([k, v]) => [k, { ...summary(v.ms), result: v.result }])),
+      queries: Object.fromEntries(
+        Object.entries(samples.direct).map(([k, v]) => [k, { ...summary(v.ms), cpu_ms: summary(v.cpu), result: v.result }]),
+      ),
     }
     if (flag('compare')) {
       process.stderr.write('comparing schemas ...\n')
@@ -429,6 +441,7 @@ async function main() {
         api_p99_ms: a.p99,
         direct_p50_ms: d.p50,
         direct_p99_ms: d.p99,
+        direct_cpu_p50_ms: d.cpu_ms.p50,
         overhead_p50_pct: round((a.p50 / d.p50 - 1) * 100),
         result: a.result,
         goal_p50_ms: q.goal ?? null,
@@ -454,12 +467,14 @@ async function main() {
     console.log(
       `\nquery latency, ${data.rows.toLocaleString('en')} entries (${result.data.bytes_per_entry} B/entry on disk), ${result.runs} runs in ${ROUNDS} alternating rounds, ${result.machine.nproc} cores, Node ${process.version}\n`,
     )
-    console.log('| query | API p50 ms | API p99 ms | direct p50 ms | direct p99 ms | API overhead | result | goal p50 |')
-    console.log('|---|---:|---:|---:|---:|---:|---:|---|')
+    console.log(
+      '| query | API p50 ms | API p99 ms | direct p50 ms | direct p99 ms | direct CPU p50 ms | API overhead | result | goal p50 |',
+    )
+    console.log('|---|---:|---:|---:|---:|---:|---:|---:|---|')
     for (const r of rows) {
       const goal = r.goal_p50_ms ? `< ${r.goal_p50_ms} ms ${r.meets_goal ? 'ok' : 'MISSED'}` : ''
       console.log(
-        `| ${r.query} | ${r.api_p50_ms} | ${r.api_p99_ms} | ${r.direct_p50_ms} | ${r.direct_p99_ms} | ${r.overhead_p50_pct} % | ${r.result} | ${goal} |`,
+        `| ${r.query} | ${r.api_p50_ms} | ${r.api_p99_ms} | ${r.direct_p50_ms} | ${r.direct_p99_ms} | ${r.direct_cpu_p50_ms} | ${r.overhead_p50_pct} % | ${r.result} | ${goal} |`,
       )
     }
     if (result.compare) {

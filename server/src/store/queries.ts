@@ -113,7 +113,8 @@ const WINDOWS_MS = [3_600_000, 28_800_000, 230_400_000]
  * or now) before the whole range: the sort key starts with the service, so the engine cannot stop
  * early on its own, and a page of a common word or of every service is usually found in the last hour
  * without reading the days before it. A window that holds a full page holds the true page, since
- * every entry outside it is older than every entry inside it. Loki and VictoriaLogs split by time likewise.
+ * every entry outside it is older than every entry inside it; an empty window goes straight to the
+ * whole range, so a rare match costs one small extra query. Loki and VictoriaLogs split by time likewise.
  */
 export async function listLogs(ctx: QueryContext, f: Filter, o: ListOptions): Promise<Page> {
   if (o.order === 'desc') {
@@ -123,6 +124,8 @@ export async function listLogs(ctx: QueryContext, f: Filter, o: ListOptions): Pr
       if (!start || (f.from && start <= f.from)) break
       const page = await listPage(ctx, { ...f, from: start }, o)
       if (page.entries.length === o.limit) return page
+      // Nothing in the window: the matches are rare, and wider windows would read the same rows again.
+      if (page.entries.length === 0) break
     }
   }
   return listPage(ctx, f, o)
