@@ -102,8 +102,25 @@ export function requireKey(keys: string[], scope: 'ingest' | 'query') {
   const set = new Set(keys)
   return async (req: FastifyRequest) => {
     if (set.size === 0) return
-    const auth = req.headers.authorization
-    const key = (auth?.startsWith('Bearer ') ? auth.slice(7) : undefined) ?? (req.headers['x-api-key'] as string | undefined)
+    const key = presentedKey(req.headers.authorization) ?? (req.headers['x-api-key'] as string | undefined)
     if (!key || !set.has(key.trim())) throw new Errors.UNAUTHORIZED(scope)
   }
+}
+
+/**
+ * The key in an Authorization header. Besides `Bearer <key>`, the schemes log shippers built for
+ * Elasticsearch send: `ApiKey <key>` and `Basic base64(user:key)` (any user name, the key as password).
+ */
+function presentedKey(auth: string | undefined): string | undefined {
+  if (!auth) return undefined
+  const sp = auth.indexOf(' ')
+  const scheme = auth.slice(0, sp).toLowerCase()
+  const value = auth.slice(sp + 1).trim()
+  if (scheme === 'bearer' || scheme === 'apikey') return value
+  if (scheme === 'basic') {
+    const decoded = Buffer.from(value, 'base64').toString('utf8')
+    const colon = decoded.indexOf(':')
+    return colon >= 0 ? decoded.slice(colon + 1) : undefined
+  }
+  return undefined
 }
