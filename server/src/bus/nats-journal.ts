@@ -35,6 +35,10 @@ export interface RecordedBatch {
  * kill of nats-server the consumer's state (ack floor included) can fall back a little.
  */
 const KEEP_MIN_MS = 5 * 60_000 // 5 min
+/** No progress of the tail for this long while behind: read the gap directly or restart the tail. */
+const TAIL_STALL_MS = 2_000 // 2 s
+/** Gaps up to this many records are read by sequence rather than by restarting the tail. */
+const DIRECT_READ_MAX = 1_000
 
 export class BatchJournal {
   private readonly byToken = new Map<string, RecordedBatch>()
@@ -104,9 +108,39 @@ export class BatchJournal {
     const info = await this.jsm.streams.info(this.stream)
     const target = info.state.messages > 0 ? info.state.last_seq : 0
     const end = Date.now() + timeoutMs
+    let lastSeen = this.seen
+    let lastProgress = Date.now()
     while (this.seen < target) {
       if (Date.now() > end) throw new Error(`batch journal not read up to ${target} (at ${this.seen}) within ${timeoutMs} ms`)
+      if (this.seen !== lastSeen) {
+        lastSeen = this.seen
+        lastProgress = Date.now()
+      } else if (Date.now() - lastProgress > TAIL_STALL_MS) {
+        // The tail's consumer can stall for good after the stream's leader is lost (seen with a
+        // three-server cluster): read a small gap directly by sequence, restart the tail for a big one.
+        if (target - this.seen <= DIRECT_READ_MAX) {
+          await this.readDirect(this.seen + 1, target)
+        } else {
+          this.log.warn({ seen: this.seen, target }, 'batch journal tail stalled; restarting it')
+          this.stopTail?.()
+        }
+        lastProgress = Date.now()
+        continue
+      }
       await new Promise((r) => setTimeout(r, 20))
+    }
+  }
+
+  /** Reads journal records `from..to` one by one (a record replaced by a newer one is gone: skipped). */
+  private async readDirect(from: number, to: number): Promise<void> {
+    for (let seq = from; seq <= to; seq++) {
+      try {
+        const m = await this.jsm.streams.getMessage(this.stream, { seq })
+        if (m) this.add(m.subject.slice(this.subjectPrefix.length + 1), decodeRanges(m.string()))
+      } catch (err) {
+        if (!isNotFound(err)) throw err
+      }
+      this.seen = Math.max(this.seen, seq)
     }
   }
 
