@@ -13,7 +13,7 @@ const headers = { 'content-type': 'application/json' }
 
 const ref = await startProcess([join(ROOT, 'bench/reference-fastify.mjs')], { ready: /reference listening (http:\/\/\S+)/ })
 const refUrl = ref.match[1]
-const srv = await startServer('all', { BATCH_SIZE: '5000', FLUSH_TIMEOUT: '1s' })
+const srv = await startServer('all') // default BATCH_SIZE and FLUSH_TIMEOUT
 
 const results = { reference: [], embedded: [] }
 let rss
