@@ -6,7 +6,7 @@
 export const DEFAULT_HTTP_PORT = 8080
 export const DEFAULT_QUERY_PORT = 8081 // a query-only process, so ingest and query can share a host
 export const DEFAULT_SHUTDOWN_TIMEOUT_MS = 30_000 // 30 s
-export const DEFAULT_BATCH_SIZE = 1_000 // entries per insert
+export const DEFAULT_BATCH_SIZE = 10_000 // entries per insert at most (ClickHouse favours inserts of 10k+ rows)
 export const DEFAULT_FLUSH_TIMEOUT_MS = 2_000 // 2 s maximum hold
 export const DEFAULT_MAX_RETRIES = 3
 export const DEFAULT_RETRY_BASE_MS = 200 // 200 ms, doubled each retry

@@ -10,6 +10,8 @@ import { fileURLToPath } from 'node:url'
 
 export const ROOT = fileURLToPath(new URL('../..', import.meta.url))
 export const CLI = join(ROOT, 'server/bin/oglogstream.js')
+/** Real log samples of 16 systems, beside the repository (CI has `../shared` next to the clone). */
+export const LOGHUB = join(ROOT, '../shared/data/loghub')
 
 export interface StartOptions {
   roles?: string

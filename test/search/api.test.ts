@@ -10,6 +10,7 @@ import { loadConfig } from '../../server/src/config.ts'
 import type { Entry } from '../../server/src/model/index.ts'
 import { matchesSearch } from '../../server/src/query/search/index.ts'
 import type { Store } from '../../server/src/store/index.ts'
+import { LOGHUB } from '../helpers/server.ts'
 import { word } from './reference.ts'
 
 const BASE = Date.UTC(2026, 2, 1)
@@ -17,7 +18,7 @@ const DAY = 86_400_000
 const ts = (ms: number) => new Date(ms).toISOString().replace('Z', '000000Z')
 const entries: Entry[] = []
 for (const system of ['OpenSSH', 'HDFS']) {
-  const lines = readFileSync(`/work/shared/data/loghub/${system}_2k.log`, 'utf8').split('\n').filter(Boolean)
+  const lines = readFileSync(join(LOGHUB, `${system}_2k.log`), 'utf8').split('\n').filter(Boolean)
   for (const message of lines) {
     const i = entries.length
     entries.push({

@@ -10,9 +10,9 @@ import type { Entry } from '../../server/src/model/index.ts'
 import { parseFilter } from '../../server/src/query/params.ts'
 import { matchesSearch } from '../../server/src/query/search/index.ts'
 import { Store, queries } from '../../server/src/store/index.ts'
+import { LOGHUB } from '../helpers/server.ts'
 import { phrase, word } from './reference.ts'
 
-const LOGHUB = '/work/shared/data/loghub'
 const SYSTEMS = ['HDFS', 'OpenSSH', 'Apache', 'OpenStack', 'Hadoop', 'Zookeeper', 'Linux', 'Spark', 'Windows', 'Mac']
 const LEVEL_WORDS: [RegExp, Level][] = [
   [/\b(FATAL|CRITICAL)\b/, 'fatal'],

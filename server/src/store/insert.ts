@@ -21,6 +21,9 @@ export async function insertEntries(client: ClickHouseClient, table: string, ent
     format: 'JSONEachRow',
     clickhouse_settings: {
       async_insert: 0,
+      // chdb keeps per-query settings on its one session: without this, a query's QUERY_TIMEOUT
+      // (max_execution_time) would also bound the next insert.
+      max_execution_time: 0,
       insert_deduplicate: 1,
       insert_deduplication_token: dedupToken,
       // One block per insert, so the dedup token covers the whole batch.

@@ -103,7 +103,7 @@ test('severity numbers by range, else the text', () => {
 
 const typed = (e: unknown) => e instanceof EntryError && (REJECT_REASONS as readonly string[]).includes(e.reason)
 
-test('fuzz: random, truncated and corrupted requests decode or throw only a typed rejection', { timeout: 60_000 }, () => {
+test('fuzz: random, truncated and corrupted requests decode or throw only a typed rejection', () => {
   const valid = encodeRequest(request(Buffer.alloc(16, 1), Buffer.alloc(8, 2)))
   const run = (body: Uint8Array) => {
     try {

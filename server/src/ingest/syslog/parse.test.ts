@@ -120,7 +120,7 @@ test('TCP framing: octet counting and LF framing detected per message, split any
 
 const reasons = REJECT_REASONS as readonly string[]
 
-test('fuzz: any message text maps or is rejected with a reason; any byte stream frames within the limit', { timeout: 60_000 }, () => {
+test('fuzz: any message text maps or is rejected with a reason; any byte stream frames within the limit', () => {
   const piece = fc.oneof(
     fc.string({ unit: 'binary', maxLength: 60 }),
     fc.constantFrom(
