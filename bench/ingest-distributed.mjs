@@ -7,7 +7,7 @@ import { spawn } from 'node:child_process'
 import { mkdirSync, rmSync } from 'node:fs'
 import { createServer } from 'node:net'
 import { join } from 'node:path'
-import { ROOT, autocannon, peakRssMiB, round, sleep, spread, startProcess, startServer, table, tempDir, writeResult } from './lib.mjs'
+import { ROOT, autocannon, peakRssMiB, round, sleep, startProcess, startServer, summarizeRuns, table, tempDir, writeResult } from './lib.mjs'
 
 const quick = process.argv.includes('--quick')
 const runs = quick ? 2 : 3
@@ -71,15 +71,8 @@ try {
   rmSync(dir, { recursive: true, force: true })
 }
 
-const summarize = (rs) => ({
-  rps: spread(rs.map((r) => r.rps)),
-  p50_ms: spread(rs.map((r) => r.p50_ms)),
-  p99_ms: spread(rs.map((r) => r.p99_ms)),
-  non2xx: rs.reduce((a, r) => a + r.non2xx, 0),
-  errors: rs.reduce((a, r) => a + r.errors + r.timeouts, 0),
-})
-const reference = summarize(results.reference)
-const distributed = summarize(results.distributed)
+const reference = summarizeRuns(results.reference)
+const distributed = summarizeRuns(results.distributed)
 const ratio = round(distributed.rps.median / reference.rps.median, 2)
 const out = {
   name: 'ingest-distributed',

@@ -2,7 +2,7 @@
 // server answering 202 (BENCHMARKS.md), alternating runs in the same session. Peak RSS of the server.
 // Usage: node bench/ingest.mjs [--quick]
 import { join } from 'node:path'
-import { ROOT, autocannon, peakRssMiB, round, spread, startProcess, startServer, table, writeResult } from './lib.mjs'
+import { ROOT, autocannon, peakRssMiB, round, startProcess, startServer, summarizeRuns, table, writeResult } from './lib.mjs'
 
 const quick = process.argv.includes('--quick')
 const runs = quick ? 2 : 3
@@ -31,15 +31,8 @@ try {
   await srv.stop()
 }
 
-const summarize = (rs) => ({
-  rps: spread(rs.map((r) => r.rps)),
-  p50_ms: spread(rs.map((r) => r.p50_ms)),
-  p99_ms: spread(rs.map((r) => r.p99_ms)),
-  non2xx: rs.reduce((a, r) => a + r.non2xx, 0),
-  errors: rs.reduce((a, r) => a + r.errors + r.timeouts, 0),
-})
-const reference = summarize(results.reference)
-const embedded = summarize(results.embedded)
+const reference = summarizeRuns(results.reference)
+const embedded = summarizeRuns(results.embedded)
 const ratio = round(embedded.rps.median / reference.rps.median, 2)
 const out = {
   name: 'ingest-single',

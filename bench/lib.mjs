@@ -57,14 +57,19 @@ export function stopProcess(proc, sig = 'SIGTERM') {
   })
 }
 
-/** The built CLI with `roles` on a free port; resolves { url, proc, pid, stop }. */
-export async function startServer(roles = 'all', env = {}) {
+/**
+ * The built CLI with `roles` on a free port; resolves { url, proc, pid, stop, output }. With
+ * SYSLOG_TCP_PORT in `env`, `syslogPort` is the TCP port it bound (its listeners start before HTTP).
+ */
+export async function startServer(roles = 'all', env = {}, { timeoutMs = 60_000 } = {}) {
   const dataDir = env.DATA_DIR ?? join(tempDir(), 'store')
   const p = await startProcess([CLI, roles], {
     env: { HTTP_PORT: '0', HOST: '127.0.0.1', DATA_DIR: dataDir, LOG_LEVEL: 'info', RATE_LIMIT_MAX: '0', ...env },
     ready: /"address":"(http:\/\/[^"]+)".*"msg":"oglogstream listening"/,
+    timeoutMs,
   })
-  return { ...p, url: p.match[1], pid: p.proc.pid, dataDir }
+  const syslog = /"tcp":(\d+)[^\n]*"msg":"syslog listening"/.exec(p.output())
+  return { ...p, url: p.match[1], pid: p.proc.pid, dataDir, syslogPort: syslog ? Number(syslog[1]) : undefined }
 }
 
 /** Peak resident set size of a live process (VmHWM), in MiB. */
@@ -117,6 +122,17 @@ export const round = (x, d = 1) => (Number.isFinite(x) ? Math.round(x * 10 ** d)
 /** Spread of repeated runs: median with min and max. */
 export function spread(values) {
   return { median: round(median(values)), min: round(Math.min(...values)), max: round(Math.max(...values)), runs: values.map((v) => round(v)) }
+}
+
+/** Repeated autocannon runs (see `autocannon`) as medians with their spread, errors summed. */
+export function summarizeRuns(rs) {
+  return {
+    rps: spread(rs.map((r) => r.rps)),
+    p50_ms: spread(rs.map((r) => r.p50_ms)),
+    p99_ms: spread(rs.map((r) => r.p99_ms)),
+    non2xx: rs.reduce((a, r) => a + r.non2xx, 0),
+    errors: rs.reduce((a, r) => a + r.errors + r.timeouts, 0),
+  }
 }
 
 export function writeResult(name, result) {

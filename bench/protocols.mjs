@@ -6,13 +6,12 @@
 // generator is this file again in its own process (`--generate`, under tsx to reuse the wire encoders).
 // Usage: node bench/protocols.mjs [--quick]          Results: table on stdout, bench/results/protocols.json
 import { spawn } from 'node:child_process'
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { rmSync } from 'node:fs'
 import { connect } from 'node:net'
-import { cpus, tmpdir, totalmem } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { ROOT, median, round, sleep, spread, startServer, table, tempDir, writeResult } from './lib.mjs'
 
-const ROOT = fileURLToPath(new URL('..', import.meta.url))
 const BATCH = 1_000
 const SENDERS = 4 // concurrent requests (or TCP connections) of the generator
 
@@ -61,33 +60,17 @@ async function main() {
     `\nShipper protocols, ${total} entries per endpoint and run, ${BATCH} per request, ${SENDERS} concurrent senders, ${runs} run(s), median:\n`,
   )
   console.log(table(rows, columns))
-  mkdirSync(join(ROOT, 'bench/results'), { recursive: true })
-  const file = join(ROOT, 'bench/results/protocols.json')
-  writeFileSync(
-    file,
-    JSON.stringify(
-      {
-        machine: {
-          nproc: cpus().length,
-          cpu: cpus()[0]?.model,
-          memory_gib: Math.round(totalmem() / 2 ** 30),
-          node: process.version,
-          date: new Date().toISOString(),
-        },
-        settings: { quick, entries_per_run: total, batch: BATCH, senders: SENDERS, runs },
-        results: rows.map((r) => r._json),
-      },
-      null,
-      2,
-    ) + '\n',
-  )
+  const file = writeResult('protocols', {
+    settings: { quick, entries_per_run: total, batch: BATCH, senders: SENDERS, runs },
+    results: rows.map((r) => r._json),
+  })
   console.log(`\nwritten ${file}`)
 }
 
 /** One endpoint, one run: a fresh server, the generator in its own process, then wait until queryable. */
 async function measure(ep, total) {
-  const dir = mkdtempSync(join(tmpdir(), 'ogls-bench-proto-'))
-  const srv = await startServer(dir)
+  const dir = tempDir('ogls-bench-proto-')
+  const srv = await startServer('all', { DATA_DIR: join(dir, 'store'), SYSLOG_TCP_PORT: '0', FLUSH_TIMEOUT: '1s' })
   try {
     const out = await runGenerator({ endpoint: ep.name, url: srv.url, syslogPort: srv.syslogPort, total })
     const accepted = total / ((out.end - out.start) / 1000)
@@ -102,48 +85,6 @@ async function measure(ep, total) {
     await srv.stop()
     rmSync(dir, { recursive: true, force: true })
   }
-}
-
-function startServer(dir) {
-  const proc = spawn(process.execPath, [join(ROOT, 'server/bin/oglogstream.js'), 'all'], {
-    cwd: ROOT,
-    env: {
-      ...process.env,
-      HTTP_PORT: '0',
-      HOST: '127.0.0.1',
-      DATA_DIR: join(dir, 'store'),
-      LOG_LEVEL: 'info',
-      RATE_LIMIT_MAX: '0',
-      SYSLOG_TCP_PORT: '0',
-      FLUSH_TIMEOUT: '1s',
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  })
-  let out = ''
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`server not ready:\n${out.slice(-2000)}`)), 60_000)
-    const onData = (c) => {
-      out += c
-      const m = /"address":"(http:\/\/[^"]+)".*"msg":"oglogstream listening"/.exec(out)
-      const s = /"tcp":(\d+)[^\n]*"msg":"syslog listening"/.exec(out)
-      if (m && s) {
-        clearTimeout(timer)
-        if (out.length > 1e5) out = out.slice(-1e5)
-        const exited = new Promise((r) => proc.once('exit', r))
-        resolve({
-          url: m[1],
-          syslogPort: Number(s[1]),
-          stop: () => {
-            if (proc.exitCode === null) proc.kill('SIGTERM')
-            return exited
-          },
-        })
-      }
-    }
-    proc.stdout.on('data', onData)
-    proc.stderr.on('data', onData)
-    proc.once('exit', (code) => reject(new Error(`server exited ${code}:\n${out.slice(-2000)}`)))
-  })
 }
 
 function runGenerator(cfg) {
@@ -364,31 +305,6 @@ async function generate({ endpoint, url, syslogPort, total }) {
     )
   }
   console.log(JSON.stringify({ start, end: Date.now() }))
-}
-
-// ---- small helpers ----
-
-function sleep(ms) {
-  return new Promise((r) => setTimeout(r, ms))
-}
-function median(v) {
-  const s = [...v].sort((a, b) => a - b)
-  return s[Math.floor((s.length - 1) / 2)]
-}
-function round(x, d = 0) {
-  return Math.round(x * 10 ** d) / 10 ** d
-}
-function spread(v) {
-  return { median: round(median(v)), min: round(Math.min(...v)), max: round(Math.max(...v)), runs: v.map((x) => round(x)) }
-}
-function table(rows, columns) {
-  const widths = columns.map((c) => Math.max(c.length, ...rows.map((r) => String(r[c] ?? '').length)))
-  const line = (cells) => '| ' + cells.map((x, i) => String(x ?? '').padEnd(widths[i])).join(' | ') + ' |'
-  return [
-    line(columns),
-    '|' + widths.map((w) => '-'.repeat(w + 2)).join('|') + '|',
-    ...rows.map((r) => line(columns.map((c) => r[c]))),
-  ].join('\n')
 }
 
 // last, so that every constant above is initialised

@@ -14,14 +14,13 @@
 //
 // The embedded engine binds one data directory per process, so each phase runs in its own process:
 // `gen` (fill the store, directly with the engine), the server (API figures), then `direct`.
-import { spawn, spawnSync } from 'node:child_process'
-import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
-import { cpus, tmpdir, totalmem } from 'node:os'
+import { spawnSync } from 'node:child_process'
+import { readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { LOGHUB as LOGHUB_DIR, ROOT, machine, percentile, round, startServer as startLibServer, tempDir, writeResult } from './lib.mjs'
 
-const ROOT = fileURLToPath(new URL('..', import.meta.url))
-const LOGHUB = process.env.LOGHUB_DIR ?? join(ROOT, '../shared/data/loghub')
+const LOGHUB = process.env.LOGHUB_DIR ?? LOGHUB_DIR
 const args = process.argv.slice(2)
 const flag = (name) => args.includes(`--${name}`)
 const opt = (name, def) => {
@@ -62,14 +61,9 @@ const QUERIES = [
   { name: 'newest page, no filter', endpoint: 'logs', params: (i) => ({ to: END + HOUR + i, limit: 100 }) },
 ]
 
-const pct = (xs, p) => {
-  const s = [...xs].sort((a, b) => a - b)
-  return s[Math.min(s.length - 1, Math.max(0, Math.ceil((p / 100) * s.length) - 1))]
-}
-const round = (x) => Math.round(x * 10) / 10
 const summary = (xs) => ({
-  p50: round(pct(xs, 50)),
-  p99: round(pct(xs, 99)),
+  p50: round(percentile(xs, 50)),
+  p99: round(percentile(xs, 99)),
   min: round(Math.min(...xs)),
   max: round(Math.max(...xs)),
   runs: xs.length,
@@ -189,44 +183,9 @@ async function gen(dir, rows) {
 // ---------------------------------------------------------------------------------------------------
 // The API phase: the built server on the data directory, queried over HTTP with keep-alive.
 
-async function startServer(dir) {
-  const proc = spawn(process.execPath, [join(ROOT, 'server/bin/oglogstream.js'), 'all'], {
-    cwd: ROOT,
-    env: {
-      ...process.env,
-      HTTP_PORT: '0',
-      HOST: '127.0.0.1',
-      DATA_DIR: dir,
-      LOG_LEVEL: 'info',
-      RATE_LIMIT_MAX: '0',
-      QUERY_TIMEOUT: '120s',
-      WEB_DIR: join(dir, 'no-dashboard'), // the dashboard is not what is measured
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  })
-  let out = ''
-  const url = await new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`server did not start:\n${out}`)), 120_000)
-    const onData = (chunk) => {
-      out += chunk
-      const m = /"address":"(http:\/\/[^"]+)".*"msg":"oglogstream listening"/.exec(out)
-      if (m) {
-        clearTimeout(timer)
-        resolve(m[1])
-      }
-    }
-    proc.stdout.on('data', onData)
-    proc.stderr.on('data', onData)
-    proc.once('exit', (code) => reject(new Error(`server exited with ${code}:\n${out}`)))
-  })
-  const exited = new Promise((resolve) => proc.once('exit', resolve))
-  return {
-    url,
-    async stop() {
-      proc.kill('SIGTERM')
-      await exited
-    },
-  }
+function startServer(dir) {
+  // the dashboard is not what is measured; a 10 M-row store can take a while to open
+  return startLibServer('all', { DATA_DIR: dir, QUERY_TIMEOUT: '120s', WEB_DIR: join(dir, 'no-dashboard') }, { timeoutMs: 120_000 })
 }
 
 const qs = (params) =>
@@ -395,7 +354,7 @@ async function main() {
     return console.log(JSON.stringify(await direct(opt('dir'), Number(opt('runs')), Number(opt('first')), flag('compare'))))
 
   const reuse = opt('reuse', undefined)
-  const base = reuse ?? mkdtempSync(join(tmpdir(), 'ogls-bench-query-'))
+  const base = reuse ?? tempDir('ogls-bench-query-')
   const dir = join(base, 'store')
   try {
     let data
@@ -452,7 +411,7 @@ async function main() {
       bench: 'query',
       mode: QUICK ? 'quick' : 'full',
       date: new Date().toISOString(),
-      machine: { nproc: cpus().length, memory_bytes: totalmem(), node: process.version, platform: `${process.platform}-${process.arch}` },
+      machine: machine(),
       data: { ...data, bytes_per_entry: round(data.bytes_on_disk / data.rows) },
       runs: perRound * ROUNDS,
       rounds: ROUNDS,
@@ -461,8 +420,7 @@ async function main() {
       direct: directRes.queries,
       ...(directRes.compare ? { compare: directRes.compare } : {}),
     }
-    mkdirSync(join(ROOT, 'bench/results'), { recursive: true })
-    writeFileSync(join(ROOT, 'bench/results/query.json'), JSON.stringify(result, null, 2) + '\n')
+    writeResult('query', result)
 
     console.log(
       `\nquery latency, ${data.rows.toLocaleString('en')} entries (${result.data.bytes_per_entry} B/entry on disk), ${result.runs} runs in ${ROUNDS} alternating rounds, ${result.machine.nproc} cores, Node ${process.version}\n`,
