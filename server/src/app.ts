@@ -134,7 +134,7 @@ export async function createApp(config: Config, logger?: Logger): Promise<App> {
           await server.close()
           unsubscribeLive?.()
           // JetStream: finish the batch in hand and hand the rest back, rather than drain the stream.
-          if (bus.kind === 'nats') (bus as import('./bus/nats.js').NatsBus).stopPulling()
+          bus.stopPulling?.()
           await worker?.stop()
           await bus.close()
           return true

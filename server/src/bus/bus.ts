@@ -48,6 +48,13 @@ export interface Bus {
    * worker then treats it like a failed insert.
    */
   beforeInsert?(messages: BusMessage[], token: string): Promise<void>
+  /** Optional. Ends a pending `fetch` wait at once (a force flush or a stop must not wait it out). */
+  wake?(): void
+  /**
+   * Optional. Stops taking new work for graceful shutdown: what was fetched can still be acked, the
+   * rest stays in the bus for other workers (JetStream). Without it, `fetch` drains the bus (memory).
+   */
+  stopPulling?(): void
   /** Every published entry, best effort and as soon as possible, for live tail. Returns an unsubscribe. */
   onLive(listener: (entries: Entry[]) => void): () => void
   status(): BusStatus

@@ -145,7 +145,7 @@ export class Worker {
   /** Inserts whatever is pending now (tests use this instead of sleeping for FLUSH_TIMEOUT). */
   async flush(): Promise<void> {
     this.forceFlush = true
-    if ('wake' in this.bus && typeof this.bus.wake === 'function') (this.bus as { wake(): void }).wake()
+    this.bus.wake?.()
     // Wait until the loop has taken and written everything that was pending.
     while (this.forceFlush || this.pending.length) await sleep(5)
     await this.inflight
@@ -157,7 +157,7 @@ export class Worker {
    */
   async stop(): Promise<void> {
     this.stopping = true
-    if ('wake' in this.bus && typeof this.bus.wake === 'function') (this.bus as { wake(): void }).wake()
+    this.bus.wake?.()
     await this.loop
     this.running = false
     await this.inflight
