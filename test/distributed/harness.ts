@@ -193,6 +193,22 @@ export async function assertExactlyOnce(
   return stored
 }
 
+/**
+ * The end of every fault test: stop the load, check that each entry answered 202 is stored exactly
+ * once and that the seed's smoke test passes. Returns the load summary and the recoveries seen.
+ */
+export async function verifyAfterFault(t: Topology, load: Load): Promise<string> {
+  await load.stop()
+  await assertExactlyOnce(t.url, load.service, load.accepted)
+  await smoke(t.url)
+  return `${load.summary()}; ${recoveries(t)}`
+}
+
+/** A fault test's failure with the load and the output of every process attached. */
+export function faultFailure(err: unknown, t: Topology | undefined, load: Load | undefined): Error {
+  return new Error(`${String(err)}\nload: ${load?.summary()}\n${diagnostics(t)}`, { cause: err })
+}
+
 /** The seed smoke test through HAProxy: POST /log, GET /api/logs, /api/stats, /health. */
 export async function smoke(url: string, service = 'smoke'): Promise<void> {
   const post = await fetch(`${url}/log`, {

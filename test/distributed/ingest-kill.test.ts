@@ -4,9 +4,9 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import WebSocket from 'ws'
-import { Load, assertExactlyOnce, diagnostics, smoke, startTopology, type TestTopology } from './harness.ts'
+import { Load, faultFailure, smoke, startTopology, verifyAfterFault, type TestTopology } from './harness.ts'
 
-test('SIGKILL of one ingest instance: HAProxy routes around it; every 202 entry stored exactly once', async () => {
+test('SIGKILL of one ingest instance: HAProxy routes around it; every 202 entry stored exactly once', async (ctx) => {
   let t: TestTopology | undefined
   let load: Load | undefined
   try {
@@ -23,11 +23,9 @@ test('SIGKILL of one ingest instance: HAProxy routes around it; every 202 entry 
     await t.start('ingest2')
     await t.waitBackendsUp()
     await load.acceptedMore(300, 30_000)
-    await load.stop()
-    await assertExactlyOnce(t.url, load.service, load.accepted)
-    await smoke(t.url)
+    ctx.diagnostic(await verifyAfterFault(t, load))
   } catch (err) {
-    throw new Error(`${String(err)}\nload: ${load?.summary()}\n${diagnostics(t)}`, { cause: err })
+    throw faultFailure(err, t, load)
   } finally {
     await load?.stop()
     await t?.cleanup()

@@ -6,7 +6,7 @@ import { test } from 'node:test'
 import { connect } from '@nats-io/transport-node'
 import { jetstreamManager } from '@nats-io/jetstream'
 import { startNatsCluster, type NatsSetup } from '../helpers/nats.ts'
-import { Load, assertExactlyOnce, diagnostics, recoveries, smoke, startTopology, type TestTopology } from './harness.ts'
+import { Load, faultFailure, startTopology, verifyAfterFault, type TestTopology } from './harness.ts'
 
 async function streamLeader(url: string): Promise<string | undefined> {
   const nc = await connect({ servers: url.split(','), timeout: 5_000 })
@@ -32,12 +32,9 @@ test('a 3-server NATS cluster loses the stream leader: ingest keeps accepting, e
     await victim?.kill('SIGKILL')
     // Still accepting on the two others.
     await load.acceptedMore(600, 60_000)
-    await load.stop()
-    await assertExactlyOnce(t.url, load.service, load.accepted)
-    ctx.diagnostic(`killed ${victim?.name} (stream leader ${leader}); ${load.summary()}; ${recoveries(t)}`)
-    await smoke(t.url)
+    ctx.diagnostic(`killed ${victim?.name} (stream leader ${leader}); ${await verifyAfterFault(t, load)}`)
   } catch (err) {
-    throw new Error(`${String(err)}\nload: ${load?.summary()}\n${diagnostics(t)}`, { cause: err })
+    throw faultFailure(err, t, load)
   } finally {
     await load?.stop()
     await t?.cleanup()

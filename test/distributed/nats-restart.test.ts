@@ -3,7 +3,7 @@
 // every entry answered 202 is stored exactly once and the system serves again within seconds.
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { Load, assertExactlyOnce, diagnostics, recoveries, sleep, smoke, startTopology, type TestTopology } from './harness.ts'
+import { Load, faultFailure, sleep, startTopology, verifyAfterFault, type TestTopology } from './harness.ts'
 
 test('SIGKILL of nats-server, then a restart: 503 meanwhile, every 202 entry stored exactly once', async (ctx) => {
   let t: TestTopology | undefined
@@ -36,12 +36,9 @@ test('SIGKILL of nats-server, then a restart: 503 meanwhile, every 202 entry sto
     // Serving again within seconds: clients reconnect with backoff, HAProxy sees /health 200 again.
     await load.acceptedMore(300, 30_000)
     await t.waitBackendsUp()
-    await load.stop()
-    await assertExactlyOnce(t.url, load.service, load.accepted)
-    ctx.diagnostic(`${load.summary()}; ${recoveries(t)}`)
-    await smoke(t.url)
+    ctx.diagnostic(await verifyAfterFault(t, load))
   } catch (err) {
-    throw new Error(`${String(err)}\nload: ${load?.summary()}\n${diagnostics(t)}`, { cause: err })
+    throw faultFailure(err, t, load)
   } finally {
     await load?.stop()
     await t?.cleanup()

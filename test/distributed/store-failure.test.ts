@@ -12,7 +12,7 @@ import { spawnSync } from 'node:child_process'
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { Load, assertExactlyOnce, diagnostics, recoveries, sleep, smoke, startTopology, type TestTopology } from './harness.ts'
+import { Load, faultFailure, sleep, startTopology, verifyAfterFault, type TestTopology } from './harness.ts'
 
 /** The engine's table directories: <DATA_DIR>/store/<3 hex>/<table uuid>. */
 function tableDirs(dataDir: string): string[] {
@@ -48,12 +48,9 @@ test('the store fails every insert for 10 s (table directories unwritable): noth
     assert.ok(failed > 0, 'inserts failed while the store was unwritable')
     setImmutable(locked, false)
     await load.acceptedMore(300, 30_000)
-    await load.stop()
-    await assertExactlyOnce(t.url, load.service, load.accepted)
-    ctx.diagnostic(`${load.summary()}; failed insert attempts while unwritable: ${failed}; ${recoveries(t)}`)
-    await smoke(t.url)
+    ctx.diagnostic(`failed insert attempts while unwritable: ${failed}; ${await verifyAfterFault(t, load)}`)
   } catch (err) {
-    throw new Error(`${String(err)}\nload: ${load?.summary()}\n${diagnostics(t)}`, { cause: err })
+    throw faultFailure(err, t, load)
   } finally {
     await load?.stop()
     setImmutable(locked, false)

@@ -4,7 +4,7 @@
 // Then a graceful SIGTERM under load: exit 0, flushed, nothing lost or doubled either.
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { Load, assertExactlyOnce, diagnostics, recoveries, smoke, startTopology, type TestTopology } from './harness.ts'
+import { Load, faultFailure, startTopology, verifyAfterFault, type TestTopology } from './harness.ts'
 
 test('SIGKILL of the worker mid-batch, a restart, then SIGTERM under load: every 202 entry stored exactly once', async (ctx) => {
   let t: TestTopology | undefined
@@ -28,12 +28,9 @@ test('SIGKILL of the worker mid-batch, a restart, then SIGTERM under load: every
     await t.start('store')
     await t.waitBackendsUp()
     await load.acceptedMore(300, 30_000)
-    await load.stop()
-    await assertExactlyOnce(t.url, load.service, load.accepted)
-    ctx.diagnostic(`${load.summary()}; ${recoveries(t)}`)
-    await smoke(t.url)
+    ctx.diagnostic(await verifyAfterFault(t, load))
   } catch (err) {
-    throw new Error(`${String(err)}\nload: ${load?.summary()}\n${diagnostics(t)}`, { cause: err })
+    throw faultFailure(err, t, load)
   } finally {
     await load?.stop()
     await t?.cleanup()
