@@ -6,7 +6,7 @@
 import { BusFullError, BusUnavailableError } from '../bus/bus.js'
 import { Errors, type RejectReason } from '../errors.js'
 import type { Metrics } from '../http/metrics.js'
-import type { Entry } from '../model/index.js'
+import { EntryError, type Entry } from '../model/index.js'
 import type { GroupCommit } from './commit.js'
 
 export class Ingestor {
@@ -36,6 +36,20 @@ export class Ingestor {
       throw new Errors.BUS_UNAVAILABLE(why)
     }
     this.metrics.accepted.inc({ protocol }, entries.length)
+  }
+
+  /**
+   * Runs a protocol's body decoder: an `EntryError` (the whole body is unreadable) is counted under
+   * its reason and becomes a 400 naming it; any other error is a bug and passes through.
+   */
+  decode<T>(protocol: string, decoder: () => T): T {
+    try {
+      return decoder()
+    } catch (err) {
+      if (!(err instanceof EntryError)) throw err
+      this.reject(protocol, err.reason)
+      throw new Errors.VALIDATION(err.message)
+    }
   }
 
   reject(protocol: string, reason: RejectReason, n = 1): void {

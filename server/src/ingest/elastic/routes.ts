@@ -6,9 +6,8 @@
  */
 import { randomBytes } from 'node:crypto'
 import type { FastifyError, FastifyInstance, FastifyRequest } from 'fastify'
-import { Errors } from '../../errors.js'
 import { errorBody } from '../../http/server.js'
-import { EntryError, nowTimestamp, type Entry } from '../../model/index.js'
+import { nowTimestamp, type Entry } from '../../model/index.js'
 import { decodeContentEncoding } from '../body.js'
 import type { IngestContext } from '../context.js'
 import { SUPPORTED_ACTIONS, parseBulk } from './bulk.js'
@@ -71,14 +70,7 @@ export async function elasticRoutes(app: FastifyInstance, { ingestor, config }: 
     const started = performance.now()
     const urlIndex = (req.params as { index?: string }).index
     const text = typeof req.body === 'string' ? req.body : ''
-    let items
-    try {
-      items = parseBulk(text, urlIndex)
-    } catch (err) {
-      if (!(err instanceof EntryError)) throw err
-      ingestor.reject(PROTOCOL, err.reason)
-      throw new Errors.VALIDATION(err.message)
-    }
+    const items = ingestor.decode(PROTOCOL, () => parseBulk(text, urlIndex))
     const receivedAt = nowTimestamp()
     const entries: Entry[] = []
     const results: Record<string, ItemResult>[] = []

@@ -28,22 +28,16 @@ export async function lokiRoutes(app: FastifyInstance, { ingestor, config }: Ing
   )
 
   const push = async (req: FastifyRequest, reply: import('fastify').FastifyReply) => {
-    let streams: PushStream[]
-    try {
-      if (Buffer.isBuffer(req.body)) {
-        const max = config.maxBatchBytes * SNAPPY_RATIO
-        const claimed = snappyLength(req.body)
-        if (claimed !== undefined && claimed > max) {
-          ingestor.reject(PROTOCOL, 'body_too_large')
-          throw new Errors.BODY_TOO_LARGE(max)
-        }
-        streams = decodeProtobuf(req.body, max)
-      } else streams = decodeJson(req.body)
-    } catch (err) {
-      if (!(err instanceof EntryError)) throw err
-      ingestor.reject(PROTOCOL, err.reason)
-      throw new Errors.VALIDATION(err.message)
-    }
+    const streams: PushStream[] = ingestor.decode(PROTOCOL, () => {
+      if (!Buffer.isBuffer(req.body)) return decodeJson(req.body)
+      const max = config.maxBatchBytes * SNAPPY_RATIO
+      const claimed = snappyLength(req.body)
+      if (claimed !== undefined && claimed > max) {
+        ingestor.reject(PROTOCOL, 'body_too_large')
+        throw new Errors.BODY_TOO_LARGE(max)
+      }
+      return decodeProtobuf(req.body, max)
+    })
 
     const receivedAt = nowTimestamp()
     const entries: Entry[] = []

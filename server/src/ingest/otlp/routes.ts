@@ -6,9 +6,8 @@
  * were rejected; errors as a google.rpc.Status, 429 / 503 (retryable) when nothing could be taken.
  */
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
-import { Errors } from '../../errors.js'
 import { errorBody } from '../../http/server.js'
-import { EntryError, nowTimestamp } from '../../model/index.js'
+import { nowTimestamp } from '../../model/index.js'
 import { decodeContentEncoding } from '../body.js'
 import type { IngestContext } from '../context.js'
 import { mapRequest } from './mapping.js'
@@ -33,14 +32,7 @@ export async function otlpRoutes(app: FastifyInstance, { ingestor, config }: Ing
   })
 
   app.post('/v1/logs', async (req, reply) => {
-    let decoded: unknown
-    try {
-      decoded = Buffer.isBuffer(req.body) ? decodeRequest(req.body) : req.body
-    } catch (err) {
-      if (!(err instanceof EntryError)) throw err
-      ingestor.reject(PROTOCOL, err.reason)
-      throw new Errors.VALIDATION(err.message)
-    }
+    const decoded: unknown = ingestor.decode(PROTOCOL, () => (Buffer.isBuffer(req.body) ? decodeRequest(req.body) : req.body))
     const { entries, rejected } = mapRequest(decoded, nowTimestamp())
     for (const r of rejected) ingestor.reject(PROTOCOL, r.reason)
     await ingestor.accept(PROTOCOL, entries)
