@@ -6,8 +6,7 @@ import { resolve } from 'node:path'
 import type { FastifyInstance } from 'fastify'
 import websocket from '@fastify/websocket'
 import { pino, type Logger } from 'pino'
-import type { Bus } from './bus/bus.js'
-import { MemoryBus } from './bus/memory.js'
+import { openTransport, type Transport } from './bus/index.js'
 import { ConfigError, type Config } from './config.js'
 import { Metrics } from './http/metrics.js'
 import { commonRoutes } from './http/routes.js'
@@ -16,7 +15,7 @@ import { defaultWebDir, webRoutes } from './http/web.js'
 import { GroupCommit, Ingestor, SyslogServer, ingestRoutes } from './ingest/index.js'
 import { LiveHub } from './live/hub.js'
 import { liveRoutes } from './live/routes.js'
-import { Worker } from './process/worker.js'
+import { Worker } from './process/index.js'
 import { queryRoutes } from './query/routes.js'
 import { Store } from './store/index.js'
 
@@ -26,7 +25,8 @@ const COMMIT_MAX_ENTRIES = 1_000
 export interface App {
   config: Config
   server: FastifyInstance
-  bus: Bus
+  /** The bus parts this process's roles use. */
+  bus: Transport
   store: Store | undefined
   worker: Worker | undefined
   metrics: Metrics
@@ -55,13 +55,7 @@ export async function createApp(config: Config, logger?: Logger): Promise<App> {
     )
   }
 
-  let bus: Bus
-  if (config.natsUrl) {
-    const { NatsBus } = await import('./bus/nats.js')
-    bus = await NatsBus.connect(config, log, metrics)
-  } else {
-    bus = new MemoryBus(config.maxQueueEntries)
-  }
+  const bus = await openTransport(config, log)
 
   const store = needsStore ? await Store.open(config) : undefined
   if (store && roles.has('process')) {
@@ -73,10 +67,8 @@ export async function createApp(config: Config, logger?: Logger): Promise<App> {
   await server.register(commonRoutes, { serviceName: serviceName(config), bus, store, metrics })
 
   let ingestor: Ingestor | undefined
-  if (roles.has('ingest')) {
-    const commit = new GroupCommit(bus, bus.kind === 'memory' ? 0 : config.commitDelayMs, COMMIT_MAX_ENTRIES, (n) =>
-      metrics.commitSize.observe(n),
-    )
+  if (bus.publisher) {
+    const commit = new GroupCommit(bus.publisher, bus.commitDelayMs, COMMIT_MAX_ENTRIES, (n) => metrics.commitSize.observe(n))
     ingestor = new Ingestor(commit, metrics)
     await server.register(ingestRoutes, { ingestor, config, metrics })
   }
@@ -86,9 +78,9 @@ export async function createApp(config: Config, logger?: Logger): Promise<App> {
       : undefined
 
   let worker: Worker | undefined
-  if (roles.has('process') && store) {
+  if (bus.workQueue && store) {
     worker = new Worker(
-      bus,
+      bus.workQueue,
       store,
       { batchSize: config.batchSize, flushTimeoutMs: config.flushTimeoutMs, maxRetries: config.maxRetries, retryBaseMs: config.retryBaseMs },
       metrics,
@@ -98,10 +90,10 @@ export async function createApp(config: Config, logger?: Logger): Promise<App> {
 
   let hub: LiveHub | undefined
   let unsubscribeLive: (() => void) | undefined
-  if (roles.has('query') && store) {
+  if (bus.liveFeed && store) {
     hub = new LiveHub(metrics, config.liveBufferBytes)
     const h = hub
-    unsubscribeLive = bus.onLive((entries) => h.publish(entries))
+    unsubscribeLive = bus.liveFeed.subscribe((entries) => h.publish(entries))
     await server.register(websocket, { options: { maxPayload: 64 * 1024 } })
     await server.register(queryRoutes, { store, config, metrics })
     await server.register(liveRoutes, { hub, config })
@@ -121,7 +113,7 @@ export async function createApp(config: Config, logger?: Logger): Promise<App> {
       worker?.start()
       await syslog?.start()
       const address = await server.listen({ port: config.httpPort, host: config.host })
-      log.info({ address, roles: [...roles], bus: bus.kind, store: store?.kind }, 'oglogstream listening')
+      log.info({ address, roles: [...roles], bus: bus.name, store: store?.kind }, 'oglogstream listening')
       return address
     },
     stop() {
@@ -134,7 +126,7 @@ export async function createApp(config: Config, logger?: Logger): Promise<App> {
           await server.close()
           unsubscribeLive?.()
           // JetStream: finish the batch in hand and hand the rest back, rather than drain the stream.
-          bus.stopPulling?.()
+          bus.workQueue?.stopPulling()
           await worker?.stop()
           await bus.close()
           return true

@@ -1,4 +1,4 @@
-// NatsBus against a real nats-server (JetStream on a temporary store): publish/fetch/ack, redelivery
+// The NATS transport against a real nats-server (JetStream on a temporary store): publish/fetch/ack, redelivery
 // after nak, two workers sharing the consumer, 503 while NATS is down, and no duplicate rows when a
 // batch that landed is redelivered and regrouped.
 import { after, before, test } from 'node:test'
@@ -13,8 +13,8 @@ import { Metrics } from '../http/metrics.ts'
 import type { Entry } from '../model/index.ts'
 import { Worker } from '../process/worker.ts'
 import { Store } from '../store/index.ts'
-import { BusUnavailableError, type BusMessage } from './bus.ts'
-import { NatsBus } from './nats.ts'
+import { BusUnavailableError, type Publisher, type WorkMessage, type WorkQueue } from './bus.ts'
+import { openTransport, type Transport } from './transport.ts'
 
 const log = pino({ level: 'silent' })
 let nats: NatsSetup
@@ -48,15 +48,18 @@ function config(roles: string, stream: string, env: Record<string, string> = {})
   })
 }
 
-async function bus(roles: string, stream: string, env: Record<string, string> = {}): Promise<NatsBus> {
-  return NatsBus.connect(config(roles, stream, env), log, new Metrics())
+async function bus(roles: string, stream: string, env: Record<string, string> = {}): Promise<Transport> {
+  return openTransport(config(roles, stream, env), log)
 }
+/** The role parts (present for the roles the transport was opened with). */
+const pub = (t: Transport) => t.publisher as Publisher
+const queue = (t: Transport) => t.workQueue as WorkQueue
 
 /** Fetches until `n` messages arrived (or 15 s passed). */
-async function fetchN(b: NatsBus, n: number): Promise<BusMessage[]> {
-  const got: BusMessage[] = []
+async function fetchN(b: Transport, n: number): Promise<WorkMessage[]> {
+  const got: WorkMessage[] = []
   const end = Date.now() + 15_000
-  while (got.length < n && Date.now() < end) got.push(...(await b.fetch(n - got.length, 500)))
+  while (got.length < n && Date.now() < end) got.push(...(await queue(b).fetch(n - got.length, 500)))
   return got
 }
 
@@ -64,8 +67,8 @@ test('publish resolves after the stream has it; fetch delivers each message once
   const ingest = await bus('ingest', 'T1')
   const proc = await bus('process', 'T1')
   try {
-    await ingest.publish([entry('a', 1), entry('a', 2)])
-    await ingest.publish([entry('a', 3)])
+    await pub(ingest).publish([entry('a', 1), entry('a', 2)])
+    await pub(ingest).publish([entry('a', 3)])
     const got = await fetchN(proc, 2)
     assert.equal(got.length, 2)
     assert.deepEqual(
@@ -78,7 +81,7 @@ test('publish resolves after the stream has it; fetch delivers each message once
     )
     assert.ok(got.every((m) => !m.redelivered))
     await Promise.all(got.map((m) => m.ack()))
-    assert.deepEqual(await proc.fetch(10, 2_500), [], 'acked messages are not delivered again')
+    assert.deepEqual(await queue(proc).fetch(10, 2_500), [], 'acked messages are not delivered again')
     assert.equal(ingest.status(), 'CONNECTED')
   } finally {
     await ingest.close()
@@ -90,7 +93,7 @@ test('a nak(delay) hands the message back: redelivered with the same id', async 
   const ingest = await bus('ingest', 'T2')
   const proc = await bus('process', 'T2')
   try {
-    await ingest.publish([entry('b', 1)])
+    await pub(ingest).publish([entry('b', 1)])
     const [first] = await fetchN(proc, 1)
     assert.ok(first)
     first.nak(200)
@@ -113,12 +116,12 @@ test('two workers share the durable consumer: every message goes to exactly one 
   try {
     // More than one worker pulls ahead (512), so both must get some.
     const n = 1_500
-    for (let i = 0; i < n; i += 100) await Promise.all(Array.from({ length: 100 }, (_, j) => ingest.publish([entry('c', i + j)])))
+    for (let i = 0; i < n; i += 100) await Promise.all(Array.from({ length: 100 }, (_, j) => pub(ingest).publish([entry('c', i + j)])))
     const seen: string[] = []
     const by = [0, 0]
     const end = Date.now() + 20_000
     while (seen.length < n && Date.now() < end) {
-      const [a, b] = await Promise.all([w1.fetch(50, 300), w2.fetch(50, 300)])
+      const [a, b] = await Promise.all([queue(w1).fetch(50, 300), queue(w2).fetch(50, 300)])
       for (const m of a) {
         seen.push(m.id)
         by[0] = (by[0] ?? 0) + 1
@@ -147,11 +150,11 @@ test('a batch that landed but was never acked is stored once after redelivery, e
   const ingest = await bus('ingest', 'T4')
   const crashed = await bus('process', 'T4')
   try {
-    for (let i = 0; i < 5; i++) await ingest.publish([entry('d', i)])
+    for (let i = 0; i < 5; i++) await pub(ingest).publish([entry('d', i)])
     // A worker records and inserts a batch of 3, then dies before acking (no ack, no nak).
     const batch = await fetchN(crashed, 3)
     assert.equal(batch.length, 3)
-    await crashed.beforeInsert(batch, 'crashed-batch-token')
+    await queue(crashed).ledger.record({ token: 'crashed-batch-token', ids: batch.map((m) => m.id) })
     await store.insert(
       batch.flatMap((m) => m.entries),
       'crashed-batch-token',
@@ -164,9 +167,9 @@ test('a batch that landed but was never acked is stored once after redelivery, e
     assert.equal(await count(), 3)
 
     // More traffic arrives; a new worker gets the redelivered messages mixed with new ones.
-    for (let i = 5; i < 8; i++) await ingest.publish([entry('d', i)])
+    for (let i = 5; i < 8; i++) await pub(ingest).publish([entry('d', i)])
     const proc = await bus('process', 'T4')
-    const worker = new Worker(proc, store, { batchSize: 1_000, flushTimeoutMs: 100, maxRetries: 3, retryBaseMs: 50 }, new Metrics(), log)
+    const worker = new Worker(queue(proc), store, { batchSize: 1_000, flushTimeoutMs: 100, maxRetries: 3, retryBaseMs: 50 }, new Metrics(), log)
     worker.start()
     try {
       const end = Date.now() + 30_000
@@ -196,20 +199,20 @@ test('a batch that landed but was never acked is stored once after redelivery, e
 test('while NATS is down publish fails at once with BusUnavailableError; it reconnects by itself', async () => {
   const ingest = await bus('ingest', 'T5')
   try {
-    await ingest.publish([entry('e', 1)])
+    await pub(ingest).publish([entry('e', 1)])
     const server = nats.servers[0]
     assert.ok(server)
     await server.kill('SIGKILL')
     const end = Date.now() + 10_000
     while (ingest.status() === 'CONNECTED' && Date.now() < end) await new Promise((r) => setTimeout(r, 50))
     assert.match(ingest.status(), /RECONNECTING|DISCONNECTED/)
-    await assert.rejects(ingest.publish([entry('e', 2)]), BusUnavailableError)
+    await assert.rejects(pub(ingest).publish([entry('e', 2)]), BusUnavailableError)
     await server.start()
     const end2 = Date.now() + 20_000
     while (ingest.status() !== 'CONNECTED' && Date.now() < end2) await new Promise((r) => setTimeout(r, 50))
     assert.equal(ingest.status(), 'CONNECTED')
     // JetStream may need a moment after a restart; the publish retries within its deadline.
-    await ingest.publish([entry('e', 3)])
+    await pub(ingest).publish([entry('e', 3)])
   } finally {
     await ingest.close()
   }

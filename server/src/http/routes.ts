@@ -3,13 +3,13 @@
  */
 import type { FastifyInstance } from 'fastify'
 import type { HealthResponse } from '@oglogstream/shared'
-import type { Bus } from '../bus/bus.js'
+import type { Transport } from '../bus/index.js'
 import type { Store } from '../store/index.js'
 import type { Metrics } from './metrics.js'
 
 export interface CommonContext {
   serviceName: string
-  bus: Bus | undefined
+  bus: Transport | undefined
   store: Store | undefined
   metrics: Metrics
 }

@@ -3,7 +3,7 @@
  * `maxEntries`) and handed to the bus as one message; every waiting request is answered when the
  * bus has them. JetStream acks one message at a time, so this is what makes 202-after-ack fast.
  */
-import type { Bus } from '../bus/bus.js'
+import type { Publisher } from '../bus/index.js'
 import type { Entry } from '../model/index.js'
 
 interface Waiter {
@@ -18,7 +18,7 @@ export class GroupCommit {
   private scheduled = false
 
   constructor(
-    private readonly bus: Bus,
+    private readonly bus: Publisher,
     private readonly delayMs: number,
     private readonly maxEntries: number,
     private readonly onCommit: (n: number) => void = () => {},

@@ -3,7 +3,7 @@
  * them, and turns a bus refusal into the right HTTP error (503 bus down, 429 queue full), counting
  * each outcome by protocol and reason.
  */
-import { BusFullError, BusUnavailableError } from '../bus/bus.js'
+import { BusFullError, BusUnavailableError } from '../bus/index.js'
 import { Errors, type RejectReason } from '../errors.js'
 import type { Metrics } from '../http/metrics.js'
 import { EntryError, type Entry } from '../model/index.js'
