@@ -18,8 +18,6 @@ import { NatsLiveFeed } from './live.js'
 import { ensureConsumer, ensureLedgerStream, ensureStream, names, type StreamOptions } from './provision.js'
 import { NatsPublisher, PUBLISH_TIMEOUT_MS } from './publisher.js'
 
-export { CONSUMER_NAME } from './provision.js'
-
 /** Connects (waiting for a first connection as long as it takes) and provisions what the roles use. */
 export async function openNats(opts: TransportOptions & { natsUrl: string }, log: Logger): Promise<Transport> {
   const { roles } = opts
