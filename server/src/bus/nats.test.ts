@@ -7,6 +7,8 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { pino } from 'pino'
+import { connect } from '@nats-io/transport-node'
+import { jetstreamManager } from '@nats-io/jetstream'
 import { startNats, type NatsSetup } from '../../../test/helpers/nats.ts'
 import { loadConfig } from '../config.ts'
 import { Metrics } from '../http/metrics.ts'
@@ -214,6 +216,43 @@ test('while NATS is down publish fails at once with BusUnavailableError; it reco
     // JetStream may need a moment after a restart; the publish retries within its deadline.
     await pub(ingest).publish([entry('e', 3)])
   } finally {
+    await ingest.close()
+  }
+})
+
+test('each role builds only its part: ingest a publisher (no ledger, no consumer), query a live feed (no stream)', async () => {
+  const query = await bus('query', 'T6')
+  const ingest = await bus('ingest', 'T7')
+  const nc = await connect({ servers: nats.url })
+  try {
+    assert.ok(query.liveFeed && !query.publisher && !query.workQueue)
+    assert.ok(ingest.publisher && !ingest.workQueue && !ingest.liveFeed)
+    const jsm = await jetstreamManager(nc)
+    const streams: string[] = []
+    for await (const name of jsm.streams.names()) streams.push(name)
+    assert.ok(streams.includes('T7'), 'ingest makes the log stream')
+    assert.ok(!streams.includes('T7_BATCHES') && !streams.includes('T6'), `no ledger for ingest, no stream for query: ${streams}`)
+    const consumers: string[] = []
+    for await (const c of jsm.consumers.list('T7')) consumers.push(c.name)
+    assert.deepEqual(consumers, [])
+    // The live feed sees what is published on the stream's subject (here by an ingest of T6).
+    const seen: string[] = []
+    const unsubscribe = query.liveFeed.subscribe((entries) => seen.push(...entries.map((e) => e.message)))
+    const ingest6 = await bus('ingest', 'T6')
+    try {
+      const end = Date.now() + 10_000
+      for (let i = 0; seen.length === 0 && Date.now() < end; i++) {
+        await pub(ingest6).publish([entry('f', i)])
+        await new Promise((r) => setTimeout(r, 100))
+      }
+      assert.ok(seen.length > 0, 'live feed got the published entries')
+    } finally {
+      unsubscribe()
+      await ingest6.close()
+    }
+  } finally {
+    await nc.close()
+    await query.close()
     await ingest.close()
   }
 })
