@@ -11,7 +11,7 @@ import { EntryError, nowTimestamp, type Entry } from '../../model/index.js'
 import { decodeContentEncoding } from '../body.js'
 import type { IngestContext } from '../context.js'
 import { mapEntry } from './mapping.js'
-import { decodeJson, decodeProtobuf, type PushStream } from './push.js'
+import { decodeJson, decodeProtobuf, snappyLength, type PushStream } from './push.js'
 
 const PROTOCOL = 'loki'
 const MAX_REPORTED_ERRORS = 100
@@ -76,15 +76,4 @@ export async function lokiRoutes(app: FastifyInstance, { ingestor, config }: Ing
   }
   app.post('/loki/api/v1/push', push)
   app.post('/api/prom/push', push)
-}
-
-/** The uncompressed length a snappy block announces (its leading varint), if readable. */
-export function snappyLength(buf: Buffer): number | undefined {
-  let result = 0
-  for (let i = 0, shift = 0; i < 5 && i < buf.length; i++, shift += 7) {
-    const b = buf[i] as number
-    result += (b & 0x7f) * 2 ** shift
-    if ((b & 0x80) === 0) return result
-  }
-  return undefined
 }
