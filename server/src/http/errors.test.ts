@@ -1,0 +1,98 @@
+// The one error path, through a real server (app.inject) and a real in-process bus: status, code,
+// Retry-After and each protocol's body shape.
+import { test } from 'node:test'
+import assert from 'node:assert/strict'
+import { pino } from 'pino'
+import { Registry } from 'prom-client'
+import { requireKey } from '../auth/keys.ts'
+import { MemoryBus } from '../bus/memory.ts'
+import { loadConfig } from '../config.ts'
+import { GroupCommit, IngestMetrics, Ingestor, ingestRoutes } from '../ingest/index.ts'
+import { HttpMetrics } from './metrics.ts'
+import { createServer } from './server.ts'
+import { webRoutes } from './web.ts'
+
+async function server(env: Record<string, string> = {}) {
+  const config = loadConfig('all', { RATE_LIMIT_MAX: '0', ...env })
+  const app = createServer({ ...config.http, bodyLimit: config.ingest.maxBatchBytes }, pino({ level: 'silent' }), new HttpMetrics(new Registry()))
+  const bus = new MemoryBus(2) // nothing drains it here: the third entry finds the queue full
+  const ingestor = new Ingestor(new GroupCommit(bus, 0, 1_000), new IngestMetrics(new Registry()))
+  await app.register(ingestRoutes, { ingestor, config: config.ingest, auth: requireKey(config.http.apiKeysIngest, 'ingest') })
+  app.get('/boom', async () => {
+    throw new Error('secret detail of the store at 10.0.0.7')
+  })
+  await app.register(webRoutes, { dir: '/nonexistent/dashboard' })
+  return app
+}
+
+const entry = { level: 'info', service: 'svc', message: 'm' }
+
+test('a full queue answers 429 LOG_ERR_QUEUE_FULL with Retry-After, in every protocol shape', async () => {
+  const app = await server()
+  const fill = await app.inject({ method: 'POST', url: '/logs', payload: [entry, entry] })
+  assert.equal(fill.statusCode, 202)
+
+  const json = await app.inject({ method: 'POST', url: '/log', payload: entry })
+  assert.equal(json.statusCode, 429)
+  assert.equal(json.headers['retry-after'], '1')
+  assert.equal(json.json().code, 'LOG_ERR_QUEUE_FULL')
+  assert.match(json.json().error, /queue is full \(2 entries waiting\)/)
+
+  const es = await app.inject({ method: 'POST', url: '/es/_bulk', headers: { 'content-type': 'application/x-ndjson' }, payload: '{"index":{}}\n{"message":"m"}\n' })
+  assert.equal(es.statusCode, 429)
+  assert.equal(es.headers['retry-after'], '1')
+  assert.equal(es.json().error.type, 'es_rejected_execution_exception')
+  assert.equal(es.json().error.code, 'LOG_ERR_QUEUE_FULL')
+
+  const otlp = await app.inject({
+    method: 'POST',
+    url: '/v1/logs',
+    payload: { resourceLogs: [{ scopeLogs: [{ logRecords: [{ body: { stringValue: 'm' } }] }] }] },
+  })
+  assert.equal(otlp.statusCode, 429)
+  assert.equal(otlp.headers['retry-after'], '1')
+  assert.deepEqual(Object.keys(otlp.json()).sort(), ['code', 'message'])
+  assert.equal(otlp.json().code, 8) // RESOURCE_EXHAUSTED
+  await app.close()
+})
+
+test('404 from the catalogue; 415 names the content type; a 500 hides its details', async () => {
+  const app = await server()
+  const nf = await app.inject({ method: 'GET', url: '/nope?x=1' })
+  assert.equal(nf.statusCode, 404)
+  assert.deepEqual(nf.json(), { status: 'error', error: 'no route GET /nope', code: 'LOG_ERR_NOT_FOUND' })
+
+  const media = await app.inject({ method: 'POST', url: '/log', headers: { 'content-type': 'text/plain' }, payload: 'hi' })
+  assert.equal(media.statusCode, 415)
+  assert.equal(media.json().code, 'LOG_ERR_UNSUPPORTED_MEDIA_TYPE')
+  assert.match(media.json().error, /'text\/plain'/)
+
+  const boom = await app.inject({ method: 'GET', url: '/boom' })
+  assert.equal(boom.statusCode, 500)
+  assert.equal(boom.json().code, 'LOG_ERR_INTERNAL')
+  assert.doesNotMatch(boom.body, /secret|10\.0\.0\.7/)
+  assert.match(boom.json().error, /see the server log \(request req-\w+\)/)
+  await app.close()
+})
+
+test('an unbuilt dashboard is 503 LOG_ERR_DASHBOARD_NOT_BUILT with Retry-After', async () => {
+  const app = await server()
+  const r = await app.inject({ method: 'GET', url: '/' })
+  assert.equal(r.statusCode, 503)
+  assert.equal(r.json().code, 'LOG_ERR_DASHBOARD_NOT_BUILT')
+  assert.equal(r.headers['retry-after'], '1')
+  await app.close()
+})
+
+test('API keys: Bearer, X-API-Key, ApiKey and Basic are read; a wrong key is 401', async () => {
+  const app = await server({ API_KEYS_INGEST: 'k1,s3cret' })
+  const post = (headers: Record<string, string>) => app.inject({ method: 'POST', url: '/log', headers, payload: entry })
+  assert.equal((await post({})).statusCode, 401)
+  assert.equal((await post({ authorization: 'Bearer s3cre' })).statusCode, 401)
+  assert.equal((await post({ authorization: 'Bearer s3cret' })).statusCode, 202)
+  assert.equal((await post({ 'x-api-key': 'k1' })).statusCode, 202)
+  const unauth = await post({ authorization: 'ApiKey nope' })
+  assert.equal(unauth.json().code, 'LOG_ERR_UNAUTHORIZED')
+  assert.equal((await post({ authorization: `Basic ${Buffer.from('elastic:k1').toString('base64')}` })).statusCode, 429) // key accepted; queue now full
+  await app.close()
+})
