@@ -2,6 +2,7 @@
 // Retry-After and each protocol's body shape.
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
+import { connect } from 'node:net'
 import { pino } from 'pino'
 import { Registry } from 'prom-client'
 import { requireKey } from '../auth/keys.ts'
@@ -96,3 +97,47 @@ test('API keys: Bearer, X-API-Key, ApiKey and Basic are read; a wrong key is 401
   assert.equal((await post({ authorization: `Basic ${Buffer.from('elastic:k1').toString('base64')}` })).statusCode, 429) // key accepted; queue now full
   await app.close()
 })
+
+test('a request that arrives while the server closes gets 503 LOG_ERR_SHUTTING_DOWN with Retry-After', async () => {
+  const app = await server()
+  let release!: () => void
+  const gate = new Promise<void>((r) => (release = r))
+  let entered!: () => void
+  const inSlow = new Promise<void>((r) => (entered = r))
+  app.get('/slow', async () => {
+    entered()
+    await gate
+    return { ok: true }
+  })
+  let closingStarted!: () => void
+  const started = new Promise<void>((r) => (closingStarted = r))
+  app.addHook('preClose', async () => closingStarted()) // after the server's own preClose hook
+  let answered!: () => void
+  const answeredLog = new Promise<void>((r) => (answered = r))
+  app.addHook('onSend', async (req) => {
+    if (req.url === '/log') answered()
+  })
+  await app.listen({ port: 0, host: '127.0.0.1' })
+  const { port } = app.server.address() as { port: number }
+  // One keep-alive connection kept busy by /slow, so closing does not reap it; the next request on it
+  // arrives while the server closes.
+  const socket = connect(port, '127.0.0.1')
+  let out = ''
+  socket.on('data', (d) => (out += d))
+  await new Promise((r) => socket.once('connect', r))
+  socket.write('GET /slow HTTP/1.1\r\nHost: x\r\n\r\n')
+  await inSlow
+  const closing = app.close()
+  await started
+  const ended = new Promise((r) => socket.once('close', r))
+  socket.write('GET /log HTTP/1.1\r\nHost: x\r\n\r\n')
+  await answeredLog // queued behind /slow on this connection until it is released
+  release()
+  await closing
+  await ended
+  const second = out.slice(out.indexOf('HTTP/1.1', 1))
+  assert.match(second, /^HTTP\/1.1 503/)
+  assert.match(second, /retry-after: 1/i)
+  assert.match(second, /"code":"LOG_ERR_SHUTTING_DOWN"/)
+})
+
