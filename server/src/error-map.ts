@@ -45,6 +45,8 @@ export const FOREIGN_ERRORS: Readonly<Record<string, Translate>> = {
     return new Errors.BAD_PARAMETER(`${e.validationContext ?? ''}${v?.instancePath ?? ''}`, v?.message ?? e.message)
   },
   FST_ERR_REQUEST_TIMEOUT: (_e, c) => new Errors.REQUEST_TIMEOUT(c.requestTimeoutMs ?? 0),
+  // Node's HTTP server (socket level, before Fastify has a request): REQUEST_TIMEOUT elapsed
+  ERR_HTTP_REQUEST_TIMEOUT: (_e, c) => new Errors.REQUEST_TIMEOUT(c.requestTimeoutMs ?? 0),
   // bus/bus.ts
   BUS_FULL: (e) => new Errors.QUEUE_FULL(e.waiting ?? 0),
   BUS_UNAVAILABLE: (e) => new Errors.BUS_UNAVAILABLE(e.message),

@@ -46,6 +46,7 @@ export const DEFAULT_MIN_FREE_DISK_BYTES = 512 * 1024 ** 2 // 512 MiB free under
 export const DEFAULT_RATE_LIMIT_MAX = 10_000 // requests per window per client IP
 export const DEFAULT_RATE_LIMIT_WINDOW_MS = 1_000 // 1 s
 export const DEFAULT_REQUEST_TIMEOUT_MS = 30_000 // 30 s
+export const DEFAULT_KEEP_ALIVE_TIMEOUT_MS = 65_000 // 65 s: longer than the 60 s idle timeout of load balancers in front
 export const DEFAULT_QUERY_TIMEOUT_MS = 10_000 // 10 s
 export const DEFAULT_COMMIT_DELAY_MS = 2 // group-commit window at ingest
 export const DEFAULT_COMMIT_MAX_ENTRIES = 1_000 // entries per bus message at most
@@ -89,6 +90,7 @@ export const SETTINGS = {
     rateLimitMax: setting({ env: 'RATE_LIMIT_MAX', default: DEFAULT_RATE_LIMIT_MAX, unit: 'requests', parse: p.int(0, 100_000_000), doc: 'requests per window per client IP; 0 disables' }),
     rateLimitWindowMs: setting({ env: 'RATE_LIMIT_WINDOW', default: DEFAULT_RATE_LIMIT_WINDOW_MS, unit: 'ms', parse: p.duration(), doc: 'rate-limit window' }),
     requestTimeoutMs: setting({ env: 'REQUEST_TIMEOUT', default: DEFAULT_REQUEST_TIMEOUT_MS, unit: 'ms', parse: p.duration(), doc: 'HTTP request timeout' }),
+    keepAliveTimeoutMs: setting({ default: DEFAULT_KEEP_ALIVE_TIMEOUT_MS, unit: 'ms', doc: 'an idle keep-alive connection is closed after this long' }),
     apiKeysIngest: setting<string[]>({ env: 'API_KEYS_INGEST', default: [], parse: p.list, doc: 'keys of the ingest scope; when set, ingestion requires one' }),
     apiKeysQuery: setting<string[]>({ env: 'API_KEYS_QUERY', default: [], parse: p.list, doc: 'keys of the query scope; when set, queries and the live tail require one' }),
   },

@@ -141,3 +141,21 @@ test('a request that arrives while the server closes gets 503 LOG_ERR_SHUTTING_D
   assert.match(second, /"code":"LOG_ERR_SHUTTING_DOWN"/)
 })
 
+
+test('a request over REQUEST_TIMEOUT is 408 LOG_ERR_REQUEST_TIMEOUT in the JSON shape', async () => {
+  const app = await server({ REQUEST_TIMEOUT: '2s' })
+  await app.listen({ port: 0, host: '127.0.0.1' })
+  const { port } = app.server.address() as { port: number }
+  const accepted = new Promise<import('node:net').Socket>((r) => app.server.once('connection', r))
+  const client = connect(port, '127.0.0.1')
+  let out = ''
+  client.on('data', (d) => (out += d))
+  const closed = new Promise((r) => client.once('close', r))
+  // Node raises this on its own connection check (every 30 s); raised here on the real socket.
+  app.server.emit('clientError', Object.assign(new Error('Request timeout'), { code: 'ERR_HTTP_REQUEST_TIMEOUT' }), await accepted)
+  await closed
+  assert.match(out, /^HTTP\/1.1 408 Request Timeout/)
+  const body = JSON.parse(out.slice(out.indexOf('\r\n\r\n') + 4))
+  assert.deepEqual(body, { status: 'error', error: 'the request took longer than 2000 ms', code: 'LOG_ERR_REQUEST_TIMEOUT' })
+  await app.close()
+})

@@ -5,6 +5,8 @@
  * (`config.errorShape`, JSON `{"status":"error","error","code"}` by default). A 500 never echoes
  * internal details: they go to the log, the client gets the code and the request id.
  */
+import { STATUS_CODES } from 'node:http'
+import type { Socket } from 'node:net'
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { toCatalogueError, type ErrorReply, type ErrorShape } from '../error-map.js'
 import { Errors } from '../errors.js'
@@ -16,7 +18,8 @@ export interface ErrorHandlingOptions {
 }
 
 /** The body of SPEC §3: `{"status":"error","error":"...","code":"LOG_ERR_..."}`. */
-export const jsonShape: ErrorShape = (e) => ({ status: 'error', error: e.message, code: e.code })
+export const jsonShape: ErrorShape = (e) => jsonBody(e)
+const jsonBody = (e: ErrorReply) => ({ status: 'error', error: e.message, code: e.code })
 
 export function installErrorHandling(app: FastifyInstance, opts: ErrorHandlingOptions): void {
   app.setErrorHandler((err: FastifyError, req, reply) => sendError(err, req, reply, opts))
@@ -38,4 +41,30 @@ function sendError(err: unknown, req: FastifyRequest, reply: FastifyReply, opts:
   const decided: ErrorReply = { status: e.statusCode, code: e.code, message }
   const shape = req.routeOptions.config?.errorShape ?? jsonShape
   return reply.code(decided.status).send(shape(decided, req, reply))
+}
+
+/**
+ * Errors of a connection before Fastify has a request (Node's `clientError`): a request that
+ * outlived REQUEST_TIMEOUT, oversized headers, unparsable HTTP. Answered in the same JSON shape and
+ * codes, then the socket is closed (as Fastify's default handler does).
+ */
+export function clientErrorHandler(opts: ErrorHandlingOptions) {
+  return function (this: FastifyInstance, err: Error & { code?: string }, socket: Socket): void {
+    if (err.code === 'ECONNRESET' || socket.destroyed) return
+    const e =
+      err.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+        ? toCatalogueError(err, { requestTimeoutMs: opts.requestTimeoutMs })
+        : err.code === 'HPE_HEADER_OVERFLOW'
+          ? { statusCode: 431, code: 'LOG_ERR_BAD_PARAMETER', message: 'request headers are larger than the server accepts' }
+          : { statusCode: 400, code: 'LOG_ERR_BAD_PARAMETER', message: `malformed HTTP request (${err.code ?? 'unknown'})` }
+    this.log.debug({ err }, 'client error')
+    const body = JSON.stringify(jsonBody({ status: e.statusCode, code: e.code, message: e.message }))
+    if (socket.writable) {
+      socket.write(
+        `HTTP/1.1 ${e.statusCode} ${STATUS_CODES[e.statusCode]}\r\nContent-Length: ${Buffer.byteLength(body)}\r\n` +
+          `Content-Type: application/json; charset=utf-8\r\nConnection: close\r\n\r\n${body}`,
+      )
+    }
+    socket.destroy(err)
+  }
 }

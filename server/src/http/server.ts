@@ -9,7 +9,7 @@ import rateLimit from '@fastify/rate-limit'
 import type { Logger } from 'pino'
 import type { HttpOptions } from '../config.js'
 import { Errors } from '../errors.js'
-import { installErrorHandling } from './errors.js'
+import { clientErrorHandler, installErrorHandling } from './errors.js'
 import type { HttpMetrics } from './metrics.js'
 
 export interface ServerOptions extends HttpOptions {
@@ -24,12 +24,13 @@ export function createServer(opts: ServerOptions, logger: Logger, metrics: HttpM
     bodyLimit: opts.bodyLimit,
     requestTimeout: opts.requestTimeoutMs,
     connectionTimeout: 0,
-    keepAliveTimeout: 65_000,
+    keepAliveTimeout: opts.keepAliveTimeoutMs,
     forceCloseConnections: 'idle',
     // While closing, requests get LOG_ERR_SHUTTING_DOWN through the error path below (with
     // Retry-After), not Fastify's own 503 body.
     return503OnClosing: false,
     trustProxy: true,
+    clientErrorHandler: clientErrorHandler({ bodyLimit: opts.bodyLimit, requestTimeoutMs: opts.requestTimeoutMs }),
     ajv: { customOptions: { coerceTypes: true, removeAdditional: false, allErrors: false } },
   }) as unknown as FastifyInstance
 
