@@ -6,21 +6,49 @@ import { resolve } from 'node:path'
 import type { FastifyInstance } from 'fastify'
 import websocket from '@fastify/websocket'
 import { pino, type Logger } from 'pino'
+import { Registry, collectDefaultMetrics } from 'prom-client'
+import { requireKey } from './auth/keys.js'
 import { openTransport, type Transport } from './bus/index.js'
-import { ConfigError, type Config } from './config.js'
-import { Metrics } from './http/metrics.js'
+import { checkRunnable, type Config } from './config.js'
+import { HttpMetrics } from './http/metrics.js'
 import { commonRoutes } from './http/routes.js'
 import { createServer } from './http/server.js'
 import { defaultWebDir, webRoutes } from './http/web.js'
-import { GroupCommit, Ingestor, SyslogServer, ingestRoutes } from './ingest/index.js'
+import { GroupCommit, IngestMetrics, Ingestor, SyslogServer, ingestRoutes } from './ingest/index.js'
 import { LiveHub } from './live/hub.js'
+import { LiveMetrics } from './live/metrics.js'
 import { liveRoutes } from './live/routes.js'
-import { Worker } from './process/index.js'
+import { ProcessMetrics, Worker } from './process/index.js'
+import { QueryMetrics } from './query/metrics.js'
 import { queryRoutes } from './query/routes.js'
 import { Store } from './store/index.js'
 
-/** Entries per bus message at most (group commit). */
-const COMMIT_MAX_ENTRIES = 1_000
+/** Each stage's metrics, all on the process's one registry (`GET /metrics`). */
+export interface AppMetrics {
+  registry: Registry
+  http: HttpMetrics
+  ingest: IngestMetrics
+  query: QueryMetrics
+  live: LiveMetrics
+  process: ProcessMetrics
+}
+
+/**
+ * Every stage's metrics exist in every process, whatever its roles, so `/metrics` has the same
+ * names everywhere (dashboards and alert rules rely on them).
+ */
+function createMetrics(): AppMetrics {
+  const registry = new Registry()
+  collectDefaultMetrics({ register: registry, prefix: 'oglogstream_' })
+  return {
+    registry,
+    http: new HttpMetrics(registry),
+    ingest: new IngestMetrics(registry),
+    query: new QueryMetrics(registry),
+    live: new LiveMetrics(registry),
+    process: new ProcessMetrics(registry),
+  }
+}
 
 export interface App {
   config: Config
@@ -29,7 +57,7 @@ export interface App {
   bus: Transport
   store: Store | undefined
   worker: Worker | undefined
-  metrics: Metrics
+  metrics: AppMetrics
   log: Logger
   /** Listens on HTTP_PORT (and the syslog ports); resolves with the HTTP address. */
   listen(): Promise<string>
@@ -44,60 +72,59 @@ function serviceName(config: Config): string {
 }
 
 export async function createApp(config: Config, logger?: Logger): Promise<App> {
-  const log = logger ?? pino({ level: config.logLevel, base: { roles: [...config.roles].join(',') } })
-  const metrics = new Metrics()
+  const log = logger ?? pino({ level: config.app.logLevel, base: { roles: [...config.roles].join(',') } })
+  checkRunnable(config)
+  const metrics = createMetrics()
   const { roles } = config
   const needsStore = roles.has('process') || roles.has('query')
-  if (needsStore && !config.clickhouseUrl && config.natsUrl && !roles.has('process')) {
-    throw new ConfigError(
-      'CLICKHOUSE_URL',
-      'a query-only process needs a ClickHouse server: the embedded store belongs to one process, so run the roles process,query together or set CLICKHOUSE_URL',
-    )
-  }
 
   const bus = await openTransport(config, log)
 
-  const store = needsStore ? await Store.open(config) : undefined
+  const store = needsStore ? await Store.open(config.store) : undefined
   if (store && roles.has('process')) {
-    const applied = await store.migrate(config.retentionDays)
+    const applied = await store.migrate(config.store.retentionDays)
     log.info({ store: store.kind, location: store.location, migrations: applied }, 'store ready')
   }
 
-  const server = createServer(config, log, metrics)
-  await server.register(commonRoutes, { serviceName: serviceName(config), bus, store, metrics })
+  const server = createServer({ ...config.http, bodyLimit: config.ingest.maxBatchBytes }, log, metrics.http)
+  await server.register(commonRoutes, {
+    serviceName: serviceName(config),
+    health: { bus: () => bus.status(), store: store ? () => store.ping() : undefined },
+    registry: metrics.registry,
+    beforeScrape: () => {
+      const n = bus.pending()
+      if (n !== undefined) metrics.process.queueDepth.set(n)
+    },
+  })
 
   let ingestor: Ingestor | undefined
   if (bus.publisher) {
-    const commit = new GroupCommit(bus.publisher, bus.commitDelayMs, COMMIT_MAX_ENTRIES, (n) => metrics.commitSize.observe(n))
-    ingestor = new Ingestor(commit, metrics)
-    await server.register(ingestRoutes, { ingestor, config, metrics })
+    const { commitMaxEntries } = config.ingest
+    const commit = new GroupCommit(bus.publisher, bus.commitDelayMs, commitMaxEntries, (n) => metrics.ingest.commitSize.observe(n))
+    ingestor = new Ingestor(commit, metrics.ingest)
+    await server.register(ingestRoutes, { ingestor, config: config.ingest, auth: requireKey(config.http.apiKeysIngest, 'ingest') })
   }
+  const { syslogTcpPort: tcpPort, syslogUdpPort: udpPort } = config.syslog
   const syslog =
-    ingestor && (config.syslogTcpPort !== undefined || config.syslogUdpPort !== undefined)
-      ? new SyslogServer(ingestor, log, { host: config.host, tcpPort: config.syslogTcpPort, udpPort: config.syslogUdpPort })
-      : undefined
+    ingestor && (tcpPort !== undefined || udpPort !== undefined) ? new SyslogServer(ingestor, log, { host: config.http.host, tcpPort, udpPort }) : undefined
 
   let worker: Worker | undefined
   if (bus.workQueue && store) {
-    worker = new Worker(
-      bus.workQueue,
-      store,
-      { batchSize: config.batchSize, flushTimeoutMs: config.flushTimeoutMs, maxRetries: config.maxRetries, retryBaseMs: config.retryBaseMs },
-      metrics,
-      log,
-    )
+    worker = new Worker(bus.workQueue, store, config.process, metrics.process, log)
   }
 
   let hub: LiveHub | undefined
   let unsubscribeLive: (() => void) | undefined
   if (bus.liveFeed && store) {
-    hub = new LiveHub(metrics, config.liveBufferBytes)
+    const auth = requireKey(config.http.apiKeysQuery, 'query')
+    hub = new LiveHub(metrics.live, config.live.liveBufferBytes)
     const h = hub
     unsubscribeLive = bus.liveFeed.subscribe((entries) => h.publish(entries))
-    await server.register(websocket, { options: { maxPayload: 64 * 1024 } })
-    await server.register(queryRoutes, { store, config, metrics })
-    await server.register(liveRoutes, { hub, config })
-    await server.register(webRoutes, { dir: config.webDir ? resolve(config.webDir) : defaultWebDir() })
+    await server.register(websocket, { options: { maxPayload: config.live.liveMaxPayloadBytes } })
+    await server.register(queryRoutes, { store, metrics: metrics.query, auth })
+    await server.register(liveRoutes, { hub, auth })
+    const { webDir } = config.query
+    await server.register(webRoutes, { dir: webDir ? resolve(webDir) : defaultWebDir() })
   }
 
   let stopping: Promise<boolean> | undefined
@@ -112,13 +139,13 @@ export async function createApp(config: Config, logger?: Logger): Promise<App> {
     async listen() {
       worker?.start()
       await syslog?.start()
-      const address = await server.listen({ port: config.httpPort, host: config.host })
+      const address = await server.listen({ port: config.http.httpPort, host: config.http.host })
       log.info({ address, roles: [...roles], bus: bus.name, store: store?.kind }, 'oglogstream listening')
       return address
     },
     stop() {
       stopping ??= (async () => {
-        const deadline = new Promise<false>((r) => setTimeout(() => r(false), config.shutdownTimeoutMs).unref())
+        const deadline = new Promise<false>((r) => setTimeout(() => r(false), config.app.shutdownTimeoutMs).unref())
         const work = (async () => {
           await syslog?.close() // listeners first: what they hold still reaches the bus
           ingestor?.close()
@@ -132,7 +159,7 @@ export async function createApp(config: Config, logger?: Logger): Promise<App> {
           return true
         })()
         const ok = await Promise.race([work, deadline])
-        if (!ok) log.error({ pending: bus.pending(), timeoutMs: config.shutdownTimeoutMs }, 'shutdown timed out; entries still pending were not flushed')
+        if (!ok) log.error({ pending: bus.pending(), timeoutMs: config.app.shutdownTimeoutMs }, 'shutdown timed out; entries still pending were not flushed')
         await store?.close().catch(() => {})
         return ok
       })()

@@ -22,6 +22,7 @@ export const Errors = {
   QUERY_TIMEOUT: createError('LOG_ERR_QUERY_TIMEOUT', 'the query ran longer than %d ms; narrow the time range or the filters', 504),
   NOT_FOUND: createError('LOG_ERR_NOT_FOUND', 'no route %s %s', 404),
   REQUEST_TIMEOUT: createError('LOG_ERR_REQUEST_TIMEOUT', 'the request took longer than %d ms', 408),
+  DASHBOARD_NOT_BUILT: createError('LOG_ERR_DASHBOARD_NOT_BUILT', 'the dashboard is not built (no %s/index.html); run make build', 503),
   INTERNAL: createError('LOG_ERR_INTERNAL', 'internal error: %s', 500),
 } as const
 

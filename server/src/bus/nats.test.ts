@@ -11,7 +11,7 @@ import { connect } from '@nats-io/transport-node'
 import { jetstreamManager } from '@nats-io/jetstream'
 import { startNats, type NatsSetup } from '../../../test/helpers/nats.ts'
 import { loadConfig } from '../config.ts'
-import { Metrics } from '../http/metrics.ts'
+import { ProcessMetrics } from '../process/index.ts'
 import type { Entry } from '../model/index.ts'
 import { Worker } from '../process/worker.ts'
 import { Store } from '../store/index.ts'
@@ -171,7 +171,7 @@ test('a batch that landed but was never acked is stored once after redelivery, e
     // More traffic arrives; a new worker gets the redelivered messages mixed with new ones.
     for (let i = 5; i < 8; i++) await pub(ingest).publish([entry('d', i)])
     const proc = await bus('process', 'T4')
-    const worker = new Worker(queue(proc), store, { batchSize: 1_000, flushTimeoutMs: 100, maxRetries: 3, retryBaseMs: 50 }, new Metrics(), log)
+    const worker = new Worker(queue(proc), store, { batchSize: 1_000, flushTimeoutMs: 100, maxRetries: 3, retryBaseMs: 50 }, new ProcessMetrics(), log)
     worker.start()
     try {
       const end = Date.now() + 30_000

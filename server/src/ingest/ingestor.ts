@@ -3,18 +3,18 @@
  * them, and turns a bus refusal into the right HTTP error (503 bus down, 429 queue full), counting
  * each outcome by protocol and reason.
  */
-import { BusFullError, BusUnavailableError } from '../bus/index.js'
+import { toCatalogueError } from '../error-map.js'
 import { Errors, type RejectReason } from '../errors.js'
-import type { Metrics } from '../http/metrics.js'
 import { EntryError, type Entry } from '../model/index.js'
 import type { GroupCommit } from './commit.js'
+import type { IngestMetrics } from './metrics.js'
 
 export class Ingestor {
   private closing = false
 
   constructor(
     private readonly commit: GroupCommit,
-    private readonly metrics: Metrics,
+    private readonly metrics: IngestMetrics,
   ) {}
 
   /** Resolves when the bus holds `entries`; throws a catalogue error (429/503) when it does not. */
@@ -27,13 +27,11 @@ export class Ingestor {
     try {
       await this.commit.add(entries)
     } catch (err) {
-      if (err instanceof BusFullError) {
-        this.metrics.reject(protocol, 'queue_full', entries.length)
-        throw new Errors.QUEUE_FULL(err.waiting)
-      }
-      this.metrics.reject(protocol, 'bus_unavailable', entries.length)
-      const why = err instanceof BusUnavailableError || err instanceof Error ? err.message : String(err)
-      throw new Errors.BUS_UNAVAILABLE(why)
+      // BusFullError -> LOG_ERR_QUEUE_FULL (429); any other refusal means nothing was taken (503).
+      const e = toCatalogueError(err)
+      const full = e.code === 'LOG_ERR_QUEUE_FULL'
+      this.metrics.reject(protocol, full ? 'queue_full' : 'bus_unavailable', entries.length)
+      throw full ? e : new Errors.BUS_UNAVAILABLE(err instanceof Error ? err.message : String(err))
     }
     this.metrics.accepted.inc({ protocol }, entries.length)
   }

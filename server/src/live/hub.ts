@@ -5,9 +5,8 @@
  * slows ingestion or the other clients; one that stays slow is disconnected.
  */
 import type { WebSocket } from 'ws'
-import type { Metrics } from '../http/metrics.js'
-import type { Entry } from '../model/index.js'
-import { toApiEntry } from '../store/index.js'
+import { toApiEntry, type Entry } from '../model/index.js'
+import type { LiveMetrics } from './metrics.js'
 
 export interface LiveFilter {
   levels?: Set<string> | undefined
@@ -28,7 +27,7 @@ export class LiveHub {
   private clients = new Set<Client>()
 
   constructor(
-    private readonly metrics: Metrics,
+    private readonly metrics: LiveMetrics,
     private readonly maxBuffered: number,
   ) {}
 

@@ -1,14 +1,12 @@
 import type { FastifyInstance } from 'fastify'
-import type { Config } from '../config.js'
-import { requireKey } from '../http/server.js'
+import type { AuthHook } from '../auth/keys.js'
 import type { Entry } from '../model/index.js'
 import { parseFilter, param, type Query } from '../query/params.js'
 import { matchesSearch } from '../query/search/index.js'
 import type { LiveHub } from './hub.js'
 
 /** `WS /ws/live?level=&service=&q=`: one entry per message, newest as they arrive. */
-export async function liveRoutes(app: FastifyInstance, { hub, config }: { hub: LiveHub; config: Config }): Promise<void> {
-  const auth = requireKey(config.apiKeysQuery, 'query')
+export async function liveRoutes(app: FastifyInstance, { hub, auth }: { hub: LiveHub; auth: AuthHook }): Promise<void> {
   app.get('/ws/live', { websocket: true, preValidation: auth }, (socket, req) => {
     const q = req.query as Query
     let filter

@@ -2,7 +2,7 @@
  * The store: ClickHouse reached through `@clickhouse/client` (embedded chdb or HTTP). Owns the
  * schema, the insert path and the read queries.
  */
-import type { Config } from '../config.js'
+import type { StoreOptions } from '../config.js'
 import type { Entry } from '../model/index.js'
 import { createStoreClient, type StoreClient } from './client.js'
 import { insertEntries } from './insert.js'
@@ -11,8 +11,8 @@ import type { QueryContext } from './queries.js'
 
 export { Params } from './params.js'
 export * as queries from './queries.js'
-export type { Filter, Cursor, ListOptions, QueryContext, SearchCompiler, ApiEntry, Page } from './queries.js'
-export { toApiEntry } from './queries.js'
+export type { Filter, Cursor, ListOptions, QueryContext, SearchCompiler, Page } from './queries.js'
+export type { ApiEntry } from '../model/index.js'
 export { MIGRATIONS } from './migrations.js'
 
 export class Store {
@@ -22,12 +22,12 @@ export class Store {
     private readonly queryTimeoutMs: number,
   ) {}
 
-  static async open(config: Config): Promise<Store> {
+  static async open(config: StoreOptions): Promise<Store> {
     const sc = await createStoreClient({
       url: config.clickhouseUrl,
       dataDir: config.dataDir,
       database: config.clickhouseDatabase,
-      requestTimeoutMs: Math.max(config.queryTimeoutMs + 5_000, 30_000),
+      requestTimeoutMs: config.storeRequestTimeoutMs,
     })
     const schema = { database: config.clickhouseDatabase, cluster: config.clickhouseCluster }
     return new Store(sc, schema, config.queryTimeoutMs)

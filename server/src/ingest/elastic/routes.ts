@@ -5,8 +5,8 @@
  * Documents map onto entries in mapping.ts; the per-item results follow Elasticsearch's format.
  */
 import { randomBytes } from 'node:crypto'
-import type { FastifyError, FastifyInstance, FastifyRequest } from 'fastify'
-import { errorBody } from '../../http/server.js'
+import type { FastifyInstance, FastifyRequest } from 'fastify'
+import type { ErrorShape } from '../../error-map.js'
 import { nowTimestamp, type Entry } from '../../model/index.js'
 import { decodeContentEncoding } from '../body.js'
 import type { IngestContext } from '../context.js'
@@ -45,11 +45,10 @@ export async function elasticRoutes(app: FastifyInstance, { ingestor, config }: 
     reply.header('x-elastic-product', 'Elasticsearch')
     return payload
   })
-  app.setErrorHandler((err: FastifyError, req, reply) => {
-    const { status, body } = errorBody(err, config, req.routeOptions.bodyLimit)
-    if (status >= 500 && status !== 503) req.log.error({ err }, 'request failed')
-    if ((status === 503 || status === 429) && !reply.hasHeader('retry-after')) reply.header('retry-after', '1')
-    reply.code(status).send(esError(status, errorType(status), body.error, body.code))
+  // Errors leave through the one error path (http/errors.ts) in Elasticsearch's body shape.
+  const errorShape: ErrorShape = (e) => esError(e.status, errorType(e.status), e.message, e.code)
+  app.addHook('onRoute', (route) => {
+    route.config = { ...route.config, errorShape }
   })
   app.setNotFoundHandler((req, reply) => {
     const path = req.url.split('?')[0] ?? ''
