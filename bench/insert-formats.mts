@@ -9,7 +9,7 @@ import { createClient } from '@clickhouse/client'
 import { createChdbConnection } from 'chdb/connection'
 import { validateEntry, type Entry } from '../server/src/model/index.ts'
 import { migrate } from '../server/src/store/migrations.ts'
-import { encodeRows, jsonRow, tsvRow } from '../server/src/store/encode.ts'
+import { COLUMNS, encodeRows, jsonRow, tsvRow } from '../server/src/store/encode.ts'
 import { toClickHouse } from '../server/src/model/index.ts'
 // @ts-expect-error plain ESM helper without types
 import { entries as generate } from './data.mjs'
@@ -64,7 +64,7 @@ const formats: Record<string, (t: string, b: Entry[], token: string) => Promise<
         const body = Buffer.concat([...encodeRows(b, row)])
         const encode = ms(t0)
         const t1 = performance.now()
-        await conn.chdb.rawInsert({ table: t, values: body, format, settings: { ...settings, insert_deduplication_token: token } })
+        await conn.chdb.rawInsert({ table: t, values: body, format, columns: format === 'TabSeparated' ? [...COLUMNS] : undefined, settings: { ...settings, insert_deduplication_token: token } })
         return { encode, engine: ms(t1), bytes: body.length / b.length }
       },
     ]),
@@ -105,7 +105,7 @@ console.error(JSON.stringify(out.formats, null, 2))
 // Backfill: one block spread over `days` days, inserted (a) as one insert with the partition limit
 // raised, (b) one insert per day partition, (c) into a table partitioned by month.
 const tsvInsert = (t: string, b: Entry[], token: string, extra: Record<string, number> = {}) =>
-  conn.chdb.rawInsert({ table: t, values: Buffer.concat([...encodeRows(b)]), format: 'TabSeparated', settings: { ...settings, ...extra, insert_deduplication_token: token } })
+  conn.chdb.rawInsert({ table: t, values: Buffer.concat([...encodeRows(b)]), format: 'TabSeparated', columns: [...COLUMNS], settings: { ...settings, ...extra, insert_deduplication_token: token } })
 const parts = async (t: string) => Number((await (await client.query({ query: `SELECT count() AS n FROM system.parts WHERE active AND database || '.' || table = '${t}'`, format: 'JSONEachRow' })).json<{ n: string }>())[0]?.n)
 for (const days of [1, 30, 365, 3650]) {
   const b = make(blocks + days, days)
