@@ -1,7 +1,7 @@
 // Which input format is cheapest end to end for our inserts, and how to insert a backfill that spans
 // many days. The embedded engine, the server's own schema (its migrations), 10k-row blocks of loghub
 // lines; every block encoded from the same entries. Prints JSON (figures per 10k-row block).
-// Usage: node --import tsx bench/insert-formats.mts [blocks] [rows]
+// Usage: node --import tsx bench/insert-formats.mts [blocks] [rows] [--no-backfill]
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -9,7 +9,7 @@ import { createClient } from '@clickhouse/client'
 import { createChdbConnection } from 'chdb/connection'
 import { validateEntry, type Entry } from '../server/src/model/index.ts'
 import { migrate } from '../server/src/store/migrations.ts'
-import { COLUMNS, encodeRows, jsonRow, tsvRow } from '../server/src/store/encode.ts'
+import { COLUMNS, encodeBody, jsonRow, tsvRow } from '../server/src/store/encode.ts'
 import { toClickHouse } from '../server/src/model/index.ts'
 // @ts-expect-error plain ESM helper without types
 import { entries as generate } from './data.mjs'
@@ -42,30 +42,44 @@ async function table(partition = 'toDate(timestamp)'): Promise<string> {
   return name
 }
 const ms = (t0: number) => performance.now() - t0
+// CPU of the whole process (our thread and the engine's threads alike), in ms: less disturbed than
+// wall time by the other work on a shared machine.
+const cpu = (c0: NodeJS.CpuUsage) => {
+  const c = process.cpuUsage(c0)
+  return (c.user + c.system) / 1000
+}
 const median = (a: number[]) => [...a].sort((x, y) => x - y)[Math.floor(a.length / 2)] ?? NaN
 const compactRow = (e: Entry) => JSON.stringify([toClickHouse(e.timestamp), e.level, e.service, e.message, e.attributes, e.trace_id, e.span_id]) + '\n'
 
-interface Fig { encode_ms: number; engine_ms: number; total_ms: number; rows_per_s: number; encode_share: number; bytes_per_row: number }
-const formats: Record<string, (t: string, b: Entry[], token: string) => Promise<{ encode: number; engine: number; bytes: number }>> = {
+interface Fig { encode_ms: number; engine_ms: number; total_ms: number; rows_per_s: number; encode_cpu_ms: number; engine_cpu_ms: number; encode_share_cpu: number; bytes_per_row: number }
+interface Run { encode: number; engine: number; encodeCpu: number; engineCpu: number; bytes: number }
+const formats: Record<string, (t: string, b: Entry[], token: string) => Promise<Run>> = {
   // What the store did before: rows as objects, the client's JSON.stringify, one string body.
   'JSONEachRow via client.insert (before)': async (t, b, token) => {
     const t0 = performance.now()
+    const c0 = process.cpuUsage()
     const values = b.map((e) => ({ timestamp: toClickHouse(e.timestamp), level: e.level, service: e.service, message: e.message, attributes: e.attributes, trace_id: e.trace_id, span_id: e.span_id }))
     const encode = ms(t0)
+    const encodeCpu = cpu(c0)
     const t1 = performance.now()
+    const c1 = process.cpuUsage()
+    // The client stringifies the rows itself, inside this call: counted as the engine's share here.
     await client.insert({ table: t, values, format: 'JSONEachRow', clickhouse_settings: { ...settings, insert_deduplication_token: token } as Record<string, unknown> as never })
-    return { encode, engine: ms(t1), bytes: NaN }
+    return { encode, engine: ms(t1), encodeCpu, engineCpu: cpu(c1), bytes: NaN }
   },
   ...Object.fromEntries(
     ([['JSONEachRow', jsonRow], ['JSONCompactEachRow', compactRow], ['TabSeparated', tsvRow]] as const).map(([format, row]) => [
       `${format} raw Buffer`,
       async (t: string, b: Entry[], token: string) => {
         const t0 = performance.now()
-        const body = Buffer.concat([...encodeRows(b, row)])
+        const c0 = process.cpuUsage()
+        const body = encodeBody(b, row)
         const encode = ms(t0)
+        const encodeCpu = cpu(c0)
         const t1 = performance.now()
+        const c1 = process.cpuUsage()
         await conn.chdb.rawInsert({ table: t, values: body, format, columns: format === 'TabSeparated' ? [...COLUMNS] : undefined, settings: { ...settings, insert_deduplication_token: token } })
-        return { encode, engine: ms(t1), bytes: body.length / b.length }
+        return { encode, engine: ms(t1), encodeCpu, engineCpu: cpu(c1), bytes: body.length / b.length }
       },
     ]),
   ),
@@ -74,28 +88,38 @@ const formats: Record<string, (t: string, b: Entry[], token: string) => Promise<
 const out: Record<string, unknown> = { rows_per_block: rows, blocks, formats: {} as Record<string, Fig>, partitions: {} }
 // Warm-up: one block in each format, not counted.
 for (const [name, f] of Object.entries(formats)) await f(await table(), data[0] as Entry[], `warm-${name}`)
-const results: Record<string, { encode: number[]; engine: number[]; bytes: number }> = {}
+const results: Record<string, { encode: number[]; engine: number[]; encodeCpu: number[]; engineCpu: number[]; bytes: number }> = {}
 const targets: Record<string, string> = {}
 for (const name of Object.keys(formats)) targets[name] = await table()
 for (let i = 0; i < blocks; i++) {
   // Formats interleaved block by block, so the machine's noise falls on all of them alike.
-  for (const [name, f] of Object.entries(formats)) {
+  const list = Object.entries(formats)
+  for (let k = 0; k < list.length; k++) {
+    // ... and in a rotating order, so that none always runs first after a pause.
+    const [name, f] = list[(i + k) % list.length] as [string, (typeof formats)[string]]
     const r = await f(targets[name] as string, data[i] as Entry[], `${name}-${i}`)
-    const acc = (results[name] ??= { encode: [], engine: [], bytes: r.bytes })
+    const acc = (results[name] ??= { encode: [], engine: [], encodeCpu: [], engineCpu: [], bytes: r.bytes })
     acc.encode.push(r.encode)
     acc.engine.push(r.engine)
+    acc.encodeCpu.push(r.encodeCpu)
+    acc.engineCpu.push(r.engineCpu)
   }
 }
 for (const [name, r] of Object.entries(results)) {
   const encode = median(r.encode)
   const engine = median(r.engine)
   const total = encode + engine
+  const encodeCpu = median(r.encodeCpu)
+  const engineCpu = median(r.engineCpu)
+  const r1 = (x: number) => Math.round(x * 10) / 10
   ;(out.formats as Record<string, Fig>)[name] = {
-    encode_ms: Math.round(encode * 10) / 10,
-    engine_ms: Math.round(engine * 10) / 10,
-    total_ms: Math.round(total * 10) / 10,
+    encode_ms: r1(encode),
+    engine_ms: r1(engine),
+    total_ms: r1(total),
     rows_per_s: Math.round(rows / (total / 1000)),
-    encode_share: Math.round((encode / total) * 100) / 100,
+    encode_cpu_ms: r1(encodeCpu),
+    engine_cpu_ms: r1(engineCpu),
+    encode_share_cpu: Math.round((encodeCpu / (encodeCpu + engineCpu)) * 100) / 100,
     bytes_per_row: Math.round(r.bytes),
   }
 }
@@ -105,9 +129,9 @@ console.error(JSON.stringify(out.formats, null, 2))
 // Backfill: one block spread over `days` days, inserted (a) as one insert with the partition limit
 // raised, (b) one insert per day partition, (c) into a table partitioned by month.
 const tsvInsert = (t: string, b: Entry[], token: string, extra: Record<string, number> = {}) =>
-  conn.chdb.rawInsert({ table: t, values: Buffer.concat([...encodeRows(b)]), format: 'TabSeparated', columns: [...COLUMNS], settings: { ...settings, ...extra, insert_deduplication_token: token } })
+  conn.chdb.rawInsert({ table: t, values: encodeBody(b), format: 'TabSeparated', columns: [...COLUMNS], settings: { ...settings, ...extra, insert_deduplication_token: token } })
 const parts = async (t: string) => Number((await (await client.query({ query: `SELECT count() AS n FROM system.parts WHERE active AND database || '.' || table = '${t}'`, format: 'JSONEachRow' })).json<{ n: string }>())[0]?.n)
-for (const days of [1, 30, 365, 3650]) {
+for (const days of process.argv.includes('--no-backfill') ? [] : [1, 30, 365, 3650]) {
   const b = make(blocks + days, days)
   const strategies: Record<string, (t: string) => Promise<void>> = {
     'one insert, max_partitions_per_insert_block raised': (t) => tsvInsert(t, b, `one-${days}`, { max_partitions_per_insert_block: 0 }).then(() => undefined),

@@ -64,24 +64,31 @@ export function jsonRow(e: Entry): string {
 }
 
 /**
- * The encoded rows as UTF-8 chunks of about `chunkBytes` each (a row is never split). Lazy: a
- * consumer that streams the chunks (HTTP) holds one chunk at a time.
+ * The encoded rows as UTF-8 chunks of about `chunkBytes` each (a row is never split). Each row is
+ * written straight into the chunk, with no string of the chunk in between. Lazy: a consumer that
+ * streams the chunks (HTTP) holds one chunk at a time.
  */
 export function* encodeRows(entries: readonly Entry[], row: (e: Entry) => string = tsvRow, chunkBytes = CHUNK_BYTES): Generator<Buffer> {
-  let parts: string[] = []
-  let size = 0
+  let buf = Buffer.allocUnsafe(chunkBytes)
+  let off = 0
   for (const e of entries) {
     const r = row(e)
-    parts.push(r)
-    // String length is a lower bound of the UTF-8 size; good enough to cut chunks.
-    size += r.length
-    if (size >= chunkBytes) {
-      yield Buffer.from(parts.join(''), 'utf8')
-      parts = []
-      size = 0
+    // A UTF-16 code unit takes at most 3 bytes of UTF-8.
+    const most = r.length * 3
+    if (off + most > buf.length) {
+      if (off) yield buf.subarray(0, off)
+      buf = Buffer.allocUnsafe(Math.max(chunkBytes, most))
+      off = 0
     }
+    off += buf.write(r, off, 'utf8')
   }
-  if (parts.length) yield Buffer.from(parts.join(''), 'utf8')
+  if (off) yield buf.subarray(0, off)
+}
+
+/** The encoded rows as one `Buffer` (for the embedded engine, which takes the body whole). */
+export function encodeBody(entries: readonly Entry[], row: (e: Entry) => string = tsvRow): Buffer {
+  const chunks = [...encodeRows(entries, row)]
+  return chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks)
 }
 
 /**

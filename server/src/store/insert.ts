@@ -12,7 +12,7 @@ import { Readable } from 'node:stream'
 import type { ClickHouseClient } from '@clickhouse/client'
 import type { Entry } from '../model/index.js'
 import type { RawInsertParams } from './client.js'
-import { COLUMNS, encodeRows } from './encode.js'
+import { COLUMNS, encodeBody, encodeRows } from './encode.js'
 import { DEFAULT_MAX_INSERT_BYTES, DEFAULT_MAX_INSERT_ENTRIES, partToken, splitEntries, type InsertBounds } from './split.js'
 
 export interface InsertTarget {
@@ -60,7 +60,7 @@ export async function insertEntries(target: InsertTarget, entries: readonly Entr
 async function insertPart(target: InsertTarget, entries: readonly Entry[], token: string): Promise<void> {
   const s = settings(entries.length, token)
   if (target.rawInsert && target.plainTable) {
-    const values = Buffer.concat([...encodeRows(entries)])
+    const values = encodeBody(entries)
     await target.rawInsert({ table: target.plainTable, values, format: 'TabSeparated', columns: COLUMNS, settings: s })
     return
   }
