@@ -1,7 +1,8 @@
 /**
  * The store is always ClickHouse through `@clickhouse/client`: over HTTP to a server or cluster
  * (`CLICKHOUSE_URL`), or in-process over `chdb/connection` (embedded, data under `DATA_DIR`).
- * One SQL dialect, one code path.
+ * One SQL dialect, one code path; only the insert body takes a shortcut on the embedded engine
+ * (`rawInsert`, see insert.ts).
  */
 import { mkdirSync } from 'node:fs'
 import { resolve } from 'node:path'

@@ -17,7 +17,7 @@ export { toApiEntry } from './queries.js'
 export { MIGRATIONS } from './migrations.js'
 export { splitEntries, partToken, DEFAULT_MAX_INSERT_BYTES, DEFAULT_MAX_INSERT_ENTRIES, type InsertBounds } from './split.js'
 export { entryBytes } from './encode.js'
-export { isRetryable } from './errors.js'
+export { isRetryable, clickhouseCode } from './errors.js'
 
 export interface StoreOpenOptions {
   /** Bounds on one insert; a larger batch is inserted in several parts (see `split.ts`). */

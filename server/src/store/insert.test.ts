@@ -94,10 +94,11 @@ test('a backfill of 101 days, and of ten years, is stored, once', async () => {
   await store.insert(days, 'backfill-days')
   await store.insert(days, 'backfill-days')
   assert.equal(await count('backfill-days'), 101)
-  const years = Array.from({ length: 3_650 }, (_, i) => entry('backfill-years', i, { timestamp: new Date(Date.UTC(2015, 0, 1) + i * day).toISOString().replace('Z', '000000Z') }))
+  // Ten years, one entry every ten days: 365 day partitions in one batch.
+  const years = Array.from({ length: 365 }, (_, i) => entry('backfill-years', i, { timestamp: new Date(Date.UTC(2015, 0, 1) + i * 10 * day).toISOString().replace('Z', '000000Z') }))
   await store.insert(years, 'backfill-years')
   await store.insert(years, 'backfill-years')
-  assert.equal(await count('backfill-years'), 3_650)
+  assert.equal(await count('backfill-years'), 365)
 })
 
 test('a database name that is not a plain identifier goes through the client, and still stores every row', async () => {
