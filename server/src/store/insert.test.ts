@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { loadConfig } from '../config.ts'
 import type { Entry } from '../model/index.ts'
-import { entryBytes, splitEntries, Store } from './index.ts'
+import { entryBytes, isRetryable, splitEntries, Store } from './index.ts'
 
 const dir = mkdtempSync(join(tmpdir(), 'ogls-store-insert-'))
 let store: Store
@@ -115,4 +115,17 @@ test('a database name that is not a plain identifier goes through the client, an
   } finally {
     await s2.close()
   }
+})
+
+test('a batch whose second part fails: the first part stays, and the retried batch stores each entry once', async () => {
+  const batch = Array.from({ length: 30 }, (_, i) => entry('partial', i))
+  const broken = batch.map((e, i) => (i === 25 ? { ...e, timestamp: 'not a timestamp at all' } : e))
+  const err = await store.insert(broken, 'partial', { maxEntries: 20 }).then(
+    () => assert.fail('expected the second part to fail'),
+    (e: unknown) => e,
+  )
+  assert.equal(isRetryable(err), false, String(err))
+  assert.equal(await count('partial'), 20)
+  await store.insert(batch, 'partial', { maxEntries: 20 })
+  assert.equal(await count('partial'), 30)
 })
