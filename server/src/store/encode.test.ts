@@ -3,7 +3,7 @@ import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import fc from 'fast-check'
 import type { Entry } from '../model/index.ts'
-import { encodeBody, encodeRows, tsvRow } from './encode.ts'
+import { encodeBody, encodeRows, jsonRow, tsvRow } from './encode.ts'
 
 const arbEntry: fc.Arbitrary<Entry> = fc.record({
   timestamp: fc.constant('2026-01-01T00:00:00.000000000Z'),
@@ -23,6 +23,8 @@ test('chunks hold whole rows, and together are the UTF-8 of every row in order',
       assert.ok(Buffer.concat(chunks).equals(expected))
       for (const c of chunks) assert.equal(c[c.length - 1], 0x0a)
       assert.ok(encodeBody(entries).equals(expected))
+      // JSON escapes a control character in six bytes: over the reserve, through the fallback.
+      assert.ok(encodeBody(entries, jsonRow).equals(Buffer.from(entries.map(jsonRow).join(''), 'utf8')))
     }),
   )
 })
