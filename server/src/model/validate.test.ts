@@ -1,7 +1,7 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { REJECT_REASONS } from '../errors.ts'
-import { validateEntry } from './validate.ts'
+import { configureValidation, DEFAULT_MAX_FUTURE_SKEW_MS, normalize, validateEntry } from './validate.ts'
 
 const ok = { level: 'INFO', message: 'm', service: 's' }
 
@@ -51,4 +51,23 @@ test('service length counts characters, message length counts UTF-8 bytes', () =
   assert.ok(validateEntry({ ...ok, service: '😀'.repeat(100) }).ok)
   assert.ok(validateEntry({ ...ok, message: '😀'.repeat(2560) }).ok) // 10240 bytes
   assert.equal(validateEntry({ ...ok, message: '😀'.repeat(2560) + 'x' }).ok, false)
+})
+
+test('a timestamp further ahead than MAX_FUTURE_SKEW is refused naming the field and the limit (issue 11)', () => {
+  const receivedAt = '2025-06-01T12:00:00.000000000Z'
+  const base = { level: 'info' as const, message: 'm', service: 's' }
+  const far = normalize({ ...base, timestamp: '2025-06-02T12:00:01Z' }, receivedAt)
+  assert.equal(far.ok, false)
+  if (!far.ok) {
+    assert.equal(far.reason, 'timestamp_in_future')
+    assert.match(far.error, /timestamp '2025-06-02T12:00:01Z' is more than 24h in the future \(MAX_FUTURE_SKEW\)/)
+  }
+  assert.equal(normalize({ ...base, timestamp: '2025-06-02T11:59:59Z' }, receivedAt).ok, true)
+  assert.equal(normalize({ ...base, timestamp: '1971-01-01T00:00:00Z' }, receivedAt).ok, true, 'the past is not limited')
+  configureValidation({ maxFutureSkewMs: 1_000 })
+  try {
+    assert.equal(normalize({ ...base, timestamp: '2025-06-01T12:00:02Z' }, receivedAt).ok, false)
+  } finally {
+    configureValidation({ maxFutureSkewMs: DEFAULT_MAX_FUTURE_SKEW_MS })
+  }
 })

@@ -11,6 +11,17 @@ import { nowTimestamp, parseTimestamp } from './time.js'
 export const ALLOWED_FIELDS = ['level', 'message', 'service', 'timestamp', 'attributes', 'trace_id', 'span_id'] as const
 const ALLOWED = new Set<string>(ALLOWED_FIELDS)
 
+/** How far past the receive time a timestamp may lie (MAX_FUTURE_SKEW, wired by the config). */
+export const DEFAULT_MAX_FUTURE_SKEW_MS = 24 * 3_600_000 // 24 h
+
+/** Process-wide policy of the entry rules, set once at start-up from the configuration. */
+const policy = { maxFutureSkewMs: DEFAULT_MAX_FUTURE_SKEW_MS }
+
+/** Sets the entry rules that come from the configuration (call once at start-up). */
+export function configureValidation(opts: { maxFutureSkewMs?: number }): void {
+  if (opts.maxFutureSkewMs !== undefined) policy.maxFutureSkewMs = opts.maxFutureSkewMs
+}
+
 export class EntryError extends Error {
   constructor(
     readonly reason: RejectReason,
@@ -106,6 +117,16 @@ export function normalize(f: EntryFields, receivedAt?: string): Validated {
       )
     }
     ts = parsed
+    // A far-future entry would be a partition of its own for years, and hides every later one under
+    // "newest first": refuse it at ingest rather than at insert (issue 11).
+    const ms = Date.parse(`${ts.slice(0, 23)}Z`)
+    const now = receivedAt ? Date.parse(`${receivedAt.slice(0, 23)}Z`) : Date.now()
+    if (ms - now > policy.maxFutureSkewMs) {
+      return fail(
+        'timestamp_in_future',
+        `timestamp '${clip(f.timestamp)}' is more than ${formatSkew(policy.maxFutureSkewMs)} in the future (MAX_FUTURE_SKEW)`,
+      )
+    }
   }
 
   const attributes = normalizeAttributes(f.attributes)
@@ -153,6 +174,10 @@ function optionalId(name: string, raw: unknown, max: number): { value: string; e
     return { value: '', error: `${name} must be at most ${max} characters of letters, digits, '-' or '_' (hex for W3C ids)` }
   }
   return { value: raw.toLowerCase() }
+}
+
+function formatSkew(ms: number): string {
+  return ms % 3_600_000 === 0 ? `${ms / 3_600_000}h` : ms % 1000 === 0 ? `${ms / 1000}s` : `${ms}ms`
 }
 
 function clip(s: string, n = 40): string {
