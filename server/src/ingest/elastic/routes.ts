@@ -90,7 +90,7 @@ export async function elasticRoutes(app: FastifyInstance, { ingestor, config }: 
           text: `action [${item.action}] is not supported: OgLogStream is append-only, use index or create`,
         }
       } else if (item.error !== undefined) {
-        failure = { reason: 'invalid_json', type: 'document_parsing_exception', text: item.error }
+        failure = { reason: item.reason ?? 'invalid_json', type: 'document_parsing_exception', text: item.error }
       } else {
         const v = mapDocument(item.doc, item.index, receivedAt)
         if (v.ok) entries.push(v.entry)
