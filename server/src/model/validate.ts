@@ -119,9 +119,8 @@ export function normalize(f: EntryFields, receivedAt?: string): Validated {
     ts = parsed
     // A far-future entry would be a partition of its own for years, and hides every later one under
     // "newest first": refuse it at ingest rather than at insert (issue 11).
-    const ms = Date.parse(`${ts.slice(0, 23)}Z`)
-    const now = receivedAt ? Date.parse(`${receivedAt.slice(0, 23)}Z`) : Date.now()
-    if (ms - now > policy.maxFutureSkewMs) {
+    // Against this server's clock (not `receivedAt`, which a caller may set to anything)
+    if (Date.parse(`${ts.slice(0, 23)}Z`) - Date.now() > policy.maxFutureSkewMs) {
       return fail(
         'timestamp_in_future',
         `timestamp '${clip(f.timestamp)}' is more than ${formatSkew(policy.maxFutureSkewMs)} in the future (MAX_FUTURE_SKEW)`,
