@@ -9,6 +9,7 @@ import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from
 import { errorBody } from '../../http/server.js'
 import { nowTimestamp } from '../../model/index.js'
 import { decodeContentEncoding } from '../body.js'
+import { BatchBudget, budgetLimits } from '../budget.js'
 import type { IngestContext } from '../context.js'
 import { mapRequest } from './mapping.js'
 import { decodeRequest, encodeResponse, encodeStatus } from './proto.js'
@@ -33,7 +34,8 @@ export async function otlpRoutes(app: FastifyInstance, { ingestor, config }: Ing
 
   app.post('/v1/logs', async (req, reply) => {
     const decoded: unknown = ingestor.decode(PROTOCOL, () => (Buffer.isBuffer(req.body) ? decodeRequest(req.body) : req.body))
-    const { entries, rejected } = mapRequest(decoded, nowTimestamp())
+    const budget = new BatchBudget(ingestor, PROTOCOL, budgetLimits(config))
+    const { entries, rejected } = mapRequest(decoded, nowTimestamp(), (e) => budget.add(e))
     for (const r of rejected) ingestor.reject(PROTOCOL, r.reason)
     await ingestor.accept(PROTOCOL, entries)
     const message = rejected
