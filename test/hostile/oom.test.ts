@@ -2,6 +2,7 @@
 // non-zero status and frees the port, instead of leaving the engine's SIGABRT handler asleep for ever.
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
+import { readFileSync } from 'node:fs'
 import { createServer } from 'node:net'
 import { startServer } from '../helpers/server.ts'
 
@@ -26,6 +27,11 @@ function bigBatch(bytes: number): string {
 test('running out of heap ends the process with a non-zero status and frees the port', async () => {
   const srv = await startServer({ env: { NODE_OPTIONS: '--max-old-space-size=48' }, timeoutMs: 60_000 })
   try {
+    // After start-up (the engine has run its migrations) no fatal signal has a handler any more.
+    const caught = BigInt(`0x${/SigCgt:\s*([0-9a-f]+)/.exec(readFileSync(`/proc/${srv.proc.pid}/status`, 'utf8'))?.[1]}`)
+    const fatal = { SIGILL: 4, SIGTRAP: 5, SIGABRT: 6, SIGBUS: 7, SIGFPE: 8, SIGSEGV: 11, SIGSYS: 31 }
+    const handled = Object.entries(fatal).filter(([, n]) => (caught >> BigInt(n - 1)) & 1n).map(([name]) => name)
+    assert.deepEqual(handled, [], 'fatal signals are back to their default action')
     const body = bigBatch(9 * 1024 * 1024)
     const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
       srv.proc.once('exit', (code, signal) => resolve({ code, signal })),
