@@ -40,4 +40,6 @@ test('an "All time" range over centuries still gives at most 100 buckets', () =>
   assert.ok(span / interval <= 100, `${span / interval} buckets`)
   assert.equal(interval % 86_400_000, 0, 'whole days')
   assert.equal(chooseInterval(3_600_000), 60_000, 'short ranges keep the ladder')
+  // never past the largest interval the engine's UInt32 seconds (and parseInterval) allow
+  assert.equal(chooseInterval(Number.MAX_SAFE_INTEGER), MAX_INTERVAL_MS)
 })

@@ -109,7 +109,7 @@ export const MAX_INTERVAL_MS = 366 * DAY_MS
  */
 export function chooseInterval(spanMs: number, target = 100): number {
   for (const i of INTERVALS_MS) if (spanMs / i <= target) return i
-  return Math.min(Math.ceil(spanMs / target / DAY_MS), 400 * 365) * DAY_MS
+  return Math.min(Math.ceil(spanMs / target / DAY_MS) * DAY_MS, MAX_INTERVAL_MS)
 }
 
 export function parseInterval(q: Query): number | undefined {
