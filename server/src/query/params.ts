@@ -104,8 +104,8 @@ export const MAX_INTERVAL_MS = 366 * DAY_MS
 
 /**
  * A bucket size giving about 60–120 buckets over the range, from a fixed ladder (1s … 7d); beyond the
- * ladder whole days, so that an "All time" range over years (one entry dated 2261) still gives at
- * most `target` buckets instead of a 400 for too many.
+ * ladder whole days (at most MAX_INTERVAL_MS), so that an "All time" range over centuries (one entry
+ * dated 2261) gives a few hundred buckets instead of a 400 for more than 10,000.
  */
 export function chooseInterval(spanMs: number, target = 100): number {
   for (const i of INTERVALS_MS) if (spanMs / i <= target) return i
