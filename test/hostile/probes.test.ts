@@ -84,6 +84,20 @@ test('an Elasticsearch document nested 100,000 deep is a 400 for its item; the v
   assert.equal(out.items[1]?.index.status, 201)
   await logsOf(srv, 'es-deep', 1)
   assert.equal(await rejected(srv, 'elastic', 'nesting_too_deep'), 1)
+  // The same depth through the other JSON doors: a 400, never a 500.
+  const deepArray = '['.repeat(100_000) + ']'.repeat(100_000)
+  const deepAttrs = `[{"level":"info","service":"s","message":"m","attributes":{"a":${deep}}}]`
+  const deepKv = '{"kvlistValue":{"values":[{"key":"k","value":'.repeat(20_000) + '{"stringValue":"x"}' + '}]}}'.repeat(20_000)
+  const deepOtlp = `{"resourceLogs":[{"scopeLogs":[{"logRecords":[{"body":${deepKv}}]}]}]}`
+  for (const [path, body] of [
+    ['/logs', deepArray],
+    ['/logs', deepAttrs],
+    ['/loki/api/v1/push', `{"streams":${deepArray}}`],
+    ['/v1/logs', deepOtlp],
+  ] as const) {
+    const r = await postJson(`${srv.url}${path}`, body)
+    assert.ok(r.status >= 200 && r.status < 500, `${path}: ${r.status} ${JSON.stringify(r.body).slice(0, 300)}`)
+  }
   await stillHealthy('deep document')
 })
 
