@@ -16,6 +16,7 @@ import { createServer } from './http/server.js'
 import { defaultWebDir, webRoutes } from './http/web.js'
 import { GroupCommit, IngestMetrics, Ingestor, SyslogServer, ingestRoutes } from './ingest/index.js'
 import { LiveHub } from './live/hub.js'
+import { configureValidation } from './model/index.js'
 import { LiveMetrics } from './live/metrics.js'
 import { liveRoutes } from './live/routes.js'
 import { ProcessMetrics, Worker } from './process/index.js'
@@ -74,6 +75,7 @@ function serviceName(config: Config): string {
 export async function createApp(config: Config, logger?: Logger): Promise<App> {
   const log = logger ?? pino({ level: config.app.logLevel, base: { roles: [...config.roles].join(',') } })
   checkRunnable(config)
+  configureValidation({ maxFutureSkewMs: config.ingest.maxFutureSkewMs })
   const metrics = createMetrics()
   const { roles } = config
   const needsStore = roles.has('process') || roles.has('query')
@@ -106,7 +108,14 @@ export async function createApp(config: Config, logger?: Logger): Promise<App> {
   }
   const { syslogTcpPort: tcpPort, syslogUdpPort: udpPort } = config.syslog
   const syslog =
-    ingestor && (tcpPort !== undefined || udpPort !== undefined) ? new SyslogServer(ingestor, log, { host: config.http.host, tcpPort, udpPort }) : undefined
+    ingestor && (tcpPort !== undefined || udpPort !== undefined) ? new SyslogServer(ingestor, log, {
+          host: config.http.host,
+          tcpPort,
+          udpPort,
+          idleTimeoutMs: config.syslog.syslogIdleTimeoutMs,
+          maxConnections: config.syslog.syslogMaxConnections,
+          maxConnectionsPerIp: config.syslog.syslogMaxConnectionsPerIp,
+        }) : undefined
 
   let worker: Worker | undefined
   if (bus.workQueue && store) {

@@ -5,6 +5,7 @@
  */
 import { createApp } from './app.js'
 import { ConfigError, loadConfig, variables } from './config.js'
+import { restoreDefaultFatalSignals } from './fatal.js'
 
 const HELP = `usage: oglogstream [all|ingest|process|query|<role>,<role>]
 
@@ -31,6 +32,8 @@ async function main(): Promise<void> {
     }
     throw err
   }
+  // The store has run its migrations: the engine's fatal-signal handlers are in place; undo them.
+  restoreDefaultFatalSignals()
   let signals = 0
   const shutdown = async (signal: string) => {
     if (++signals > 1) {

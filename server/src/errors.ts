@@ -9,6 +9,7 @@ export const Errors = {
   VALIDATION: createError('LOG_ERR_VALIDATION', '%s', 400),
   UNKNOWN_FIELD: createError('LOG_ERR_UNKNOWN_FIELD', "unknown field '%s'; allowed fields: %s", 400),
   BODY_TOO_LARGE: createError('LOG_ERR_BODY_TOO_LARGE', 'request body is larger than %d bytes', 413),
+  BATCH_TOO_LARGE: createError('LOG_ERR_BATCH_TOO_LARGE', 'the request decodes to more than %s; the limit is %s. Send it in smaller requests', 413),
   UNSUPPORTED_MEDIA_TYPE: createError('LOG_ERR_UNSUPPORTED_MEDIA_TYPE', "unsupported content type '%s'; use %s", 415),
   UNSUPPORTED_ENCODING: createError('LOG_ERR_UNSUPPORTED_ENCODING', "unsupported content encoding '%s'; use gzip or none", 415),
   RATE_LIMITED: createError('LOG_ERR_RATE_LIMITED', 'rate limit of %d requests per %s exceeded; retry after %d s', 429),
@@ -59,5 +60,10 @@ export const REJECT_REASONS = [
   'unsupported_action',
   'invalid_labels',
   'frame_too_large',
+  // hostile input (issue 11)
+  'timestamp_in_future',
+  'nesting_too_deep',
+  'batch_too_large',
+  'connection_refused',
 ] as const
 export type RejectReason = (typeof REJECT_REASONS)[number]

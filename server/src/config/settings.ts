@@ -51,6 +51,7 @@ export const DEFAULT_QUERY_TIMEOUT_MS = 10_000 // 10 s
 export const DEFAULT_COMMIT_DELAY_MS = 2 // group-commit window at ingest
 export const DEFAULT_COMMIT_MAX_ENTRIES = 1_000 // entries per bus message at most
 export const DEFAULT_MAX_FUTURE_SKEW_MS = 24 * 3_600_000 // 24 h
+export const DEFAULT_MAX_BATCH_ENTRIES = 100_000 // entries one request may map to
 export const DEFAULT_LIVE_BUFFER_BYTES = 1024 * 1024 // 1 MiB unsent per WebSocket client, then drop
 export const DEFAULT_LIVE_MAX_CLIENTS = 1_000
 export const DEFAULT_LIVE_MAX_PAYLOAD_BYTES = 64 * 1024 // 64 KiB per WebSocket message from a client
@@ -97,6 +98,7 @@ export const SETTINGS = {
   /** The ingest role (ingest/): body limits, group commit, timestamp sanity. */
   ingest: {
     maxBatchBytes: setting({ env: 'MAX_BATCH_BYTES', default: DEFAULT_MAX_BATCH_BYTES, unit: 'bytes', parse: p.bytes, doc: 'body limit of POST /logs and the shipper endpoints' }),
+    maxBatchEntries: setting({ env: 'MAX_BATCH_ENTRIES', default: DEFAULT_MAX_BATCH_ENTRIES, unit: 'entries', parse: p.int(1, 10_000_000), doc: 'entries one request may become once decoded and mapped; beyond, 413' }),
     commitDelayMs: setting({ env: 'COMMIT_DELAY', default: DEFAULT_COMMIT_DELAY_MS, unit: 'ms', parse: p.duration(), doc: 'group-commit window at ingest (distributed mode)' }),
     commitMaxEntries: setting({ default: DEFAULT_COMMIT_MAX_ENTRIES, unit: 'entries', doc: 'entries per bus message at most (group commit)' }),
     maxFutureSkewMs: setting({ env: 'MAX_FUTURE_SKEW', default: DEFAULT_MAX_FUTURE_SKEW_MS, unit: 'ms', parse: p.duration(), doc: 'a timestamp further ahead of the receive time is a 400' }),

@@ -1,7 +1,7 @@
 export type { Entry } from './entry.js'
 export { LIMITS } from './entry.js'
 export { LEVELS, type Level, parseLevelStrict, parseLevelLenient } from './levels.js'
-export { validateEntry, normalize, normalizeAttributes, ALLOWED_FIELDS, EntryError, type Validated, type EntryFields } from './validate.js'
+export { validateEntry, normalize, configureValidation, normalizeAttributes, ALLOWED_FIELDS, EntryError, type Validated, type EntryFields } from './validate.js'
 export { AttributeBag, safeJson } from './attributes.js'
 export { parseTimestamp, nowTimestamp, fromEpochNanos, fromEpochMs, toClickHouse, toApi, fromClickHouse } from './time.js'
 export { toApiEntry, type ApiEntry } from './api.js'

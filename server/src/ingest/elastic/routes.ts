@@ -9,6 +9,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify'
 import type { ErrorShape } from '../../error-map.js'
 import { nowTimestamp, type Entry } from '../../model/index.js'
 import { decodeContentEncoding } from '../body.js'
+import { BatchBudget, budgetLimits } from '../budget.js'
 import type { IngestContext } from '../context.js'
 import { SUPPORTED_ACTIONS, parseBulk } from './bulk.js'
 import { clusterRoutes } from './cluster.js'
@@ -71,6 +72,7 @@ export async function elasticRoutes(app: FastifyInstance, { ingestor, config }: 
     const text = typeof req.body === 'string' ? req.body : ''
     const items = ingestor.decode(PROTOCOL, () => parseBulk(text, urlIndex))
     const receivedAt = nowTimestamp()
+    const budget = new BatchBudget(ingestor, PROTOCOL, budgetLimits(config))
     const entries: Entry[] = []
     const results: Record<string, ItemResult>[] = []
     let errors = false
@@ -89,11 +91,13 @@ export async function elasticRoutes(app: FastifyInstance, { ingestor, config }: 
           text: `action [${item.action}] is not supported: OgLogStream is append-only, use index or create`,
         }
       } else if (item.error !== undefined) {
-        failure = { reason: 'invalid_json', type: 'document_parsing_exception', text: item.error }
+        failure = { reason: item.reason ?? 'invalid_json', type: 'document_parsing_exception', text: item.error }
       } else {
         const v = mapDocument(item.doc, item.index, receivedAt)
-        if (v.ok) entries.push(v.entry)
-        else failure = { reason: v.reason, type: 'document_parsing_exception', text: v.error }
+        if (v.ok) {
+          budget.add(v.entry)
+          entries.push(v.entry)
+        } else failure = { reason: v.reason, type: 'document_parsing_exception', text: v.error }
       }
       if (failure) {
         errors = true

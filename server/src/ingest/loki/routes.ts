@@ -9,6 +9,7 @@ import type { BatchPartialResponse } from '@oglogstream/shared'
 import { Errors } from '../../errors.js'
 import { EntryError, nowTimestamp, type Entry } from '../../model/index.js'
 import { decodeContentEncoding } from '../body.js'
+import { BatchBudget, budgetLimits } from '../budget.js'
 import type { IngestContext } from '../context.js'
 import { mapEntry } from './mapping.js'
 import { decodeJson, decodeProtobuf, snappyLength, type PushStream } from './push.js'
@@ -40,6 +41,7 @@ export async function lokiRoutes(app: FastifyInstance, { ingestor, config }: Ing
     })
 
     const receivedAt = nowTimestamp()
+    const budget = new BatchBudget(ingestor, PROTOCOL, budgetLimits(config))
     const entries: Entry[] = []
     const errors: { index: number; error: string }[] = []
     let index = 0
@@ -55,8 +57,10 @@ export async function lokiRoutes(app: FastifyInstance, { ingestor, config }: Ing
         else if (e.timestamp === null) fail('invalid_timestamp', 'timestamp must be Unix epoch nanoseconds (a string of digits)')
         else {
           const v = mapEntry(stream.labels, e.metadata, e.timestamp, e.line, receivedAt)
-          if (v.ok) entries.push(v.entry)
-          else fail(v.reason, v.error)
+          if (v.ok) {
+            budget.add(v.entry)
+            entries.push(v.entry)
+          } else fail(v.reason, v.error)
         }
         index++
       }

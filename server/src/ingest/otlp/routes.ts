@@ -9,6 +9,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import type { ErrorShape } from '../../error-map.js'
 import { nowTimestamp } from '../../model/index.js'
 import { decodeContentEncoding } from '../body.js'
+import { BatchBudget, budgetLimits } from '../budget.js'
 import type { IngestContext } from '../context.js'
 import { mapRequest } from './mapping.js'
 import { decodeRequest, encodeResponse, encodeStatus } from './proto.js'
@@ -31,13 +32,14 @@ const errorShape: ErrorShape = (e, req, reply) => {
   return { code, message: e.message }
 }
 
-export async function otlpRoutes(app: FastifyInstance, { ingestor }: IngestContext): Promise<void> {
+export async function otlpRoutes(app: FastifyInstance, { ingestor, config }: IngestContext): Promise<void> {
   decodeContentEncoding(app)
   app.addContentTypeParser([PROTOBUF, 'application/protobuf'], { parseAs: 'buffer' }, (_req, body, done) => done(null, body))
 
   app.post('/v1/logs', { config: { errorShape } }, async (req, reply) => {
     const decoded: unknown = ingestor.decode(PROTOCOL, () => (Buffer.isBuffer(req.body) ? decodeRequest(req.body) : req.body))
-    const { entries, rejected } = mapRequest(decoded, nowTimestamp())
+    const budget = new BatchBudget(ingestor, PROTOCOL, budgetLimits(config))
+    const { entries, rejected } = mapRequest(decoded, nowTimestamp(), (e) => budget.add(e))
     for (const r of rejected) ingestor.reject(PROTOCOL, r.reason)
     await ingestor.accept(PROTOCOL, entries)
     const message = rejected
