@@ -12,6 +12,7 @@ export const DEFAULT_MAX_RETRIES = 3
 export const DEFAULT_RETRY_BASE_MS = 200 // 200 ms, doubled each retry
 export const DEFAULT_MAX_BATCH_BYTES = 10 * 1024 * 1024 // 10 MiB
 export const DEFAULT_MAX_QUEUE_ENTRIES = 1_000_000 // embedded in-process queue bound
+export const DEFAULT_MAX_QUEUE_BYTES = 256 * 1024 ** 2 // 256 MiB, the same queue's bound in (estimated) bytes
 export const DEFAULT_RATE_LIMIT_MAX = 10_000 // requests per window per client IP
 export const DEFAULT_RATE_LIMIT_WINDOW_MS = 1_000 // 1 s
 export const DEFAULT_REQUEST_TIMEOUT_MS = 30_000 // 30 s
@@ -52,6 +53,7 @@ export interface Config {
   retentionDays: number
   maxBatchBytes: number
   maxQueueEntries: number
+  maxQueueBytes: number
   commitDelayMs: number
   syslogTcpPort: number | undefined
   syslogUdpPort: number | undefined
@@ -200,6 +202,7 @@ export function loadConfig(rolesArg: string, env: NodeJS.ProcessEnv = process.en
     retentionDays: int('RETENTION_DAYS', 0, 0, 100_000),
     maxBatchBytes: maxBatchBytes === undefined ? DEFAULT_MAX_BATCH_BYTES : parseBytes('MAX_BATCH_BYTES', maxBatchBytes),
     maxQueueEntries: int('MAX_QUEUE_ENTRIES', DEFAULT_MAX_QUEUE_ENTRIES, 1, 100_000_000),
+    maxQueueBytes: get('MAX_QUEUE_BYTES') ? parseBytes('MAX_QUEUE_BYTES', get('MAX_QUEUE_BYTES') as string) : DEFAULT_MAX_QUEUE_BYTES,
     commitDelayMs: dur('COMMIT_DELAY', DEFAULT_COMMIT_DELAY_MS),
     syslogTcpPort: optPort('SYSLOG_TCP_PORT'),
     syslogUdpPort: optPort('SYSLOG_UDP_PORT'),

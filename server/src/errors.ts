@@ -23,6 +23,7 @@ export const Errors = {
   NOT_FOUND: createError('LOG_ERR_NOT_FOUND', 'no route %s %s', 404),
   REQUEST_TIMEOUT: createError('LOG_ERR_REQUEST_TIMEOUT', 'the request took longer than %d ms', 408),
   INTERNAL: createError('LOG_ERR_INTERNAL', 'internal error: %s', 500),
+  ENTRY_TOO_LARGE: createError('LOG_ERR_ENTRY_TOO_LARGE', '%s; nothing was accepted', 413),
 } as const
 
 /** Every code in the catalogue, for the documentation test. */
@@ -58,5 +59,6 @@ export const REJECT_REASONS = [
   'unsupported_action',
   'invalid_labels',
   'frame_too_large',
+  'entry_too_large',
 ] as const
 export type RejectReason = (typeof REJECT_REASONS)[number]

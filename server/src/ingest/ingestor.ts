@@ -3,7 +3,7 @@
  * them, and turns a bus refusal into the right HTTP error (503 bus down, 429 queue full), counting
  * each outcome by protocol and reason.
  */
-import { BusFullError, BusUnavailableError } from '../bus/index.js'
+import { BusFullError, BusUnavailableError, EntryTooLargeError } from '../bus/index.js'
 import { Errors, type RejectReason } from '../errors.js'
 import type { Metrics } from '../http/metrics.js'
 import { EntryError, type Entry } from '../model/index.js'
@@ -17,16 +17,23 @@ export class Ingestor {
     private readonly metrics: Metrics,
   ) {}
 
-  /** Resolves when the bus holds `entries`; throws a catalogue error (429/503) when it does not. */
-  async accept(protocol: string, entries: Entry[]): Promise<void> {
+  /**
+   * Resolves when the bus holds `entries`; throws a catalogue error (413/429/503) when it does not.
+   * `key` identifies the request (`requestKey`), so that a retry of one the bus had to split cannot duplicate.
+   */
+  async accept(protocol: string, entries: Entry[], key?: string): Promise<void> {
     if (entries.length === 0) return
     if (this.closing) {
       this.metrics.reject(protocol, 'bus_unavailable', entries.length)
       throw new Errors.SHUTTING_DOWN()
     }
     try {
-      await this.commit.add(entries)
+      await this.commit.add(entries, key)
     } catch (err) {
+      if (err instanceof EntryTooLargeError) {
+        this.metrics.reject(protocol, 'entry_too_large', entries.length)
+        throw new Errors.ENTRY_TOO_LARGE(err.message)
+      }
       if (err instanceof BusFullError) {
         this.metrics.reject(protocol, 'queue_full', entries.length)
         throw new Errors.QUEUE_FULL(err.waiting)

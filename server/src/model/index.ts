@@ -4,3 +4,4 @@ export { LEVELS, type Level, parseLevelStrict, parseLevelLenient } from './level
 export { validateEntry, normalize, normalizeAttributes, ALLOWED_FIELDS, EntryError, type Validated, type EntryFields } from './validate.js'
 export { AttributeBag, safeJson } from './attributes.js'
 export { parseTimestamp, nowTimestamp, fromEpochNanos, fromEpochMs, toClickHouse, toApi, fromClickHouse } from './time.js'
+export { entryBytes, entriesBytes } from './size.js'

@@ -6,7 +6,7 @@ import type { FastifyInstance } from 'fastify'
 import type { AcceptedResponse, BatchAcceptedResponse, BatchPartialResponse } from '@oglogstream/shared'
 import { Errors } from '../../errors.js'
 import { LIMITS, nowTimestamp, toApi, validateEntry, type Entry } from '../../model/index.js'
-import { NDJSON_TYPES, NdjsonBody, decodeContentEncoding, parseNdjson, type Line } from '../body.js'
+import { NDJSON_TYPES, NdjsonBody, decodeContentEncoding, parseNdjson, requestKey, type Line } from '../body.js'
 import type { IngestContext } from '../context.js'
 
 const MAX_REPORTED_ERRORS = 100
@@ -23,7 +23,7 @@ export async function jsonRoutes(app: FastifyInstance, { ingestor, config }: Ing
       ingestor.reject('json', v.reason)
       throw new Errors.VALIDATION(v.error)
     }
-    await ingestor.accept('json', [v.entry])
+    await ingestor.accept('json', [v.entry], requestKey(req))
     const body: AcceptedResponse = { status: 'accepted', timestamp: toApi(v.entry.timestamp) }
     return reply.code(202).send(body)
   })
@@ -49,7 +49,7 @@ export async function jsonRoutes(app: FastifyInstance, { ingestor, config }: Ing
         if (errors.length < MAX_REPORTED_ERRORS) errors.push({ index: line.index, error: v.error })
       }
     }
-    await ingestor.accept('json', entries)
+    await ingestor.accept('json', entries, requestKey(req))
     if (rejected > 0) {
       const body: BatchPartialResponse = {
         status: 'error',

@@ -8,7 +8,7 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { errorBody } from '../../http/server.js'
 import { nowTimestamp } from '../../model/index.js'
-import { decodeContentEncoding } from '../body.js'
+import { decodeContentEncoding, requestKey } from '../body.js'
 import type { IngestContext } from '../context.js'
 import { mapRequest } from './mapping.js'
 import { decodeRequest, encodeResponse, encodeStatus } from './proto.js'
@@ -35,7 +35,7 @@ export async function otlpRoutes(app: FastifyInstance, { ingestor, config }: Ing
     const decoded: unknown = ingestor.decode(PROTOCOL, () => (Buffer.isBuffer(req.body) ? decodeRequest(req.body) : req.body))
     const { entries, rejected } = mapRequest(decoded, nowTimestamp())
     for (const r of rejected) ingestor.reject(PROTOCOL, r.reason)
-    await ingestor.accept(PROTOCOL, entries)
+    await ingestor.accept(PROTOCOL, entries, requestKey(req))
     const message = rejected
       .slice(0, MAX_REPORTED_ERRORS)
       .map((r) => r.error)
