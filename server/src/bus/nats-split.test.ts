@@ -1,0 +1,136 @@
+// Requests against a real nats-server with a small max_payload (64 KiB), through the ingest role's
+// HTTP routes: an entry larger than one bus message is a 413 naming the limit (and spoils no other
+// request of its group); a request that spans several messages and fails part-way (the stream's
+// max_bytes hit on a later part) is stored exactly once after the client's retry; byte-identical
+// requests sent after a 202, or with different Idempotency-Keys, are each stored.
+import { after, before, test } from 'node:test'
+import assert from 'node:assert/strict'
+import { pino } from 'pino'
+import { startNats, type NatsSetup } from '../../../test/helpers/nats.ts'
+import { createApp, type App } from '../app.ts'
+import { loadConfig } from '../config.ts'
+import type { Entry } from '../model/index.ts'
+import { openTransport, type Transport } from './transport.ts'
+
+const log = pino({ level: 'silent' })
+let nats: NatsSetup
+before(async () => {
+  nats = await startNats({ maxPayload: '64KB' })
+})
+after(async () => {
+  await nats.stop()
+})
+
+const env = (stream: string, extra: Record<string, string> = {}) => ({
+  NATS_URL: nats.url,
+  NATS_STREAM: stream,
+  NATS_ACK_WAIT: '5s',
+  RATE_LIMIT_MAX: '0',
+  LOG_LEVEL: 'silent',
+  ...extra,
+})
+
+async function ingest(stream: string, extra: Record<string, string> = {}): Promise<App> {
+  return createApp(loadConfig('ingest', env(stream, extra)), log)
+}
+
+/** Fetches and acks every message until none came for a while; returns their entries. */
+async function drain(t: Transport): Promise<Entry[][]> {
+  const q = t.workQueue
+  assert.ok(q)
+  const out: Entry[][] = []
+  for (let idle = 0; idle < 3;) {
+    const got = await q.fetch(100, 500)
+    if (got.length === 0) idle++
+    else idle = 0
+    for (const m of got) {
+      out.push(m.entries)
+      m.ack()
+    }
+  }
+  return out
+}
+
+/** NDJSON of `n` entries of about 1 KiB each, without timestamps (stamped at receive time). */
+function body(n: number, tag: string): string {
+  return Array.from({ length: n }, (_, i) => JSON.stringify({ level: 'info', service: 'split', message: `${tag}-${i} ${'x'.repeat(1_000)}` })).join('\n')
+}
+
+const post = (app: App, payload: string, headers: Record<string, string> = {}) =>
+  app.server.inject({ method: 'POST', url: '/logs', payload, headers: { 'content-type': 'application/x-ndjson', ...headers } })
+
+/** Asserts that every message `${tag}-0..n-1` was stored exactly once. */
+function assertOnce(batches: Entry[][], tag: string, n: number, copies = 1): void {
+  const counts = new Map<string, number>()
+  for (const e of batches.flat()) {
+    const id = e.message.split(' ')[0] as string
+    if (id.startsWith(`${tag}-`)) counts.set(id, (counts.get(id) ?? 0) + 1)
+  }
+  const wrong = Array.from({ length: n }, (_, i) => `${tag}-${i}`).filter((id) => counts.get(id) !== copies)
+  assert.deepEqual(wrong.slice(0, 10), [], `${wrong.length} of ${n} entries not stored exactly ${copies}x (e.g. ${wrong[0]}: ${counts.get(wrong[0] ?? '')})`)
+  assert.equal(counts.size, n)
+}
+
+test('an entry larger than one bus message is a 413 naming the limit; a small request beside it is stored', async () => {
+  const app = await ingest('S1')
+  const proc = await openTransport(loadConfig('process', env('S1', { DATA_DIR: '/nonexistent' })), log)
+  try {
+    const big = { level: 'info', service: 'split', message: 'big', attributes: Object.fromEntries(Array.from({ length: 10 }, (_, i) => [`k${i}`, 'v'.repeat(8_000)])) }
+    const [r, small] = await Promise.all([
+      app.server.inject({ method: 'POST', url: '/logs', payload: [big, { level: 'info', service: 'split', message: 'beside' }] }),
+      app.server.inject({ method: 'POST', url: '/logs', payload: [{ level: 'info', service: 'split', message: 'innocent' }] }),
+    ])
+    assert.equal(r.statusCode, 413, r.body)
+    const err = r.json() as { code: string; error: string }
+    assert.equal(err.code, 'LOG_ERR_ENTRY_TOO_LARGE')
+    assert.match(err.error, /\d+ bytes encoded; the bus takes at most 64510 bytes per entry \(NATS max_payload\)/)
+    assert.equal(small.statusCode, 202, small.body)
+    const stored = (await drain(proc)).flat().map((e) => e.message)
+    assert.deepEqual(stored, ['innocent'], 'nothing of the refused request was stored')
+  } finally {
+    await app.stop()
+    await proc.close()
+  }
+})
+
+test('a request over several messages that fails part-way is stored exactly once after the retry', async () => {
+  // Room for about two 64 KiB parts: the third part of a 4-part request hits the stream's limit.
+  const app = await ingest('S2', { NATS_MAX_BYTES: '140KiB' })
+  const proc = await openTransport(loadConfig('process', env('S2', { NATS_MAX_BYTES: '140KiB', DATA_DIR: '/nonexistent' })), log)
+  try {
+    const payload = body(200, 'r')
+    const first = await post(app, payload)
+    assert.equal(first.statusCode, 429, first.body)
+    assert.equal(first.headers['retry-after'], '1')
+    const partial = await drain(proc)
+    assert.ok(partial.length >= 1, 'the first parts were stored before the limit was hit')
+    assert.ok(partial.flat().length < 200)
+    const retry = await post(app, payload)
+    assert.equal(retry.statusCode, 202, retry.body)
+    const rest = await drain(proc)
+    assertOnce([...partial, ...rest], 'r', 200)
+    assert.ok(rest.every((m) => JSON.stringify(m).length < 64 * 1024), 'every message within max_payload')
+  } finally {
+    await app.stop()
+    await proc.close()
+  }
+})
+
+test('byte-identical requests after a 202, or with different Idempotency-Keys, are each stored', async () => {
+  const app = await ingest('S3')
+  const proc = await openTransport(loadConfig('process', env('S3', { DATA_DIR: '/nonexistent' })), log)
+  try {
+    const payload = body(150, 'd')
+    const sends: Record<string, string>[] = [{}, {}, { 'idempotency-key': 'a' }, { 'idempotency-key': 'b' }]
+    for (const headers of sends) {
+      const r = await post(app, payload, headers)
+      assert.equal(r.statusCode, 202, r.body)
+    }
+    const batches = await drain(proc)
+    assert.ok(batches.length >= 12, `split into messages (${batches.length})`)
+    assertOnce(batches, 'd', 150, 4)
+  } finally {
+    await app.stop()
+    await proc.close()
+  }
+})
