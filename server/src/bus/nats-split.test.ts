@@ -1,11 +1,14 @@
 // Requests against a real nats-server with a small max_payload (64 KiB), through the ingest role's
 // HTTP routes: an entry larger than one bus message is a 413 naming the limit (and spoils no other
 // request of its group); a request that spans several messages and fails part-way (the stream's
-// max_bytes hit on a later part) is stored exactly once after the client's retry; byte-identical
+// max_bytes hit on a later part, or nats-server killed mid-request and restarted) is stored exactly
+// once after the client's retries; byte-identical
 // requests sent after a 202, or with different Idempotency-Keys, are each stored.
 import { after, before, test } from 'node:test'
 import assert from 'node:assert/strict'
 import { pino } from 'pino'
+import { connect } from '@nats-io/transport-node'
+import { jetstreamManager } from '@nats-io/jetstream'
 import { startNats, type NatsSetup } from '../../../test/helpers/nats.ts'
 import { createApp, type App } from '../app.ts'
 import { loadConfig } from '../config.ts'
@@ -132,5 +135,46 @@ test('byte-identical requests after a 202, or with different Idempotency-Keys, a
   } finally {
     await app.stop()
     await proc.close()
+  }
+})
+
+test('nats-server killed in the middle of a multi-message request: after a restart, the retries store it exactly once', async (t) => {
+  const app = await ingest('S4')
+  const watcher = await connect({ servers: nats.url })
+  const jsm = await jetstreamManager(watcher)
+  let proc: Transport | undefined
+  try {
+    const n = 3_000 // about 50 parts of 64 KiB
+    const payload = body(n, 'k')
+    const sent = post(app, payload)
+    // Kill as soon as a few parts are in the stream.
+    for (let i = 0; i < 5_000; i++) {
+      const info = await jsm.streams.info('S4').catch(() => undefined)
+      if (info && info.state.messages >= 3) break
+      await new Promise((r) => setTimeout(r, 2))
+    }
+    await nats.servers[0]?.kill('SIGKILL')
+    const first = await sent
+    assert.equal(first.statusCode, 503, first.body)
+    await watcher.close().catch(() => {})
+    await nats.servers[0]?.start()
+    // The client retries with backoff: 503 while NATS comes back (and the killed attempt's lease runs out).
+    const statuses: number[] = []
+    for (let i = 0; i < 60; i++) {
+      const r = await post(app, payload)
+      statuses.push(r.statusCode)
+      if (r.statusCode === 202) break
+      assert.equal(r.statusCode, 503, r.body)
+      await new Promise((r) => setTimeout(r, 500))
+    }
+    assert.equal(statuses.at(-1), 202, `retries answered ${statuses.join(',')}`)
+    proc = await openTransport(loadConfig('process', env('S4', { DATA_DIR: '/nonexistent' })), log)
+    const batches = await drain(proc)
+    t.diagnostic(`retries answered ${statuses.join(',')}; ${batches.length} messages stored`)
+    assertOnce(batches, 'k', n)
+  } finally {
+    await watcher.close().catch(() => {})
+    await app.stop()
+    await proc?.close()
   }
 })

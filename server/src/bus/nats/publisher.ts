@@ -78,11 +78,15 @@ export class NatsPublisher implements Publisher {
       for (const p of parts) await this.publishOne(p.data, `${nonce}.${p.from}-${p.to}`)
       return
     }
-    const attempt = await this.records.begin(request.key, parts.length * PUBLISH_DEADLINE_MS + 5_000)
+    const attempt = await this.records.begin(request.key)
+    // A retry resumes after what the failed attempt stored (splitting the rest afresh, in case
+    // max_payload changed meanwhile).
+    const todo = attempt.from === 0 ? parts : split(entries.slice(attempt.from), max, attempt.from)
     try {
-      for (const p of parts) {
-        if (Date.now() >= attempt.until) throw new BusUnavailableError('the request took longer than its lease to store; retry')
-        await this.publishOne(p.data, `${attempt.nonce}.${p.from}-${p.to}`, attempt.until)
+      for (const p of todo) {
+        if (Date.now() >= attempt.until()) throw new BusUnavailableError('the request took longer than its lease to store; retry')
+        await this.publishOne(p.data, `${attempt.nonce}.${p.from}-${p.to}`, attempt.until())
+        await attempt.progress(p.to + 1)
       }
     } catch (err) {
       await attempt.failed()
@@ -128,16 +132,17 @@ export class NatsPublisher implements Publisher {
 }
 
 /**
- * Packs the entries in order into parts of at most `max` bytes of JSON. Deterministic for entries of
- * the same encoded sizes, so a retry splits the same way (receive-time timestamps have a fixed width).
+ * Packs the entries in order into parts of at most `max` bytes of JSON; `from`/`to` count from
+ * `offset`. Deterministic for entries of the same encoded sizes (receive-time timestamps have a
+ * fixed width), so a retry's parts carry the same ids.
  */
-function split(entries: Entry[], max: number): Part[] {
+function split(entries: Entry[], max: number, offset = 0): Part[] {
   const parts: Part[] = []
   let buf: Buffer[] = []
   let size = 1 // '['
-  let from = 0
+  let from = offset
   const close = (to: number) => {
-    parts.push({ data: Buffer.concat([Buffer.from('['), ...buf.flatMap((b, i) => (i ? [COMMA, b] : [b])), Buffer.from(']')]), from, to })
+    parts.push({ data: Buffer.concat([Buffer.from('['), ...buf.flatMap((b, i) => (i ? [COMMA, b] : [b])), Buffer.from(']')]), from, to: offset + to })
     buf = []
     size = 1
   }
@@ -146,7 +151,7 @@ function split(entries: Entry[], max: number): Part[] {
     if (b.length + 2 > max) throw new EntryTooLargeError(b.length, max - 2)
     if (buf.length > 0 && size + 1 + b.length + 1 > max) {
       close(i - 1)
-      from = i
+      from = offset + i
     }
     size += (buf.length ? 1 : 0) + b.length
     buf.push(b)
