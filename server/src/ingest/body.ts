@@ -29,14 +29,17 @@ export function requestKey(req: FastifyRequest): string | undefined {
 export function decodeContentEncoding(app: FastifyInstance): void {
   app.addHook('preParsing', async (req: FastifyRequest, _reply, payload) => {
     const enc = (req.headers['content-encoding'] ?? 'identity').toLowerCase().trim()
-    const hash = createHash('sha256')
-    const h = req.headers
-    hash.update(`${req.method} ${req.url}\n${h['content-type'] ?? ''}\n${enc}\n${String(h['idempotency-key'] ?? '')}\n`)
-    bodyHashes.set(req, hash)
-    // Paused again at once: the body reader (or the decoder below) resumes it, and this listener,
-    // first, sees every chunk.
-    payload.on('data', (chunk: Buffer | string) => bodyHashes.get(req) === hash && hash.update(chunk))
-    payload.pause()
+    // `POST /log` is one entry, never split over bus messages: it needs no key (and saves the hash).
+    if (req.routeOptions.url !== '/log') {
+      const hash = createHash('sha256')
+      const h = req.headers
+      hash.update(`${req.method} ${req.url}\n${h['content-type'] ?? ''}\n${enc}\n${String(h['idempotency-key'] ?? '')}\n`)
+      bodyHashes.set(req, hash)
+      // Paused again at once: the body reader (or the decoder below) resumes it, and this listener,
+      // first, sees every chunk.
+      payload.on('data', (chunk: Buffer | string) => bodyHashes.get(req) === hash && hash.update(chunk))
+      payload.pause()
+    }
     if (enc === 'identity' || enc === '') return payload
     if (enc !== 'gzip' && enc !== 'x-gzip' && enc !== 'deflate') throw new Errors.UNSUPPORTED_ENCODING(enc)
     const decoder = enc === 'deflate' ? createInflate() : createGunzip()

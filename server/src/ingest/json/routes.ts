@@ -23,7 +23,7 @@ export async function jsonRoutes(app: FastifyInstance, { ingestor, config }: Ing
       ingestor.reject('json', v.reason)
       throw new Errors.VALIDATION(v.error)
     }
-    await ingestor.accept('json', [v.entry], requestKey(req))
+    await ingestor.accept('json', [v.entry])
     const body: AcceptedResponse = { status: 'accepted', timestamp: toApi(v.entry.timestamp) }
     return reply.code(202).send(body)
   })
