@@ -8,11 +8,13 @@ import { after, before, test } from 'node:test'
 import assert from 'node:assert/strict'
 import { pino } from 'pino'
 import { connect } from '@nats-io/transport-node'
-import { jetstreamManager } from '@nats-io/jetstream'
+import { jetstream, jetstreamManager } from '@nats-io/jetstream'
 import { startNats, type NatsSetup } from '../../../test/helpers/nats.ts'
 import { createApp, type App } from '../app.ts'
 import { loadConfig } from '../config.ts'
 import type { Entry } from '../model/index.ts'
+import { BusUnavailableError } from './bus.ts'
+import { RequestRecords } from './nats/requests.ts'
 import { openTransport, type Transport } from './transport.ts'
 
 const log = pino({ level: 'silent' })
@@ -28,6 +30,7 @@ const env = (stream: string, extra: Record<string, string> = {}) => ({
   NATS_URL: nats.url,
   NATS_STREAM: stream,
   NATS_ACK_WAIT: '5s',
+  NATS_MAX_BYTES: '64MiB', // the server reserves each stream's limit in its 4 GB store
   RATE_LIMIT_MAX: '0',
   LOG_LEVEL: 'silent',
   ...extra,
@@ -176,5 +179,30 @@ test('nats-server killed in the middle of a multi-message request: after a resta
     await watcher.close().catch(() => {})
     await app.stop()
     await proc?.close()
+  }
+})
+
+test('the request record: a second attempt under the same key is refused while the first holds it; a failed one is resumed; a done one is forgotten', async () => {
+  const t = await openTransport(loadConfig('ingest', env('S5')), log) // provisions S5_REQUESTS
+  const nc = await connect({ servers: nats.url })
+  try {
+    const records = new RequestRecords(jetstream(nc), await jetstreamManager(nc), 'S5_REQUESTS', 's5.requests')
+    const a = await records.begin('key1')
+    assert.equal(a.from, 0)
+    await assert.rejects(records.begin('key1'), (err: Error) => err instanceof BusUnavailableError && /being stored/.test(err.message))
+    const other = await records.begin('key2') // another request is not held up
+    await other.done()
+    await a.progress(40)
+    await a.failed()
+    const b = await records.begin('key1')
+    assert.deepEqual([b.nonce, b.from], [a.nonce, 40], 'the retry resumes with the same nonce after entry 40')
+    await b.done()
+    const c = await records.begin('key1')
+    assert.notEqual(c.nonce, a.nonce, 'after a success the same key is a new request')
+    assert.equal(c.from, 0)
+    await c.done()
+  } finally {
+    await nc.close()
+    await t.close()
   }
 })
