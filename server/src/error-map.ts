@@ -50,6 +50,7 @@ export const FOREIGN_ERRORS: Readonly<Record<string, Translate>> = {
   // bus/bus.ts
   BUS_FULL: (e) => new Errors.QUEUE_FULL(e.waiting ?? 0),
   BUS_UNAVAILABLE: (e) => new Errors.BUS_UNAVAILABLE(e.message),
+  ENTRY_TOO_LARGE: (e) => new Errors.ENTRY_TOO_LARGE(e.message),
   // ClickHouse error code 159, TIMEOUT_EXCEEDED: the engine stopped the query at QUERY_TIMEOUT
   '159': (_e, c) => new Errors.QUERY_TIMEOUT(c.queryTimeoutMs ?? 0),
   // Node sockets: the store's server cannot be reached

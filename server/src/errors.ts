@@ -25,6 +25,7 @@ export const Errors = {
   REQUEST_TIMEOUT: createError('LOG_ERR_REQUEST_TIMEOUT', 'the request took longer than %d ms', 408),
   DASHBOARD_NOT_BUILT: createError('LOG_ERR_DASHBOARD_NOT_BUILT', 'the dashboard is not built (no %s/index.html); run make build', 503),
   INTERNAL: createError('LOG_ERR_INTERNAL', 'internal error: %s', 500),
+  ENTRY_TOO_LARGE: createError('LOG_ERR_ENTRY_TOO_LARGE', '%s; nothing was accepted', 413),
 } as const
 
 /** Every code in the catalogue, for the documentation test. */
@@ -65,5 +66,6 @@ export const REJECT_REASONS = [
   'nesting_too_deep',
   'batch_too_large',
   'connection_refused',
+  'entry_too_large',
 ] as const
 export type RejectReason = (typeof REJECT_REASONS)[number]

@@ -10,16 +10,33 @@ import type { Entry } from '../model/index.js'
 export type BusStatus = 'CONNECTED' | 'RECONNECTING' | 'DISCONNECTED' | 'CLOSED' | 'EMBEDDED'
 
 /**
- * Ingest's side: takes the entries of one group commit.
+ * What a publish carries besides its entries. Present: the entries are exactly those of one client
+ * request, which the transport may split over several messages. `key` identifies the request (its
+ * body, route and Idempotency-Key): a client's retry of it carries the same key, two different
+ * requests never do (a byte-identical resend may, which the transport must tell from a retry).
+ */
+export interface PublishRequest {
+  key: string | undefined
+}
+
+/**
+ * Ingest's side: takes the entries of one group commit, or of one request.
  *
  * - `publish` must resolve only once the transport holds the entries (JetStream: stored and acked by
  *   the stream), because ingest answers 202 on that. It must reject with `BusUnavailableError` when it
- *   cannot take them, or `BusFullError` when it is at its limit; it is OK for a publish split into
- *   several messages to have stored the first ones when it rejects (the client's retry repeats them).
+ *   cannot take them, or `BusFullError` when it is at its limit.
+ * - All or nothing for the client: without `request` (a group of several requests) the entries go as
+ *   one message, or the publish rejects with `MessageTooLargeError` before anything is taken (the
+ *   caller then publishes each request alone). With `request`, a rejected publish may have stored
+ *   some of its messages only if a retry under the same key within the transport's duplicate window
+ *   cannot store them again; an entry that alone exceeds one message rejects with
+ *   `EntryTooLargeError` before anything is taken.
  * - It is OK to reject every publish while disconnected rather than queue them in memory.
  */
 export interface Publisher {
-  publish(entries: Entry[]): Promise<void>
+  publish(entries: Entry[], request?: PublishRequest): Promise<void>
+  /** Bytes of JSON one message holds at most, when the transport has a limit (NATS max_payload). */
+  maxMessageBytes?(): number | undefined
   status(): BusStatus
   /** Stops taking publishes (they reject with `BusUnavailableError`); what was taken stays. */
   close(): Promise<void>
@@ -111,4 +128,20 @@ export class BusFullError extends Error {
   constructor(readonly waiting: number) {
     super(`bus full: ${waiting} entries waiting`)
   }
+}
+
+/** One entry is larger than a bus message can be (NATS max_payload): the request is a 413. */
+export class EntryTooLargeError extends Error {
+  readonly code = 'ENTRY_TOO_LARGE'
+  constructor(
+    readonly bytes: number,
+    readonly limit: number,
+  ) {
+    super(`an entry is ${bytes} bytes encoded; the bus takes at most ${limit} bytes per entry (NATS max_payload)`)
+  }
+}
+
+/** A group of requests does not fit one message: nothing was taken; publish each request alone. */
+export class MessageTooLargeError extends Error {
+  readonly code = 'MESSAGE_TOO_LARGE'
 }

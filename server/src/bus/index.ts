@@ -2,11 +2,14 @@
 export {
   BusFullError,
   BusUnavailableError,
+  EntryTooLargeError,
+  MessageTooLargeError,
   type BatchLedger,
   type BusStatus,
   type LedgerBatch,
   type LiveFeed,
   type Publisher,
+  type PublishRequest,
   type WorkMessage,
   type WorkQueue,
 } from './bus.js'

@@ -1,10 +1,11 @@
 /**
  * The embedded transport: an in-process queue between ingest and the process role, bounded by
- * `maxEntries` so that a store outage turns into 429s rather than unbounded memory. A nak'ed message
+ * `maxEntries` and `maxBytes` (`entryBytes` estimates) so that a store outage turns into 429s rather
+ * than unbounded memory. A nak'ed message
  * goes back to the front of the queue after its delay. It plays all three roles, and keeps its batch
  * ledger in memory (the queue dies with the process, so the ledger may too).
  */
-import type { Entry } from '../model/index.js'
+import { entriesBytes, type Entry } from '../model/index.js'
 import {
   BusFullError,
   BusUnavailableError,
@@ -21,6 +22,7 @@ export class MemoryBus implements Publisher, WorkQueue, LiveFeed {
   readonly ledger = new MemoryLedger()
   private queue: MemoryMessage[] = []
   private queued = 0 // entries in queue + in flight
+  private queuedBytes = 0 // their estimated bytes
   /** Every message not yet acked (queued, in flight or waiting out a nak delay), by id. */
   private readonly unacked = new Map<string, Entry[]>()
   private seq = 0
@@ -28,15 +30,23 @@ export class MemoryBus implements Publisher, WorkQueue, LiveFeed {
   private waiters: (() => void)[] = []
   private listeners = new Set<(entries: Entry[]) => void>()
 
-  constructor(private readonly maxEntries: number) {}
+  constructor(
+    private readonly maxEntries: number,
+    private readonly maxBytes = Infinity,
+  ) {}
 
+  /** One message may be of any size (it is never encoded); an empty queue takes any publish. */
   async publish(entries: Entry[]): Promise<void> {
     if (this.closed) throw new BusUnavailableError('bus closed')
-    if (this.queued + entries.length > this.maxEntries && this.queued > 0) throw new BusFullError(this.queued)
+    const bytes = entriesBytes(entries)
+    if (this.queued > 0 && (this.queued + entries.length > this.maxEntries || this.queuedBytes + bytes > this.maxBytes)) {
+      throw new BusFullError(this.queued)
+    }
     this.queued += entries.length
+    this.queuedBytes += bytes
     const id = String(++this.seq)
     this.unacked.set(id, entries)
-    this.push(new MemoryMessage(this, id, entries))
+    this.push(new MemoryMessage(this, id, entries, bytes))
     for (const l of this.listeners) l(entries)
   }
 
@@ -86,6 +96,11 @@ export class MemoryBus implements Publisher, WorkQueue, LiveFeed {
     return this.queued
   }
 
+  /** Estimated bytes of the entries not yet acked. */
+  pendingBytes(): number {
+    return this.queuedBytes
+  }
+
   async close(): Promise<void> {
     this.closed = true
     this.wake()
@@ -95,11 +110,12 @@ export class MemoryBus implements Publisher, WorkQueue, LiveFeed {
   settle(m: MemoryMessage, ok: boolean, delayMs: number): void {
     if (ok) {
       this.queued -= m.entries.length
+      this.queuedBytes -= m.bytes
       this.unacked.delete(m.id)
       this.ledger.acked(m.id)
       return
     }
-    const again = new MemoryMessage(this, m.id, m.entries, true)
+    const again = new MemoryMessage(this, m.id, m.entries, m.bytes, true)
     if (delayMs > 0) setTimeout(() => this.push(again, true), delayMs).unref()
     else this.push(again, true)
   }
@@ -111,6 +127,7 @@ class MemoryMessage implements WorkMessage {
     private readonly bus: MemoryBus,
     readonly id: string,
     readonly entries: Entry[],
+    readonly bytes: number,
     readonly redelivered = false,
   ) {}
   ack(): void {

@@ -20,6 +20,7 @@ export type TransportOptions = Pick<
   | 'natsMaxAckPending'
   | 'natsDuplicateWindowMs'
   | 'maxQueueEntries'
+  | 'maxQueueBytes'
   | 'commitDelayMs'
 >
 
@@ -53,7 +54,7 @@ export async function openTransport(opts: TransportOptions, log: Logger): Promis
     const { openNats } = await import('./nats/index.js')
     return openNats({ ...opts, natsUrl: opts.natsUrl }, log)
   }
-  const bus = new MemoryBus(opts.maxQueueEntries)
+  const bus = new MemoryBus(opts.maxQueueEntries, opts.maxQueueBytes)
   return {
     name: 'memory',
     publisher: bus,

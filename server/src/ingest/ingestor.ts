@@ -17,21 +17,24 @@ export class Ingestor {
     private readonly metrics: IngestMetrics,
   ) {}
 
-  /** Resolves when the bus holds `entries`; throws a catalogue error (429/503) when it does not. */
-  async accept(protocol: string, entries: Entry[]): Promise<void> {
+  /**
+   * Resolves when the bus holds `entries`; throws a catalogue error (413/429/503) when it does not.
+   * `key` identifies the request (`requestKey`), so that a retry of one the bus had to split cannot duplicate.
+   */
+  async accept(protocol: string, entries: Entry[], key?: string): Promise<void> {
     if (entries.length === 0) return
     if (this.closing) {
       this.metrics.reject(protocol, 'bus_unavailable', entries.length)
       throw new Errors.SHUTTING_DOWN()
     }
     try {
-      await this.commit.add(entries)
+      await this.commit.add(entries, key)
     } catch (err) {
-      // BusFullError -> LOG_ERR_QUEUE_FULL (429); any other refusal means nothing was taken (503).
+      // ENTRY_TOO_LARGE -> 413 and BUS_FULL -> 429 (error-map.ts); any other refusal means nothing was taken (503).
       const e = toCatalogueError(err)
-      const full = e.code === 'LOG_ERR_QUEUE_FULL'
-      this.metrics.reject(protocol, full ? 'queue_full' : 'bus_unavailable', entries.length)
-      throw full ? e : new Errors.BUS_UNAVAILABLE(err instanceof Error ? err.message : String(err))
+      const reason: RejectReason = e.code === 'LOG_ERR_ENTRY_TOO_LARGE' ? 'entry_too_large' : e.code === 'LOG_ERR_QUEUE_FULL' ? 'queue_full' : 'bus_unavailable'
+      this.metrics.reject(protocol, reason, entries.length)
+      throw reason === 'bus_unavailable' ? new Errors.BUS_UNAVAILABLE(err instanceof Error ? err.message : String(err)) : e
     }
     this.metrics.accepted.inc({ protocol }, entries.length)
   }

@@ -1,7 +1,7 @@
 /**
  * The distributed transport on NATS JetStream (SPEC §1 and §3 "What accepted means"), split as nats.js
  * splits JetStream: connection.ts (connection and status), provision.ts (streams and consumer),
- * publisher.ts (ingest), consumer.ts (the work queue), ledger.ts (the batch ledger), live.ts (the
+ * publisher.ts (ingest; requests.ts for requests larger than one message), consumer.ts (the work queue), ledger.ts (the batch ledger), live.ts (the
  * live feed). `openNats` builds the parts the process's roles need and nothing else.
  *
  * Durability: JetStream answers a publish once the message is in its store, but a nats-server only
@@ -15,8 +15,9 @@ import { Connection } from './connection.js'
 import { NatsWorkQueue } from './consumer.js'
 import { NatsLedger } from './ledger.js'
 import { NatsLiveFeed } from './live.js'
-import { ensureConsumer, ensureLedgerStream, ensureStream, names, type StreamOptions } from './provision.js'
+import { ensureConsumer, ensureLedgerStream, ensureRequestStream, ensureStream, names, type StreamOptions } from './provision.js'
 import { NatsPublisher, PUBLISH_TIMEOUT_MS } from './publisher.js'
+import { RequestRecords } from './requests.js'
 
 /** Connects (waiting for a first connection as long as it takes) and provisions what the roles use. */
 export async function openNats(opts: TransportOptions & { natsUrl: string }, log: Logger): Promise<Transport> {
@@ -38,13 +39,16 @@ export async function openNats(opts: TransportOptions & { natsUrl: string }, log
   const provision = async () => {
     if (!roles.has('ingest') && !work) return
     await ensureStream(jsm, so, log)
+    if (roles.has('ingest')) await ensureRequestStream(jsm, so)
     if (work) {
       await ensureLedgerStream(jsm, so)
       await ensureConsumer(jsm, so)
     }
   }
 
-  const publisher = roles.has('ingest') ? new NatsPublisher(conn, js, jsm, so.stream, n.subject) : undefined
+  const publisher = roles.has('ingest')
+    ? new NatsPublisher(conn, js, jsm, so.stream, n.subject, new RequestRecords(js, jsm, n.requestStream, n.requestPrefix))
+    : undefined
   let workQueue: NatsWorkQueue | undefined
   if (work) {
     const ledger = new NatsLedger(js, jsm, n.ledgerStream, n.ledgerPrefix, (ids) => workQueue?.stale(ids), log)

@@ -9,6 +9,8 @@
  * - The durable pull consumer every process worker shares (explicit ack, `NATS_MAX_ACK_PENDING`,
  *   `NATS_ACK_WAIT`, never giving up on a message).
  * - The batch ledger's stream `<stream>_BATCHES` (ledger.ts), one record per subject.
+ * - The request records' stream `<stream>_REQUESTS` (requests.ts), one record per subject, kept
+ *   no longer than the duplicate window (after it, a retry could not be deduplicated anyway).
  */
 import {
   AckPolicy,
@@ -41,7 +43,13 @@ export interface StreamOptions {
 /** Subjects and stream names derived from `NATS_STREAM`. */
 export function names(stream: string) {
   const lower = stream.toLowerCase()
-  return { subject: `${lower}.entries`, ledgerStream: `${stream}_BATCHES`, ledgerPrefix: `${lower}.batches` }
+  return {
+    subject: `${lower}.entries`,
+    ledgerStream: `${stream}_BATCHES`,
+    ledgerPrefix: `${lower}.batches`,
+    requestStream: `${stream}_REQUESTS`,
+    requestPrefix: `${lower}.requests`,
+  }
 }
 
 const ms2ns = (ms: number) => ms * 1_000_000
@@ -122,5 +130,32 @@ export async function ensureLedgerStream(jsm: JetStreamManager, o: StreamOptions
     .catch(async (err) => {
       // Another process created it at the same moment.
       await jsm.streams.info(ledgerStream).catch(() => Promise.reject(err))
+    })
+}
+
+/** Creates the request records' stream (requests.ts), or brings its age limit to the duplicate window. */
+export async function ensureRequestStream(jsm: JetStreamManager, o: StreamOptions): Promise<void> {
+  const { requestStream, requestPrefix } = names(o.stream)
+  const maxAge = ms2ns(o.duplicateWindowMs)
+  try {
+    const cur = (await jsm.streams.info(requestStream)).config
+    if (cur.max_age !== maxAge) await jsm.streams.update(requestStream, { ...cur, max_age: maxAge })
+    return
+  } catch (err) {
+    if (!isNotFound(err)) throw err
+  }
+  await jsm.streams
+    .add({
+      name: requestStream,
+      subjects: [`${requestPrefix}.*`],
+      retention: RetentionPolicy.Limits,
+      storage: StorageType.File,
+      discard: DiscardPolicy.Old,
+      max_age: maxAge,
+      max_msgs_per_subject: 1,
+      num_replicas: o.replicas,
+    })
+    .catch(async (err) => {
+      await jsm.streams.info(requestStream).catch(() => Promise.reject(err))
     })
 }

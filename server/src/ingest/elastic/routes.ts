@@ -8,7 +8,7 @@ import { randomBytes } from 'node:crypto'
 import type { FastifyInstance, FastifyRequest } from 'fastify'
 import type { ErrorShape } from '../../error-map.js'
 import { nowTimestamp, type Entry } from '../../model/index.js'
-import { decodeContentEncoding } from '../body.js'
+import { decodeContentEncoding, requestKey } from '../body.js'
 import { BatchBudget, budgetLimits } from '../budget.js'
 import type { IngestContext } from '../context.js'
 import { SUPPORTED_ACTIONS, parseBulk } from './bulk.js'
@@ -112,7 +112,7 @@ export async function elasticRoutes(app: FastifyInstance, { ingestor, config }: 
         res._shards = { total: 1, successful: 1, failed: 0 }
       }
     }
-    await ingestor.accept(PROTOCOL, entries)
+    await ingestor.accept(PROTOCOL, entries, requestKey(req))
     return { took: Math.round(performance.now() - started), errors, items: results }
   }
   app.route({ method: ['POST', 'PUT'], url: '/_bulk', handler: bulk })

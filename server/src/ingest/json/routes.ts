@@ -6,7 +6,7 @@ import type { FastifyInstance } from 'fastify'
 import type { AcceptedResponse, BatchAcceptedResponse, BatchPartialResponse } from '@oglogstream/shared'
 import { Errors } from '../../errors.js'
 import { LIMITS, nowTimestamp, toApi, validateEntry, type Entry } from '../../model/index.js'
-import { NDJSON_TYPES, NdjsonBody, decodeContentEncoding, parseNdjson, type Line } from '../body.js'
+import { NDJSON_TYPES, NdjsonBody, decodeContentEncoding, parseNdjson, requestKey, type Line } from '../body.js'
 import { BatchBudget, budgetLimits } from '../budget.js'
 import type { IngestContext } from '../context.js'
 
@@ -53,7 +53,7 @@ export async function jsonRoutes(app: FastifyInstance, { ingestor, config }: Ing
         if (errors.length < MAX_REPORTED_ERRORS) errors.push({ index: line.index, error: v.error })
       }
     }
-    await ingestor.accept('json', entries)
+    await ingestor.accept('json', entries, requestKey(req))
     if (rejected > 0) {
       const body: BatchPartialResponse = {
         status: 'error',

@@ -8,7 +8,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify'
 import type { BatchPartialResponse } from '@oglogstream/shared'
 import { Errors } from '../../errors.js'
 import { EntryError, nowTimestamp, type Entry } from '../../model/index.js'
-import { decodeContentEncoding } from '../body.js'
+import { decodeContentEncoding, requestKey } from '../body.js'
 import { BatchBudget, budgetLimits } from '../budget.js'
 import type { IngestContext } from '../context.js'
 import { mapEntry } from './mapping.js'
@@ -65,7 +65,7 @@ export async function lokiRoutes(app: FastifyInstance, { ingestor, config }: Ing
         index++
       }
     }
-    await ingestor.accept(PROTOCOL, entries)
+    await ingestor.accept(PROTOCOL, entries, requestKey(req))
     if (rejected > 0) {
       const body: BatchPartialResponse = {
         status: 'error',

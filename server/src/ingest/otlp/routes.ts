@@ -8,7 +8,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import type { ErrorShape } from '../../error-map.js'
 import { nowTimestamp } from '../../model/index.js'
-import { decodeContentEncoding } from '../body.js'
+import { decodeContentEncoding, requestKey } from '../body.js'
 import { BatchBudget, budgetLimits } from '../budget.js'
 import type { IngestContext } from '../context.js'
 import { mapRequest } from './mapping.js'
@@ -41,7 +41,7 @@ export async function otlpRoutes(app: FastifyInstance, { ingestor, config }: Ing
     const budget = new BatchBudget(ingestor, PROTOCOL, budgetLimits(config))
     const { entries, rejected } = mapRequest(decoded, nowTimestamp(), (e) => budget.add(e))
     for (const r of rejected) ingestor.reject(PROTOCOL, r.reason)
-    await ingestor.accept(PROTOCOL, entries)
+    await ingestor.accept(PROTOCOL, entries, requestKey(req))
     const message = rejected
       .slice(0, MAX_REPORTED_ERRORS)
       .map((r) => r.error)
