@@ -6,6 +6,7 @@
  * Buffer that every matching client's socket shares. A client whose unsent bytes (`bufferedAmount`)
  * pass `bufferBytes` is terminated at once: its memory stays bounded and it never slows the others.
  */
+import type { Duplex } from 'node:stream'
 import type { WebSocket } from 'ws'
 import { toApiEntry, type Entry } from '../model/index.js'
 import type { LiveMetrics } from './metrics.js'
@@ -30,8 +31,10 @@ interface Client {
   filter: LiveFilter
 }
 
-/** Entry × client checks per slice: about a millisecond of work, then the event loop gets a turn. */
-const SLICE_WORK = 50_000
+/** Entry × client sends per slice (a few milliseconds of work), then the event loop gets a turn. */
+const SLICE_WORK = 10_000
+/** A client's corked frames are written out every this many bytes (and at the end of a slice). */
+const FLUSH_BYTES = 64 * 1024
 const OPEN = 1
 
 /** Roughly the bytes an entry holds (and sends): its strings plus a fixed overhead for the JSON. */
@@ -133,24 +136,38 @@ export class LiveHub {
     }
 
     const texts: (Buffer | undefined)[] = new Array(slice.length)
-    for (const c of this.clients) {
-      if (c.ws.readyState !== OPEN) continue
-      const f = c.filter
-      for (let i = 0; i < slice.length; i++) {
-        const e = slice[i] as Entry
-        if (f.levels && !f.levels.has(e.level)) continue
-        if (f.services && !f.services.has(e.service)) continue
-        if (f.match && !f.match(e)) continue
-        // One Buffer per entry, shared by every socket that sends it (no copy per client).
-        const text = (texts[i] ??= Buffer.from(JSON.stringify(toApiEntry(e))))
-        c.ws.send(text, { binary: false })
-        if (c.ws.bufferedAmount > this.limits.bufferBytes) {
-          this.terminate(c)
-          break
-        }
-      }
-    }
+    for (const c of this.clients) if (c.ws.readyState === OPEN) this.sendSlice(c, slice, texts)
     if (this.queue.length > this.head) this.schedule()
+  }
+
+  /**
+   * Sends a client the entries of the slice it matches. Its frames are corked and written together
+   * every `FLUSH_BYTES` (one write per flush, not per entry); after each flush whatever the kernel did
+   * not take is what the client is behind by.
+   */
+  private sendSlice(c: Client, slice: Entry[], texts: (Buffer | undefined)[]): void {
+    const f = c.filter
+    const sock = (c.ws as unknown as { _socket?: Duplex })._socket
+    const flushAt = Math.min(FLUSH_BYTES, this.limits.bufferBytes)
+    let corked = 0
+    sock?.cork()
+    for (let i = 0; i < slice.length; i++) {
+      const e = slice[i] as Entry
+      if (f.levels && !f.levels.has(e.level)) continue
+      if (f.services && !f.services.has(e.service)) continue
+      if (f.match && !f.match(e)) continue
+      // One Buffer per entry, shared by every socket that sends it (no copy per client).
+      const text = (texts[i] ??= Buffer.from(JSON.stringify(toApiEntry(e))))
+      c.ws.send(text, { binary: false })
+      corked += text.length
+      if (corked < flushAt && i < slice.length - 1) continue
+      sock?.uncork()
+      corked = 0
+      if (c.ws.bufferedAmount > this.limits.bufferBytes) return this.terminate(c)
+      sock?.cork()
+    }
+    sock?.uncork()
+    if (c.ws.bufferedAmount > this.limits.bufferBytes) this.terminate(c)
   }
 
   /** Cuts a client that fell more than `bufferBytes` behind: a close frame would only queue behind them. */
