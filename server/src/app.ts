@@ -126,12 +126,13 @@ export async function createApp(config: Config, logger?: Logger): Promise<App> {
   let unsubscribeLive: (() => void) | undefined
   if (bus.liveFeed && store) {
     const auth = requireKey(config.http.apiKeysQuery, 'query')
-    hub = new LiveHub(metrics.live, config.live.liveBufferBytes)
+    const { liveBufferBytes: bufferBytes, liveMaxClients: maxClients, livePendingBytes: pendingBytes } = config.live
+    hub = new LiveHub(metrics.live, { bufferBytes, maxClients, pendingBytes })
     const h = hub
     unsubscribeLive = bus.liveFeed.subscribe((entries) => h.publish(entries))
     await server.register(websocket, { options: { maxPayload: config.live.liveMaxPayloadBytes } })
     await server.register(queryRoutes, { store, metrics: metrics.query, auth })
-    await server.register(liveRoutes, { hub, auth })
+    await server.register(liveRoutes, { hub, auth, metrics: metrics.live })
     const { webDir } = config.query
     await server.register(webRoutes, { dir: webDir ? resolve(webDir) : defaultWebDir() })
   }

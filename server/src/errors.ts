@@ -16,6 +16,7 @@ export const Errors = {
   QUEUE_FULL: createError('LOG_ERR_QUEUE_FULL', 'the ingestion queue is full (%d entries waiting); retry later', 429),
   BUS_UNAVAILABLE: createError('LOG_ERR_BUS_UNAVAILABLE', 'the log bus is unavailable (%s); nothing was accepted, retry later', 503),
   STORE_UNAVAILABLE: createError('LOG_ERR_STORE_UNAVAILABLE', 'the log store is unavailable: %s', 503),
+  LIVE_FULL: createError('LOG_ERR_LIVE_FULL', 'the live tail is full: LIVE_MAX_CLIENTS (%d) clients are connected; try again later', 503),
   SHUTTING_DOWN: createError('LOG_ERR_SHUTTING_DOWN', 'the server is shutting down; retry on another instance', 503),
   UNAUTHORIZED: createError('LOG_ERR_UNAUTHORIZED', 'a valid API key with the %s scope is required (Authorization: Bearer <key> or X-API-Key)', 401),
   BAD_PARAMETER: createError('LOG_ERR_BAD_PARAMETER', "invalid parameter '%s': %s", 400),

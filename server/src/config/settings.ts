@@ -55,6 +55,7 @@ export const DEFAULT_MAX_BATCH_ENTRIES = 100_000 // entries one request may map 
 export const DEFAULT_LIVE_BUFFER_BYTES = 1024 * 1024 // 1 MiB unsent per WebSocket client, then drop
 export const DEFAULT_LIVE_MAX_CLIENTS = 1_000
 export const DEFAULT_LIVE_MAX_PAYLOAD_BYTES = 64 * 1024 // 64 KiB per WebSocket message from a client
+export const DEFAULT_LIVE_PENDING_BYTES = 16 * 1024 * 1024 // 16 MiB waiting for the live fan-out: one full MAX_BATCH_BYTES request fits
 export const DEFAULT_SYSLOG_IDLE_TIMEOUT_MS = 5 * 60_000 // 5 min
 export const DEFAULT_SYSLOG_MAX_CONNECTIONS = 1_000
 export const DEFAULT_SYSLOG_MAX_CONNECTIONS_PER_IP = 100
@@ -157,6 +158,7 @@ export const SETTINGS = {
     liveBufferBytes: setting({ env: 'LIVE_BUFFER_BYTES', default: DEFAULT_LIVE_BUFFER_BYTES, unit: 'bytes', parse: p.bytes, doc: 'unsent bytes a client may fall behind before it is dropped' }),
     liveMaxClients: setting({ env: 'LIVE_MAX_CLIENTS', default: DEFAULT_LIVE_MAX_CLIENTS, unit: 'clients', parse: p.int(1, 1_000_000), doc: 'live-tail WebSocket clients at most per process' }),
     liveMaxPayloadBytes: setting({ default: DEFAULT_LIVE_MAX_PAYLOAD_BYTES, unit: 'bytes', doc: 'largest WebSocket message a client may send' }),
+    livePendingBytes: setting({ default: DEFAULT_LIVE_PENDING_BYTES, unit: 'bytes', doc: 'entries waiting for the live fan-out at most; beyond, new entries skip the live tail' }),
   },
   /** The syslog listeners (ingest/syslog). */
   syslog: {
