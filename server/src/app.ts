@@ -16,6 +16,7 @@ import { GroupCommit, Ingestor, SyslogServer, ingestRoutes } from './ingest/inde
 import { LiveHub } from './live/hub.js'
 import { liveRoutes } from './live/routes.js'
 import { Worker } from './process/index.js'
+import { rejectedRoutes } from './query/rejected.js'
 import { queryRoutes } from './query/routes.js'
 import { Store } from './store/index.js'
 
@@ -67,7 +68,7 @@ export async function createApp(config: Config, logger?: Logger): Promise<App> {
   await server.register(commonRoutes, { serviceName: serviceName(config), bus, store, metrics })
 
   let ingestor: Ingestor | undefined
-  if (bus.publisher) {
+  if (bus.publisher && roles.has('ingest')) {
     const commit = new GroupCommit(bus.publisher, bus.commitDelayMs, COMMIT_MAX_ENTRIES, (n) => metrics.commitSize.observe(n))
     ingestor = new Ingestor(commit, metrics)
     await server.register(ingestRoutes, { ingestor, config, metrics })
@@ -96,6 +97,7 @@ export async function createApp(config: Config, logger?: Logger): Promise<App> {
     unsubscribeLive = bus.liveFeed.subscribe((entries) => h.publish(entries))
     await server.register(websocket, { options: { maxPayload: 64 * 1024 } })
     await server.register(queryRoutes, { store, config, metrics })
+    await server.register(rejectedRoutes, { store, publisher: bus.publisher, config })
     await server.register(liveRoutes, { hub, config })
     await server.register(webRoutes, { dir: config.webDir ? resolve(config.webDir) : defaultWebDir() })
   }

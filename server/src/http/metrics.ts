@@ -47,6 +47,12 @@ export class Metrics {
     help: 'Failed store insert attempts (each is retried)',
     registers: [this.registry],
   })
+  readonly deadLettered = new Counter({
+    name: 'oglogstream_entries_dead_lettered_total',
+    help: 'Accepted entries the store refused for good, sent to the dead-letter table (GET /api/rejected), by reason',
+    labelNames: ['reason'] as const,
+    registers: [this.registry],
+  })
   readonly commitSize = new Histogram({
     name: 'oglogstream_commit_entries',
     help: 'Entries per bus message (group commit at ingest)',

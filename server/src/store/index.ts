@@ -6,7 +6,8 @@ import type { Config } from '../config.js'
 import type { Entry } from '../model/index.js'
 import { createStoreClient, type StoreClient } from './client.js'
 import { insertEntries } from './insert.js'
-import { applyRetention, migrate, readTable, writeTable, type SchemaContext } from './migrations.js'
+import { DeadLetters, type NewDeadLetter } from './deadletters.js'
+import { applyRetention, deadLetterTable, migrate, readTable, writeTable, type SchemaContext } from './migrations.js'
 import type { QueryContext } from './queries.js'
 
 export { Params } from './params.js'
@@ -14,6 +15,7 @@ export * as queries from './queries.js'
 export type { Filter, Cursor, ListOptions, QueryContext, SearchCompiler, ApiEntry, Page } from './queries.js'
 export { toApiEntry } from './queries.js'
 export { MIGRATIONS } from './migrations.js'
+export type { DeadLetter, DeadLetterFilter, NewDeadLetter } from './deadletters.js'
 
 export class Store {
   private constructor(
@@ -49,6 +51,16 @@ export class Store {
 
   insert(entries: Entry[], dedupToken: string): Promise<void> {
     return insertEntries(this.sc.client, writeTable(this.schema), entries, dedupToken)
+  }
+
+  /** The dead-letter table (entries the store refused for good). */
+  get deadLetters(): DeadLetters {
+    return new DeadLetters(this.sc.client, deadLetterTable(this.schema), this.queryTimeoutMs)
+  }
+
+  /** Writes dead letters (process/deadletter.ts); the same ids written again are one row each. */
+  deadLetter(letters: NewDeadLetter[], dedupToken: string): Promise<void> {
+    return this.deadLetters.insert(letters, dedupToken)
   }
 
   queryContext(signal?: AbortSignal): QueryContext {
