@@ -7,6 +7,7 @@
  * (failure.ts) isolates the offending entries instead (deadletter.ts): the rest is stored, they go to
  * the dead-letter table, and then the messages are acked, so nothing waits behind them.
  */
+import { randomUUID } from 'node:crypto'
 import type { Logger } from 'pino'
 import type { WorkMessage, WorkQueue } from '../bus/index.js'
 import type { Entry } from '../model/index.js'
@@ -54,7 +55,7 @@ export class Worker {
     private readonly metrics: ProcessMetrics,
     private readonly log: Logger,
   ) {
-    this.batcher = new Batcher(opts.batchSize, opts.flushTimeoutMs)
+    this.batcher = new Batcher(opts.batchSize, opts.flushTimeoutMs, randomUUID())
   }
 
   start(): void {
