@@ -10,7 +10,6 @@
 import { randomUUID } from 'node:crypto'
 import type { Logger } from 'pino'
 import type { WorkMessage, WorkQueue } from '../bus/index.js'
-import type { Entry } from '../model/index.js'
 import { Batcher, type Batch } from './batcher.js'
 import { RetryLater, isolate, type IsolationSink } from './deadletter.js'
 import { classifyInsertError } from './failure.js'
