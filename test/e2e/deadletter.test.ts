@@ -115,3 +115,22 @@ test('a poisoned entry among innocents: innocents stored, poison in /api/rejecte
     server?.cleanup()
   }
 })
+
+test('API keys: listing needs a query key, a replay an ingest key (it writes)', async () => {
+  const server = await startServer({ env: { API_KEYS_QUERY: 'qkey', API_KEYS_INGEST: 'ikey' } })
+  try {
+    const get = (key?: string) => fetch(`${server.url}/api/rejected`, { headers: key ? { authorization: `Bearer ${key}` } : {} })
+    const replay = (key?: string) => fetch(`${server.url}/api/rejected/replay`, { method: 'POST', headers: key ? { 'x-api-key': key } : {} })
+    assert.equal((await get()).status, 401)
+    assert.equal((await get('ikey')).status, 401)
+    assert.equal((await get('qkey')).status, 200)
+    assert.equal((await replay()).status, 401)
+    assert.equal((await replay('qkey')).status, 401)
+    const ok = await replay('ikey')
+    assert.equal(ok.status, 202)
+    assert.deepEqual(await ok.json(), { status: 'accepted', replayed: 0 })
+  } finally {
+    await server.stop()
+    server.cleanup()
+  }
+})
