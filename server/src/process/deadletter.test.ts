@@ -13,7 +13,7 @@ import { Metrics } from '../http/metrics.ts'
 import type { Entry } from '../model/index.ts'
 import { Store } from '../store/index.ts'
 import { isolate, partToken } from './deadletter.ts'
-import { classifyInsertError } from './failure.ts'
+import { classifyInsertError, errorText } from './failure.ts'
 import { Worker } from './worker.ts'
 
 const dir = mkdtempSync(join(tmpdir(), 'ogls-deadletter-'))
@@ -81,6 +81,10 @@ test('real engine errors: bad data, constraints and too many partitions are dete
   assert.equal(classifyInsertError(Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:8123'), { code: 'ECONNREFUSED' })).kind, 'retryable')
   assert.equal(classifyInsertError(new RangeError('Invalid string length')).reason, 'too_large')
   assert.equal(classifyInsertError(new Error('something else')).kind, 'unknown')
+  // The engine's I/O failure when it cannot create a part directory (test/distributed/store-failure makes it for real).
+  assert.equal(classifyInsertError(Object.assign(new Error('std::exception. Code: 1001, type: std::__1::filesystem::filesystem_error'), { code: '1001' })).kind, 'retryable')
+  const long = errorText(Object.assign(new Error('x'.repeat(50_000)), { code: '469', type: 'VIOLATED_CONSTRAINT' }))
+  assert.ok(long.length <= 1_000 && long.startsWith('VIOLATED_CONSTRAINT, code 469: xxx'), long.slice(0, 60))
 })
 
 test('a poisoned entry among innocents: the innocents are stored, the poison is dead-lettered, later entries flow on', async (t) => {
