@@ -79,3 +79,16 @@ test('the same batch inserted twice with the same token is stored once', async (
   await store.insert(batch, 'token-1')
   assert.equal(await count('dedup'), 10)
 })
+
+test('after a restart the in-process queue numbers messages from 1 again: the first batches are not dropped as duplicates', async () => {
+  for (const run of [1, 2]) {
+    const bus = new MemoryBus(10_000)
+    const w = new Worker(bus, store, { batchSize: 100, flushTimeoutMs: 60_000, maxRetries: 1, retryBaseMs: 10 }, new ProcessMetrics(), log)
+    w.start()
+    await bus.publish([entry(`restart-${run}`, 0)])
+    await w.flush()
+    await w.stop()
+  }
+  assert.equal(await count('restart-1'), 1)
+  assert.equal(await count('restart-2'), 1, 'the second run\'s batch of message "1" is stored')
+})

@@ -6,7 +6,8 @@ import type { StoreOptions } from '../config.js'
 import type { Entry } from '../model/index.js'
 import { createStoreClient, type StoreClient } from './client.js'
 import { DEFAULT_BOUNDS, insertEntries, type InsertTarget } from './insert.js'
-import { applyRetention, migrate, readTable, writeTable, type SchemaContext } from './migrations.js'
+import { DeadLetters, type NewDeadLetter } from './deadletters.js'
+import { applyRetention, deadLetterTable, migrate, readTable, writeTable, type SchemaContext } from './migrations.js'
 import type { InsertBounds } from './split.js'
 import type { QueryContext } from './queries.js'
 
@@ -23,6 +24,7 @@ export interface StoreOpenOptions {
   /** Bounds on one insert; a larger batch is inserted in several parts (see `split.ts`). */
   insertBounds?: Partial<InsertBounds>
 }
+export type { DeadLetter, DeadLetterFilter, NewDeadLetter } from './deadletters.js'
 
 export class Store {
   private readonly target: InsertTarget
@@ -76,6 +78,16 @@ export class Store {
    */
   insert(entries: Entry[], dedupToken: string, bounds: Partial<InsertBounds> = {}): Promise<void> {
     return insertEntries(this.target, entries, dedupToken, { ...this.insertBounds, ...bounds })
+  }
+
+  /** The dead-letter table (entries the store refused for good). */
+  get deadLetters(): DeadLetters {
+    return new DeadLetters(this.sc.client, deadLetterTable(this.schema), this.queryTimeoutMs)
+  }
+
+  /** Writes dead letters (process/deadletter.ts); the same ids written again are one row each. */
+  deadLetter(letters: NewDeadLetter[], dedupToken: string): Promise<void> {
+    return this.deadLetters.insert(letters, dedupToken)
   }
 
   queryContext(signal?: AbortSignal): QueryContext {

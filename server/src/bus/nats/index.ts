@@ -44,7 +44,8 @@ export async function openNats(opts: TransportOptions & { natsUrl: string }, log
     }
   }
 
-  const publisher = roles.has('ingest') ? new NatsPublisher(conn, js, jsm, so.stream, n.subject) : undefined
+  // The query role publishes too: a dead-letter replay (query/rejected.ts) goes back through the stream.
+  const publisher = roles.has('ingest') || roles.has('query') ? new NatsPublisher(conn, js, jsm, so.stream, n.subject) : undefined
   let workQueue: NatsWorkQueue | undefined
   if (work) {
     const ledger = new NatsLedger(js, jsm, n.ledgerStream, n.ledgerPrefix, (ids) => workQueue?.stale(ids), log)
