@@ -103,7 +103,10 @@ export class DeadLetters {
       clickhouse_settings: {
         // chdb keeps per-query settings on its one session (see insert.ts).
         max_execution_time: 0,
-        ...(dedupToken ? { insert_deduplicate: 1, insert_deduplication_token: dedupToken } : {}),
+        // Both always set: chdb would otherwise keep the last insert's token, and a `replayed` marker
+        // written under the token of the dead letters just written would be dropped as their duplicate.
+        insert_deduplicate: dedupToken ? 1 : 0,
+        insert_deduplication_token: dedupToken ?? '',
       },
     })
   }
