@@ -5,3 +5,4 @@ export { validateEntry, normalize, configureValidation, normalizeAttributes, ALL
 export { AttributeBag, safeJson } from './attributes.js'
 export { parseTimestamp, nowTimestamp, fromEpochNanos, fromEpochMs, toClickHouse, toApi, fromClickHouse } from './time.js'
 export { toApiEntry, type ApiEntry } from './api.js'
+export { entryBytes } from './size.js'

@@ -14,11 +14,10 @@
  *
  * Errors come as `ClickHouseError` from `@clickhouse/client` (`code` the numeric code as a string,
  * `type` its name; both for an HTTP server and for chdb through `chdb/connection`), or as plain Node
- * errors. Codes are ClickHouse's `src/Common/ErrorCodes.cpp`; each deterministic one we rely on is
- * produced by the real engine in failure.test.ts.
- *
- * Merge note: the `store` branch brings `isRetryable(err)` (store/errors.ts), checked against the
- * engine's raw-insert errors too; at merge, `kind` should come from it and only the reason from here.
+ * errors, or from chdb's raw insert (store/insert.ts) as `ChdbInsertError`/`ChdbQueryError` with
+ * `clickhouseCode` a number. Codes are ClickHouse's `src/Common/ErrorCodes.cpp`; the cases we rely on
+ * are produced by the real engine in failure.test.ts and deadletter.test.ts. This is the one
+ * classifier of insert errors (the store has none).
  */
 import type { DeadLetterReason } from '../errors.js'
 
@@ -86,7 +85,11 @@ const TOO_MANY_PARTITIONS = /too many partitions for (a )?single insert block/i
 
 /** Node errors that mean the store could not be reached or did not answer in time. */
 const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ECONNABORTED', 'EPIPE', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN', 'UND_ERR_SOCKET'])
-const NETWORK_TEXT = /socket hang up|timeout error|timed out|connection is closed|client is closed/i
+const NETWORK_TEXT = /socket hang up|timeout error|timed out|connection is closed|client is closed|stalled/i
+
+/** chdb's own errors without an engine code: a timeout or an abort is the store's state; its insert checks (a row over its size limit, a bad format) are the payload's. */
+const CHDB_RETRYABLE = new Set(['ChdbTimeoutError', 'ChdbAbortError'])
+const CHDB_DETERMINISTIC = new Set(['ChdbInsertError', 'ChdbBindError'])
 
 /** The ClickHouse error code `err` carries, if any. */
 export function engineCode(err: unknown): number | undefined {
@@ -110,6 +113,9 @@ export function classifyInsertError(err: unknown): InsertFailure {
     // An engine error we do not list is about the insert, not the store: the store answered it.
     return { kind: 'deterministic', reason: REASONS.get(code) ?? 'store_refused' }
   }
+  const name = err instanceof Error ? err.name : ''
+  if (CHDB_RETRYABLE.has(name)) return { kind: 'retryable', reason: 'retries_exhausted' }
+  if (CHDB_DETERMINISTIC.has(name)) return { kind: 'deterministic', reason: 'store_refused' }
   const sys = (err as { code?: unknown } | undefined)?.code
   if ((typeof sys === 'string' && NETWORK_CODES.has(sys)) || NETWORK_TEXT.test(message)) return { kind: 'retryable', reason: 'retries_exhausted' }
   return { kind: 'unknown', reason: 'retries_exhausted' }

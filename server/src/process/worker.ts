@@ -1,19 +1,21 @@
 /**
  * The process role: takes messages from the work queue, sorts out redelivered batches (recovery.ts),
  * accumulates the rest up to BATCH_SIZE entries or FLUSH_TIMEOUT (batcher.ts), records each batch in
- * the ledger, inserts it as one block under its token, and acks the messages only after the insert.
+ * the ledger, inserts it under its token (as one block, or as parts within the store's insert bounds:
+ * parts.ts), and acks the messages only after the insert.
  * On store errors it retries with exponential backoff (MAX_RETRIES), then hands the messages back to
  * the queue with a delay — it never drops what was accepted. An error that retrying cannot cure
- * (failure.ts) isolates the offending entries instead (deadletter.ts): the rest is stored, they go to
- * the dead-letter table, and then the messages are acked, so nothing waits behind them.
+ * (failure.ts) isolates the offending entries of the refused part instead (deadletter.ts): the rest is
+ * stored, they go to the dead-letter table, and then the messages are acked, so nothing waits behind them.
  */
 import { randomUUID } from 'node:crypto'
 import type { Logger } from 'pino'
 import type { WorkMessage, WorkQueue } from '../bus/index.js'
+import type { InsertBounds } from '../store/index.js'
 import { Batcher, type Batch } from './batcher.js'
-import { RetryLater, isolate, type IsolationSink } from './deadletter.js'
-import { classifyInsertError } from './failure.js'
+import { RetryLater, type IsolationSink } from './deadletter.js'
 import type { ProcessMetrics } from './metrics.js'
+import { DEFAULT_INSERT_BOUNDS, writeBatch } from './parts.js'
 import { sortOut } from './recovery.js'
 
 export interface WorkerOptions {
@@ -31,7 +33,10 @@ export interface WorkerOptions {
 }
 
 /** Where batches go: the store must drop a second insert under the same token. */
-export type BatchSink = IsolationSink
+export interface BatchSink extends IsolationSink {
+  /** What one insert may hold (the store's); a larger batch is inserted in parts (parts.ts). */
+  readonly insertBounds?: InsertBounds
+}
 
 /** Deliveries before an unclassifiable failure is dead-lettered (`WorkerOptions.maxDeliveries`). */
 const MAX_DELIVERIES = 10
@@ -99,10 +104,10 @@ export class Worker {
   /** Records `batch` in the ledger, inserts it, then acks its messages; or naks them for later. */
   private async insert(batch: Batch): Promise<void> {
     const { token, entries, messages } = batch
+    const bounds = this.store.insertBounds ?? DEFAULT_INSERT_BOUNDS
     let recorded = batch.recorded
     for (let attempt = 0; ; attempt++) {
       const t0 = performance.now()
-      let inserting = false
       try {
         messages.forEach((m) => m.working())
         // Before the insert, so that a redelivery is re-formed into this batch under this token.
@@ -110,33 +115,29 @@ export class Worker {
           await this.queue.ledger.record({ token, ids: batch.ids })
           recorded = true
         }
-        inserting = true
-        await this.store.insert(entries, token)
+        // Once a message was delivered too often, an error nobody can classify is dead-lettered too.
+        const forceUnknown = this.deliveries(messages) >= (this.opts.maxDeliveries ?? MAX_DELIVERIES)
+        const { stored, dead, refused, parts } = await writeBatch(this.store, token, entries, bounds, forceUnknown)
         this.metrics.insertLatency.observe((performance.now() - t0) / 1000)
         this.metrics.batchSize.observe(entries.length)
-        this.metrics.stored.inc(entries.length)
+        this.metrics.stored.inc(stored)
+        if (refused.length) {
+          this.metrics.insertErrors.inc(refused.length)
+          for (const [reason, n] of dead) this.metrics.deadLettered.inc({ reason }, n)
+          const deadCount = [...dead.values()].reduce((a, b) => a + b, 0)
+          this.log.warn(
+            { err: String(refused[0]), token, entries: entries.length, parts, refusedParts: refused.length, stored, deadLettered: Object.fromEntries(dead) },
+            `insert refused for good; ${deadCount} entries dead-lettered, the rest stored`,
+          )
+        }
         this.settle(messages, 'ack')
         return
       } catch (err) {
+        // A ledger that cannot record, a store that failed (now or while isolating a refused part), an
+        // error not yet known to be the data's: the whole batch is retried, under the same tokens, so
+        // its parts that had landed are dropped as duplicates. Nothing is inserted before it is recorded.
         this.metrics.insertErrors.inc()
-        // A ledger that cannot record is the bus's state: retried, never isolated (nothing may be
-        // inserted before its batch is recorded).
-        const failure = inserting ? classifyInsertError(err) : ({ kind: 'retryable', reason: 'retries_exhausted' } as const)
-        const forced = failure.kind === 'unknown' && this.deliveries(messages) >= (this.opts.maxDeliveries ?? MAX_DELIVERIES)
-        if (failure.kind === 'deterministic' || forced) {
-          try {
-            const { stored, dead } = await isolate(this.store, token, entries, { failure, err }, forced)
-            this.metrics.stored.inc(stored)
-            for (const [reason, n] of dead) this.metrics.deadLettered.inc({ reason }, n)
-            const deadCount = [...dead.values()].reduce((a, b) => a + b, 0)
-            this.log.warn({ err: String(err), token, entries: entries.length, stored, deadLettered: Object.fromEntries(dead) }, `insert refused for good; ${deadCount} entries dead-lettered, the rest stored`)
-            this.settle(messages, 'ack')
-            return
-          } catch (e) {
-            // The store failed meanwhile: the whole batch is retried (its stored parts are then dropped as duplicates).
-            this.log.warn({ err: String(e instanceof RetryLater ? e.cause : e), token }, 'isolating the refused entries failed; batch retried')
-          }
-        }
+        if (err instanceof RetryLater) this.log.warn({ err: String(err.cause), token }, 'isolating the refused entries failed; batch retried')
         if (attempt < this.opts.maxRetries) {
           const delay = this.opts.retryBaseMs * 2 ** attempt
           this.log.warn({ err: String(err), attempt: attempt + 1, delay }, 'insert failed; retrying')
