@@ -112,9 +112,12 @@ test('a nak(delay) hands the message back: redelivered with the same id', async 
 })
 
 test('two workers share the durable consumer: every message goes to exactly one of them', async () => {
-  const ingest = await bus('ingest', 'T3')
-  const w1 = await bus('process', 'T3')
-  const w2 = await bus('process', 'T3')
+  // JetStream redelivers a message whose ack deadline passes (at-least-once; the ledger makes that harmless
+  // for inserts). This test counts deliveries, so the deadline is far beyond any stall of a loaded machine.
+  const env = { NATS_ACK_WAIT: '60s' }
+  const ingest = await bus('ingest', 'T3', env)
+  const w1 = await bus('process', 'T3', env)
+  const w2 = await bus('process', 'T3', env)
   try {
     // More than one worker pulls ahead (512), so both must get some.
     const n = 1_500
