@@ -93,6 +93,7 @@ export async function createApp(config: Config, logger?: Logger): Promise<App> {
     serviceName: serviceName(config),
     health: { bus: () => bus.status(), store: store ? () => store.ping() : undefined },
     registry: metrics.registry,
+    metricsAuth: requireKey(config.http.apiKeysMetrics, 'metrics'),
     beforeScrape: () => {
       const n = bus.pending()
       if (n !== undefined) metrics.process.queueDepth.set(n)
@@ -132,7 +133,7 @@ export async function createApp(config: Config, logger?: Logger): Promise<App> {
     unsubscribeLive = bus.liveFeed.subscribe((entries) => h.publish(entries))
     await server.register(websocket, { options: { maxPayload: config.live.liveMaxPayloadBytes } })
     await server.register(queryRoutes, { store, metrics: metrics.query, auth })
-    await server.register(liveRoutes, { hub, auth, metrics: metrics.live })
+    await server.register(liveRoutes, { hub, auth, metrics: metrics.live, origins: config.http.corsOrigins })
     const { webDir } = config.query
     await server.register(webRoutes, { dir: webDir ? resolve(webDir) : defaultWebDir() })
   }
