@@ -79,7 +79,8 @@ export function createServer(opts: ServerOptions, logger: Logger, metrics: HttpM
     referrerPolicy: { policy: 'no-referrer' },
     // HSTS is for whoever terminates TLS (HAProxy or another proxy), not for a plain-HTTP server.
     strictTransportSecurity: false,
-    crossOriginResourcePolicy: { policy: opts.corsOrigins.length === 0 ? 'same-origin' : 'cross-origin' },
+    // Other origins may read only what CORS_ORIGINS opens to them.
+    crossOriginResourcePolicy: { policy: opts.corsOrigins === '*' || opts.corsOrigins.length > 0 ? 'cross-origin' : 'same-origin' },
   })
 
   app.register(cors, {
