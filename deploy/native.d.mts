@@ -16,6 +16,8 @@ export interface NativeOptions {
   clickhouseUrl?: string
   env?: Record<string, string>
   logLevel?: string
+  /** HAProxy stats password; default HAPROXY_STATS_PASSWORD, else a random one. */
+  statsPassword?: string
 }
 
 export interface NativeProc {
@@ -30,7 +32,10 @@ export interface NativeProc {
 
 export interface Topology {
   url: string
+  /** On 127.0.0.1 only, with HTTP Basic: statsUser / statsPassword. */
   statsUrl: string
+  statsUser: string
+  statsPassword: string
   natsUrl: string
   dataDir: string
   procs: Map<string, NativeProc>

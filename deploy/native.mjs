@@ -3,7 +3,8 @@
  * The `make prod` topology on one host without Docker (deploy/prod.sh calls this when there is no
  * Docker engine; the fault tests import it with their own ports):
  *
- *   HAProxy (:80, stats :8404; deploy/haproxy.cfg with the local servers filled in)
+ *   HAProxy (:80, stats on 127.0.0.1:8404 as admin / HAPROXY_STATS_PASSWORD, a random one printed
+ *   at start when unset; deploy/haproxy.cfg with the local servers filled in)
  *     -> 3 ingest instances
  *     -> query: the store-owning `process,query` instance, plus 2 query-only instances when a
  *        ClickHouse server is configured (CLICKHOUSE_URL)
@@ -12,11 +13,14 @@
  *   belongs to one process)
  *   nats-server with JetStream (deploy/nats/native.conf: Debian's 2.9.10 refuses `sync_interval`,
  *   so this config lacks it; see the comment there), unless NATS_URL points at one already.
+ * The instances listen on 127.0.0.1 and believe X-Forwarded-For from HAProxy only
+ * (TRUSTED_PROXIES=127.0.0.1; HAProxy replaces the header with the client's address).
  *
  * Usage: node deploy/native.mjs [--http-port 80] [--stats-port 8404] [--data-dir data/prod]
  *        [--bind 0.0.0.0] [--base-port 9100]      Ctrl-C / SIGTERM stops everything gracefully.
  */
 import { spawn } from 'node:child_process'
+import { randomBytes } from 'node:crypto'
 import { appendFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { createServer } from 'node:net'
 import { dirname, join, resolve } from 'node:path'
@@ -39,9 +43,9 @@ export async function freePort() {
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms))
 
-async function httpStatus(url, timeoutMs = 2_000) {
+async function httpStatus(url, timeoutMs = 2_000, headers = {}) {
   try {
-    const res = await fetch(url, { signal: AbortSignal.timeout(timeoutMs) })
+    const res = await fetch(url, { headers, signal: AbortSignal.timeout(timeoutMs) })
     await res.arrayBuffer()
     return res.status
   } catch {
@@ -125,7 +129,8 @@ export function haproxyConfig(servers) {
  * Starts the topology. Options (all optional): httpPort (80), statsPort (8404), bind ('*'),
  * dataDir ('data/prod'), storeDataDir (<dataDir>/store), basePort (9100; 0 = free ports), natsUrl
  * (use running NATS server(s) instead of starting one), natsReplicas (1), clickhouseUrl
- * (process.env.CLICKHOUSE_URL), env (extra environment for every oglogstream instance), logLevel.
+ * (process.env.CLICKHOUSE_URL), env (extra environment for every oglogstream instance), logLevel,
+ * statsPassword (process.env.HAPROXY_STATS_PASSWORD, else a random one: see topology.statsPassword).
  */
 export async function startNative(opts = {}) {
   const dataDir = resolve(opts.dataDir ?? join(ROOT, 'data/prod'))
@@ -165,6 +170,8 @@ export async function startNative(opts = {}) {
     HTTP_PORT: String(httpPortN),
     NATS_URL: natsUrl,
     NATS_REPLICAS: String(opts.natsReplicas ?? 1),
+    // HAProxy reaches every instance from 127.0.0.1 (and only local clients can reach them).
+    TRUSTED_PROXIES: '127.0.0.1',
     LOG_LEVEL: opts.logLevel ?? process.env.LOG_LEVEL ?? 'info',
     ...(clickhouseUrl ? { CLICKHOUSE_URL: clickhouseUrl } : {}),
     ...opts.env,
@@ -196,28 +203,36 @@ export async function startNative(opts = {}) {
       query: query.map((p) => ({ name: p.name, port: p.port })),
     }),
   )
+  const statsPassword = opts.statsPassword || process.env.HAPROXY_STATS_PASSWORD || randomBytes(12).toString('hex')
+  const statsUser = process.env.HAPROXY_STATS_USER || 'admin'
+  const statsHeaders = { authorization: `Basic ${Buffer.from(`${statsUser}:${statsPassword}`).toString('base64')}` }
   const haproxyEnv = {
     ...process.env,
     HAPROXY_BIND: opts.bind ?? '*',
     HAPROXY_HTTP_PORT: String(httpPort),
     HAPROXY_STATS_PORT: String(statsPort),
+    HAPROXY_STATS_BIND: '127.0.0.1',
+    HAPROXY_STATS_USER: statsUser,
+    HAPROXY_STATS_PASSWORD: statsPassword,
   }
   const host = !opts.bind || opts.bind === '*' || opts.bind === '0.0.0.0' ? '127.0.0.1' : opts.bind
   const url = `http://${host}:${httpPort}`
-  const statsUrl = `http://${host}:${statsPort}`
+  const statsUrl = `http://127.0.0.1:${statsPort}`
   const haproxy = new Proc(
     'haproxy',
     opts.haproxy ?? 'haproxy',
     ['-W', '-db', '-f', cfgFile],
     haproxyEnv,
     join(logDir, 'haproxy.log'),
-    async () => (await httpStatus(`${statsUrl}/;csv`)) === 200,
+    async () => (await httpStatus(`${statsUrl}/;csv`, 2_000, statsHeaders)) === 200,
   )
   procs.set('haproxy', haproxy)
 
   const topology = {
     url,
     statsUrl,
+    statsUser,
+    statsPassword,
     natsUrl,
     dataDir,
     procs,
@@ -245,7 +260,7 @@ export async function startNative(opts = {}) {
       const end = Date.now() + timeoutMs
       for (;;) {
         const want = [...ingest, ...query].filter((p) => p.running).map((p) => p.name)
-        const csv = await fetch(`${statsUrl}/;csv`)
+        const csv = await fetch(`${statsUrl}/;csv`, { headers: statsHeaders })
           .then((r) => r.text())
           .catch(() => '')
         const up = new Set(
@@ -322,6 +337,7 @@ if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.ur
   })
   const roles = [...t.procs.entries()].map(([n, p]) => (p.port ? `${n}:${p.port}` : n)).join(' ')
   console.log(`OgLogStream is up: ${t.url} (dashboard, API, ingestion), HAProxy stats ${t.statsUrl}, NATS ${t.natsUrl}`)
+  if (!process.env.HAPROXY_STATS_PASSWORD) console.log(`HAProxy stats: user ${t.statsUser}, password ${t.statsPassword} (random; set HAPROXY_STATS_PASSWORD to choose one)`)
   console.log(`processes: ${roles}; logs in ${join(t.dataDir, 'logs')}. Ctrl-C stops everything gracefully.`)
   let stopping = false
   const stop = async () => {

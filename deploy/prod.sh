@@ -7,6 +7,12 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 if command -v docker >/dev/null 2>&1 && docker info >/dev/null 2>&1; then
+  # The HAProxy stats page (127.0.0.1:8404) needs a password; native.mjs makes up its own.
+  if [[ -z "${HAPROXY_STATS_PASSWORD:-}" ]]; then
+    HAPROXY_STATS_PASSWORD="$(od -An -tx1 -N12 /dev/urandom | tr -d ' \n')"
+    export HAPROXY_STATS_PASSWORD
+    echo "prod: HAProxy stats user admin, password $HAPROXY_STATS_PASSWORD (random; set HAPROXY_STATS_PASSWORD to choose one)"
+  fi
   files=(-f deploy/docker-compose.yml -f deploy/docker-compose.prod.yml)
   if docker compose version >/dev/null 2>&1; then
     exec docker compose "${files[@]}" up --build "$@"

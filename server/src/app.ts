@@ -94,6 +94,7 @@ export async function createApp(config: Config, logger?: Logger): Promise<App> {
     serviceName: serviceName(config),
     health: { bus: () => bus.status(), store: store ? () => store.ping() : undefined },
     registry: metrics.registry,
+    metricsAuth: requireKey(config.http.apiKeysMetrics, 'metrics'),
     beforeScrape: () => {
       const n = bus.pending()
       if (n !== undefined) metrics.process.queueDepth.set(n)
@@ -140,7 +141,7 @@ export async function createApp(config: Config, logger?: Logger): Promise<App> {
       ingestAuth: requireKey(config.http.apiKeysIngest, 'ingest'),
       queryTimeoutMs: config.store.queryTimeoutMs,
     })
-    await server.register(liveRoutes, { hub, auth, metrics: metrics.live })
+    await server.register(liveRoutes, { hub, auth, metrics: metrics.live, origins: config.http.corsOrigins })
     const { webDir } = config.query
     await server.register(webRoutes, { dir: webDir ? resolve(webDir) : defaultWebDir() })
   }

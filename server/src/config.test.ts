@@ -50,6 +50,27 @@ test('invalid values name the variable', () => {
   assert.equal(loadConfig('all', { CLICKHOUSE_DSN: 'http://ch:8123' }).clickhouseUrl, 'http://ch:8123')
 })
 
+test('safe defaults: no trusted proxy, same-origin CORS, open /metrics; lists validated and named', () => {
+  const c = loadConfig('all', {})
+  assert.deepEqual(c.trustedProxies, [])
+  assert.deepEqual(c.corsOrigins, [])
+  assert.deepEqual(c.apiKeysMetrics, [])
+  const set = loadConfig('all', { TRUSTED_PROXIES: '127.0.0.1, 10.0.0.0/8,::1,fd00::/8,loopback', CORS_ORIGINS: 'https://app.example, http://localhost:5173/' })
+  assert.deepEqual(set.trustedProxies, ['127.0.0.1', '10.0.0.0/8', '::1', 'fd00::/8', 'loopback'])
+  assert.deepEqual(set.corsOrigins, ['https://app.example', 'http://localhost:5173'])
+  assert.equal(loadConfig('all', { CORS_ORIGINS: '*' }).corsOrigins, '*')
+  for (const [env, re] of [
+    [{ TRUSTED_PROXIES: 'haproxy' }, /TRUSTED_PROXIES: 'haproxy' is not an IP address or CIDR range/],
+    [{ TRUSTED_PROXIES: '10.0.0.0/33' }, /TRUSTED_PROXIES: '10.0.0.0\/33'/],
+    [{ TRUSTED_PROXIES: '*' }, /TRUSTED_PROXIES/],
+    [{ CORS_ORIGINS: 'app.example' }, /CORS_ORIGINS: 'app.example' is not an origin/],
+    [{ CORS_ORIGINS: 'https://a.example/path' }, /CORS_ORIGINS: 'https:\/\/a.example\/path' is not an origin/],
+    [{ CORS_ORIGINS: 'https://a.example,*' }, /CORS_ORIGINS: '\*' is not an origin/],
+  ] as [Record<string, string>, RegExp][]) {
+    assert.throws(() => loadConfig('all', env), (err: unknown) => err instanceof ConfigError && re.test(err.message), JSON.stringify(env))
+  }
+})
+
 test('sections: each component gets its own frozen options, the same values as the flat view', () => {
   const c = loadConfig('all', { BATCH_SIZE: '500', DATA_DIR: '/tmp/x', QUERY_TIMEOUT: '40s' })
   assert.equal(c.process.batchSize, 500)

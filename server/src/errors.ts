@@ -19,6 +19,7 @@ export const Errors = {
   LIVE_FULL: createError('LOG_ERR_LIVE_FULL', 'the live tail is full: LIVE_MAX_CLIENTS (%d) clients are connected; try again later', 503),
   SHUTTING_DOWN: createError('LOG_ERR_SHUTTING_DOWN', 'the server is shutting down; retry on another instance', 503),
   UNAUTHORIZED: createError('LOG_ERR_UNAUTHORIZED', 'a valid API key with the %s scope is required (Authorization: Bearer <key> or X-API-Key)', 401),
+  ORIGIN_FORBIDDEN: createError('LOG_ERR_ORIGIN_FORBIDDEN', "origin '%s' may not open %s: only the server's own origin and CORS_ORIGINS may", 403),
   BAD_PARAMETER: createError('LOG_ERR_BAD_PARAMETER', "invalid parameter '%s': %s", 400),
   BAD_QUERY: createError('LOG_ERR_BAD_QUERY', 'invalid q: %s', 400),
   QUERY_TIMEOUT: createError('LOG_ERR_QUERY_TIMEOUT', 'the query ran longer than %d ms; narrow the time range or the filters', 504),

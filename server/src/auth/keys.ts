@@ -1,5 +1,5 @@
 /**
- * API keys (`API_KEYS_INGEST`, `API_KEYS_QUERY`): a Fastify hook per scope. Keys are compared as
+ * API keys (`API_KEYS_INGEST`, `API_KEYS_QUERY`, `API_KEYS_METRICS`): a Fastify hook per scope. Keys are compared as
  * SHA-256 digests with `timingSafeEqual`, against every configured key, so the time an answer takes
  * says nothing about how much of a key was right.
  */
@@ -7,7 +7,7 @@ import { createHash, timingSafeEqual } from 'node:crypto'
 import type { FastifyRequest } from 'fastify'
 import { Errors } from '../errors.js'
 
-export type Scope = 'ingest' | 'query'
+export type Scope = 'ingest' | 'query' | 'metrics'
 
 /** A request hook (onRequest / preValidation) that throws LOG_ERR_UNAUTHORIZED; no keys means the scope is open. */
 export type AuthHook = (req: FastifyRequest) => Promise<void>

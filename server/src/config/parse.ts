@@ -3,6 +3,8 @@
  * the variable's name, and throws a `ConfigError` naming the variable and what it accepts.
  */
 
+import { isIP } from 'node:net'
+
 export class ConfigError extends Error {
   constructor(
     readonly variable: string,
@@ -95,7 +97,39 @@ export const syncPolicy: Parser<'always' | number> = (raw, name) => {
   }
 }
 
-export const corsOrigins: Parser<string[] | '*'> = (raw, name) => (raw.trim() === '*' ? '*' : list(raw, name))
+/** `*`, or origins as browsers send them (`https://app.example`, `http://localhost:5173`). */
+export const corsOrigins: Parser<string[] | '*'> = (raw, name) => {
+  if (raw.trim() === '*') return '*'
+  return list(raw, name).map((o) => {
+    let url: URL | undefined
+    try {
+      url = new URL(o)
+    } catch {
+      url = undefined
+    }
+    if (!url || !/^https?:$/.test(url.protocol) || url.origin !== o.replace(/\/$/, '')) {
+      throw new ConfigError(name, `'${o}' is not an origin; use scheme://host[:port] such as https://app.example, or * alone`)
+    }
+    return url.origin
+  })
+}
+
+/** Names proxy-addr (Fastify's trustProxy) accepts besides addresses and CIDR ranges. */
+const PROXY_RANGES = ['loopback', 'linklocal', 'uniquelocal']
+
+/** IP addresses and CIDR ranges (`10.0.0.0/8`), as Fastify's `trustProxy` takes them. */
+export const trustedProxies: Parser<string[]> = (raw, name) =>
+  list(raw, name).map((item) => {
+    if (PROXY_RANGES.includes(item.toLowerCase())) return item.toLowerCase()
+    const [addr = '', prefix, ...rest] = item.split('/')
+    const family = isIP(addr)
+    const bits = family === 6 ? 128 : 32
+    const prefixOk = prefix === undefined || (/^\d{1,3}$/.test(prefix) && Number(prefix) <= bits)
+    if (family === 0 || !prefixOk || rest.length > 0) {
+      throw new ConfigError(name, `'${item}' is not an IP address or CIDR range (10.0.0.1, 10.0.0.0/8, ::1); also accepted: ${PROXY_RANGES.join(', ')}`)
+    }
+    return item
+  })
 
 export const natsUrl: Parser<string> = (raw, name) => {
   if (!/^(nats|tls|ws|wss):\/\//.test(raw.split(',')[0] ?? '')) {

@@ -88,13 +88,25 @@ export const SETTINGS = {
       parse: p.port,
       doc: 'HTTP port (8081 for a query-only process); 0 picks a free one',
     }),
-    corsOrigins: setting<string[] | '*'>({ env: 'CORS_ORIGINS', default: '*', parse: p.corsOrigins, doc: 'comma-separated allowed origins' }),
+    corsOrigins: setting<string[] | '*'>({
+      env: 'CORS_ORIGINS',
+      default: [],
+      parse: p.corsOrigins,
+      doc: 'comma-separated origins allowed to call the API and open /ws/live from a browser; empty: same origin only; * allows any',
+    }),
+    trustedProxies: setting<string[]>({
+      env: 'TRUSTED_PROXIES',
+      default: [],
+      parse: p.trustedProxies,
+      doc: 'comma-separated IPs / CIDR ranges of proxies whose X-Forwarded-For is believed (rate limit, logs); empty: none',
+    }),
     rateLimitMax: setting({ env: 'RATE_LIMIT_MAX', default: DEFAULT_RATE_LIMIT_MAX, unit: 'requests', parse: p.int(0, 100_000_000), doc: 'requests per window per client IP; 0 disables' }),
     rateLimitWindowMs: setting({ env: 'RATE_LIMIT_WINDOW', default: DEFAULT_RATE_LIMIT_WINDOW_MS, unit: 'ms', parse: p.duration(), doc: 'rate-limit window' }),
     requestTimeoutMs: setting({ env: 'REQUEST_TIMEOUT', default: DEFAULT_REQUEST_TIMEOUT_MS, unit: 'ms', parse: p.duration(), doc: 'HTTP request timeout' }),
     keepAliveTimeoutMs: setting({ default: DEFAULT_KEEP_ALIVE_TIMEOUT_MS, unit: 'ms', doc: 'an idle keep-alive connection is closed after this long' }),
     apiKeysIngest: setting<string[]>({ env: 'API_KEYS_INGEST', default: [], parse: p.list, doc: 'keys of the ingest scope; when set, ingestion requires one' }),
     apiKeysQuery: setting<string[]>({ env: 'API_KEYS_QUERY', default: [], parse: p.list, doc: 'keys of the query scope; when set, queries and the live tail require one' }),
+    apiKeysMetrics: setting<string[]>({ env: 'API_KEYS_METRICS', default: [], parse: p.list, doc: 'keys of the metrics scope; when set, GET /metrics requires one' }),
   },
   /** The ingest role (ingest/): body limits, group commit, timestamp sanity. */
   ingest: {

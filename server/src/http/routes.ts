@@ -5,6 +5,7 @@
 import type { FastifyInstance } from 'fastify'
 import type { Registry } from 'prom-client'
 import type { HealthResponse } from '@oglogstream/shared'
+import type { AuthHook } from '../auth/keys.js'
 
 /** Bus statuses that count as healthy (bus/bus.ts `BusStatus`). */
 const BUS_OK = new Set(['CONNECTED', 'EMBEDDED'])
@@ -22,9 +23,11 @@ export interface CommonContext {
   registry: Registry
   /** Called before each scrape, to set gauges that are read rather than pushed (queue depth). */
   beforeScrape?: () => void
+  /** Checks the key of the metrics scope (`API_KEYS_METRICS`; open when none is set). */
+  metricsAuth: AuthHook
 }
 
-export async function commonRoutes(app: FastifyInstance, { serviceName, health, registry, beforeScrape }: CommonContext): Promise<void> {
+export async function commonRoutes(app: FastifyInstance, { serviceName, health, registry, beforeScrape, metricsAuth }: CommonContext): Promise<void> {
   app.get('/health', async (_req, reply) => {
     const natsStatus = health.bus()
     const storeOk = health.store ? await health.store() : undefined
@@ -39,7 +42,7 @@ export async function commonRoutes(app: FastifyInstance, { serviceName, health, 
     return reply.code(ok ? 200 : 503).send(body)
   })
 
-  app.get('/metrics', async (_req, reply) => {
+  app.get('/metrics', { onRequest: metricsAuth }, async (_req, reply) => {
     beforeScrape?.()
     reply.header('Content-Type', registry.contentType)
     return registry.metrics()

@@ -1,10 +1,15 @@
 /**
- * The shared HTTP server: one Fastify instance per process, whatever its roles. CORS, per-IP rate
- * limits, request timeouts and the error path (http/errors.ts) are set here once; API keys are in
- * auth/keys.ts, applied by each role's routes.
+ * The shared HTTP server: one Fastify instance per process, whatever its roles. Security headers,
+ * CORS, per-IP rate limits, request timeouts and the error path (http/errors.ts) are set here once;
+ * API keys are in auth/keys.ts, applied by each role's routes.
+ *
+ * Safe by default: X-Forwarded-For is believed only from TRUSTED_PROXIES (otherwise any client picks
+ * its own rate-limit key), CORS answers only CORS_ORIGINS (a foreign page must not read the logs of
+ * a visitor), and the limiter runs before any API key check, so guessing keys is limited too.
  */
 import Fastify, { LogController, type FastifyInstance, type FastifyRequest } from 'fastify'
 import cors from '@fastify/cors'
+import helmet from '@fastify/helmet'
 import rateLimit from '@fastify/rate-limit'
 import type { Logger } from 'pino'
 import type { HttpOptions } from '../config.js'
@@ -29,7 +34,7 @@ export function createServer(opts: ServerOptions, logger: Logger, metrics: HttpM
     // While closing, requests get LOG_ERR_SHUTTING_DOWN through the error path below (with
     // Retry-After), not Fastify's own 503 body.
     return503OnClosing: false,
-    trustProxy: true,
+    trustProxy: opts.trustedProxies.length > 0 ? [...opts.trustedProxies] : false,
     clientErrorHandler: clientErrorHandler({ bodyLimit: opts.bodyLimit, requestTimeoutMs: opts.requestTimeoutMs }),
     ajv: { customOptions: { coerceTypes: true, removeAdditional: false, allErrors: false } },
   }) as unknown as FastifyInstance
@@ -50,26 +55,61 @@ export function createServer(opts: ServerOptions, logger: Logger, metrics: HttpM
     metrics.requests.inc({ route: req.routeOptions.url ?? 'unmatched', method: req.method, status: String(reply.statusCode) })
   })
 
+  app.register(helmet, {
+    // The built dashboard (web/dist) loads one module script and one stylesheet from /assets, an
+    // inline SVG icon (data:), and talks to /api and /ws/live on its own origin; Vue's :style
+    // bindings go through the CSSOM, which style-src does not govern.
+    contentSecurityPolicy: {
+      useDefaults: false,
+      directives: {
+        defaultSrc: ["'self'"],
+        scriptSrc: ["'self'"],
+        scriptSrcAttr: ["'none'"],
+        styleSrc: ["'self'"],
+        imgSrc: ["'self'", 'data:'],
+        fontSrc: ["'self'"],
+        connectSrc: ["'self'"],
+        objectSrc: ["'none'"],
+        baseUri: ["'self'"],
+        formAction: ["'self'"],
+        frameAncestors: ["'none'"],
+      },
+    },
+    frameguard: { action: 'deny' },
+    referrerPolicy: { policy: 'no-referrer' },
+    // HSTS is for whoever terminates TLS (HAProxy or another proxy), not for a plain-HTTP server.
+    strictTransportSecurity: false,
+    // Other origins may read only what CORS_ORIGINS opens to them.
+    crossOriginResourcePolicy: { policy: opts.corsOrigins === '*' || opts.corsOrigins.length > 0 ? 'cross-origin' : 'same-origin' },
+  })
+
   app.register(cors, {
-    origin: opts.corsOrigins === '*' ? '*' : opts.corsOrigins,
+    // An empty list: no CORS headers at all, so only the server's own origin (the dashboard) reads.
+    origin: opts.corsOrigins === '*' ? '*' : opts.corsOrigins.length > 0 ? [...opts.corsOrigins] : false,
     methods: ['GET', 'POST', 'OPTIONS', 'HEAD'],
     exposedHeaders: ['X-Next-Cursor', 'Retry-After'],
     maxAge: 600,
   })
 
   if (opts.rateLimitMax > 0) {
-    app.register(rateLimit, {
-      global: true,
-      max: opts.rateLimitMax,
-      timeWindow: opts.rateLimitWindowMs,
-      allowList: (req: FastifyRequest) => req.url === '/health' || req.url === '/metrics',
-      // Retry-After is set by the error path, from the error's retryAfterSeconds.
-      addHeaders: { 'retry-after': false },
-      errorResponseBuilder: (_req, ctx) => {
-        const seconds = Math.ceil(ctx.ttl / 1000)
-        return Object.assign(new Errors.RATE_LIMITED(ctx.max, ctx.after, seconds), { retryAfterSeconds: seconds })
-      },
-    })
+    // A root onRequest hook rather than the plugin's per-route one: route hooks run after the hooks
+    // of the route's plugin, where the API key checks are, and a wrong key must count too.
+    app
+      .register(rateLimit, {
+        global: false,
+        max: opts.rateLimitMax,
+        timeWindow: opts.rateLimitWindowMs,
+        allowList: (req: FastifyRequest) => req.routeOptions.url === '/health',
+        // Retry-After is set by the error path, from the error's retryAfterSeconds.
+        addHeaders: { 'retry-after': false },
+        errorResponseBuilder: (_req, ctx) => {
+          const seconds = Math.ceil(ctx.ttl / 1000)
+          return Object.assign(new Errors.RATE_LIMITED(ctx.max, ctx.after, seconds), { retryAfterSeconds: seconds })
+        },
+      })
+      .after(() => app.addHook('onRequest', app.rateLimit()))
   }
   return app
 }
+
+

@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify'
 import type { AuthHook } from '../auth/keys.js'
 import { Errors } from '../errors.js'
+import { checkOrigin } from '../http/origin.js'
 import type { Entry } from '../model/index.js'
 import { parseFilter, param, type Query } from '../query/params.js'
 import { matchesSearch } from '../query/search/index.js'
@@ -10,16 +11,20 @@ import type { LiveMetrics } from './metrics.js'
 /**
  * `WS /ws/live?level=&service=&q=`: one entry per message, newest as they arrive. At the client cap
  * the upgrade is refused before it happens (HTTP 503 LOG_ERR_LIVE_FULL); the few upgrades already
- * under way when the cap is reached are closed with 1013 "try again later".
+ * under way when the cap is reached are closed with 1013 "try again later". A browser page of a
+ * foreign origin (not the server's own, not in CORS_ORIGINS) is refused with 403 before anything else.
  */
-export async function liveRoutes(app: FastifyInstance, { hub, auth, metrics }: { hub: LiveHub; auth: AuthHook; metrics: LiveMetrics }): Promise<void> {
+export async function liveRoutes(
+  app: FastifyInstance,
+  { hub, auth, metrics, origins = [] }: { hub: LiveHub; auth: AuthHook; metrics: LiveMetrics; origins?: readonly string[] | '*' },
+): Promise<void> {
   const limit = (): string => `live tail full: LIVE_MAX_CLIENTS (${hub.maxClients}) clients connected; try again later`
   const capacity = async (): Promise<void> => {
     if (!hub.full) return
     metrics.liveRefused.inc()
     throw new Errors.LIVE_FULL(hub.maxClients)
   }
-  app.get('/ws/live', { websocket: true, preValidation: [auth, capacity] }, (socket, req) => {
+  app.get('/ws/live', { websocket: true, preValidation: [checkOrigin(origins), auth, capacity] }, (socket, req) => {
     const q = req.query as Query
     let filter
     try {
