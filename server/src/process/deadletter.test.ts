@@ -3,32 +3,20 @@
 // queue flows on; a store outage is not; a replay of the isolation stores and dead-letters nothing twice,
 // also when the batch is inserted in several parts. The poisons are real refusals of the engine: CHECK
 // constraints each test adds to the logs table (and drops), and a value the engine cannot read.
-import { after, before, test } from 'node:test'
+import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
 import { pino } from 'pino'
 import { MemoryBus } from '../bus/memory.ts'
-import { loadConfig } from '../config.ts'
 import { ProcessMetrics } from './metrics.ts'
 import type { Entry } from '../model/index.ts'
-import { partToken, Store } from '../store/index.ts'
+import { partToken } from '../store/index.ts'
 import { isolate, subToken } from './deadletter.ts'
 import { classifyInsertError, errorText } from './failure.ts'
 import { writeBatch } from './parts.ts'
 import { Worker, type BatchSink } from './worker.ts'
+import { tempStore } from '../../../test/helpers/store.ts'
 
-const dir = mkdtempSync(join(tmpdir(), 'ogls-deadletter-'))
-let store: Store
-before(async () => {
-  store = await Store.open(loadConfig('all', { DATA_DIR: dir }))
-  await store.migrate(0)
-})
-after(async () => {
-  await store.close()
-  rmSync(dir, { recursive: true, force: true })
-})
+const temp = tempStore('deadletter')
 
 const log = pino({ level: 'silent' })
 const entry = (svc: string, i: number, message = `m${i}`, day = 0): Entry => ({
@@ -40,8 +28,8 @@ const entry = (svc: string, i: number, message = `m${i}`, day = 0): Entry => ({
   trace_id: '',
   span_id: '',
 })
-const count = async (svc: string) => Number((await store.sql<{ c: string }>('SELECT count() AS c FROM oglogstream.logs WHERE service = {s:String}', { s: svc }))[0]?.c)
-const dead = (svc: string) => store.deadLetters.list({}, 1000).then((l) => l.filter((d) => d.service === svc))
+const count = async (svc: string) => Number((await temp.store.sql<{ c: string }>('SELECT count() AS c FROM oglogstream.logs WHERE service = {s:String}', { s: svc }))[0]?.c)
+const dead = (svc: string) => temp.store.deadLetters.list({}, 1000).then((l) => l.filter((d) => d.service === svc))
 const deadCount = async (m: ProcessMetrics, reason: string) => (await m.deadLettered.get()).values.find((v) => v.labels.reason === reason)?.value ?? 0
 
 async function caught(f: () => Promise<unknown>): Promise<unknown> {
@@ -63,29 +51,29 @@ async function poll(f: () => Promise<boolean>, what: string, timeoutMs = 30_000)
 
 /** Adds a CHECK constraint to the logs table for the test's duration. */
 async function constraint(t: { after: (f: () => Promise<unknown>) => void }, name: string, check: string): Promise<void> {
-  await store.sql(`ALTER TABLE oglogstream.logs ADD CONSTRAINT ${name} CHECK ${check}`)
-  t.after(() => store.sql(`ALTER TABLE oglogstream.logs DROP CONSTRAINT ${name}`))
+  await temp.store.sql(`ALTER TABLE oglogstream.logs ADD CONSTRAINT ${name} CHECK ${check}`)
+  t.after(() => temp.store.sql(`ALTER TABLE oglogstream.logs DROP CONSTRAINT ${name}`))
 }
 
 // Too many partitions in one insert no longer happens on the insert path (max_partitions_per_insert_block
 // = 0); its classification is checked against the engine in failure.test.ts.
 test('real engine errors: a value the engine cannot read and a constraint are deterministic; a missing table is retryable', async () => {
   // A timestamp the engine cannot parse (validation makes them at ingest; a corrupt or foreign message on the bus would not be).
-  const unreadable = await caught(() => store.insert([{ ...entry('cls', 0), timestamp: 'not a time' }], 'cls-1'))
+  const unreadable = await caught(() => temp.store.insert([{ ...entry('cls', 0), timestamp: 'not a time' }], 'cls-1'))
   assert.deepEqual(classifyInsertError(unreadable), { kind: 'deterministic', reason: 'invalid_value' }, String(unreadable))
-  await store.sql("ALTER TABLE oglogstream.logs ADD CONSTRAINT cls_poison CHECK message != 'cls-poison'")
+  await temp.store.sql("ALTER TABLE oglogstream.logs ADD CONSTRAINT cls_poison CHECK message != 'cls-poison'")
   try {
-    const constraint = await caught(() => store.insert([entry('cls', 0, 'cls-poison')], 'cls-3'))
+    const constraint = await caught(() => temp.store.insert([entry('cls', 0, 'cls-poison')], 'cls-3'))
     assert.deepEqual(classifyInsertError(constraint), { kind: 'deterministic', reason: 'constraint_violated' }, String(constraint))
   } finally {
-    await store.sql('ALTER TABLE oglogstream.logs DROP CONSTRAINT cls_poison')
+    await temp.store.sql('ALTER TABLE oglogstream.logs DROP CONSTRAINT cls_poison')
   }
-  await store.sql('RENAME TABLE oglogstream.logs TO oglogstream.logs_gone')
+  await temp.store.sql('RENAME TABLE oglogstream.logs TO oglogstream.logs_gone')
   try {
-    const missing = await caught(() => store.insert([entry('cls', 1)], 'cls-4'))
+    const missing = await caught(() => temp.store.insert([entry('cls', 1)], 'cls-4'))
     assert.equal(classifyInsertError(missing).kind, 'retryable', String(missing))
   } finally {
-    await store.sql('RENAME TABLE oglogstream.logs_gone TO oglogstream.logs')
+    await temp.store.sql('RENAME TABLE oglogstream.logs_gone TO oglogstream.logs')
   }
   assert.equal(classifyInsertError(Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:8123'), { code: 'ECONNREFUSED' })).kind, 'retryable')
   assert.equal(classifyInsertError(new RangeError('Invalid string length')).reason, 'too_large')
@@ -100,7 +88,7 @@ test('a poisoned entry among innocents: the innocents are stored, the poison is 
   await constraint(t, 'poisoned_poison', "NOT (service = 'poisoned' AND message LIKE 'POISON%')")
   const bus = new MemoryBus(10_000)
   const metrics = new ProcessMetrics()
-  const w = new Worker(bus, store, { batchSize: 1000, flushTimeoutMs: 50, maxRetries: 2, retryBaseMs: 10 }, metrics, log)
+  const w = new Worker(bus, temp.store, { batchSize: 1000, flushTimeoutMs: 50, maxRetries: 2, retryBaseMs: 10 }, metrics, log)
   t.after(() => w.stop())
   w.start()
   const batch = Array.from({ length: 40 }, (_, i) => entry('poisoned', i))
@@ -123,7 +111,7 @@ test('a poisoned entry among innocents: the innocents are stored, the poison is 
 test('101 days in one batch (once too many partitions for one insert): stored, nothing is dead-lettered', async (t) => {
   const bus = new MemoryBus(10_000)
   const metrics = new ProcessMetrics()
-  const w = new Worker(bus, store, { batchSize: 1000, flushTimeoutMs: 50, maxRetries: 2, retryBaseMs: 10 }, metrics, log)
+  const w = new Worker(bus, temp.store, { batchSize: 1000, flushTimeoutMs: 50, maxRetries: 2, retryBaseMs: 10 }, metrics, log)
   t.after(() => w.stop())
   w.start()
   await bus.publish(Array.from({ length: 101 }, (_, i) => entry('backfill', i, `d${i}`, i)))
@@ -134,17 +122,17 @@ test('101 days in one batch (once too many partitions for one insert): stored, n
 })
 
 test('isolation replayed under the same token (a crash after part of it) stores and dead-letters nothing twice, whatever the order', async () => {
-  await store.sql("ALTER TABLE oglogstream.logs ADD CONSTRAINT replay_poison CHECK message NOT LIKE 'replay-poison%'")
+  await temp.store.sql("ALTER TABLE oglogstream.logs ADD CONSTRAINT replay_poison CHECK message NOT LIKE 'replay-poison%'")
   try {
     const entries = Array.from({ length: 30 }, (_, i) => entry('replayed', i, i % 7 === 3 ? `replay-poison ${i}` : `ok ${i}`))
-    const first = await caught(() => store.insert(entries, 'replay-token'))
+    const first = await caught(() => temp.store.insert(entries, 'replay-token'))
     const failure = classifyInsertError(first)
     assert.equal(failure.kind, 'deterministic')
-    const a = await isolate(store, 'replay-token', entries, { failure, err: first }, false)
+    const a = await isolate(temp.store, 'replay-token', entries, { failure, err: first }, false)
     assert.equal(a.stored, 26)
     assert.deepEqual([...a.dead], [['constraint_violated', 4]])
     // The redelivered batch may come back with its messages in another order.
-    const b = await isolate(store, 'replay-token', [...entries].reverse(), { failure, err: first }, false)
+    const b = await isolate(temp.store, 'replay-token', [...entries].reverse(), { failure, err: first }, false)
     assert.equal(b.stored, 26)
     assert.equal(await count('replayed'), 26, 'the parts of the second run were dropped as duplicates')
     const letters = await dead('replayed')
@@ -152,7 +140,7 @@ test('isolation replayed under the same token (a crash after part of it) stores 
     assert.ok(letters.every((l) => l.entry.message.startsWith('replay-poison') && /VIOLATED_CONSTRAINT|replay_poison/.test(l.error)))
     assert.ok(letters.every((l) => /^[0-9a-f]{32}$/.test(l.id) && l.id !== subToken('replay-token', '')))
   } finally {
-    await store.sql('ALTER TABLE oglogstream.logs DROP CONSTRAINT replay_poison')
+    await temp.store.sql('ALTER TABLE oglogstream.logs DROP CONSTRAINT replay_poison')
   }
 })
 
@@ -172,9 +160,9 @@ test('a batch over the byte bound with a poison in its second part: part 1 store
         crash = undefined
         throw Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:8123'), { code: 'ECONNREFUSED' })
       }
-      await store.insert(part, token)
+      await temp.store.insert(part, token)
     },
-    deadLetter: (letters, token) => store.deadLetter(letters, token),
+    deadLetter: (letters, token) => temp.store.deadLetter(letters, token),
   }
   await assert.rejects(writeBatch(sink, 'parts-batch', entries, bounds, false), /ECONNREFUSED/)
   assert.equal(await count('parts'), 10 + 9, 'part 1, and part 2 but its poison, landed before the crash')
@@ -196,16 +184,16 @@ test('a batch over the byte bound with a poison in its second part: part 1 store
   assert.ok(!inserts.some((tok) => tok === subToken('parts-batch', '0')), 'the whole batch is never bisected')
 })
 
-test('a store outage is not dead-lettered: the batch waits, then goes in whole', async (t) => {
+test('a temp.store outage is not dead-lettered: the batch waits, then goes in whole', async (t) => {
   const bus = new MemoryBus(10_000)
   const metrics = new ProcessMetrics()
-  const w = new Worker(bus, store, { batchSize: 1000, flushTimeoutMs: 20, maxRetries: 1, retryBaseMs: 10, redeliverDelayMs: 20, maxDeliveries: 2 }, metrics, log)
-  await store.sql('RENAME TABLE oglogstream.logs TO oglogstream.logs_out')
+  const w = new Worker(bus, temp.store, { batchSize: 1000, flushTimeoutMs: 20, maxRetries: 1, retryBaseMs: 10, redeliverDelayMs: 20, maxDeliveries: 2 }, metrics, log)
+  await temp.store.sql('RENAME TABLE oglogstream.logs TO oglogstream.logs_out')
   t.after(() => w.stop())
   w.start()
   for (let i = 0; i < 20; i++) await bus.publish([entry('outage-dl', i)])
   await poll(async () => ((await metrics.insertErrors.get()).values[0]?.value ?? 0) >= 8, 'several failed deliveries')
-  await store.sql('RENAME TABLE oglogstream.logs_out TO oglogstream.logs')
+  await temp.store.sql('RENAME TABLE oglogstream.logs_out TO oglogstream.logs')
   await poll(async () => (await count('outage-dl')) === 20, 'the batch after the outage')
   assert.equal((await dead('outage-dl')).length, 0)
 })
@@ -216,8 +204,8 @@ test('an error nobody can classify ends in the dead-letter table after maxDelive
   // The real store, but one entry makes a (made-up) error of no known kind.
   const sink = {
     insert: (entries: Entry[], token: string) =>
-      entries.some((e) => e.message === 'odd') ? Promise.reject(new Error('odd failure')) : store.insert(entries, token),
-    deadLetter: store.deadLetter.bind(store),
+      entries.some((e) => e.message === 'odd') ? Promise.reject(new Error('odd failure')) : temp.store.insert(entries, token),
+    deadLetter: temp.store.deadLetter.bind(temp.store),
   }
   const w = new Worker(bus, sink, { batchSize: 1000, flushTimeoutMs: 20, maxRetries: 1, retryBaseMs: 5, redeliverDelayMs: 5, maxDeliveries: 3 }, metrics, log)
   t.after(() => w.stop())

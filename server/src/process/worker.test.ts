@@ -1,28 +1,16 @@
 // The worker against the real embedded engine: batching by size, force flush, parts within the store's
 // insert bounds, and no loss while the store fails.
-import { after, before, test } from 'node:test'
+import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
 import { pino } from 'pino'
 import { MemoryBus } from '../bus/memory.ts'
-import { loadConfig } from '../config.ts'
 import { ProcessMetrics } from './metrics.ts'
 import type { Entry } from '../model/index.ts'
-import { partToken, Store } from '../store/index.ts'
+import { partToken } from '../store/index.ts'
 import { Worker, type BatchSink } from './worker.ts'
+import { tempStore } from '../../../test/helpers/store.ts'
 
-const dir = mkdtempSync(join(tmpdir(), 'ogls-worker-'))
-let store: Store
-before(async () => {
-  store = await Store.open(loadConfig('all', { DATA_DIR: dir }))
-  await store.migrate(0)
-})
-after(async () => {
-  await store.close()
-  rmSync(dir, { recursive: true, force: true })
-})
+const temp = tempStore('worker')
 
 const entry = (svc: string, i: number): Entry => ({
   timestamp: `2026-01-01T00:00:${String(i % 60).padStart(2, '0')}.000000000Z`,
@@ -33,13 +21,13 @@ const entry = (svc: string, i: number): Entry => ({
   trace_id: '',
   span_id: '',
 })
-const count = async (svc: string) => Number((await store.sql<{ c: string }>('SELECT count() AS c FROM oglogstream.logs WHERE service = {s:String}', { s: svc }))[0]?.c)
+const count = async (svc: string) => Number((await temp.store.sql<{ c: string }>('SELECT count() AS c FROM oglogstream.logs WHERE service = {s:String}', { s: svc }))[0]?.c)
 const log = pino({ level: 'silent' })
 
 test('inserts at BATCH_SIZE without waiting for FLUSH_TIMEOUT, and force-flush writes the rest', async (t) => {
   const bus = new MemoryBus(10_000)
   const metrics = new ProcessMetrics()
-  const w = new Worker(bus, store, { batchSize: 100, flushTimeoutMs: 60_000, maxRetries: 3, retryBaseMs: 10 }, metrics, log)
+  const w = new Worker(bus, temp.store, { batchSize: 100, flushTimeoutMs: 60_000, maxRetries: 3, retryBaseMs: 10 }, metrics, log)
   t.after(() => w.stop()) // a failed assertion must not leave the loop running
   w.start()
   for (let i = 0; i < 250; i++) await bus.publish([entry('batching', i)])
@@ -59,9 +47,9 @@ test("a batch over the store's insert bounds goes in as parts, each one insert u
   const sink: BatchSink = {
     insert: (entries, token) => {
       tokens.push(token)
-      return store.insert(entries, token)
+      return temp.store.insert(entries, token)
     },
-    deadLetter: (letters, token) => store.deadLetter(letters, token),
+    deadLetter: (letters, token) => temp.store.deadLetter(letters, token),
     insertBounds: { maxEntries: 5, maxBytes: 1 << 20 },
   }
   const w = new Worker(bus, sink, { batchSize: 100, flushTimeoutMs: 60_000, maxRetries: 1, retryBaseMs: 10 }, new ProcessMetrics(), log)
@@ -78,9 +66,9 @@ test("a batch over the store's insert bounds goes in as parts, each one insert u
 test('a failing store: retries with backoff, the batch returns to the bus, nothing is lost or duplicated', async (t) => {
   const bus = new MemoryBus(10_000)
   const metrics = new ProcessMetrics()
-  const w = new Worker(bus, store, { batchSize: 50, flushTimeoutMs: 20, maxRetries: 2, retryBaseMs: 20, redeliverDelayMs: 50 }, metrics, log)
+  const w = new Worker(bus, temp.store, { batchSize: 50, flushTimeoutMs: 20, maxRetries: 2, retryBaseMs: 20, redeliverDelayMs: 50 }, metrics, log)
   // Make every insert fail for real: the table is not there.
-  await store.sql('RENAME TABLE oglogstream.logs TO oglogstream.logs_away')
+  await temp.store.sql('RENAME TABLE oglogstream.logs TO oglogstream.logs_away')
   t.after(() => w.stop())
   w.start()
   for (let i = 0; i < 120; i++) await bus.publish([entry('outage', i)])
@@ -88,7 +76,7 @@ test('a failing store: retries with backoff, the batch returns to the bus, nothi
   const errors = (await metrics.insertErrors.get()).values[0]?.value ?? 0
   assert.ok(errors >= 3, `insert errors: ${errors}`)
   assert.equal(bus.pending(), 120)
-  await store.sql('RENAME TABLE oglogstream.logs_away TO oglogstream.logs')
+  await temp.store.sql('RENAME TABLE oglogstream.logs_away TO oglogstream.logs')
   for (let t = 0; t < 300 && (await count('outage')) < 120; t++) await new Promise((r) => setTimeout(r, 20))
   await w.flush()
   await w.stop()
@@ -98,15 +86,15 @@ test('a failing store: retries with backoff, the batch returns to the bus, nothi
 
 test('the same batch inserted twice with the same token is stored once', async () => {
   const batch = Array.from({ length: 10 }, (_, i) => entry('dedup', i))
-  await store.insert(batch, 'token-1')
-  await store.insert(batch, 'token-1')
+  await temp.store.insert(batch, 'token-1')
+  await temp.store.insert(batch, 'token-1')
   assert.equal(await count('dedup'), 10)
 })
 
 test('after a restart the in-process queue numbers messages from 1 again: the first batches are not dropped as duplicates', async () => {
   for (const run of [1, 2]) {
     const bus = new MemoryBus(10_000)
-    const w = new Worker(bus, store, { batchSize: 100, flushTimeoutMs: 60_000, maxRetries: 1, retryBaseMs: 10 }, new ProcessMetrics(), log)
+    const w = new Worker(bus, temp.store, { batchSize: 100, flushTimeoutMs: 60_000, maxRetries: 1, retryBaseMs: 10 }, new ProcessMetrics(), log)
     w.start()
     await bus.publish([entry(`restart-${run}`, 0)])
     await w.flush()

@@ -1,25 +1,14 @@
 // The insert path against the real embedded engine: every character survives the TabSeparated
 // encoding, a batch bounded in bytes goes in as several inserts that stay deduplicated (cut as
 // process/parts.ts cuts them), and a backfill spanning years is stored.
-import { after, before, test } from 'node:test'
+import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
 import { loadConfig } from '../config.ts'
 import { entryBytes, type Entry } from '../model/index.ts'
 import { DEFAULT_MAX_INSERT_BYTES, partToken, splitEntries, Store, type InsertBounds } from './index.ts'
+import { tempStore } from '../../../test/helpers/store.ts'
 
-const dir = mkdtempSync(join(tmpdir(), 'ogls-store-insert-'))
-let store: Store
-before(async () => {
-  store = await Store.open(loadConfig('all', { DATA_DIR: dir }))
-  await store.migrate(0)
-})
-after(async () => {
-  await store.close()
-  rmSync(dir, { recursive: true, force: true })
-})
+const temp = tempStore('store-insert')
 
 const entry = (service: string, i: number, over: Partial<Entry> = {}): Entry => ({
   timestamp: `2026-01-01T00:00:${String(i % 60).padStart(2, '0')}.${String(i).padStart(9, '0')}Z`,
@@ -36,7 +25,7 @@ async function insertParts(s: Store, entries: Entry[], token: string, bounds: Pa
   const parts = splitEntries(entries, { maxEntries: 100_000, maxBytes: DEFAULT_MAX_INSERT_BYTES, ...bounds })
   for (const [i, part] of parts.entries()) await s.insert(part, partToken(token, i, parts.length))
 }
-const count = async (svc: string) => Number((await store.sql<{ c: string }>('SELECT count() AS c FROM oglogstream.logs WHERE service = {s:String}', { s: svc }))[0]?.c)
+const count = async (svc: string) => Number((await temp.store.sql<{ c: string }>('SELECT count() AS c FROM oglogstream.logs WHERE service = {s:String}', { s: svc }))[0]?.c)
 
 test('every character of every field survives the insert', async () => {
   const nasty = "tab\there, nl\nthere, cr\r, nul\0, back\\slash, \\N, \\t literal, quote ' and \" , {a:'b'}, é, 😀, \u2028"
@@ -45,8 +34,8 @@ test('every character of every field survives the insert', async () => {
     entry('roundtrip', 2, { level: 'error', message: '', attributes: {} }),
     entry('roundtrip', 3, { message: 'x'.repeat(10 * 1024), attributes: Object.fromEntries(Array.from({ length: 128 }, (_, k) => [`k${k}`, `v${k}\n`])) }),
   ]
-  await store.insert(sent, 'roundtrip')
-  const got = await store.sql<Entry & { ts: string }>(
+  await temp.store.insert(sent, 'roundtrip')
+  const got = await temp.store.sql<Entry & { ts: string }>(
     "SELECT toString(timestamp) AS ts, level, service, message, attributes, trace_id, span_id FROM oglogstream.logs WHERE service = 'roundtrip' ORDER BY timestamp",
   )
   assert.equal(got.length, 3)
@@ -64,16 +53,16 @@ test('every character of every field survives the insert', async () => {
 
 test('the same batch inserted again under its token is stored once, whole or split in parts', async () => {
   const batch = Array.from({ length: 500 }, (_, i) => entry('dedup', i))
-  await store.insert(batch, 'dedup-1')
-  await store.insert(batch, 'dedup-1')
+  await temp.store.insert(batch, 'dedup-1')
+  await temp.store.insert(batch, 'dedup-1')
   assert.equal(await count('dedup'), 500)
   // Split in parts of at most 64 entries: each part under its own token, each deduplicated.
   const split = batch.map((e) => ({ ...e, service: 'dedup-split' }))
-  await insertParts(store, split, 'dedup-2', { maxEntries: 64 })
-  await insertParts(store, split, 'dedup-2', { maxEntries: 64 })
+  await insertParts(temp.store, split, 'dedup-2', { maxEntries: 64 })
+  await insertParts(temp.store, split, 'dedup-2', { maxEntries: 64 })
   assert.equal(await count('dedup-split'), 500)
   // Another token is another batch.
-  await store.insert(split.slice(0, 10), 'dedup-3')
+  await temp.store.insert(split.slice(0, 10), 'dedup-3')
   assert.equal(await count('dedup-split'), 510)
 })
 
@@ -84,9 +73,9 @@ test('a batch of 90 entries carrying 128 attributes of 8 KiB each goes in as byt
   const parts = splitEntries(batch, bounds)
   assert.ok(parts.length >= 12, `${parts.length} parts`)
   for (const p of parts) assert.ok(p.reduce((n, e) => n + entryBytes(e), 0) <= bounds.maxBytes)
-  await insertParts(store, batch, 'heavy', bounds)
-  await insertParts(store, batch, 'heavy', bounds)
-  const [r] = await store.sql<{ c: string; len: string }>(
+  await insertParts(temp.store, batch, 'heavy', bounds)
+  await insertParts(temp.store, batch, 'heavy', bounds)
+  const [r] = await temp.store.sql<{ c: string; len: string }>(
     "SELECT count() AS c, sum(length(attributes['attr.5'])) AS len FROM oglogstream.logs WHERE service = 'heavy'",
   )
   assert.equal(Number(r?.c), 90)
@@ -96,19 +85,19 @@ test('a batch of 90 entries carrying 128 attributes of 8 KiB each goes in as byt
 test('a backfill of 101 days, and of ten years, is stored, once', async () => {
   const day = 86_400_000
   const days = Array.from({ length: 101 }, (_, i) => entry('backfill-days', i, { timestamp: new Date(Date.UTC(2025, 0, 1) + i * day).toISOString().replace('Z', '000000Z') }))
-  await store.insert(days, 'backfill-days')
-  await store.insert(days, 'backfill-days')
+  await temp.store.insert(days, 'backfill-days')
+  await temp.store.insert(days, 'backfill-days')
   assert.equal(await count('backfill-days'), 101)
   // Ten years, one entry every ten days: 365 day partitions in one batch.
   const years = Array.from({ length: 365 }, (_, i) => entry('backfill-years', i, { timestamp: new Date(Date.UTC(2015, 0, 1) + i * 10 * day).toISOString().replace('Z', '000000Z') }))
-  await store.insert(years, 'backfill-years')
-  await store.insert(years, 'backfill-years')
+  await temp.store.insert(years, 'backfill-years')
+  await temp.store.insert(years, 'backfill-years')
   assert.equal(await count('backfill-years'), 365)
 })
 
 test('a database name that is not a plain identifier goes through the client, and still stores every row', async () => {
   // chdb binds one data directory per process: this store shares the engine, in its own database.
-  const s2 = await Store.open(loadConfig('all', { DATA_DIR: dir, CLICKHOUSE_DATABASE: 'ogls-other db' }))
+  const s2 = await Store.open(loadConfig('all', { DATA_DIR: temp.dir, CLICKHOUSE_DATABASE: 'ogls-other db' }))
   try {
     await s2.migrate(0)
     // The last rows end in empty fields, which a trimmed query text would cut off.
@@ -125,12 +114,12 @@ test('a database name that is not a plain identifier goes through the client, an
 test('a batch whose second part fails: the first part stays, and the retried batch stores each entry once', async () => {
   const batch = Array.from({ length: 30 }, (_, i) => entry('partial', i))
   const broken = batch.map((e, i) => (i === 25 ? { ...e, timestamp: 'not a timestamp at all' } : e))
-  const err = await insertParts(store, broken, 'partial', { maxEntries: 20 }).then(
+  const err = await insertParts(temp.store, broken, 'partial', { maxEntries: 20 }).then(
     () => assert.fail('expected the second part to fail'),
     (e: unknown) => e,
   )
   assert.match(String(err), /Code: \d+/)
   assert.equal(await count('partial'), 20)
-  await insertParts(store, batch, 'partial', { maxEntries: 20 })
+  await insertParts(temp.store, batch, 'partial', { maxEntries: 20 })
   assert.equal(await count('partial'), 30)
 })
