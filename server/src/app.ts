@@ -2,12 +2,12 @@
  * Assembles one process from its roles: the bus, the store, and the routes and loops of each role,
  * and shuts them down in the order that loses nothing (stop taking, flush, drain, close).
  */
-import { resolve } from 'node:path'
+import { join, resolve } from 'node:path'
 import type { FastifyInstance } from 'fastify'
 import websocket from '@fastify/websocket'
 import { pino, type Logger } from 'pino'
 import type { Bus } from './bus/bus.js'
-import { MemoryBus } from './bus/memory.js'
+import { WalBus } from './bus/wal/index.js'
 import { ConfigError, type Config } from './config.js'
 import { Metrics } from './http/metrics.js'
 import { commonRoutes } from './http/routes.js'
@@ -60,7 +60,11 @@ export async function createApp(config: Config, logger?: Logger): Promise<App> {
     const { NatsBus } = await import('./bus/nats.js')
     bus = await NatsBus.connect(config, log, metrics)
   } else {
-    bus = new MemoryBus(config.maxQueueEntries)
+    // Embedded: the bus is a write-ahead log under DATA_DIR, so a 202 means on disk (issue 12).
+    bus = await WalBus.open(
+      { dir: join(config.dataDir, 'wal'), sync: config.walSync, maxBytes: config.walMaxBytes, minFreeDiskBytes: config.minFreeDiskBytes },
+      log,
+    )
   }
 
   const store = needsStore ? await Store.open(config) : undefined

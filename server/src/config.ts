@@ -12,6 +12,8 @@ export const DEFAULT_MAX_RETRIES = 3
 export const DEFAULT_RETRY_BASE_MS = 200 // 200 ms, doubled each retry
 export const DEFAULT_MAX_BATCH_BYTES = 10 * 1024 * 1024 // 10 MiB
 export const DEFAULT_MAX_QUEUE_ENTRIES = 1_000_000 // embedded in-process queue bound
+export const DEFAULT_WAL_MAX_BYTES = 1024 ** 3 // 1 GiB of write-ahead log (embedded bus), then 429
+export const DEFAULT_MIN_FREE_DISK_BYTES = 512 * 1024 ** 2 // 512 MiB free on DATA_DIR, else 503
 export const DEFAULT_RATE_LIMIT_MAX = 10_000 // requests per window per client IP
 export const DEFAULT_RATE_LIMIT_WINDOW_MS = 1_000 // 1 s
 export const DEFAULT_REQUEST_TIMEOUT_MS = 30_000 // 30 s
@@ -52,6 +54,10 @@ export interface Config {
   retentionDays: number
   maxBatchBytes: number
   maxQueueEntries: number
+  /** Write-ahead log of the embedded bus: fdatasync before each 202 ('always') or every N ms. */
+  walSync: 'always' | number
+  walMaxBytes: number
+  minFreeDiskBytes: number
   commitDelayMs: number
   syslogTcpPort: number | undefined
   syslogUdpPort: number | undefined
@@ -98,6 +104,13 @@ function parseBytes(name: string, raw: string): number {
   const unit = (m[2] ?? 'b').toLowerCase()
   const mult = unit.startsWith('k') ? 1024 : unit.startsWith('m') ? 1024 ** 2 : unit.startsWith('g') ? 1024 ** 3 : 1
   return Number(m[1]) * mult
+}
+
+function walSync(raw: string | undefined): 'always' | number {
+  if (raw === undefined || raw.trim().toLowerCase() === 'always') return 'always'
+  const ms = parseDuration('WAL_SYNC', raw.trim())
+  if (ms < 1) throw new ConfigError('WAL_SYNC', 'must be always or an interval of at least 1ms')
+  return ms
 }
 
 export function parseRoles(raw: string): Set<Role> {
@@ -200,6 +213,9 @@ export function loadConfig(rolesArg: string, env: NodeJS.ProcessEnv = process.en
     retentionDays: int('RETENTION_DAYS', 0, 0, 100_000),
     maxBatchBytes: maxBatchBytes === undefined ? DEFAULT_MAX_BATCH_BYTES : parseBytes('MAX_BATCH_BYTES', maxBatchBytes),
     maxQueueEntries: int('MAX_QUEUE_ENTRIES', DEFAULT_MAX_QUEUE_ENTRIES, 1, 100_000_000),
+    walSync: walSync(get('WAL_SYNC')),
+    walMaxBytes: get('WAL_MAX_BYTES') ? parseBytes('WAL_MAX_BYTES', get('WAL_MAX_BYTES') as string) : DEFAULT_WAL_MAX_BYTES,
+    minFreeDiskBytes: get('MIN_FREE_DISK') ? parseBytes('MIN_FREE_DISK', get('MIN_FREE_DISK') as string) : DEFAULT_MIN_FREE_DISK_BYTES,
     commitDelayMs: dur('COMMIT_DELAY', DEFAULT_COMMIT_DELAY_MS),
     syslogTcpPort: optPort('SYSLOG_TCP_PORT'),
     syslogUdpPort: optPort('SYSLOG_UDP_PORT'),

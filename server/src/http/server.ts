@@ -28,7 +28,7 @@ export function createServer(config: Config, logger: Logger, metrics: Metrics): 
   app.setErrorHandler((err: FastifyError, req, reply) => {
     const { status, body } = errorBody(err, config, req.routeOptions.bodyLimit)
     if (status >= 500 && status !== 503) req.log.error({ err }, 'request failed')
-    if (status === 503 && !reply.hasHeader('retry-after')) reply.header('retry-after', '1')
+    if ((status === 503 || status === 429) && !reply.hasHeader('retry-after')) reply.header('retry-after', '1')
     reply.code(status).send(body)
   })
   app.setNotFoundHandler((req, reply) => {

@@ -1,0 +1,4 @@
+/** The write-ahead log that the embedded bus runs on (issue 12). */
+export { WalBus, type WalOptions } from './transport.js'
+export type { WalSync } from './writer.js'
+export { DEFAULT_SEGMENT_BYTES } from './segment.js'
