@@ -6,6 +6,8 @@
  *
  * Delivery state, all keyed by a record's global offset: `claims` are spans handed to the worker
  * (out) or stored out of order (done); the checkpoint is the first offset not known to be stored.
+ * No `stopPulling`: a graceful stop drains the log as the in-memory bus did (bounded by
+ * SHUTDOWN_TIMEOUT; what is left is on disk and replayed at start).
  * This file is the only part that knows the `Bus` interface, so it can be re-pointed at other
  * role interfaces without touching the log itself.
  */
@@ -45,7 +47,6 @@ export class WalBus implements Bus {
   // The worker and GroupCommit treat it as the in-process bus (no commit delay: the writer groups).
   readonly kind = 'memory'
   private closed = false
-  private pulling = true
   private readPos: number
   private checkpoint: number
   private pendingEntries: number
@@ -108,7 +109,6 @@ export class WalBus implements Bus {
   }
 
   async fetch(max: number, expiresMs: number): Promise<BusMessage[]> {
-    if (!this.pulling) return []
     let out = await this.take(max)
     if (out.length === 0 && expiresMs > 0 && !this.closed) {
       await new Promise<void>((resolve) => {
@@ -119,7 +119,7 @@ export class WalBus implements Bus {
         }
         this.waiters.push(done)
       })
-      if (this.pulling) out = await this.take(max)
+      out = await this.take(max)
     }
     return out
   }
@@ -310,11 +310,6 @@ export class WalBus implements Bus {
     const w = this.waiters
     this.waiters = []
     w.forEach((f) => f())
-  }
-
-  stopPulling(): void {
-    this.pulling = false
-    this.wake()
   }
 
   onLive(listener: (entries: Entry[]) => void): () => void {
