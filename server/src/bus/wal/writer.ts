@@ -1,7 +1,8 @@
 /**
  * Appends records to the last segment with group commit: appends that arrive while a write is in
- * progress wait for the next one, and each write is one `writev` and (WAL_SYNC=always) one
- * `fdatasync` before every waiting append resolves. With an interval instead, appends resolve after
+ * progress wait for the next one, and each write is one `writev`; under WAL_SYNC=always an append
+ * resolves only after an `fdatasync` that began after its write completed (one sync is in flight at
+ * a time, while the next group is written). With an interval instead, appends resolve after
  * the write and a timer syncs; only synced bytes are handed to the worker either way, so a batch
  * recorded in the ledger never refers to bytes a crash can take back.
  */
@@ -31,6 +32,9 @@ export class WalWriter {
   private fh: FileHandle | undefined
   private queue: Pending[] = []
   private writing = false
+  /** Written groups waiting for the fdatasync that covers them (WAL_SYNC=always). */
+  private awaiting: { end: number; group: Pending[] }[] = []
+  private syncing: Promise<void> | undefined
   private timer: NodeJS.Timeout | undefined
   /** Global offset up to which the log is on disk. */
   durable: number
@@ -65,14 +69,44 @@ export class WalWriter {
         this.queue = []
         try {
           await this.write(group)
-          group.forEach((p) => p.resolve())
         } catch (err) {
           group.forEach((p) => p.reject(err as Error))
+          continue
+        }
+        if (this.sync !== 'always') group.forEach((p) => p.resolve())
+        else {
+          // The next group is written while this one is synced: one fdatasync covers both.
+          this.awaiting.push({ end: this.segments.end, group })
+          void this.syncAll()
         }
       }
     } finally {
       this.writing = false
     }
+  }
+
+  /** WAL_SYNC=always: syncs until every written group is on disk, then resolves them. */
+  private syncAll(): Promise<void> {
+    this.syncing ??= (async () => {
+      try {
+        while (this.awaiting.length) {
+          const target = this.segments.end
+          await (this.fh as FileHandle).datasync()
+          const ready = this.awaiting.filter((a) => a.end <= target)
+          this.awaiting = this.awaiting.filter((a) => a.end > target)
+          this.setDurable(target)
+          for (const a of ready) a.group.forEach((p) => p.resolve())
+        }
+      } catch (err) {
+        // After a failed fsync the page cache cannot be trusted (what is on disk is unknown).
+        this.broken = new WriteError(`syncing the log failed (${(err as Error).message}); restart to recover it`, (err as NodeJS.ErrnoException).code)
+        for (const a of this.awaiting) a.group.forEach((p) => p.reject(this.broken as Error))
+        this.awaiting = []
+      } finally {
+        this.syncing = undefined
+      }
+    })()
+    return this.syncing
   }
 
   private async write(group: Pending[]): Promise<void> {
@@ -90,7 +124,6 @@ export class WalWriter {
         if (bytesWritten === 0) throw new Error('writev wrote nothing')
         done += bytesWritten
       }
-      if (this.sync === 'always') await fh.datasync()
     } catch (err) {
       // Take back what was written, so the next record starts where the log ends.
       await fh.truncate(before).catch((e: Error) => {
@@ -100,7 +133,6 @@ export class WalWriter {
       throw new WriteError(`writing the log failed: ${code ?? (err as Error).message}`, code)
     }
     seg.size = before + bytes
-    if (this.sync === 'always') this.setDurable(this.segments.end)
   }
 
   /** Interval mode: sync what was written (the timer, a roll, and close call this). */
@@ -120,6 +152,7 @@ export class WalWriter {
   /** Closes the full segment (synced) and starts the next at the log's end offset. */
   private async roll() {
     if (this.fh) {
+      while (this.awaiting.length) await this.syncAll()
       await this.syncNow()
       await this.fh.close()
       this.fh = undefined
@@ -136,6 +169,7 @@ export class WalWriter {
   async close(): Promise<void> {
     if (this.timer) clearInterval(this.timer)
     while (this.writing) await new Promise((r) => setTimeout(r, 1))
+    while (this.awaiting.length) await this.syncAll()
     await this.syncNow().catch(() => {})
     await this.fh?.close()
     this.fh = undefined
