@@ -35,6 +35,7 @@ export interface WalOptions {
 /** Payload bytes one fetch reads at most: what the worker holds beyond its batch stays on disk. */
 const FETCH_BUDGET_BYTES = 4 * 1024 * 1024 // 4 MiB
 const DEFAULT_DISK_CHECK_MS = 1_000 // 1 s
+const MIN_SEGMENT_BYTES = 1024 * 1024 // 1 MiB
 
 interface Claim {
   end: number
@@ -77,7 +78,9 @@ export class WalBus implements Bus {
     for (const s of rec.done) this.claims.set(s[0], { end: s[1], count: s[2], state: 'done', msg: undefined })
     for (const b of rec.replay) if (b.spans[0]) this.ledgerBatches.set(b.spans[0][0], b)
     this.cursor = new Cursor(segments)
-    this.writer = new WalWriter(segments, opts.sync, opts.segmentBytes ?? DEFAULT_SEGMENT_BYTES, () => this.wake())
+    // Small logs get small segments, so that what is stored is soon deleted.
+    const segmentBytes = opts.segmentBytes ?? Math.min(DEFAULT_SEGMENT_BYTES, Math.max(MIN_SEGMENT_BYTES, Math.floor(opts.maxBytes / 8)))
+    this.writer = new WalWriter(segments, opts.sync, segmentBytes, () => this.wake())
   }
 
   static async open(opts: WalOptions, log: Logger): Promise<WalBus> {
@@ -97,7 +100,9 @@ export class WalBus implements Bus {
     if (this.lowDisk) throw new BusUnavailableError(this.lowDisk)
     if (this.writer.broken) throw new BusUnavailableError(this.writer.broken.message)
     const payload = Buffer.from(JSON.stringify(entries))
-    if (this.segments.bytes > 0 && this.segments.bytes + payload.length > this.opts.maxBytes) throw new BusFullError(this.pendingEntries)
+    // The bound is on bytes not yet stored: the files also hold the consumed part of the last segment.
+    const waiting = this.segments.end - this.checkpoint
+    if (waiting > 0 && waiting + payload.length > this.opts.maxBytes) throw new BusFullError(this.pendingEntries)
     try {
       await this.writer.append(payload, entries.length)
     } catch (err) {
