@@ -9,6 +9,7 @@ import { Writable } from 'node:stream'
 import { pino } from 'pino'
 import type { Entry } from '../../model/index.ts'
 import { BusFullError, type BusMessage } from '../bus.ts'
+import { loadConfig } from '../../config.ts'
 import { WalBus, type WalOptions } from './index.ts'
 
 const entry = (i: number): Entry => ({
@@ -176,4 +177,26 @@ test('live listeners get entries as they are published', async (t) => {
   await bus.publish([entry(1), entry(2)])
   assert.deepEqual(seen, ['m1', 'm2'])
   await bus.close()
+})
+
+test('WAL_SYNC as an interval: publish resolves after the write, the worker sees the entries once synced', async (t) => {
+  const w = setup({ sync: 20 })
+  t.after(w.cleanup)
+  const bus = await w.open()
+  await bus.publish([entry(1)])
+  assert.deepEqual(messages(await bus.fetch(10, 5_000)), ['m1'])
+  await bus.close()
+})
+
+test('WAL_SYNC, WAL_MAX_BYTES and MIN_FREE_DISK are read from the environment; a bad value names the variable', () => {
+  const c = loadConfig('all', { WAL_SYNC: '100ms', WAL_MAX_BYTES: '2GiB', MIN_FREE_DISK: '1GiB' })
+  assert.equal(c.walSync, 100)
+  assert.equal(c.walMaxBytes, 2 * 1024 ** 3)
+  assert.equal(c.minFreeDiskBytes, 1024 ** 3)
+  const d = loadConfig('all', {})
+  assert.equal(d.walSync, 'always')
+  assert.equal(d.walMaxBytes, 1024 ** 3)
+  assert.equal(d.minFreeDiskBytes, 512 * 1024 ** 2)
+  assert.throws(() => loadConfig('all', { WAL_SYNC: 'sometimes' }), /WAL_SYNC: 'sometimes' is not a duration/)
+  assert.throws(() => loadConfig('all', { WAL_MAX_BYTES: 'lots' }), /WAL_MAX_BYTES/)
 })
