@@ -150,7 +150,7 @@ async function bodiesFor(endpoint, total) {
   if (endpoint === 'otlp-proto') ({ encodeRequest: encodeOtlp } = await import('../server/src/ingest/otlp/proto.ts'))
   if (endpoint === 'loki-proto') {
     ;({ PushRequest } = await import('../server/src/ingest/loki/push.ts'))
-    snappy = (await import('snappyjs')).default
+    snappy = { compress: (await import('snappy')).compressSync }
   }
   for (let off = 0; off < total; off += BATCH) {
     const batch = entries(Math.min(BATCH, total - off), off)

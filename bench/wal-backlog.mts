@@ -12,7 +12,7 @@ import { WalBus } from '../server/src/bus/wal/index.ts'
 const N = Number(process.argv[2] ?? 1_000_000)
 const dir = mkdtempSync(join(tmpdir(), 'ogls-walbench-'))
 const data = join(dir, 'store')
-const bus = await WalBus.open({ dir: join(data, 'wal'), sync: 'always', maxBytes: 8 * 1024 ** 3, minFreeDiskBytes: 0 }, pino({ level: 'warn' }))
+const bus = await WalBus.open({ dir: join(data, 'wal'), sync: 'always', maxBytes: 8 * 1024 ** 3, minFreeDiskBytes: 0, readAheadBytes: 256 * 1024 ** 2 }, pino({ level: 'warn' }))
 const t0 = performance.now()
 for (let i = 0; i < N; i += 1_000) {
   const entries = Array.from({ length: Math.min(1_000, N - i) }, (_, j) => ({
@@ -34,7 +34,7 @@ console.log(`wrote ${N} entries, ${(bytes / 1024 / 1024).toFixed(0)} MiB of log,
 // The log alone (no engine), on a copy: read the backlog back as the worker does, 256 messages a fetch, acked.
 {
   cpSync(join(data, 'wal'), join(dir, 'wal-copy'), { recursive: true })
-  const rb = await WalBus.open({ dir: join(dir, 'wal-copy'), sync: 'always', maxBytes: 8 * 1024 ** 3, minFreeDiskBytes: 0 }, pino({ level: 'warn' }))
+  const rb = await WalBus.open({ dir: join(dir, 'wal-copy'), sync: 'always', maxBytes: 8 * 1024 ** 3, minFreeDiskBytes: 0, readAheadBytes: 256 * 1024 ** 2 }, pino({ level: 'warn' }))
   let peakRead = 0
   let read = 0
   const tr = performance.now()
@@ -43,7 +43,7 @@ console.log(`wrote ${N} entries, ${(bytes / 1024 / 1024).toFixed(0)} MiB of log,
     if (ms.length === 0) break
     for (const m of ms) read += m.entries.length
     peakRead = Math.max(peakRead, process.memoryUsage().rss)
-    await Promise.all(ms.map((m) => m.ack()))
+    ms.forEach((m) => m.ack())
   }
   console.log(`read back ${read} entries in ${((performance.now() - tr) / 1000).toFixed(1)} s; peak RSS of the reading process ${(peakRead / 1024 / 1024).toFixed(0)} MiB`)
   await rb.close()

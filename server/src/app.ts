@@ -2,34 +2,63 @@
  * Assembles one process from its roles: the bus, the store, and the routes and loops of each role,
  * and shuts them down in the order that loses nothing (stop taking, flush, drain, close).
  */
-import { join, resolve } from 'node:path'
+import { resolve } from 'node:path'
 import type { FastifyInstance } from 'fastify'
 import websocket from '@fastify/websocket'
 import { pino, type Logger } from 'pino'
-import type { Bus } from './bus/bus.js'
-import { WalBus } from './bus/wal/index.js'
-import { ConfigError, type Config } from './config.js'
-import { Metrics } from './http/metrics.js'
+import { Registry, collectDefaultMetrics } from 'prom-client'
+import { requireKey } from './auth/keys.js'
+import { openTransport, type Transport } from './bus/index.js'
+import { checkRunnable, type Config } from './config.js'
+import { HttpMetrics } from './http/metrics.js'
 import { commonRoutes } from './http/routes.js'
 import { createServer } from './http/server.js'
 import { defaultWebDir, webRoutes } from './http/web.js'
-import { GroupCommit, Ingestor, SyslogServer, ingestRoutes } from './ingest/index.js'
+import { GroupCommit, IngestMetrics, Ingestor, SyslogServer, ingestRoutes } from './ingest/index.js'
 import { LiveHub } from './live/hub.js'
+import { configureValidation } from './model/index.js'
+import { LiveMetrics } from './live/metrics.js'
 import { liveRoutes } from './live/routes.js'
-import { Worker } from './process/worker.js'
+import { ProcessMetrics, Worker } from './process/index.js'
+import { QueryMetrics } from './query/metrics.js'
 import { queryRoutes } from './query/routes.js'
 import { Store } from './store/index.js'
 
-/** Entries per bus message at most (group commit). */
-const COMMIT_MAX_ENTRIES = 1_000
+/** Each stage's metrics, all on the process's one registry (`GET /metrics`). */
+export interface AppMetrics {
+  registry: Registry
+  http: HttpMetrics
+  ingest: IngestMetrics
+  query: QueryMetrics
+  live: LiveMetrics
+  process: ProcessMetrics
+}
+
+/**
+ * Every stage's metrics exist in every process, whatever its roles, so `/metrics` has the same
+ * names everywhere (dashboards and alert rules rely on them).
+ */
+function createMetrics(): AppMetrics {
+  const registry = new Registry()
+  collectDefaultMetrics({ register: registry, prefix: 'oglogstream_' })
+  return {
+    registry,
+    http: new HttpMetrics(registry),
+    ingest: new IngestMetrics(registry),
+    query: new QueryMetrics(registry),
+    live: new LiveMetrics(registry),
+    process: new ProcessMetrics(registry),
+  }
+}
 
 export interface App {
   config: Config
   server: FastifyInstance
-  bus: Bus
+  /** The bus parts this process's roles use. */
+  bus: Transport
   store: Store | undefined
   worker: Worker | undefined
-  metrics: Metrics
+  metrics: AppMetrics
   log: Logger
   /** Listens on HTTP_PORT (and the syslog ports); resolves with the HTTP address. */
   listen(): Promise<string>
@@ -44,72 +73,68 @@ function serviceName(config: Config): string {
 }
 
 export async function createApp(config: Config, logger?: Logger): Promise<App> {
-  const log = logger ?? pino({ level: config.logLevel, base: { roles: [...config.roles].join(',') } })
-  const metrics = new Metrics()
+  const log = logger ?? pino({ level: config.app.logLevel, base: { roles: [...config.roles].join(',') } })
+  checkRunnable(config)
+  configureValidation({ maxFutureSkewMs: config.ingest.maxFutureSkewMs })
+  const metrics = createMetrics()
   const { roles } = config
   const needsStore = roles.has('process') || roles.has('query')
-  if (needsStore && !config.clickhouseUrl && config.natsUrl && !roles.has('process')) {
-    throw new ConfigError(
-      'CLICKHOUSE_URL',
-      'a query-only process needs a ClickHouse server: the embedded store belongs to one process, so run the roles process,query together or set CLICKHOUSE_URL',
-    )
-  }
 
-  let bus: Bus
-  if (config.natsUrl) {
-    const { NatsBus } = await import('./bus/nats.js')
-    bus = await NatsBus.connect(config, log, metrics)
-  } else {
-    // Embedded: the bus is a write-ahead log under DATA_DIR, so a 202 means on disk (issue 12).
-    bus = await WalBus.open(
-      { dir: join(config.dataDir, 'wal'), sync: config.walSync, maxBytes: config.walMaxBytes, minFreeDiskBytes: config.minFreeDiskBytes },
-      log,
-    )
-  }
+  const bus = await openTransport(config, log)
 
-  const store = needsStore ? await Store.open(config) : undefined
+  const store = needsStore ? await Store.open(config.store) : undefined
   if (store && roles.has('process')) {
-    const applied = await store.migrate(config.retentionDays)
+    const applied = await store.migrate(config.store.retentionDays)
     log.info({ store: store.kind, location: store.location, migrations: applied }, 'store ready')
   }
 
-  const server = createServer(config, log, metrics)
-  await server.register(commonRoutes, { serviceName: serviceName(config), bus, store, metrics })
+  const server = createServer({ ...config.http, bodyLimit: config.ingest.maxBatchBytes }, log, metrics.http)
+  await server.register(commonRoutes, {
+    serviceName: serviceName(config),
+    health: { bus: () => bus.status(), store: store ? () => store.ping() : undefined },
+    registry: metrics.registry,
+    beforeScrape: () => {
+      const n = bus.pending()
+      if (n !== undefined) metrics.process.queueDepth.set(n)
+    },
+  })
 
   let ingestor: Ingestor | undefined
-  if (roles.has('ingest')) {
-    const commit = new GroupCommit(bus, bus.kind === 'memory' ? 0 : config.commitDelayMs, COMMIT_MAX_ENTRIES, (n) =>
-      metrics.commitSize.observe(n),
-    )
-    ingestor = new Ingestor(commit, metrics)
-    await server.register(ingestRoutes, { ingestor, config, metrics })
+  if (bus.publisher) {
+    const { commitMaxEntries } = config.ingest
+    const commit = new GroupCommit(bus.publisher, bus.commitDelayMs, commitMaxEntries, (n) => metrics.ingest.commitSize.observe(n))
+    ingestor = new Ingestor(commit, metrics.ingest)
+    await server.register(ingestRoutes, { ingestor, config: config.ingest, auth: requireKey(config.http.apiKeysIngest, 'ingest') })
   }
+  const { syslogTcpPort: tcpPort, syslogUdpPort: udpPort } = config.syslog
   const syslog =
-    ingestor && (config.syslogTcpPort !== undefined || config.syslogUdpPort !== undefined)
-      ? new SyslogServer(ingestor, log, { host: config.host, tcpPort: config.syslogTcpPort, udpPort: config.syslogUdpPort })
-      : undefined
+    ingestor && (tcpPort !== undefined || udpPort !== undefined) ? new SyslogServer(ingestor, log, {
+          host: config.http.host,
+          tcpPort,
+          udpPort,
+          idleTimeoutMs: config.syslog.syslogIdleTimeoutMs,
+          maxConnections: config.syslog.syslogMaxConnections,
+          maxConnectionsPerIp: config.syslog.syslogMaxConnectionsPerIp,
+        }) : undefined
 
   let worker: Worker | undefined
-  if (roles.has('process') && store) {
-    worker = new Worker(
-      bus,
-      store,
-      { batchSize: config.batchSize, flushTimeoutMs: config.flushTimeoutMs, maxRetries: config.maxRetries, retryBaseMs: config.retryBaseMs },
-      metrics,
-      log,
-    )
+  if (bus.workQueue && store) {
+    worker = new Worker(bus.workQueue, store, config.process, metrics.process, log)
   }
 
   let hub: LiveHub | undefined
   let unsubscribeLive: (() => void) | undefined
-  if (roles.has('query') && store) {
-    hub = new LiveHub(metrics, config.liveBufferBytes)
+  if (bus.liveFeed && store) {
+    const auth = requireKey(config.http.apiKeysQuery, 'query')
+    const { liveBufferBytes: bufferBytes, liveMaxClients: maxClients, livePendingBytes: pendingBytes } = config.live
+    hub = new LiveHub(metrics.live, { bufferBytes, maxClients, pendingBytes })
     const h = hub
-    unsubscribeLive = bus.onLive((entries) => h.publish(entries))
-    await server.register(websocket, { options: { maxPayload: 64 * 1024 } })
-    await server.register(queryRoutes, { store, config, metrics })
-    await server.register(liveRoutes, { hub, config })
-    await server.register(webRoutes, { dir: config.webDir ? resolve(config.webDir) : defaultWebDir() })
+    unsubscribeLive = bus.liveFeed.subscribe((entries) => h.publish(entries))
+    await server.register(websocket, { options: { maxPayload: config.live.liveMaxPayloadBytes } })
+    await server.register(queryRoutes, { store, metrics: metrics.query, auth })
+    await server.register(liveRoutes, { hub, auth, metrics: metrics.live })
+    const { webDir } = config.query
+    await server.register(webRoutes, { dir: webDir ? resolve(webDir) : defaultWebDir() })
   }
 
   let stopping: Promise<boolean> | undefined
@@ -124,13 +149,13 @@ export async function createApp(config: Config, logger?: Logger): Promise<App> {
     async listen() {
       worker?.start()
       await syslog?.start()
-      const address = await server.listen({ port: config.httpPort, host: config.host })
-      log.info({ address, roles: [...roles], bus: bus.kind, store: store?.kind }, 'oglogstream listening')
+      const address = await server.listen({ port: config.http.httpPort, host: config.http.host })
+      log.info({ address, roles: [...roles], bus: bus.name, store: store?.kind }, 'oglogstream listening')
       return address
     },
     stop() {
       stopping ??= (async () => {
-        const deadline = new Promise<false>((r) => setTimeout(() => r(false), config.shutdownTimeoutMs).unref())
+        const deadline = new Promise<false>((r) => setTimeout(() => r(false), config.app.shutdownTimeoutMs).unref())
         const work = (async () => {
           await syslog?.close() // listeners first: what they hold still reaches the bus
           ingestor?.close()
@@ -138,13 +163,13 @@ export async function createApp(config: Config, logger?: Logger): Promise<App> {
           await server.close()
           unsubscribeLive?.()
           // JetStream: finish the batch in hand and hand the rest back, rather than drain the stream.
-          bus.stopPulling?.()
+          bus.workQueue?.stopPulling()
           await worker?.stop()
           await bus.close()
           return true
         })()
         const ok = await Promise.race([work, deadline])
-        if (!ok) log.error({ pending: bus.pending(), timeoutMs: config.shutdownTimeoutMs }, 'shutdown timed out; entries still pending were not flushed')
+        if (!ok) log.error({ pending: bus.pending(), timeoutMs: config.app.shutdownTimeoutMs }, 'shutdown timed out; entries still pending were not flushed')
         await store?.close().catch(() => {})
         return ok
       })()

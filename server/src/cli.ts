@@ -4,13 +4,17 @@
  * start-up with a message naming the variable.
  */
 import { createApp } from './app.js'
-import { ConfigError, loadConfig } from './config.js'
+import { ConfigError, loadConfig, variables } from './config.js'
+import { restoreDefaultFatalSignals } from './fatal.js'
 
 const HELP = `usage: oglogstream [all|ingest|process|query|<role>,<role>]
 
 Runs OgLogStream with the given roles (default: all, the embedded single-process mode).
-Configuration is read from the environment: HTTP_PORT, DATA_DIR, NATS_URL, CLICKHOUSE_URL, ...
-See the README for every variable.`
+Configuration is read from the environment (README "Configuration" has every default):
+
+${variables()
+  .map((v) => `  ${v.env.padEnd(30)} ${v.section.padEnd(8)} ${v.doc}`)
+  .join('\n')}`
 
 async function main(): Promise<void> {
   const arg = process.argv[2] ?? 'all'
@@ -28,6 +32,8 @@ async function main(): Promise<void> {
     }
     throw err
   }
+  // The store has run its migrations: the engine's fatal-signal handlers are in place; undo them.
+  restoreDefaultFatalSignals()
   let signals = 0
   const shutdown = async (signal: string) => {
     if (++signals > 1) {

@@ -1,6 +1,6 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { ConfigError, DEFAULT_FLUSH_TIMEOUT_MS, loadConfig, parseDuration, parseRoles } from './config.ts'
+import { ConfigError, DEFAULT_FLUSH_TIMEOUT_MS, checkRunnable, loadConfig, parseDuration, parseRoles } from './config.ts'
 
 test('durations take ms, s, m, h', () => {
   assert.equal(parseDuration('X', '500ms'), 500)
@@ -48,4 +48,44 @@ test('invalid values name the variable', () => {
   }
   assert.equal(loadConfig('all', { MAX_BATCH_BYTES: '5MiB' }).maxBatchBytes, 5 * 1024 * 1024)
   assert.equal(loadConfig('all', { CLICKHOUSE_DSN: 'http://ch:8123' }).clickhouseUrl, 'http://ch:8123')
+})
+
+test('sections: each component gets its own frozen options, the same values as the flat view', () => {
+  const c = loadConfig('all', { BATCH_SIZE: '500', DATA_DIR: '/tmp/x', QUERY_TIMEOUT: '40s' })
+  assert.equal(c.process.batchSize, 500)
+  assert.equal(c.batchSize, 500)
+  assert.equal(c.store.dataDir, '/tmp/x')
+  assert.ok(!('batchSize' in c.store), 'a section holds only its own settings')
+  assert.ok(Object.isFrozen(c.store) && Object.isFrozen(c.http))
+  assert.equal(c.store.storeRequestTimeoutMs, 45_000) // derived: QUERY_TIMEOUT + 5 s, at least 30 s
+  assert.equal(c.ingest.commitMaxEntries, 1_000)
+  assert.equal(c.live.liveMaxPayloadBytes, 64 * 1024)
+})
+
+test('variables added for the write-ahead log, disk, skew, live and syslog limits', () => {
+  const d = loadConfig('all', {})
+  assert.equal(d.walSync, 'always')
+  assert.equal(d.walMaxBytes, 1024 ** 3)
+  assert.equal(d.minFreeDiskBytes, 512 * 1024 ** 2)
+  assert.equal(d.maxQueueBytes, 256 * 1024 ** 2)
+  assert.equal(d.maxFutureSkewMs, 24 * 3_600_000)
+  assert.equal(d.liveMaxClients, 1000)
+  assert.equal(d.syslogIdleTimeoutMs, 300_000)
+  assert.equal(d.syslogMaxConnections, 1000)
+  assert.equal(d.syslogMaxConnectionsPerIp, 100)
+  const c = loadConfig('all', { WAL_SYNC: '10ms', WAL_MAX_BYTES: '10KiB', MIN_FREE_DISK: '4096', MAX_QUEUE_BYTES: '1GiB' })
+  assert.equal(c.bus.walSync, 10)
+  assert.equal(c.bus.walMaxBytes, 10 * 1024)
+  assert.equal(c.bus.minFreeDiskBytes, 4096)
+  assert.equal(c.bus.maxQueueBytes, 1024 ** 3)
+  assert.throws(() => loadConfig('all', { WAL_SYNC: 'never' }), /WAL_SYNC: 'never' is neither 'always' nor a duration/)
+  assert.throws(() => loadConfig('all', { MIN_FREE_DISK: '1TB' }), /MIN_FREE_DISK: '1TB' is not a size/)
+  assert.throws(() => loadConfig('all', { SYSLOG_MAX_CONNECTIONS: '0' }), /SYSLOG_MAX_CONNECTIONS: 0 is out of range/)
+})
+
+test('rules spanning settings: a query-only process needs CLICKHOUSE_URL when it starts', () => {
+  const c = loadConfig('query', { NATS_URL: 'nats://x:4222' })
+  assert.throws(() => checkRunnable(c), (err: unknown) => err instanceof ConfigError && /CLICKHOUSE_URL/.test(err.message))
+  assert.doesNotThrow(() => checkRunnable(loadConfig('query', { NATS_URL: 'nats://x:4222', CLICKHOUSE_URL: 'http://ch:8123' })))
+  assert.throws(() => loadConfig('ingest', {}), /NATS_URL: is required/)
 })

@@ -9,12 +9,14 @@ export const Errors = {
   VALIDATION: createError('LOG_ERR_VALIDATION', '%s', 400),
   UNKNOWN_FIELD: createError('LOG_ERR_UNKNOWN_FIELD', "unknown field '%s'; allowed fields: %s", 400),
   BODY_TOO_LARGE: createError('LOG_ERR_BODY_TOO_LARGE', 'request body is larger than %d bytes', 413),
+  BATCH_TOO_LARGE: createError('LOG_ERR_BATCH_TOO_LARGE', 'the request decodes to more than %s; the limit is %s. Send it in smaller requests', 413),
   UNSUPPORTED_MEDIA_TYPE: createError('LOG_ERR_UNSUPPORTED_MEDIA_TYPE', "unsupported content type '%s'; use %s", 415),
   UNSUPPORTED_ENCODING: createError('LOG_ERR_UNSUPPORTED_ENCODING', "unsupported content encoding '%s'; use gzip or none", 415),
   RATE_LIMITED: createError('LOG_ERR_RATE_LIMITED', 'rate limit of %d requests per %s exceeded; retry after %d s', 429),
   QUEUE_FULL: createError('LOG_ERR_QUEUE_FULL', 'the ingestion queue is full (%d entries waiting); retry later', 429),
   BUS_UNAVAILABLE: createError('LOG_ERR_BUS_UNAVAILABLE', 'the log bus is unavailable (%s); nothing was accepted, retry later', 503),
   STORE_UNAVAILABLE: createError('LOG_ERR_STORE_UNAVAILABLE', 'the log store is unavailable: %s', 503),
+  LIVE_FULL: createError('LOG_ERR_LIVE_FULL', 'the live tail is full: LIVE_MAX_CLIENTS (%d) clients are connected; try again later', 503),
   SHUTTING_DOWN: createError('LOG_ERR_SHUTTING_DOWN', 'the server is shutting down; retry on another instance', 503),
   UNAUTHORIZED: createError('LOG_ERR_UNAUTHORIZED', 'a valid API key with the %s scope is required (Authorization: Bearer <key> or X-API-Key)', 401),
   BAD_PARAMETER: createError('LOG_ERR_BAD_PARAMETER', "invalid parameter '%s': %s", 400),
@@ -22,7 +24,9 @@ export const Errors = {
   QUERY_TIMEOUT: createError('LOG_ERR_QUERY_TIMEOUT', 'the query ran longer than %d ms; narrow the time range or the filters', 504),
   NOT_FOUND: createError('LOG_ERR_NOT_FOUND', 'no route %s %s', 404),
   REQUEST_TIMEOUT: createError('LOG_ERR_REQUEST_TIMEOUT', 'the request took longer than %d ms', 408),
+  DASHBOARD_NOT_BUILT: createError('LOG_ERR_DASHBOARD_NOT_BUILT', 'the dashboard is not built (no %s/index.html); run make build', 503),
   INTERNAL: createError('LOG_ERR_INTERNAL', 'internal error: %s', 500),
+  ENTRY_TOO_LARGE: createError('LOG_ERR_ENTRY_TOO_LARGE', '%s; nothing was accepted', 413),
 } as const
 
 /** Every code in the catalogue, for the documentation test. */
@@ -58,5 +62,11 @@ export const REJECT_REASONS = [
   'unsupported_action',
   'invalid_labels',
   'frame_too_large',
+  // hostile input (issue 11)
+  'timestamp_in_future',
+  'nesting_too_deep',
+  'batch_too_large',
+  'connection_refused',
+  'entry_too_large',
 ] as const
 export type RejectReason = (typeof REJECT_REASONS)[number]

@@ -61,6 +61,8 @@ export interface NatsServer {
 interface ServerSpec {
   name: string
   port: number
+  /** nats-server's max_payload (default here 8MB), e.g. `64KB`. */
+  maxPayload?: string
   clusterPort?: number
   routes?: number[]
 }
@@ -69,7 +71,7 @@ function configText(spec: ServerSpec, storeDir: string): string {
   const lines = [
     `server_name: ${spec.name}`,
     `listen: 127.0.0.1:${spec.port}`,
-    `max_payload: 8MB`,
+    `max_payload: ${spec.maxPayload ?? '8MB'}`,
     `jetstream {`,
     `  store_dir: "${storeDir}"`,
     `  max_memory_store: 256MB`,
@@ -142,9 +144,9 @@ export interface NatsSetup {
 }
 
 /** One nats-server with JetStream on a free port. */
-export async function startNats(): Promise<NatsSetup> {
+export async function startNats(opts: { maxPayload?: string } = {}): Promise<NatsSetup> {
   const root = mkdtempSync(join(tmpdir(), 'ogls-nats-'))
-  const s = makeServer({ name: 'n1', port: await freePort() }, root)
+  const s = makeServer({ name: 'n1', port: await freePort(), maxPayload: opts.maxPayload }, root)
   await s.start()
   await waitForJetStream(s.url)
   return setup([s], root)

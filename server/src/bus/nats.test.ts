@@ -1,4 +1,4 @@
-// NatsBus against a real nats-server (JetStream on a temporary store): publish/fetch/ack, redelivery
+// The NATS transport against a real nats-server (JetStream on a temporary store): publish/fetch/ack, redelivery
 // after nak, two workers sharing the consumer, 503 while NATS is down, and no duplicate rows when a
 // batch that landed is redelivered and regrouped.
 import { after, before, test } from 'node:test'
@@ -7,14 +7,16 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { pino } from 'pino'
+import { connect } from '@nats-io/transport-node'
+import { jetstreamManager } from '@nats-io/jetstream'
 import { startNats, type NatsSetup } from '../../../test/helpers/nats.ts'
 import { loadConfig } from '../config.ts'
-import { Metrics } from '../http/metrics.ts'
+import { ProcessMetrics } from '../process/index.ts'
 import type { Entry } from '../model/index.ts'
 import { Worker } from '../process/worker.ts'
 import { Store } from '../store/index.ts'
-import { BusUnavailableError, type BusMessage } from './bus.ts'
-import { NatsBus } from './nats.ts'
+import { BusUnavailableError, type Publisher, type WorkMessage, type WorkQueue } from './bus.ts'
+import { openTransport, type Transport } from './transport.ts'
 
 const log = pino({ level: 'silent' })
 let nats: NatsSetup
@@ -48,15 +50,18 @@ function config(roles: string, stream: string, env: Record<string, string> = {})
   })
 }
 
-async function bus(roles: string, stream: string, env: Record<string, string> = {}): Promise<NatsBus> {
-  return NatsBus.connect(config(roles, stream, env), log, new Metrics())
+async function bus(roles: string, stream: string, env: Record<string, string> = {}): Promise<Transport> {
+  return openTransport(config(roles, stream, env), log)
 }
+/** The role parts (present for the roles the transport was opened with). */
+const pub = (t: Transport) => t.publisher as Publisher
+const queue = (t: Transport) => t.workQueue as WorkQueue
 
 /** Fetches until `n` messages arrived (or 15 s passed). */
-async function fetchN(b: NatsBus, n: number): Promise<BusMessage[]> {
-  const got: BusMessage[] = []
+async function fetchN(b: Transport, n: number): Promise<WorkMessage[]> {
+  const got: WorkMessage[] = []
   const end = Date.now() + 15_000
-  while (got.length < n && Date.now() < end) got.push(...(await b.fetch(n - got.length, 500)))
+  while (got.length < n && Date.now() < end) got.push(...(await queue(b).fetch(n - got.length, 500)))
   return got
 }
 
@@ -64,8 +69,8 @@ test('publish resolves after the stream has it; fetch delivers each message once
   const ingest = await bus('ingest', 'T1')
   const proc = await bus('process', 'T1')
   try {
-    await ingest.publish([entry('a', 1), entry('a', 2)])
-    await ingest.publish([entry('a', 3)])
+    await pub(ingest).publish([entry('a', 1), entry('a', 2)])
+    await pub(ingest).publish([entry('a', 3)])
     const got = await fetchN(proc, 2)
     assert.equal(got.length, 2)
     assert.deepEqual(
@@ -78,7 +83,7 @@ test('publish resolves after the stream has it; fetch delivers each message once
     )
     assert.ok(got.every((m) => !m.redelivered))
     await Promise.all(got.map((m) => m.ack()))
-    assert.deepEqual(await proc.fetch(10, 2_500), [], 'acked messages are not delivered again')
+    assert.deepEqual(await queue(proc).fetch(10, 2_500), [], 'acked messages are not delivered again')
     assert.equal(ingest.status(), 'CONNECTED')
   } finally {
     await ingest.close()
@@ -90,7 +95,7 @@ test('a nak(delay) hands the message back: redelivered with the same id', async 
   const ingest = await bus('ingest', 'T2')
   const proc = await bus('process', 'T2')
   try {
-    await ingest.publish([entry('b', 1)])
+    await pub(ingest).publish([entry('b', 1)])
     const [first] = await fetchN(proc, 1)
     assert.ok(first)
     first.nak(200)
@@ -113,12 +118,12 @@ test('two workers share the durable consumer: every message goes to exactly one 
   try {
     // More than one worker pulls ahead (512), so both must get some.
     const n = 1_500
-    for (let i = 0; i < n; i += 100) await Promise.all(Array.from({ length: 100 }, (_, j) => ingest.publish([entry('c', i + j)])))
+    for (let i = 0; i < n; i += 100) await Promise.all(Array.from({ length: 100 }, (_, j) => pub(ingest).publish([entry('c', i + j)])))
     const seen: string[] = []
     const by = [0, 0]
     const end = Date.now() + 20_000
     while (seen.length < n && Date.now() < end) {
-      const [a, b] = await Promise.all([w1.fetch(50, 300), w2.fetch(50, 300)])
+      const [a, b] = await Promise.all([queue(w1).fetch(50, 300), queue(w2).fetch(50, 300)])
       for (const m of a) {
         seen.push(m.id)
         by[0] = (by[0] ?? 0) + 1
@@ -147,11 +152,11 @@ test('a batch that landed but was never acked is stored once after redelivery, e
   const ingest = await bus('ingest', 'T4')
   const crashed = await bus('process', 'T4')
   try {
-    for (let i = 0; i < 5; i++) await ingest.publish([entry('d', i)])
+    for (let i = 0; i < 5; i++) await pub(ingest).publish([entry('d', i)])
     // A worker records and inserts a batch of 3, then dies before acking (no ack, no nak).
     const batch = await fetchN(crashed, 3)
     assert.equal(batch.length, 3)
-    await crashed.beforeInsert(batch, 'crashed-batch-token')
+    await queue(crashed).ledger.record({ token: 'crashed-batch-token', ids: batch.map((m) => m.id) })
     await store.insert(
       batch.flatMap((m) => m.entries),
       'crashed-batch-token',
@@ -164,9 +169,9 @@ test('a batch that landed but was never acked is stored once after redelivery, e
     assert.equal(await count(), 3)
 
     // More traffic arrives; a new worker gets the redelivered messages mixed with new ones.
-    for (let i = 5; i < 8; i++) await ingest.publish([entry('d', i)])
+    for (let i = 5; i < 8; i++) await pub(ingest).publish([entry('d', i)])
     const proc = await bus('process', 'T4')
-    const worker = new Worker(proc, store, { batchSize: 1_000, flushTimeoutMs: 100, maxRetries: 3, retryBaseMs: 50 }, new Metrics(), log)
+    const worker = new Worker(queue(proc), store, { batchSize: 1_000, flushTimeoutMs: 100, maxRetries: 3, retryBaseMs: 50 }, new ProcessMetrics(), log)
     worker.start()
     try {
       const end = Date.now() + 30_000
@@ -196,21 +201,58 @@ test('a batch that landed but was never acked is stored once after redelivery, e
 test('while NATS is down publish fails at once with BusUnavailableError; it reconnects by itself', async () => {
   const ingest = await bus('ingest', 'T5')
   try {
-    await ingest.publish([entry('e', 1)])
+    await pub(ingest).publish([entry('e', 1)])
     const server = nats.servers[0]
     assert.ok(server)
     await server.kill('SIGKILL')
     const end = Date.now() + 10_000
     while (ingest.status() === 'CONNECTED' && Date.now() < end) await new Promise((r) => setTimeout(r, 50))
     assert.match(ingest.status(), /RECONNECTING|DISCONNECTED/)
-    await assert.rejects(ingest.publish([entry('e', 2)]), BusUnavailableError)
+    await assert.rejects(pub(ingest).publish([entry('e', 2)]), BusUnavailableError)
     await server.start()
     const end2 = Date.now() + 20_000
     while (ingest.status() !== 'CONNECTED' && Date.now() < end2) await new Promise((r) => setTimeout(r, 50))
     assert.equal(ingest.status(), 'CONNECTED')
     // JetStream may need a moment after a restart; the publish retries within its deadline.
-    await ingest.publish([entry('e', 3)])
+    await pub(ingest).publish([entry('e', 3)])
   } finally {
+    await ingest.close()
+  }
+})
+
+test('each role builds only its part: ingest a publisher (no ledger, no consumer), query a live feed (no stream)', async () => {
+  const query = await bus('query', 'T6')
+  const ingest = await bus('ingest', 'T7')
+  const nc = await connect({ servers: nats.url })
+  try {
+    assert.ok(query.liveFeed && !query.publisher && !query.workQueue)
+    assert.ok(ingest.publisher && !ingest.workQueue && !ingest.liveFeed)
+    const jsm = await jetstreamManager(nc)
+    const streams: string[] = []
+    for await (const name of jsm.streams.names()) streams.push(name)
+    assert.ok(streams.includes('T7'), 'ingest makes the log stream')
+    assert.ok(!streams.includes('T7_BATCHES') && !streams.includes('T6'), `no ledger for ingest, no stream for query: ${streams}`)
+    const consumers: string[] = []
+    for await (const c of jsm.consumers.list('T7')) consumers.push(c.name)
+    assert.deepEqual(consumers, [])
+    // The live feed sees what is published on the stream's subject (here by an ingest of T6).
+    const seen: string[] = []
+    const unsubscribe = query.liveFeed.subscribe((entries) => seen.push(...entries.map((e) => e.message)))
+    const ingest6 = await bus('ingest', 'T6')
+    try {
+      const end = Date.now() + 10_000
+      for (let i = 0; seen.length === 0 && Date.now() < end; i++) {
+        await pub(ingest6).publish([entry('f', i)])
+        await new Promise((r) => setTimeout(r, 100))
+      }
+      assert.ok(seen.length > 0, 'live feed got the published entries')
+    } finally {
+      unsubscribe()
+      await ingest6.close()
+    }
+  } finally {
+    await nc.close()
+    await query.close()
     await ingest.close()
   }
 })

@@ -1,39 +1,47 @@
 /**
- * Routes every role serves: `GET /health` (seed shape) and `GET /metrics` (Prometheus).
+ * Routes every role serves: `GET /health` (seed shape) and `GET /metrics` (Prometheus). What they
+ * report is composed in app.ts from status callbacks; nothing here knows the bus or the store.
  */
 import type { FastifyInstance } from 'fastify'
+import type { Registry } from 'prom-client'
 import type { HealthResponse } from '@oglogstream/shared'
-import type { Bus } from '../bus/bus.js'
-import type { Store } from '../store/index.js'
-import type { Metrics } from './metrics.js'
+
+/** Bus statuses that count as healthy (bus/bus.ts `BusStatus`). */
+const BUS_OK = new Set(['CONNECTED', 'EMBEDDED'])
+
+export interface HealthChecks {
+  /** The bus's status, reported as `nats_status`; healthy when CONNECTED or EMBEDDED. */
+  bus: () => string
+  /** Whether the store answers, for roles that use one (`store_status`). */
+  store?: (() => Promise<boolean>) | undefined
+}
 
 export interface CommonContext {
   serviceName: string
-  bus: Bus | undefined
-  store: Store | undefined
-  metrics: Metrics
+  health: HealthChecks
+  registry: Registry
+  /** Called before each scrape, to set gauges that are read rather than pushed (queue depth). */
+  beforeScrape?: () => void
 }
 
-export async function commonRoutes(app: FastifyInstance, { serviceName, bus, store, metrics }: CommonContext): Promise<void> {
+export async function commonRoutes(app: FastifyInstance, { serviceName, health, registry, beforeScrape }: CommonContext): Promise<void> {
   app.get('/health', async (_req, reply) => {
-    const natsStatus = bus ? bus.status() : 'NOT_USED'
-    const storeOk = store ? await store.ping() : undefined
-    const busOk = !bus || natsStatus === 'CONNECTED' || natsStatus === 'EMBEDDED'
-    const ok = busOk && storeOk !== false
+    const natsStatus = health.bus()
+    const storeOk = health.store ? await health.store() : undefined
+    const ok = BUS_OK.has(natsStatus) && storeOk !== false
     const body: HealthResponse = {
       status: ok ? 'ok' : 'degraded',
       service: serviceName,
       nats_status: natsStatus,
       timestamp: new Date().toISOString(),
     }
-    if (store) body.store_status = storeOk ? 'CONNECTED' : 'UNAVAILABLE'
+    if (health.store) body.store_status = storeOk ? 'CONNECTED' : 'UNAVAILABLE'
     return reply.code(ok ? 200 : 503).send(body)
   })
 
   app.get('/metrics', async (_req, reply) => {
-    const n = bus?.pending()
-    if (n !== undefined) metrics.queueDepth.set(n)
-    reply.header('Content-Type', metrics.registry.contentType)
-    return metrics.registry.metrics()
+    beforeScrape?.()
+    reply.header('Content-Type', registry.contentType)
+    return registry.metrics()
   })
 }

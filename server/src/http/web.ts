@@ -6,6 +6,7 @@ import { existsSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import type { FastifyInstance } from 'fastify'
 import fastifyStatic from '@fastify/static'
+import { Errors } from '../errors.js'
 
 /** web/dist of the repository, from the source tree (server/src/http) or the bundle (server/dist). */
 export function defaultWebDir(): string {
@@ -16,14 +17,14 @@ export function defaultWebDir(): string {
 export async function webRoutes(app: FastifyInstance, { dir }: { dir: string }): Promise<void> {
   if (!existsSync(`${dir}/index.html`)) {
     app.log.warn({ dir }, 'dashboard not built; run `make build` to serve it at /')
-    app.get('/', async (_req, reply) =>
-      reply.code(503).send({ status: 'error', error: `the dashboard is not built (no ${dir}/index.html); run make build`, code: 'LOG_ERR_NOT_FOUND' }),
-    )
+    app.get('/', async () => {
+      throw new Errors.DASHBOARD_NOT_BUILT(dir)
+    })
     return
   }
   await app.register(fastifyStatic, { root: dir, prefix: '/', wildcard: false, index: ['index.html'], maxAge: 0 })
   // The single-page app's own paths get index.html. Not a not-found handler: the root context
-  // already has one (http/server.ts), and Fastify allows one per prefix.
+  // already has one (http/errors.ts), and Fastify allows one per prefix.
   for (const path of DASHBOARD_PATHS) {
     app.get(path, async (_req, reply) => reply.header('Cache-Control', 'no-cache').sendFile('index.html'))
   }

@@ -1,15 +1,45 @@
 /**
  * Request body helpers shared by the ingestion protocols: gzip/deflate decoding (bounded by the
- * route's body limit, which counts decoded bytes) and NDJSON splitting.
+ * route's body limit, which counts decoded bytes), the request's key, and NDJSON splitting.
  */
+import { createHash, type Hash } from 'node:crypto'
 import { createGunzip, createInflate } from 'node:zlib'
 import type { FastifyInstance, FastifyRequest } from 'fastify'
 import { Errors } from '../errors.js'
 
-/** Registers a `preParsing` hook that decodes `Content-Encoding: gzip | deflate` bodies. */
+const bodyHashes = new WeakMap<FastifyRequest, Hash | string>()
+
+/**
+ * The request's identity for the bus (`PublishRequest.key`): a hash of the route, the headers that
+ * change how the body is read, the `Idempotency-Key` header and the body as sent. A client's retry of
+ * the same request has the same key; entries stamped at receive time do not change it.
+ */
+export function requestKey(req: FastifyRequest): string | undefined {
+  const h = bodyHashes.get(req)
+  if (h === undefined || typeof h === 'string') return h
+  const key = h.digest('base64url')
+  bodyHashes.set(req, key)
+  return key
+}
+
+/**
+ * Registers a `preParsing` hook that hashes the body as sent (`requestKey`) and decodes
+ * `Content-Encoding: gzip | deflate` bodies.
+ */
 export function decodeContentEncoding(app: FastifyInstance): void {
   app.addHook('preParsing', async (req: FastifyRequest, _reply, payload) => {
     const enc = (req.headers['content-encoding'] ?? 'identity').toLowerCase().trim()
+    // `POST /log` is one entry, never split over bus messages: it needs no key (and saves the hash).
+    if (req.routeOptions.url !== '/log') {
+      const hash = createHash('sha256')
+      const h = req.headers
+      hash.update(`${req.method} ${req.url}\n${h['content-type'] ?? ''}\n${enc}\n${String(h['idempotency-key'] ?? '')}\n`)
+      bodyHashes.set(req, hash)
+      // Paused again at once: the body reader (or the decoder below) resumes it, and this listener,
+      // first, sees every chunk.
+      payload.on('data', (chunk: Buffer | string) => bodyHashes.get(req) === hash && hash.update(chunk))
+      payload.pause()
+    }
     if (enc === 'identity' || enc === '') return payload
     if (enc !== 'gzip' && enc !== 'x-gzip' && enc !== 'deflate') throw new Errors.UNSUPPORTED_ENCODING(enc)
     const decoder = enc === 'deflate' ? createInflate() : createGunzip()

@@ -1,10 +1,11 @@
-import type { Config } from '../config.js'
-import type { Metrics } from '../http/metrics.js'
+import type { AuthHook } from '../auth/keys.js'
+import type { IngestOptions } from '../config.js'
 import type { Ingestor } from './ingestor.js'
 
-/** What each protocol's Fastify plugin is given: the ingestor to hand entries to, and the config. */
+/** What each protocol's Fastify plugin is given: the ingestor to hand entries to, and the ingest options. */
 export interface IngestContext {
   ingestor: Ingestor
-  config: Config
-  metrics: Metrics
+  config: IngestOptions
+  /** Checks the API key of the ingest scope (auth/keys.ts), composed in app.ts. */
+  auth: AuthHook
 }

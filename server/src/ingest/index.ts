@@ -3,7 +3,6 @@
  * same Ingestor (group commit -> bus).
  */
 import type { FastifyInstance } from 'fastify'
-import { requireKey } from '../http/server.js'
 import type { IngestContext } from './context.js'
 import { elasticRoutes } from './elastic/routes.js'
 import { jsonRoutes } from './json/routes.js'
@@ -12,11 +11,12 @@ import { otlpRoutes } from './otlp/routes.js'
 
 export { GroupCommit } from './commit.js'
 export { Ingestor } from './ingestor.js'
+export { IngestMetrics } from './metrics.js'
 export type { IngestContext } from './context.js'
 export { SyslogServer } from './syslog/server.js'
 
 export async function ingestRoutes(app: FastifyInstance, ctx: IngestContext): Promise<void> {
-  app.addHook('onRequest', requireKey(ctx.config.apiKeysIngest, 'ingest'))
+  app.addHook('onRequest', ctx.auth)
   await app.register(jsonRoutes, ctx)
   // Protocols of log shippers (SPEC §3), each mapped onto the same entry in its folder's mapping.ts.
   await app.register(elasticRoutes, { ...ctx, prefix: '/es' })

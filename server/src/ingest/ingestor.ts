@@ -3,37 +3,38 @@
  * them, and turns a bus refusal into the right HTTP error (503 bus down, 429 queue full), counting
  * each outcome by protocol and reason.
  */
-import { BusFullError, BusUnavailableError } from '../bus/bus.js'
+import { toCatalogueError } from '../error-map.js'
 import { Errors, type RejectReason } from '../errors.js'
-import type { Metrics } from '../http/metrics.js'
 import { EntryError, type Entry } from '../model/index.js'
 import type { GroupCommit } from './commit.js'
+import type { IngestMetrics } from './metrics.js'
 
 export class Ingestor {
   private closing = false
 
   constructor(
     private readonly commit: GroupCommit,
-    private readonly metrics: Metrics,
+    private readonly metrics: IngestMetrics,
   ) {}
 
-  /** Resolves when the bus holds `entries`; throws a catalogue error (429/503) when it does not. */
-  async accept(protocol: string, entries: Entry[]): Promise<void> {
+  /**
+   * Resolves when the bus holds `entries`; throws a catalogue error (413/429/503) when it does not.
+   * `key` identifies the request (`requestKey`), so that a retry of one the bus had to split cannot duplicate.
+   */
+  async accept(protocol: string, entries: Entry[], key?: string): Promise<void> {
     if (entries.length === 0) return
     if (this.closing) {
       this.metrics.reject(protocol, 'bus_unavailable', entries.length)
       throw new Errors.SHUTTING_DOWN()
     }
     try {
-      await this.commit.add(entries)
+      await this.commit.add(entries, key)
     } catch (err) {
-      if (err instanceof BusFullError) {
-        this.metrics.reject(protocol, 'queue_full', entries.length)
-        throw new Errors.QUEUE_FULL(err.waiting)
-      }
-      this.metrics.reject(protocol, 'bus_unavailable', entries.length)
-      const why = err instanceof BusUnavailableError || err instanceof Error ? err.message : String(err)
-      throw new Errors.BUS_UNAVAILABLE(why)
+      // ENTRY_TOO_LARGE -> 413 and BUS_FULL -> 429 (error-map.ts); any other refusal means nothing was taken (503).
+      const e = toCatalogueError(err)
+      const reason: RejectReason = e.code === 'LOG_ERR_ENTRY_TOO_LARGE' ? 'entry_too_large' : e.code === 'LOG_ERR_QUEUE_FULL' ? 'queue_full' : 'bus_unavailable'
+      this.metrics.reject(protocol, reason, entries.length)
+      throw reason === 'bus_unavailable' ? new Errors.BUS_UNAVAILABLE(err instanceof Error ? err.message : String(err)) : e
     }
     this.metrics.accepted.inc({ protocol }, entries.length)
   }

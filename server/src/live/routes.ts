@@ -1,15 +1,25 @@
 import type { FastifyInstance } from 'fastify'
-import type { Config } from '../config.js'
-import { requireKey } from '../http/server.js'
+import type { AuthHook } from '../auth/keys.js'
+import { Errors } from '../errors.js'
 import type { Entry } from '../model/index.js'
 import { parseFilter, param, type Query } from '../query/params.js'
 import { matchesSearch } from '../query/search/index.js'
 import type { LiveHub } from './hub.js'
+import type { LiveMetrics } from './metrics.js'
 
-/** `WS /ws/live?level=&service=&q=`: one entry per message, newest as they arrive. */
-export async function liveRoutes(app: FastifyInstance, { hub, config }: { hub: LiveHub; config: Config }): Promise<void> {
-  const auth = requireKey(config.apiKeysQuery, 'query')
-  app.get('/ws/live', { websocket: true, preValidation: auth }, (socket, req) => {
+/**
+ * `WS /ws/live?level=&service=&q=`: one entry per message, newest as they arrive. At the client cap
+ * the upgrade is refused before it happens (HTTP 503 LOG_ERR_LIVE_FULL); the few upgrades already
+ * under way when the cap is reached are closed with 1013 "try again later".
+ */
+export async function liveRoutes(app: FastifyInstance, { hub, auth, metrics }: { hub: LiveHub; auth: AuthHook; metrics: LiveMetrics }): Promise<void> {
+  const limit = (): string => `live tail full: LIVE_MAX_CLIENTS (${hub.maxClients}) clients connected; try again later`
+  const capacity = async (): Promise<void> => {
+    if (!hub.full) return
+    metrics.liveRefused.inc()
+    throw new Errors.LIVE_FULL(hub.maxClients)
+  }
+  app.get('/ws/live', { websocket: true, preValidation: [auth, capacity] }, (socket, req) => {
     const q = req.query as Query
     let filter
     try {
@@ -26,6 +36,9 @@ export async function liveRoutes(app: FastifyInstance, { hub, config }: { hub: L
       socket.close(1008, 'bad filter')
       return
     }
-    hub.add(socket, filter)
+    if (!hub.add(socket, filter)) {
+      metrics.liveRefused.inc()
+      socket.close(1013, limit())
+    }
   })
 }

@@ -31,3 +31,9 @@ test('API form keeps what precision there was, ClickHouse form round-trips', () 
   assert.equal(fromClickHouse('2025-01-01 12:00:00'), '2025-01-01T12:00:00.000000000Z')
   assert.equal(fromEpochNanos('1735732800123456789'), c)
 })
+
+test('an offset cannot carry a timestamp past the year bounds (issue 11)', () => {
+  assert.equal(parseTimestamp('2261-12-31T23:30:00-23:59'), undefined)
+  assert.equal(parseTimestamp('1970-01-01T00:10:00+23:59'), undefined)
+  assert.equal(parseTimestamp('2261-12-31T00:30:00-23:00'), '2261-12-31T23:30:00.000000000Z')
+})

@@ -30,6 +30,9 @@ export function parseTimestamp(raw: string): string | undefined {
     const offset = (Number(oh) * 60 + Number(om)) * 60_000
     if (Number(oh) > 23 || Number(om) > 59) return undefined
     ms += sign === '+' ? -offset : offset
+    // the offset can carry a time across the year bounds (2261-12-31T23:00-23:59 is in 2262)
+    const utcYear = new Date(ms).getUTCFullYear()
+    if (utcYear < MIN_YEAR || utcYear > MAX_YEAR) return undefined
   }
   const nanos = (frac + '000000000').slice(0, 9)
   return fromEpoch(ms, nanos)

@@ -1,7 +1,8 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { REJECT_REASONS } from '../errors.ts'
-import { validateEntry } from './validate.ts'
+import { DEFAULT_MAX_FUTURE_SKEW_MS } from '../config/settings.ts'
+import { configureValidation, normalize, validateEntry } from './validate.ts'
 
 const ok = { level: 'INFO', message: 'm', service: 's' }
 
@@ -51,4 +52,24 @@ test('service length counts characters, message length counts UTF-8 bytes', () =
   assert.ok(validateEntry({ ...ok, service: '😀'.repeat(100) }).ok)
   assert.ok(validateEntry({ ...ok, message: '😀'.repeat(2560) }).ok) // 10240 bytes
   assert.equal(validateEntry({ ...ok, message: '😀'.repeat(2560) + 'x' }).ok, false)
+})
+
+test('a timestamp further ahead than MAX_FUTURE_SKEW is refused naming the field and the limit (issue 11)', () => {
+  const base = { level: 'info' as const, message: 'm', service: 's' }
+  const ahead = (ms: number) => new Date(Date.now() + ms).toISOString()
+  const farTs = ahead(DEFAULT_MAX_FUTURE_SKEW_MS + 60_000)
+  const far = normalize({ ...base, timestamp: farTs })
+  assert.equal(far.ok, false)
+  if (!far.ok) {
+    assert.equal(far.reason, 'timestamp_in_future')
+    assert.equal(far.error, `timestamp '${farTs}' is more than 24h in the future (MAX_FUTURE_SKEW)`)
+  }
+  assert.equal(normalize({ ...base, timestamp: ahead(DEFAULT_MAX_FUTURE_SKEW_MS - 60_000) }).ok, true)
+  assert.equal(normalize({ ...base, timestamp: '1971-01-01T00:00:00Z' }).ok, true, 'the past is not limited')
+  configureValidation({ maxFutureSkewMs: 60_000 })
+  try {
+    assert.equal(normalize({ ...base, timestamp: ahead(120_000) }).ok, false)
+  } finally {
+    configureValidation({ maxFutureSkewMs: DEFAULT_MAX_FUTURE_SKEW_MS })
+  }
 })

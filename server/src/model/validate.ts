@@ -7,9 +7,19 @@ import type { RejectReason } from '../errors.js'
 import { LIMITS, type Entry } from './entry.js'
 import { parseLevelStrict, LEVELS, type Level } from './levels.js'
 import { nowTimestamp, parseTimestamp } from './time.js'
+import { DEFAULT_MAX_FUTURE_SKEW_MS } from '../config/settings.js'
 
 export const ALLOWED_FIELDS = ['level', 'message', 'service', 'timestamp', 'attributes', 'trace_id', 'span_id'] as const
 const ALLOWED = new Set<string>(ALLOWED_FIELDS)
+
+
+/** Process-wide policy of the entry rules, set once at start-up from the configuration. */
+const policy = { maxFutureSkewMs: DEFAULT_MAX_FUTURE_SKEW_MS }
+
+/** Sets the entry rules that come from the configuration (call once at start-up). */
+export function configureValidation(opts: { maxFutureSkewMs?: number }): void {
+  if (opts.maxFutureSkewMs !== undefined) policy.maxFutureSkewMs = opts.maxFutureSkewMs
+}
 
 export class EntryError extends Error {
   constructor(
@@ -106,6 +116,15 @@ export function normalize(f: EntryFields, receivedAt?: string): Validated {
       )
     }
     ts = parsed
+    // A far-future entry would be a partition of its own for years, and hides every later one under
+    // "newest first": refuse it at ingest rather than at insert (issue 11).
+    // Against this server's clock (not `receivedAt`, which a caller may set to anything)
+    if (Date.parse(`${ts.slice(0, 23)}Z`) - Date.now() > policy.maxFutureSkewMs) {
+      return fail(
+        'timestamp_in_future',
+        `timestamp '${clip(f.timestamp)}' is more than ${formatSkew(policy.maxFutureSkewMs)} in the future (MAX_FUTURE_SKEW)`,
+      )
+    }
   }
 
   const attributes = normalizeAttributes(f.attributes)
@@ -153,6 +172,10 @@ function optionalId(name: string, raw: unknown, max: number): { value: string; e
     return { value: '', error: `${name} must be at most ${max} characters of letters, digits, '-' or '_' (hex for W3C ids)` }
   }
   return { value: raw.toLowerCase() }
+}
+
+function formatSkew(ms: number): string {
+  return ms % 3_600_000 === 0 ? `${ms / 3_600_000}h` : ms % 1000 === 0 ? `${ms / 1000}s` : `${ms}ms`
 }
 
 function clip(s: string, n = 40): string {

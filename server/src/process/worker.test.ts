@@ -7,7 +7,7 @@ import { join } from 'node:path'
 import { pino } from 'pino'
 import { MemoryBus } from '../bus/memory.ts'
 import { loadConfig } from '../config.ts'
-import { Metrics } from '../http/metrics.ts'
+import { ProcessMetrics } from './metrics.ts'
 import type { Entry } from '../model/index.ts'
 import { Store } from '../store/index.ts'
 import { Worker } from './worker.ts'
@@ -37,7 +37,7 @@ const log = pino({ level: 'silent' })
 
 test('inserts at BATCH_SIZE without waiting for FLUSH_TIMEOUT, and force-flush writes the rest', async (t) => {
   const bus = new MemoryBus(10_000)
-  const metrics = new Metrics()
+  const metrics = new ProcessMetrics()
   const w = new Worker(bus, store, { batchSize: 100, flushTimeoutMs: 60_000, maxRetries: 3, retryBaseMs: 10 }, metrics, log)
   t.after(() => w.stop()) // a failed assertion must not leave the loop running
   w.start()
@@ -54,7 +54,7 @@ test('inserts at BATCH_SIZE without waiting for FLUSH_TIMEOUT, and force-flush w
 
 test('a failing store: retries with backoff, the batch returns to the bus, nothing is lost or duplicated', async (t) => {
   const bus = new MemoryBus(10_000)
-  const metrics = new Metrics()
+  const metrics = new ProcessMetrics()
   const w = new Worker(bus, store, { batchSize: 50, flushTimeoutMs: 20, maxRetries: 2, retryBaseMs: 20, redeliverDelayMs: 50 }, metrics, log)
   // Make every insert fail for real: the table is not there.
   await store.sql('RENAME TABLE oglogstream.logs TO oglogstream.logs_away')

@@ -1,15 +1,17 @@
 /**
- * The process role: pulls messages from the bus, accumulates up to BATCH_SIZE entries or
- * FLUSH_TIMEOUT, inserts them as one block, and acks the messages only after the insert.
- * On store errors it retries with exponential backoff (MAX_RETRIES), then hands the messages back
- * to the bus with a delay — it never drops what was accepted.
+ * The process role: takes messages from the work queue, sorts out redelivered batches (recovery.ts),
+ * accumulates the rest up to BATCH_SIZE entries or FLUSH_TIMEOUT (batcher.ts), records each batch in
+ * the ledger, inserts it as one block under its token, and acks the messages only after the insert.
+ * On store errors it retries with exponential backoff (MAX_RETRIES), then hands the messages back to
+ * the queue with a delay — it never drops what was accepted.
  */
 import type { Logger } from 'pino'
-import type { Bus, BusMessage } from '../bus/bus.js'
-import type { Metrics } from '../http/metrics.js'
+import type { WorkMessage, WorkQueue } from '../bus/index.js'
 import type { Entry } from '../model/index.js'
-import type { Store } from '../store/index.js'
-import { createHash } from 'node:crypto'
+import { Batcher, type Batch } from './batcher.js'
+import { classifyInsertError } from './failure.js'
+import type { ProcessMetrics } from './metrics.js'
+import { sortOut } from './recovery.js'
 
 export interface WorkerOptions {
   batchSize: number
@@ -20,24 +22,29 @@ export interface WorkerOptions {
   redeliverDelayMs?: number
 }
 
+/** Where batches go: the store must drop a second insert under the same token. */
+export interface BatchSink {
+  insert(entries: Entry[], dedupToken: string): Promise<void>
+}
+
 export class Worker {
   private running = false
   private loop: Promise<void> | undefined
-  private pending: BusMessage[] = []
-  private pendingEntries = 0
-  private firstAt = 0
+  private readonly batcher: Batcher
   private forceFlush = false
   private stopping = false
   /** The insert in progress (tests and shutdown wait on it). */
   private inflight: Promise<void> = Promise.resolve()
 
   constructor(
-    private readonly bus: Bus,
-    private readonly store: Store,
+    private readonly queue: WorkQueue,
+    private readonly store: BatchSink,
     private readonly opts: WorkerOptions,
-    private readonly metrics: Metrics,
+    private readonly metrics: ProcessMetrics,
     private readonly log: Logger,
-  ) {}
+  ) {
+    this.batcher = new Batcher(opts.batchSize, opts.flushTimeoutMs)
+  }
 
   start(): void {
     if (this.running) return
@@ -47,97 +54,72 @@ export class Worker {
 
   private async run(): Promise<void> {
     while (this.running) {
-      const wait = this.pending.length ? Math.max(0, this.firstAt + this.opts.flushTimeoutMs - Date.now()) : 500
-      let msgs: BusMessage[] = []
+      let msgs: WorkMessage[] = []
       try {
-        // Never pull more than the batch has room for (a message holds at least one entry), so a
-        // backlog is written in BATCH_SIZE blocks rather than one huge insert.
-        const room = Math.max(1, Math.min(256, this.opts.batchSize - this.pendingEntries))
-        msgs = await this.bus.fetch(room, this.stopping ? 0 : Math.min(wait, 500))
+        msgs = await this.queue.fetch(this.batcher.room(), this.stopping ? 0 : Math.min(this.batcher.waitMs(), 500))
       } catch (err) {
         this.log.warn({ err }, 'bus fetch failed; retrying')
         await sleep(500)
       }
-      for (const m of msgs) {
-        // A recovered batch goes in alone under its recorded token (see BusMessage.batchToken).
-        if (m.batchToken) {
-          const p = this.writeBatch([m])
-          this.inflight = p
-          await p
-          continue
-        }
-        if (this.pending.length === 0) this.firstAt = Date.now()
-        this.pending.push(m)
-        this.pendingEntries += m.entries.length
-      }
-      const due =
-        this.pending.length > 0 &&
-        (this.pendingEntries >= this.opts.batchSize || Date.now() - this.firstAt >= this.opts.flushTimeoutMs || this.forceFlush || this.stopping)
-      if (due) await this.flushPending()
-      else if (this.forceFlush && this.pending.length === 0) this.forceFlush = false // nothing to force
-      else if (this.stopping && msgs.length === 0 && this.pending.length === 0) break
+      const { fresh, recovered } = await sortOut(this.queue, msgs, this.log)
+      // A recovered batch goes in alone under its recorded token.
+      for (const b of recovered) await this.write(b)
+      for (const m of fresh) this.batcher.add(m)
+      if (this.batcher.due(this.forceFlush || this.stopping)) {
+        this.forceFlush = false
+        await this.write(this.batcher.take())
+      } else if (this.forceFlush && this.batcher.size === 0) this.forceFlush = false // nothing to force
+      else if (this.stopping && msgs.length === 0 && this.batcher.size === 0) break
       this.updateDepth()
     }
   }
 
   private updateDepth(): void {
-    const n = this.bus.pending()
+    const n = this.queue.pending()
     if (n !== undefined) this.metrics.queueDepth.set(n)
   }
 
-  private async flushPending(): Promise<void> {
-    this.forceFlush = false
-    const messages = this.pending
-    this.pending = []
-    this.pendingEntries = 0
-    const p = this.writeBatch(messages)
+  private write(batch: Batch): Promise<void> {
+    const p = this.insert(batch)
     this.inflight = p
-    await p
+    return p
   }
 
-  /** Inserts the entries of `messages` as one block; acks them after, or naks them for later. */
-  private async writeBatch(messages: BusMessage[]): Promise<void> {
-    const entries: Entry[] = []
-    for (const m of messages) for (const e of m.entries) entries.push(e)
-    // The same set of messages always yields the same token, so a retry after a timeout whose
-    // insert did land is deduplicated by ClickHouse.
-    const token =
-      messages.length === 1 && messages[0]?.batchToken
-        ? messages[0].batchToken
-        : createHash('sha256')
-            .update(messages.map((m) => m.id).join(','))
-            .digest('hex')
-            .slice(0, 32)
-    let recorded = !this.bus.beforeInsert || (messages.length === 1 && messages[0]?.batchToken !== undefined)
+  /** Records `batch` in the ledger, inserts it, then acks its messages; or naks them for later. */
+  private async insert(batch: Batch): Promise<void> {
+    const { token, entries, messages } = batch
+    let recorded = batch.recorded
     for (let attempt = 0; ; attempt++) {
       const t0 = performance.now()
       try {
         messages.forEach((m) => m.working())
-        // JetStream may regroup redelivered messages; the bus records this batch first so a
-        // redelivery is retried under the same token (bus.ts, beforeInsert).
+        // Before the insert, so that a redelivery is re-formed into this batch under this token.
         if (!recorded) {
-          await this.bus.beforeInsert?.(messages, token)
+          await this.queue.ledger.record({ token, ids: batch.ids })
           recorded = true
         }
         await this.store.insert(entries, token)
         this.metrics.insertLatency.observe((performance.now() - t0) / 1000)
         this.metrics.batchSize.observe(entries.length)
         this.metrics.stored.inc(entries.length)
-        await Promise.all(messages.map((m) => m.ack()))
+        messages.forEach((m) => m.ack())
         return
       } catch (err) {
         this.metrics.insertErrors.inc()
-        if (attempt >= this.opts.maxRetries) {
-          const delay = this.opts.redeliverDelayMs ?? this.opts.retryBaseMs * 2 ** attempt
-          this.log.error({ err: String(err), entries: entries.length, delay }, 'insert failed after retries; batch returned to the bus')
-          messages.forEach((m) => m.nak(delay))
-          // Back off before pulling again so a down store is not hammered.
+        // The dead-letter seam: a deterministic failure will go to dead letters; today all are retryable.
+        const failure = classifyInsertError(err)
+        if (failure === 'retryable' && attempt < this.opts.maxRetries) {
+          const delay = this.opts.retryBaseMs * 2 ** attempt
+          this.log.warn({ err: String(err), attempt: attempt + 1, delay }, 'insert failed; retrying')
           await sleep(delay)
-          return
+          continue
         }
-        const delay = this.opts.retryBaseMs * 2 ** attempt
-        this.log.warn({ err: String(err), attempt: attempt + 1, delay }, 'insert failed; retrying')
+        const delay = this.opts.redeliverDelayMs ?? this.opts.retryBaseMs * 2 ** attempt
+        this.log.error({ err: String(err), entries: entries.length, delay }, 'insert failed after retries; batch returned to the bus')
+        messages.forEach((m) => m.nak(delay))
+        // Back off before pulling again so a down store is not hammered.
         await sleep(delay)
+        return
       }
     }
   }
@@ -145,19 +127,20 @@ export class Worker {
   /** Inserts whatever is pending now (tests use this instead of sleeping for FLUSH_TIMEOUT). */
   async flush(): Promise<void> {
     this.forceFlush = true
-    this.bus.wake?.()
+    this.queue.wake()
     // Wait until the loop has taken and written everything that was pending.
-    while (this.forceFlush || this.pending.length) await sleep(5)
+    while (this.forceFlush || this.batcher.size) await sleep(5)
     await this.inflight
   }
 
   /**
-   * Graceful stop: keeps pulling until the bus has nothing ready (memory bus: everything accepted),
-   * writes it, then returns. The caller bounds this with SHUTDOWN_TIMEOUT.
+   * Graceful stop: keeps pulling until the queue has nothing ready (memory: everything accepted),
+   * writes it, then returns. The caller calls the queue's `stopPulling` first and bounds this with
+   * SHUTDOWN_TIMEOUT.
    */
   async stop(): Promise<void> {
     this.stopping = true
-    this.bus.wake?.()
+    this.queue.wake()
     await this.loop
     this.running = false
     await this.inflight

@@ -89,27 +89,38 @@ export function parseCursor(q: Query): Cursor | undefined {
   const raw = one(q, 'cursor')
   if (!raw) return undefined
   const [t, h] = Buffer.from(raw, 'base64url').toString().split('|')
-  if (!t || !h || !/^\d{1,20}$/.test(h) || !parseTimestamp(t)) {
+  // h is a UInt64 in the engine: 20 digits can still overflow it, which would be an engine error (500)
+  if (!t || !h || !/^\d{1,20}$/.test(h) || BigInt(h) > MAX_UINT64 || !parseTimestamp(t)) {
     throw new Errors.BAD_PARAMETER('cursor', 'is not a cursor returned in X-Next-Cursor')
   }
   return { t: parseTimestamp(t) as string, h }
 }
 
+const MAX_UINT64 = 2n ** 64n - 1n
 const INTERVALS_MS = [1e3, 5e3, 1e4, 3e4, 6e4, 3e5, 6e5, 18e5, 36e5, 108e5, 216e5, 432e5, 864e5, 6048e5]
+const DAY_MS = 864e5
+/** The largest explicit `interval`: a year of buckets is already coarser than any dashboard needs. */
+export const MAX_INTERVAL_MS = 366 * DAY_MS
 
-/** A bucket size giving about 60–120 buckets over the range, from a fixed ladder (1s … 7d). */
+/**
+ * A bucket size giving about 60–120 buckets over the range, from a fixed ladder (1s … 7d); beyond the
+ * ladder whole days (at most MAX_INTERVAL_MS), so that an "All time" range over centuries (one entry
+ * dated 2261) gives a few hundred buckets instead of a 400 for more than 10,000.
+ */
 export function chooseInterval(spanMs: number, target = 100): number {
   for (const i of INTERVALS_MS) if (spanMs / i <= target) return i
-  return INTERVALS_MS[INTERVALS_MS.length - 1] as number
+  return Math.min(Math.ceil(spanMs / target / DAY_MS) * DAY_MS, MAX_INTERVAL_MS)
 }
 
 export function parseInterval(q: Query): number | undefined {
   const raw = one(q, 'interval')
   if (!raw) return undefined
-  const m = /^(\d+)(ms|s|m|h|d|w)$/.exec(raw.trim())
+  const m = /^(\d{1,15})(ms|s|m|h|d|w)$/.exec(raw.trim())
   if (!m) throw new Errors.BAD_PARAMETER('interval', `'${raw.slice(0, 20)}' is not a duration like 10s, 1m, 1h, 1d`)
   const ms = Number(m[1]) * (UNIT_MS[m[2] as string] as number)
   if (ms < 1000) throw new Errors.BAD_PARAMETER('interval', 'must be at least 1s')
+  // The engine takes the step as a UInt32 of seconds: an unbounded one was a 500 (issue 11)
+  if (ms > MAX_INTERVAL_MS) throw new Errors.BAD_PARAMETER('interval', `must be at most ${MAX_INTERVAL_MS / DAY_MS}d`)
   return ms
 }
 

@@ -5,13 +5,13 @@
 import { Readable } from 'node:stream'
 import type { FastifyInstance, FastifyRequest } from 'fastify'
 import type { HistogramResponse } from '@oglogstream/shared'
-import type { Config } from '../config.js'
+import type { AuthHook } from '../auth/keys.js'
+import { storeError } from '../error-map.js'
 import { Errors } from '../errors.js'
-import type { Metrics } from '../http/metrics.js'
-import { requireKey } from '../http/server.js'
 import { toApi } from '../model/index.js'
 import { queries, type Store } from '../store/index.js'
 import { exportStream } from './export.js'
+import type { QueryMetrics } from './metrics.js'
 import {
   DEFAULT_LIMIT,
   MAX_LIMIT,
@@ -29,24 +29,26 @@ import {
 
 export interface QueryRoutesContext {
   store: Store
-  config: Config
-  metrics: Metrics
+  metrics: QueryMetrics
+  /** Checks the API key of the query scope (auth/keys.ts), composed in app.ts. */
+  auth: AuthHook
 }
 
-export async function queryRoutes(app: FastifyInstance, { store, config, metrics }: QueryRoutesContext): Promise<void> {
-  app.addHook('onRequest', requireKey(config.apiKeysQuery, 'query'))
+export async function queryRoutes(app: FastifyInstance, { store, metrics, auth }: QueryRoutesContext): Promise<void> {
+  app.addHook('onRequest', auth)
 
-  /** Runs a store call with the endpoint's latency metric and maps engine timeouts to 504. */
+  /** Runs a store call with the endpoint's latency metric; its failure becomes a catalogue error (a timeout is a 504). */
   async function run<T>(endpoint: string, req: FastifyRequest, fn: (ctx: queries.QueryContext) => Promise<T>): Promise<T> {
     const ac = new AbortController()
     req.raw.once('close', () => {
       if (!req.raw.complete) ac.abort()
     })
     const end = metrics.queryLatency.startTimer({ endpoint })
+    const ctx = store.queryContext(ac.signal)
     try {
-      return await fn(store.queryContext(ac.signal))
+      return await fn(ctx)
     } catch (err) {
-      throw mapStoreError(err, config.queryTimeoutMs)
+      throw storeError(err, ctx.timeoutMs)
     } finally {
       end()
     }
@@ -116,14 +118,4 @@ function bump(ts: string): string {
   const n = BigInt(ts.slice(20, 29)) + 1n
   if (n < 1_000_000_000n) return `${ts.slice(0, 20)}${String(n).padStart(9, '0')}Z`
   return new Date(Date.parse(ts.slice(0, 19) + 'Z') + 1000).toISOString().slice(0, 20) + '000000000Z'
-}
-
-export function mapStoreError(err: unknown, timeoutMs: number): Error {
-  const e = err as { code?: string; message?: string; statusCode?: number }
-  if (e?.statusCode && e.statusCode < 500 && e.code?.startsWith('LOG_ERR_')) return err as Error
-  const msg = e?.message ?? String(err)
-  if (e?.code === '159' || /TIMEOUT_EXCEEDED|Timeout exceeded/i.test(msg)) return new Errors.QUERY_TIMEOUT(timeoutMs)
-  if (/ECONNREFUSED|ECONNRESET|socket hang up|ENOTFOUND/.test(msg)) return new Errors.STORE_UNAVAILABLE(msg)
-  if (e?.code && /^\d+$/.test(e.code)) return new Errors.INTERNAL(`store: ${msg.split('\n')[0]}`)
-  return err as Error
 }

@@ -1,7 +1,8 @@
 /**
  * The store is always ClickHouse through `@clickhouse/client`: over HTTP to a server or cluster
  * (`CLICKHOUSE_URL`), or in-process over `chdb/connection` (embedded, data under `DATA_DIR`).
- * One SQL dialect, one code path.
+ * One SQL dialect, one code path; only the insert body takes a shortcut on the embedded engine
+ * (`rawInsert`, see insert.ts).
  */
 import { mkdirSync } from 'node:fs'
 import { resolve } from 'node:path'
@@ -20,6 +21,21 @@ export interface StoreClient {
   database: string
   /** Where the data lives: the data directory, or the server's URL without credentials. */
   location: string
+  /**
+   * Embedded only: chdb's raw insert, which hands a `Buffer` to the engine as it is. The client's own
+   * insert on the chdb connection turns the body into one string first (a UTF-8 string of the whole
+   * batch, issue 11), so the insert path uses this instead.
+   */
+  rawInsert?: (params: RawInsertParams) => Promise<unknown>
+}
+
+/** The subset of chdb's `RawInsertParams` the insert path uses. */
+export interface RawInsertParams {
+  table: string
+  values: Buffer
+  format: 'TabSeparated' | 'JSONEachRow' | 'JSONCompactEachRow'
+  columns?: readonly string[]
+  settings?: Record<string, string | number | boolean>
 }
 
 export async function createStoreClient(opts: StoreOptions): Promise<StoreClient> {
@@ -39,6 +55,8 @@ export async function createStoreClient(opts: StoreOptions): Promise<StoreClient
   mkdirSync(dir, { recursive: true })
   // Loaded lazily: the 540 MB engine is not needed by ingest-only or HTTP-store processes.
   const { createChdbConnection } = await import('chdb/connection')
-  const client = createClient({ connection: createChdbConnection({ path: dir }) } as Parameters<typeof createClient>[0])
-  return { client, kind: 'embedded', database: opts.database, location: dir }
+  const connection = createChdbConnection({ path: dir })
+  const client = createClient({ connection } as Parameters<typeof createClient>[0])
+  const rawInsert = (params: RawInsertParams) => connection.chdb.rawInsert({ ...params, columns: params.columns && [...params.columns] })
+  return { client, kind: 'embedded', database: opts.database, location: dir, rawInsert }
 }

@@ -2,35 +2,56 @@
  * The store: ClickHouse reached through `@clickhouse/client` (embedded chdb or HTTP). Owns the
  * schema, the insert path and the read queries.
  */
-import type { Config } from '../config.js'
+import type { StoreOptions } from '../config.js'
 import type { Entry } from '../model/index.js'
 import { createStoreClient, type StoreClient } from './client.js'
-import { insertEntries } from './insert.js'
+import { DEFAULT_BOUNDS, insertEntries, type InsertTarget } from './insert.js'
 import { applyRetention, migrate, readTable, writeTable, type SchemaContext } from './migrations.js'
+import type { InsertBounds } from './split.js'
 import type { QueryContext } from './queries.js'
 
 export { Params } from './params.js'
 export * as queries from './queries.js'
-export type { Filter, Cursor, ListOptions, QueryContext, SearchCompiler, ApiEntry, Page } from './queries.js'
-export { toApiEntry } from './queries.js'
+export type { Filter, Cursor, ListOptions, QueryContext, SearchCompiler, Page } from './queries.js'
+export type { ApiEntry } from '../model/index.js'
 export { MIGRATIONS } from './migrations.js'
+export { splitEntries, partToken, DEFAULT_MAX_INSERT_BYTES, DEFAULT_MAX_INSERT_ENTRIES, type InsertBounds } from './split.js'
+export { entryBytes } from './encode.js'
+export { isRetryable, clickhouseCode } from './errors.js'
+
+export interface StoreOpenOptions {
+  /** Bounds on one insert; a larger batch is inserted in several parts (see `split.ts`). */
+  insertBounds?: Partial<InsertBounds>
+}
 
 export class Store {
+  private readonly target: InsertTarget
+
   private constructor(
     private readonly sc: StoreClient,
     private readonly schema: SchemaContext,
     private readonly queryTimeoutMs: number,
-  ) {}
+    readonly insertBounds: InsertBounds,
+  ) {
+    const plain = `${schema.database}.${schema.cluster ? 'logs_local' : 'logs'}`
+    this.target = {
+      client: sc.client,
+      table: writeTable(schema),
+      // chdb's raw insert takes plain identifiers only; another database name goes through the client.
+      plainTable: /^[A-Za-z_][A-Za-z0-9_]*\.[A-Za-z_][A-Za-z0-9_]*$/.test(plain) ? plain : undefined,
+      rawInsert: sc.rawInsert,
+    }
+  }
 
-  static async open(config: Config): Promise<Store> {
+  static async open(config: StoreOptions, opts: StoreOpenOptions = {}): Promise<Store> {
     const sc = await createStoreClient({
       url: config.clickhouseUrl,
       dataDir: config.dataDir,
       database: config.clickhouseDatabase,
-      requestTimeoutMs: Math.max(config.queryTimeoutMs + 5_000, 30_000),
+      requestTimeoutMs: config.storeRequestTimeoutMs,
     })
     const schema = { database: config.clickhouseDatabase, cluster: config.clickhouseCluster }
-    return new Store(sc, schema, config.queryTimeoutMs)
+    return new Store(sc, schema, config.queryTimeoutMs, { ...DEFAULT_BOUNDS, ...opts.insertBounds })
   }
 
   get kind(): 'embedded' | 'http' {
@@ -47,8 +68,14 @@ export class Store {
     return applied
   }
 
-  insert(entries: Entry[], dedupToken: string): Promise<void> {
-    return insertEntries(this.sc.client, writeTable(this.schema), entries, dedupToken)
+  /**
+   * Stores one batch under its dedup token. A batch over `insertBounds` goes in as several inserts,
+   * each under a token derived from `dedupToken` and its index (`partToken`): inserting the same batch
+   * again stores nothing twice, provided the bounds are the same. A failed insert may have stored the
+   * parts before it; retrying the whole batch is then still exact.
+   */
+  insert(entries: Entry[], dedupToken: string, bounds: Partial<InsertBounds> = {}): Promise<void> {
+    return insertEntries(this.target, entries, dedupToken, { ...this.insertBounds, ...bounds })
   }
 
   queryContext(signal?: AbortSignal): QueryContext {

@@ -4,7 +4,7 @@
  */
 import type { ClickHouseClient } from '@clickhouse/client'
 import { LEVELS, type HistogramBucket, type Level, type ServiceInfo, type StatsResponse } from '@oglogstream/shared'
-import { fromClickHouse, fromEpochMs, nowTimestamp, toApi, toClickHouse, type Entry } from '../model/index.js'
+import { fromClickHouse, fromEpochMs, nowTimestamp, toApi, toApiEntry, toClickHouse, type ApiEntry } from '../model/index.js'
 import { Params } from './params.js'
 
 /** A search already compiled to a SQL condition over the `message`/`attributes` columns. */
@@ -87,20 +87,6 @@ interface Row {
 export interface Page {
   entries: ApiEntry[]
   next: Cursor | undefined
-}
-
-export type ApiEntry = Omit<Entry, 'attributes' | 'trace_id' | 'span_id'> & {
-  attributes?: Record<string, string>
-  trace_id?: string
-  span_id?: string
-}
-
-export function toApiEntry(e: Entry): ApiEntry {
-  const out: ApiEntry = { timestamp: toApi(e.timestamp), level: e.level, service: e.service, message: e.message }
-  if (Object.keys(e.attributes).length) out.attributes = e.attributes
-  if (e.trace_id) out.trace_id = e.trace_id
-  if (e.span_id) out.span_id = e.span_id
-  return out
 }
 
 /** Time windows tried, newest first, before the whole range: 1 h, 8 h, 64 h back from the page's start. */

@@ -1,24 +1,25 @@
 /**
  * The write-ahead log and who has what of it (issue 12), without any bus interface: records go in
- * with `append`, come back as deliveries with `read`, and a delivery is `stored` (the checkpoint
- * moves past it, segments behind the checkpoint are deleted) or `given back` (read again later).
- * `recordBatch` writes a batch's make-up to the ledger before its insert, so that after a crash
- * `read` re-forms that batch whole under the same token.
+ * with `append`, come back one delivery per record with `read`, and a delivery is `stored` (the
+ * checkpoint moves past it, segments behind the checkpoint are deleted) or `given back` (read again
+ * later). The batch ledger (ledger.ts) lives beside it, in the same directory.
  *
- * Delivery state, keyed by a record's global offset: `claims` are spans handed out (out) or stored
- * out of order (done); the checkpoint is the first offset not known to be stored.
+ * Delivery state, keyed by a record's global offset: `claims` are records handed out (out) or
+ * stored out of order (done); the checkpoint is the first offset not known to be stored. Only
+ * synced bytes are read, so nothing handed out can be taken back by a crash.
  */
 import type { Logger } from 'pino'
 import type { Entry } from '../../model/index.js'
 import { writeCheckpoint, type Span } from './checkpoint.js'
-import type { Ledger, LedgerBatch } from './ledger.js'
+import { OffsetLedger } from './ledger.js'
 import { Cursor, type RecordRead } from './reader.js'
-import { recover, type Recovered } from './recover.js'
+import { MAX_PAYLOAD_BYTES } from './record.js'
+import { recover } from './recover.js'
 import { DEFAULT_SEGMENT_BYTES, type SegmentSet } from './segment.js'
 import { WalWriter, type WalSync } from './writer.js'
 
-/** Payload bytes one read returns at most: what the worker holds beyond its batch stays on disk. */
-const READ_BUDGET_BYTES = 4 * 1024 * 1024 // 4 MiB
+/** Payload bytes one read returns at most (the read-ahead bound applies on top). */
+const READ_CHUNK_BYTES = 4 * 1024 * 1024 // 4 MiB
 const MIN_SEGMENT_BYTES = 1024 * 1024 // 1 MiB
 
 export interface LogOptions {
@@ -29,18 +30,15 @@ export interface LogOptions {
   segmentBytes?: number
 }
 
-/** Records handed out together: one record, or a whole recorded batch re-formed after a crash. */
-export class Delivery {
-  /** First offset of the ledger batch this delivery was recorded in. */
-  batchKey: number | undefined
-  constructor(
-    readonly id: string,
-    readonly entries: Entry[],
-    readonly redelivered: boolean,
-    readonly spans: Span[],
-    readonly bytes: number,
-    readonly batchToken?: string,
-  ) {}
+/** One record handed out. */
+export interface Delivery {
+  readonly offset: number
+  readonly next: number
+  readonly count: number
+  /** Payload bytes (what the read-ahead bound counts). */
+  readonly bytes: number
+  readonly entries: Entry[]
+  readonly redelivered: boolean
 }
 
 interface Claim {
@@ -51,36 +49,46 @@ interface Claim {
 }
 
 export class WalLog {
+  readonly id: string
+  readonly ledger: OffsetLedger
   private readPos: number
   private checkpoint: number
   private pendingEntries: number
+  /** Payload bytes handed out and not yet settled. */
+  private outBytes = 0
+  /** Records below this were handed out before (in this run, or before a restart when a batch names them). */
+  private highWater: number
   private readonly claims = new Map<number, Claim>()
   private readonly skips: Map<number, number>
-  /** Recorded batches not yet stored, by their first offset. */
-  private readonly ledgerBatches = new Map<number, LedgerBatch>()
   private readonly cursor: Cursor
+  /** For `entriesAt`, so that recovery's reads do not throw away the sequential read buffer. */
+  private readonly lookup: Cursor
   readonly writer: WalWriter
   private readonly segments: SegmentSet
-  private readonly ledger: Ledger
-  private cpQueue: { resolve: () => void; reject: (e: Error) => void }[] = []
-  private cpRunning = false
+  private cpQueue = 0
+  private cpRunning: Promise<void> | undefined
+  private closed = false
 
   private constructor(
     opts: LogOptions,
-    rec: Recovered,
+    rec: Awaited<ReturnType<typeof recover>>,
     private readonly log: Logger,
-    /** Called when more of the log can be read. */
+    /** Called when more of the log can be read (written, given back, or read-ahead room freed). */
     private readonly onReadable: () => void,
   ) {
+    this.id = rec.id
     this.segments = rec.segments
-    this.ledger = rec.ledger
     this.checkpoint = rec.checkpoint.offset
     this.readPos = this.checkpoint
     this.pendingEntries = rec.pending
     this.skips = new Map(rec.skips)
-    for (const s of rec.done) this.claims.set(s[0], { end: s[1], count: s[2], state: 'done', by: undefined })
-    for (const b of rec.replay) if (b.spans[0]) this.ledgerBatches.set(b.spans[0][0], b)
+    for (const s of rec.checkpoint.done) if (s[0] >= this.checkpoint) this.claims.set(s[0], { end: s[1], count: s[2], state: 'done', by: undefined })
+    const opened = OffsetLedger.open(rec.segments.dir, (o) => this.isStored(o))
+    this.ledger = opened.ledger
+    if (opened.torn) log.warn({ lines: opened.torn }, 'write-ahead log: unreadable ledger lines ignored (a crash mid-append)')
+    this.highWater = this.ledger.maxOffset() + 1
     this.cursor = new Cursor(rec.segments)
+    this.lookup = new Cursor(rec.segments)
     // Small logs get small segments, so that what is stored is soon deleted.
     const segmentBytes = opts.segmentBytes ?? Math.min(DEFAULT_SEGMENT_BYTES, Math.max(MIN_SEGMENT_BYTES, Math.floor(opts.maxBytes / 8)))
     this.writer = new WalWriter(rec.segments, opts.sync, segmentBytes, onReadable)
@@ -89,11 +97,12 @@ export class WalLog {
   /** Recovers the log in `opts.dir` (recover.ts) and opens it for appending and reading. */
   static async open(opts: LogOptions, log: Logger, onReadable: () => void): Promise<WalLog> {
     const rec = await recover(opts.dir, log)
+    const wal = new WalLog(opts, rec, log, onReadable)
     log.info(
-      { dir: opts.dir, segments: rec.segments.list.length, bytes: rec.segments.bytes, pending: rec.pending, replay: rec.replay.length, sync: opts.sync },
+      { dir: opts.dir, id: wal.id, segments: rec.segments.list.length, bytes: rec.segments.bytes, pending: rec.pending, batches: wal.ledger.size, sync: opts.sync },
       'write-ahead log open',
     )
-    return new WalLog(opts, rec, log, onReadable)
+    return wal
   }
 
   /**
@@ -103,6 +112,7 @@ export class WalLog {
   async append(entries: Entry[], maxWaiting = Infinity): Promise<boolean> {
     if (this.writer.broken) throw this.writer.broken
     const payload = Buffer.from(JSON.stringify(entries))
+    if (payload.length > MAX_PAYLOAD_BYTES) throw new RangeError(`a record holds at most ${MAX_PAYLOAD_BYTES} bytes; this one is ${payload.length}`)
     const waiting = this.waitingBytes
     if (waiting > 0 && waiting + payload.length > maxWaiting) return false
     await this.writer.append(payload, entries.length)
@@ -123,11 +133,15 @@ export class WalLog {
     return this.segments.bytes
   }
 
-  /** Up to `max` deliveries (and about READ_BUDGET_BYTES) from the read position; [] when none is ready. */
-  async read(max: number): Promise<Delivery[]> {
+  /**
+   * Up to `max` records from the read position, [] when none is ready or `readAhead` payload bytes
+   * are already handed out and not settled (one record always goes when none is out).
+   */
+  async read(max: number, readAhead: number): Promise<Delivery[]> {
     const out: Delivery[] = []
     let bytes = 0
-    while (out.length < max && bytes < READ_BUDGET_BYTES && this.readPos < this.writer.durable) {
+    while (out.length < max && bytes < READ_CHUNK_BYTES && this.readPos < this.writer.durable) {
+      if (this.outBytes > 0 && this.outBytes >= readAhead) break
       const pos = this.readPos
       const skip = this.skips.get(pos)
       if (skip !== undefined) {
@@ -139,142 +153,97 @@ export class WalLog {
         this.readPos = claim.end
         continue
       }
-      const batch = this.ledgerBatches.get(pos)
-      if (batch) {
-        const m = await this.reform(batch)
-        out.push(m)
-        bytes += m.bytes
-        continue
-      }
       const r = await this.cursor.read(pos, this.writer.durable)
       if (r === undefined) break
       if (r === 'bad') {
         // Corruption that appeared after start-up: stop here rather than guess; a restart recovers.
         throw new Error(`write-ahead log: record at offset ${pos} is unreadable; restart to recover the log`)
       }
-      const m = new Delivery(String(pos), parse(r), false, [[r.pos, r.next, r.count]], r.payload.length)
-      this.claim(m)
+      const d: Delivery = { offset: pos, next: r.next, count: r.count, bytes: r.payload.length, entries: parse(r), redelivered: pos < this.highWater }
+      this.claims.set(pos, { end: r.next, count: r.count, state: 'out', by: d })
+      this.outBytes += d.bytes
       this.readPos = r.next
-      out.push(m)
-      bytes += m.bytes
+      if (r.next > this.highWater) this.highWater = r.next
+      out.push(d)
+      bytes += d.bytes
     }
     return out
   }
 
-  /** A recorded batch, read back whole to be inserted under its token. */
-  private async reform(b: LedgerBatch): Promise<Delivery> {
-    const entries: Entry[] = []
-    let bytes = 0
-    const spans: Span[] = []
-    for (const [start, end] of b.spans) {
-      let count = 0
-      for (let pos = start; pos < end; ) {
-        const r: RecordRead | 'bad' | undefined = await this.cursor.read(pos, this.writer.durable)
-        if (r === undefined || r === 'bad') {
-          // Inserted under the same token all the same: if the batch had landed it is dropped whole.
-          this.log.error({ offset: pos, token: b.token }, 'write-ahead log: a record of a recorded batch is unreadable; the batch is replayed without it')
-          const next = this.skips.get(pos)
-          if (next === undefined || next <= pos) break
-          pos = next
-          continue
-        }
-        for (const e of parse(r)) entries.push(e)
-        count += r.count
-        bytes += r.payload.length
-        pos = r.next
-      }
-      spans.push([start, end, count])
+  /** Stored for sure: behind the checkpoint, or acked out of order. */
+  isStored(offset: number): boolean {
+    return offset < this.checkpoint || this.claims.get(offset)?.state === 'done'
+  }
+
+  /**
+   * The entries of the record at `offset`, handed out or not; undefined once it is stored. A record
+   * that cannot be read (corrupted) gives [] with a log line: its batch is re-formed without it,
+   * under the same token.
+   */
+  async entriesAt(offset: number): Promise<Entry[] | undefined> {
+    if (this.isStored(offset)) return undefined
+    const held = this.claims.get(offset)?.by
+    if (held) return held.entries
+    const r = offset < this.writer.durable ? await this.lookup.read(offset, this.writer.durable) : undefined
+    if (r === undefined || r === 'bad') {
+      this.log.error({ offset }, 'write-ahead log: a record of a recorded batch is unreadable; the batch is re-formed without it')
+      return []
     }
-    const first = spans[0] as Span
-    this.log.info({ offset: first[0], token: b.token, entries: entries.length }, 'write-ahead log: batch re-formed under its recorded token')
-    const m = new Delivery(String(first[0]), entries, true, spans, bytes, b.token)
-    this.claim(m)
-    this.readPos = first[1]
-    return m
+    return parse(r)
   }
 
-  private claim(m: Delivery): void {
-    for (const s of m.spans) this.claims.set(s[0], { end: s[1], count: s[2], state: 'out', by: m })
+  /** `d` is stored: the checkpoint moves (written soon after; the acks of one batch share one write). */
+  stored(d: Delivery): void {
+    const c = this.claims.get(d.offset)
+    if (!c || c.by !== d) return
+    c.state = 'done'
+    c.by = undefined
+    this.pendingEntries -= d.count
+    this.outBytes -= d.bytes
+    this.ledger.stored(d.offset)
+    this.persist()
+    this.onReadable()
   }
 
-  /** Writes the make-up of a batch to the ledger (synced) before it is inserted under `token`. */
-  async recordBatch(messages: Delivery[], token: string): Promise<void> {
-    const spans: Span[] = []
-    for (const m of [...messages].sort((a, b) => (a.spans[0]?.[0] ?? 0) - (b.spans[0]?.[0] ?? 0))) {
-      for (const s of m.spans) {
-        const last = spans[spans.length - 1]
-        // Adjacent records become one run, so a batch's line stays short.
-        if (last && last[1] === s[0]) {
-          last[1] = s[1]
-          last[2] += s[2]
-        } else spans.push([s[0], s[1], s[2]])
-      }
-    }
-    const batch: LedgerBatch = { token, spans }
-    await this.ledger.record(batch)
-    const first = spans[0]
-    if (first) this.ledgerBatches.set(first[0], batch)
-    for (const m of messages) m.batchKey = first?.[0]
-  }
-
-  /** `m` is stored: resolves once the checkpoint that says so is on disk. */
-  stored(m: Delivery): Promise<void> {
-    for (const s of m.spans) {
-      const c = this.claims.get(s[0])
-      if (c && c.by === m) {
-        c.state = 'done'
-        c.by = undefined
-        this.pendingEntries -= s[2]
-      }
-    }
-    const key = m.batchKey ?? (m.batchToken ? m.spans[0]?.[0] : undefined)
-    if (key !== undefined) this.ledgerBatches.delete(key)
-    return this.persist()
-  }
-
-  /** `m` was not stored: it is read again after `delayMs` (re-formed under its token if it was recorded). */
-  giveBack(m: Delivery, delayMs: number): void {
+  /** `d` was not stored: it is read again after `delayMs`. */
+  giveBack(d: Delivery, delayMs: number): void {
     const back = () => {
-      for (const s of m.spans) {
-        const c = this.claims.get(s[0])
-        if (c && c.by === m) this.claims.delete(s[0])
-        if (s[0] < this.readPos) this.readPos = s[0]
-      }
+      const c = this.claims.get(d.offset)
+      if (!c || c.by !== d) return
+      this.claims.delete(d.offset)
+      this.outBytes -= d.bytes
+      if (d.offset < this.readPos) this.readPos = d.offset
       this.onReadable()
     }
     if (delayMs > 0) setTimeout(back, delayMs).unref()
     else back()
   }
 
-  /** Moves the checkpoint past the stored spans and writes it; the acks of one batch share one write. */
-  private persist(): Promise<void> {
-    return new Promise((resolve, reject) => {
-      this.cpQueue.push({ resolve, reject })
-      if (!this.cpRunning) void this.runCheckpoint()
-    })
+  private persist(): void {
+    this.cpQueue++
+    this.cpRunning ??= this.runCheckpoint().finally(() => (this.cpRunning = undefined))
   }
 
+  /** Moves the checkpoint past the stored records and writes it; drops segments and ledger lines behind it. */
   private async runCheckpoint(): Promise<void> {
-    this.cpRunning = true
-    while (this.cpQueue.length) {
+    while (this.cpQueue) {
       await new Promise((r) => setImmediate(r)) // let the other acks of the batch arrive
-      const waiting = this.cpQueue
-      this.cpQueue = []
+      this.cpQueue = 0
       try {
         this.advance()
         const done: Span[] = []
         for (const [start, c] of this.claims) if (c.state === 'done') done.push([start, c.end, c.count])
         writeCheckpoint(this.segments.dir, { offset: this.checkpoint, done })
-        const dropped = await this.segments.dropBefore(this.checkpoint)
-        if (dropped) this.cursor.reset()
-        if (this.ledger.needsCompaction) await this.ledger.rewrite([...this.ledgerBatches.values()])
-        waiting.forEach((w) => w.resolve())
+        if (await this.segments.dropBefore(this.checkpoint)) {
+          this.cursor.reset()
+          this.lookup.reset()
+        }
+        await this.ledger.compact()
       } catch (err) {
+        // The next ack writes it again; until then a crash replays a little more (under the ledger's tokens).
         this.log.error({ err: String(err) }, 'write-ahead log: checkpoint not written')
-        waiting.forEach((w) => w.reject(err as Error))
       }
     }
-    this.cpRunning = false
   }
 
   private advance(): void {
@@ -294,8 +263,10 @@ export class WalLog {
 
   /** Waits for the writes and the checkpoint in progress, then closes the files. */
   async close(): Promise<void> {
+    if (this.closed) return
+    this.closed = true
     await this.writer.close()
-    while (this.cpRunning) await new Promise((r) => setTimeout(r, 1))
+    while (this.cpRunning) await this.cpRunning
     await this.ledger.close()
     await this.segments.closeAll()
   }

@@ -1,24 +1,25 @@
 /**
  * Start-up: opens the log directory, checks every record after the checkpoint, truncates a torn
  * tail (crash mid-write) with a log line, reports corrupted regions (they are skipped, the rest of
- * the segment is kept), deletes segments wholly behind the checkpoint, and reads the ledger.
+ * the segment is kept), and deletes segments wholly behind the checkpoint. Batches that were being
+ * inserted are not this module's business: the ledger (ledger.ts) keeps them and `process/`
+ * re-forms them when their records come again.
  */
-import { mkdirSync, statSync } from 'node:fs'
-import { open } from 'node:fs/promises'
+import { randomBytes } from 'node:crypto'
+import { closeSync, fdatasyncSync, mkdirSync, openSync, readFileSync, statSync, writeSync } from 'node:fs'
+import { open, rm } from 'node:fs/promises'
+import { join } from 'node:path'
 import type { Logger } from 'pino'
-import { readCheckpoint, type Checkpoint, type Span } from './checkpoint.js'
-import { Ledger, type LedgerBatch } from './ledger.js'
+import { readCheckpoint, type Checkpoint } from './checkpoint.js'
 import { scanSegment } from './reader.js'
-import { SegmentSet, listSegments } from './segment.js'
+import { SegmentSet, listSegments, syncDir } from './segment.js'
 
 export interface Recovered {
+  /** Names this log for as long as its directory lives (see `logId`). */
+  id: string
   segments: SegmentSet
   checkpoint: Checkpoint
-  ledger: Ledger
-  /** Batches recorded but not stored for sure: replayed under their token. */
-  replay: LedgerBatch[]
-  /** Spans stored out of order (from the checkpoint, and batches the ledger proves were stored). */
-  done: Span[]
+  /** Corrupted regions, from -> the next valid record (global offsets). */
   skips: [number, number][]
   /** Entries after the checkpoint that are not known to be stored. */
   pending: number
@@ -26,9 +27,18 @@ export interface Recovered {
 
 export async function recover(dir: string, log: Logger): Promise<Recovered> {
   mkdirSync(dir, { recursive: true })
+  const id = logId(dir)
   const checkpoint = readCheckpoint(dir)
-  const segments = new SegmentSet(dir)
-  for (const { base, path } of await listSegments(dir)) segments.list.push({ base, path, size: statSync(path).size })
+  const found = await listSegments(dir)
+  let segments = new SegmentSet(dir, checkpoint.offset)
+  for (const { base, path } of found) segments.list.push({ base, path, size: statSync(path).size })
+  if (segments.list.length && segments.end < checkpoint.offset) {
+    // The log ends before the checkpoint (its last file was lost): all of it was stored. New records
+    // start at the checkpoint, so no offset handed out before is handed out again.
+    log.error({ dir, end: segments.end, checkpoint: checkpoint.offset }, 'write-ahead log: the log ends before its checkpoint; its files are removed')
+    for (const s of segments.list) await rm(s.path, { force: true })
+    segments = new SegmentSet(dir, checkpoint.offset)
+  }
   await segments.dropBefore(checkpoint.offset)
 
   const skips: [number, number][] = []
@@ -47,6 +57,7 @@ export async function recover(dir: string, log: Logger): Promise<Recovered> {
       skips.push(...r.skips)
       if (r.tornBytes > 0) {
         if (i === segments.list.length - 1) {
+          // Never handed out: only synced records are read, and a torn one was not.
           log.warn({ segment: seg.path, at: r.validEnd, bytes: r.tornBytes }, 'write-ahead log: torn last record (crash mid-write) truncated')
           await fh.truncate(r.validEnd - seg.base)
           await fh.sync()
@@ -61,25 +72,34 @@ export async function recover(dir: string, log: Logger): Promise<Recovered> {
       await fh.close()
     }
   }
+  for (const s of checkpoint.done) if (s[0] >= checkpoint.offset) pending -= s[2]
+  return { id, segments, checkpoint, skips, pending: Math.max(0, pending) }
+}
 
-  const ledger = new Ledger(dir)
-  const { batches, torn } = ledger.load()
-  if (torn) log.warn({ lines: torn }, 'write-ahead log: unreadable ledger lines ignored (a crash mid-append)')
-  const done: Span[] = [...checkpoint.done]
-  const doneStarts = new Set(done.map((s) => s[0]))
-  const replay: LedgerBatch[] = []
-  for (const b of batches) {
-    // Acks follow a whole batch's insert: one span behind the checkpoint or acked means all were stored.
-    const stored = b.spans.some((s) => s[0] < checkpoint.offset || doneStarts.has(s[0]))
-    if (!stored) replay.push(b)
-    else
-      for (const s of b.spans)
-        if (s[0] >= checkpoint.offset && !doneStarts.has(s[0])) {
-          done.push(s)
-          doneStarts.add(s[0])
-        }
+const ID_FILE = 'log-id'
+
+/**
+ * A random name given to the log when its directory is created. Message ids (and so batch tokens)
+ * are `<log id>-<offset>`: offsets never go back within one log, and a log made afresh (its
+ * directory deleted while the store kept its data) gets a new name, so a token the store has seen
+ * is never formed again for other entries.
+ */
+function logId(dir: string): string {
+  const path = join(dir, ID_FILE)
+  try {
+    const id = readFileSync(path, 'utf8').trim()
+    if (/^[0-9a-f]{16}$/.test(id)) return id
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err
   }
-  for (const s of done) if (s[0] >= checkpoint.offset) pending -= s[2]
-  await ledger.rewrite(replay)
-  return { segments, checkpoint, ledger, replay, done, skips, pending: Math.max(0, pending) }
+  const id = randomBytes(8).toString('hex')
+  const fd = openSync(path, 'w')
+  try {
+    writeSync(fd, id + '\n')
+    fdatasyncSync(fd)
+  } finally {
+    closeSync(fd)
+  }
+  syncDir(dir)
+  return id
 }

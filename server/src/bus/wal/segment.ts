@@ -1,7 +1,8 @@
 /**
  * The log's files: segments named by the global byte offset of their first record
- * (`00000000000000000000.seg`), contiguous, so a record's id is its global offset and the
- * checkpoint is one number. Only the last segment is written to.
+ * (`00000000000000000000.seg`), contiguous, so a record is named by its global offset and the
+ * checkpoint is one number. Only the last segment is written to, and it is never deleted, so the
+ * log's end (the next record's offset) never goes back: offsets are never reused.
  */
 import { open, readdir, rm, type FileHandle } from 'node:fs/promises'
 import { openSync, fsyncSync, closeSync } from 'node:fs'
@@ -46,7 +47,14 @@ export class SegmentSet {
   readonly list: Segment[] = []
   private readonly handles = new Map<number, Promise<FileHandle>>()
 
-  constructor(readonly dir: string) {}
+  /**
+   * @param floor where the first segment starts when there is none (the checkpoint: a log whose
+   *   files were lost must not hand out offsets it handed out before).
+   */
+  constructor(
+    readonly dir: string,
+    private readonly floor = 0,
+  ) {}
 
   get first(): Segment | undefined {
     return this.list[0]
@@ -57,7 +65,7 @@ export class SegmentSet {
   /** Global offset just past the last byte written. */
   get end(): number {
     const l = this.last
-    return l ? l.base + l.size : 0
+    return l ? l.base + l.size : this.floor
   }
   /** Bytes the log holds on disk. */
   get bytes(): number {

@@ -4,7 +4,14 @@
  * A malformed action line fails the whole request, as in Elasticsearch (the pairing of the lines
  * after it is lost); a malformed source line fails only its item.
  */
+import type { RejectReason } from '../../errors.js'
 import { EntryError } from '../../model/index.js'
+
+/**
+ * The deepest document accepted. Mapping flattens a document recursively: 100,000 levels blew the
+ * stack and answered 500 for the whole request, losing the valid documents beside it (issue 11).
+ */
+export const MAX_DOCUMENT_DEPTH = 64
 
 export const SUPPORTED_ACTIONS = ['index', 'create'] as const
 const KNOWN_ACTIONS = new Set(['index', 'create', 'update', 'delete'])
@@ -18,6 +25,28 @@ export interface BulkItem {
   doc?: unknown
   /** Why the source line could not be parsed. */
   error?: string
+  /** The reject reason of `error` (invalid_json when absent). */
+  reason?: RejectReason
+}
+
+/**
+ * True when the JSON text nests objects/arrays deeper than `limit`. A scan of the text, so that
+ * neither the parser nor anything after it recurses over a hostile document.
+ */
+export function nestsDeeperThan(text: string, limit: number): boolean {
+  let depth = 0
+  let inString = false
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i)
+    if (inString) {
+      if (c === 0x5c) i++ // backslash: skip the escaped character
+      else if (c === 0x22) inString = false
+    } else if (c === 0x22) inString = true
+    else if (c === 0x7b || c === 0x5b) {
+      if (++depth > limit) return true
+    } else if (c === 0x7d || c === 0x5d) depth--
+  }
+  return false
 }
 
 /** Splits and parses a bulk body; throws EntryError('malformed_request') for a bad action line. */
@@ -39,6 +68,7 @@ export function parseBulk(text: string, urlIndex: string | undefined): BulkItem[
   for (let line = next(); line !== undefined; line = next()) {
     let action: unknown
     try {
+      if (nestsDeeperThan(line, MAX_DOCUMENT_DEPTH)) throw new Error(`nested deeper than ${MAX_DOCUMENT_DEPTH} levels`)
       action = JSON.parse(line)
     } catch (err) {
       throw new EntryError('malformed_request', `malformed action/metadata line [${lineNo}]: ${(err as Error).message}`)
@@ -64,6 +94,11 @@ export function parseBulk(text: string, urlIndex: string | undefined): BulkItem[
     if (source === undefined) {
       item.error = 'the action has no source line'
       break
+    }
+    if (nestsDeeperThan(source, MAX_DOCUMENT_DEPTH)) {
+      item.error = `the document is nested deeper than ${MAX_DOCUMENT_DEPTH} levels (objects and arrays); the limit is ${MAX_DOCUMENT_DEPTH}`
+      item.reason = 'nesting_too_deep'
+      continue
     }
     try {
       item.doc = JSON.parse(source)

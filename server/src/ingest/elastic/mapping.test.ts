@@ -3,7 +3,7 @@ import assert from 'node:assert/strict'
 import fc from 'fast-check'
 import { EntryError } from '../../model/index.ts'
 import { REJECT_REASONS } from '../../errors.ts'
-import { parseBulk } from './bulk.ts'
+import { MAX_DOCUMENT_DEPTH, nestsDeeperThan, parseBulk } from './bulk.ts'
 import { mapDocument, serviceFromIndex, toTimestamp } from './mapping.ts'
 
 const NOW = '2025-06-01T00:00:00.000000000Z'
@@ -161,4 +161,25 @@ test('fuzz: any bulk body parses or throws only a typed rejection; any document 
     }),
     { numRuns: 300 },
   )
+})
+
+test('a document nested 100,000 deep fails only its item, naming the limit (issue 11)', () => {
+  const deep = '{"a":'.repeat(100_000) + '1' + '}'.repeat(100_000)
+  const body = `{"index":{}}\n${deep}\n{"index":{}}\n{"message":"fine","service":"s"}\n`
+  const items = parseBulk(body, 'logs')
+  assert.equal(items.length, 2)
+  assert.equal(items[0]?.reason, 'nesting_too_deep')
+  assert.match(items[0]?.error ?? '', new RegExp(`the limit is ${MAX_DOCUMENT_DEPTH}`))
+  assert.deepEqual(items[1]?.doc, { message: 'fine', service: 's' })
+  assert.throws(() => parseBulk(`${'['.repeat(100_000)}\n`, 'logs'), /nested deeper than 64/)
+})
+
+test('nesting depth: brackets inside strings do not count', () => {
+  fc.assert(
+    fc.property(fc.integer({ min: 0, max: 100 }), fc.string(), (n, s) => {
+      const text = '['.repeat(n) + JSON.stringify(s) + ']'.repeat(n)
+      return nestsDeeperThan(text, MAX_DOCUMENT_DEPTH) === n > MAX_DOCUMENT_DEPTH
+    }),
+  )
+  assert.equal(nestsDeeperThan(JSON.stringify({ a: '{{{{[[[['.repeat(100), b: [[1]] }), 3), false)
 })

@@ -5,10 +5,11 @@
  * Documents map onto entries in mapping.ts; the per-item results follow Elasticsearch's format.
  */
 import { randomBytes } from 'node:crypto'
-import type { FastifyError, FastifyInstance, FastifyRequest } from 'fastify'
-import { errorBody } from '../../http/server.js'
+import type { FastifyInstance, FastifyRequest } from 'fastify'
+import type { ErrorShape } from '../../error-map.js'
 import { nowTimestamp, type Entry } from '../../model/index.js'
-import { decodeContentEncoding } from '../body.js'
+import { decodeContentEncoding, requestKey } from '../body.js'
+import { BatchBudget, budgetLimits } from '../budget.js'
 import type { IngestContext } from '../context.js'
 import { SUPPORTED_ACTIONS, parseBulk } from './bulk.js'
 import { clusterRoutes } from './cluster.js'
@@ -45,11 +46,10 @@ export async function elasticRoutes(app: FastifyInstance, { ingestor, config }: 
     reply.header('x-elastic-product', 'Elasticsearch')
     return payload
   })
-  app.setErrorHandler((err: FastifyError, req, reply) => {
-    const { status, body } = errorBody(err, config, req.routeOptions.bodyLimit)
-    if (status >= 500 && status !== 503) req.log.error({ err }, 'request failed')
-    if ((status === 503 || status === 429) && !reply.hasHeader('retry-after')) reply.header('retry-after', '1')
-    reply.code(status).send(esError(status, errorType(status), body.error, body.code))
+  // Errors leave through the one error path (http/errors.ts) in Elasticsearch's body shape.
+  const errorShape: ErrorShape = (e) => esError(e.status, errorType(e.status), e.message, e.code)
+  app.addHook('onRoute', (route) => {
+    route.config = { ...route.config, errorShape }
   })
   app.setNotFoundHandler((req, reply) => {
     const path = req.url.split('?')[0] ?? ''
@@ -72,6 +72,7 @@ export async function elasticRoutes(app: FastifyInstance, { ingestor, config }: 
     const text = typeof req.body === 'string' ? req.body : ''
     const items = ingestor.decode(PROTOCOL, () => parseBulk(text, urlIndex))
     const receivedAt = nowTimestamp()
+    const budget = new BatchBudget(ingestor, PROTOCOL, budgetLimits(config))
     const entries: Entry[] = []
     const results: Record<string, ItemResult>[] = []
     let errors = false
@@ -90,11 +91,13 @@ export async function elasticRoutes(app: FastifyInstance, { ingestor, config }: 
           text: `action [${item.action}] is not supported: OgLogStream is append-only, use index or create`,
         }
       } else if (item.error !== undefined) {
-        failure = { reason: 'invalid_json', type: 'document_parsing_exception', text: item.error }
+        failure = { reason: item.reason ?? 'invalid_json', type: 'document_parsing_exception', text: item.error }
       } else {
         const v = mapDocument(item.doc, item.index, receivedAt)
-        if (v.ok) entries.push(v.entry)
-        else failure = { reason: v.reason, type: 'document_parsing_exception', text: v.error }
+        if (v.ok) {
+          budget.add(v.entry)
+          entries.push(v.entry)
+        } else failure = { reason: v.reason, type: 'document_parsing_exception', text: v.error }
       }
       if (failure) {
         errors = true
@@ -109,7 +112,7 @@ export async function elasticRoutes(app: FastifyInstance, { ingestor, config }: 
         res._shards = { total: 1, successful: 1, failed: 0 }
       }
     }
-    await ingestor.accept(PROTOCOL, entries)
+    await ingestor.accept(PROTOCOL, entries, requestKey(req))
     return { took: Math.round(performance.now() - started), errors, items: results }
   }
   app.route({ method: ['POST', 'PUT'], url: '/_bulk', handler: bulk })

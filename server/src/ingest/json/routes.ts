@@ -6,7 +6,8 @@ import type { FastifyInstance } from 'fastify'
 import type { AcceptedResponse, BatchAcceptedResponse, BatchPartialResponse } from '@oglogstream/shared'
 import { Errors } from '../../errors.js'
 import { LIMITS, nowTimestamp, toApi, validateEntry, type Entry } from '../../model/index.js'
-import { NDJSON_TYPES, NdjsonBody, decodeContentEncoding, parseNdjson, type Line } from '../body.js'
+import { NDJSON_TYPES, NdjsonBody, decodeContentEncoding, parseNdjson, requestKey, type Line } from '../body.js'
+import { BatchBudget, budgetLimits } from '../budget.js'
 import type { IngestContext } from '../context.js'
 
 const MAX_REPORTED_ERRORS = 100
@@ -31,6 +32,7 @@ export async function jsonRoutes(app: FastifyInstance, { ingestor, config }: Ing
   app.post('/logs', { bodyLimit: config.maxBatchBytes }, async (req, reply) => {
     const lines = toLines(req.body)
     const receivedAt = nowTimestamp()
+    const budget = new BatchBudget(ingestor, 'json', budgetLimits(config))
     const entries: Entry[] = []
     const errors: { index: number; error: string }[] = []
     let rejected = 0
@@ -42,14 +44,16 @@ export async function jsonRoutes(app: FastifyInstance, { ingestor, config }: Ing
         continue
       }
       const v = validateEntry(line.value, receivedAt)
-      if (v.ok) entries.push(v.entry)
-      else {
+      if (v.ok) {
+        budget.add(v.entry)
+        entries.push(v.entry)
+      } else {
         rejected++
         ingestor.reject('json', v.reason)
         if (errors.length < MAX_REPORTED_ERRORS) errors.push({ index: line.index, error: v.error })
       }
     }
-    await ingestor.accept('json', entries)
+    await ingestor.accept('json', entries, requestKey(req))
     if (rejected > 0) {
       const body: BatchPartialResponse = {
         status: 'error',

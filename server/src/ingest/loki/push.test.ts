@@ -1,13 +1,12 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import fc from 'fast-check'
-import snappy from 'snappyjs'
+import { compressSync, uncompressSync } from 'snappy'
 import { REJECT_REASONS } from '../../errors.ts'
 import { EntryError } from '../../model/index.ts'
 import { parseLabels } from './labels.ts'
 import { levelFromLine, mapEntry } from './mapping.ts'
-import { PushRequest, decodeJson, decodeProtobuf } from './push.ts'
-import { snappyLength } from './routes.ts'
+import { PushRequest, decodeJson, decodeProtobuf, snappyLength } from './push.ts'
 
 const NOW = '2025-06-01T00:00:00.000000000Z'
 const MAX = 10 * 1024 * 1024
@@ -26,7 +25,7 @@ test('label strings: quoting, escapes, spacing, trailing comma; errors name the 
 })
 
 function protoBody(streams: object[]): Buffer {
-  return snappy.compress(Buffer.from(PushRequest.encode(PushRequest.fromObject({ streams })).finish()))
+  return compressSync(Buffer.from(PushRequest.encode(PushRequest.fromObject({ streams })).finish()))
 }
 
 test('protobuf + snappy push request', () => {
@@ -39,7 +38,7 @@ test('protobuf + snappy push request', () => {
       ],
     },
   ])
-  assert.equal(snappyLength(body), snappy.uncompress(body).length)
+  assert.equal(snappyLength(body), uncompressSync(body).length)
   const streams = decodeProtobuf(body, MAX)
   assert.equal(streams.length, 1)
   const [s] = streams
@@ -110,6 +109,10 @@ test('service and level from labels, metadata, or the line', () => {
   assert.equal(empty.ok, false)
 })
 
+test('a 10-byte body whose literal length overflows is a typed rejection, not an endless loop', () => {
+  assert.throws(() => decodeProtobuf(Buffer.from('J/z4xnX5G9ACzw==', 'base64'), MAX), (e) => e instanceof EntryError && e.reason === 'malformed_request')
+})
+
 const typed = (e: unknown) => e instanceof EntryError && (REJECT_REASONS as readonly string[]).includes(e.reason)
 
 test('fuzz: random, truncated and corrupted bodies decode or throw only a typed rejection', () => {
@@ -144,10 +147,10 @@ test('fuzz: random, truncated and corrupted bodies decode or throw only a typed 
       flipped[at] = byte
       run(flipped)
       // a valid snappy frame around corrupted protobuf
-      const raw = Buffer.from(snappy.uncompress(valid))
+      const raw = Buffer.from(uncompressSync(valid))
       raw[at % raw.length] = byte
-      run(snappy.compress(raw))
-      run(snappy.compress(raw.subarray(0, cut % raw.length)))
+      run(compressSync(raw))
+      run(compressSync(raw.subarray(0, cut % raw.length)))
     }),
     { numRuns: 300 },
   )

@@ -8,10 +8,11 @@ import type { FastifyInstance, FastifyRequest } from 'fastify'
 import type { BatchPartialResponse } from '@oglogstream/shared'
 import { Errors } from '../../errors.js'
 import { EntryError, nowTimestamp, type Entry } from '../../model/index.js'
-import { decodeContentEncoding } from '../body.js'
+import { decodeContentEncoding, requestKey } from '../body.js'
+import { BatchBudget, budgetLimits } from '../budget.js'
 import type { IngestContext } from '../context.js'
 import { mapEntry } from './mapping.js'
-import { decodeJson, decodeProtobuf, type PushStream } from './push.js'
+import { decodeJson, decodeProtobuf, snappyLength, type PushStream } from './push.js'
 
 const PROTOCOL = 'loki'
 const MAX_REPORTED_ERRORS = 100
@@ -40,6 +41,7 @@ export async function lokiRoutes(app: FastifyInstance, { ingestor, config }: Ing
     })
 
     const receivedAt = nowTimestamp()
+    const budget = new BatchBudget(ingestor, PROTOCOL, budgetLimits(config))
     const entries: Entry[] = []
     const errors: { index: number; error: string }[] = []
     let index = 0
@@ -55,13 +57,15 @@ export async function lokiRoutes(app: FastifyInstance, { ingestor, config }: Ing
         else if (e.timestamp === null) fail('invalid_timestamp', 'timestamp must be Unix epoch nanoseconds (a string of digits)')
         else {
           const v = mapEntry(stream.labels, e.metadata, e.timestamp, e.line, receivedAt)
-          if (v.ok) entries.push(v.entry)
-          else fail(v.reason, v.error)
+          if (v.ok) {
+            budget.add(v.entry)
+            entries.push(v.entry)
+          } else fail(v.reason, v.error)
         }
         index++
       }
     }
-    await ingestor.accept(PROTOCOL, entries)
+    await ingestor.accept(PROTOCOL, entries, requestKey(req))
     if (rejected > 0) {
       const body: BatchPartialResponse = {
         status: 'error',
@@ -76,15 +80,4 @@ export async function lokiRoutes(app: FastifyInstance, { ingestor, config }: Ing
   }
   app.post('/loki/api/v1/push', push)
   app.post('/api/prom/push', push)
-}
-
-/** The uncompressed length a snappy block announces (its leading varint), if readable. */
-export function snappyLength(buf: Buffer): number | undefined {
-  let result = 0
-  for (let i = 0, shift = 0; i < 5 && i < buf.length; i++, shift += 7) {
-    const b = buf[i] as number
-    result += (b & 0x7f) * 2 ** shift
-    if ((b & 0x80) === 0) return result
-  }
-  return undefined
 }

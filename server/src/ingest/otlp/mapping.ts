@@ -15,8 +15,11 @@ export interface MapResult {
   rejected: { reason: RejectReason; error: string }[]
 }
 
-/** Maps every log record of an ExportLogsServiceRequest. Never throws on any input. */
-export function mapRequest(req: unknown, receivedAt: string): MapResult {
+/**
+ * Maps every log record of an ExportLogsServiceRequest. Never throws on any input; `count` is told
+ * of each entry as it is produced (and may throw to stop the mapping: the request's byte budget).
+ */
+export function mapRequest(req: unknown, receivedAt: string, count?: (e: Entry) => void): MapResult {
   const out: MapResult = { entries: [], rejected: [] }
   if (!isObject(req)) {
     out.rejected.push({ reason: 'malformed_request', error: 'the body must be an ExportLogsServiceRequest object' })
@@ -65,8 +68,10 @@ export function mapRequest(req: unknown, receivedAt: string): MapResult {
           },
           receivedAt,
         )
-        if (v.ok) out.entries.push(v.entry)
-        else out.rejected.push({ reason: v.reason, error: v.error })
+        if (v.ok) {
+          count?.(v.entry)
+          out.entries.push(v.entry)
+        } else out.rejected.push({ reason: v.reason, error: v.error })
       }
     }
   }

@@ -5,10 +5,11 @@
  * ExportLogsServiceResponse in the request's encoding, `partialSuccess` counting the records that
  * were rejected; errors as a google.rpc.Status, 429 / 503 (retryable) when nothing could be taken.
  */
-import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
-import { errorBody } from '../../http/server.js'
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import type { ErrorShape } from '../../error-map.js'
 import { nowTimestamp } from '../../model/index.js'
-import { decodeContentEncoding } from '../body.js'
+import { decodeContentEncoding, requestKey } from '../body.js'
+import { BatchBudget, budgetLimits } from '../budget.js'
 import type { IngestContext } from '../context.js'
 import { mapRequest } from './mapping.js'
 import { decodeRequest, encodeResponse, encodeStatus } from './proto.js'
@@ -20,22 +21,27 @@ const MAX_REPORTED_ERRORS = 10
 
 const isProtobuf = (req: FastifyRequest) => (req.headers['content-type'] ?? '').includes('protobuf')
 
+/** OTLP's error body: a google.rpc.Status in the request's encoding. */
+const errorShape: ErrorShape = (e, req, reply) => {
+  const code = grpcCode(e.status)
+  if (isProtobuf(req)) {
+    reply.type(PROTOBUF)
+    return encodeStatus(code, e.message)
+  }
+  reply.type('application/json')
+  return { code, message: e.message }
+}
+
 export async function otlpRoutes(app: FastifyInstance, { ingestor, config }: IngestContext): Promise<void> {
   decodeContentEncoding(app)
   app.addContentTypeParser([PROTOBUF, 'application/protobuf'], { parseAs: 'buffer' }, (_req, body, done) => done(null, body))
 
-  app.setErrorHandler((err: FastifyError, req, reply) => {
-    const { status, body } = errorBody(err, config, req.routeOptions.bodyLimit)
-    if (status >= 500 && status !== 503) req.log.error({ err }, 'request failed')
-    if ((status === 503 || status === 429) && !reply.hasHeader('retry-after')) reply.header('retry-after', '1')
-    sendMessage(req, reply.code(status), { code: grpcCode(status), message: body.error }, () => encodeStatus(grpcCode(status), body.error))
-  })
-
-  app.post('/v1/logs', async (req, reply) => {
+  app.post('/v1/logs', { config: { errorShape } }, async (req, reply) => {
     const decoded: unknown = ingestor.decode(PROTOCOL, () => (Buffer.isBuffer(req.body) ? decodeRequest(req.body) : req.body))
-    const { entries, rejected } = mapRequest(decoded, nowTimestamp())
+    const budget = new BatchBudget(ingestor, PROTOCOL, budgetLimits(config))
+    const { entries, rejected } = mapRequest(decoded, nowTimestamp(), (e) => budget.add(e))
     for (const r of rejected) ingestor.reject(PROTOCOL, r.reason)
-    await ingestor.accept(PROTOCOL, entries)
+    await ingestor.accept(PROTOCOL, entries, requestKey(req))
     const message = rejected
       .slice(0, MAX_REPORTED_ERRORS)
       .map((r) => r.error)

@@ -12,6 +12,7 @@ import { nowTimestamp, type Entry } from '../../model/index.js'
 import type { Ingestor } from '../ingestor.js'
 import { DEFAULT_MAX_FRAME_BYTES, FrameDecoder, type Frame } from './framing.js'
 import { mapFrame } from './mapping.js'
+import { DEFAULT_SYSLOG_IDLE_TIMEOUT_MS, DEFAULT_SYSLOG_MAX_CONNECTIONS, DEFAULT_SYSLOG_MAX_CONNECTIONS_PER_IP } from '../../config/settings.js'
 
 const PROTOCOL = 'syslog'
 /** Retry delays while the bus refuses a TCP batch (429 / 503): 100 ms doubling to 2 s. */
@@ -25,17 +26,26 @@ export interface SyslogOptions {
   tcpPort?: number | undefined
   udpPort?: number | undefined
   maxFrameBytes?: number
+  idleTimeoutMs?: number
+  maxConnections?: number
+  maxConnectionsPerIp?: number
 }
 
 export class SyslogServer {
   private tcp: Server | undefined
   private udp: UdpSocket | undefined
   private readonly sockets = new Set<Socket>()
+  private readonly perIp = new Map<string, number>()
   private readonly inflight = new Set<Promise<void>>()
   private udpPending: Entry[] = []
   private udpScheduled = false
   private closing = false
   private readonly maxFrame: number
+  private readonly idleTimeoutMs: number
+  private readonly maxConnections: number
+  private readonly maxPerIp: number
+  /** When the last refusal was logged: a flood of refusals is one warning a minute, not one each. */
+  private refusedLoggedAt = 0
 
   constructor(
     private readonly ingestor: Ingestor,
@@ -43,6 +53,9 @@ export class SyslogServer {
     private readonly opts: SyslogOptions,
   ) {
     this.maxFrame = opts.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES
+    this.idleTimeoutMs = opts.idleTimeoutMs ?? DEFAULT_SYSLOG_IDLE_TIMEOUT_MS
+    this.maxConnections = opts.maxConnections ?? DEFAULT_SYSLOG_MAX_CONNECTIONS
+    this.maxPerIp = opts.maxConnectionsPerIp ?? DEFAULT_SYSLOG_MAX_CONNECTIONS_PER_IP
   }
 
   /** Starts the configured listeners; resolves with their bound ports. */
@@ -103,15 +116,43 @@ export class SyslogServer {
       socket.destroy()
       return
     }
+    const ip = socket.remoteAddress ?? ''
+    const fromIp = this.perIp.get(ip) ?? 0
+    if (this.sockets.size >= this.maxConnections || fromIp >= this.maxPerIp) {
+      this.refuse(socket, ip, this.sockets.size >= this.maxConnections ? 'SYSLOG_MAX_CONNECTIONS' : 'SYSLOG_MAX_CONNECTIONS_PER_IP')
+      return
+    }
     this.sockets.add(socket)
+    this.perIp.set(ip, fromIp + 1)
     const decoder = new FrameDecoder(this.maxFrame)
     socket.on('error', () => {}) // a reset by the peer is not our error; 'close' follows
-    socket.on('close', () => this.sockets.delete(socket))
+    socket.on('close', () => {
+      this.sockets.delete(socket)
+      const n = (this.perIp.get(ip) ?? 1) - 1
+      if (n > 0) this.perIp.set(ip, n)
+      else this.perIp.delete(ip)
+    })
+    // Silent in both directions for the idle timeout: close it. A socket paused while the bus holds
+    // its batch is waiting for us, not idle.
+    socket.setTimeout(this.idleTimeoutMs, () => {
+      if (!socket.isPaused()) socket.destroy()
+    })
     socket.on('data', (chunk: Buffer) => this.onFrames(socket, decoder.push(chunk)))
     socket.on('end', () => {
       this.onFrames(socket, decoder.end())
       socket.end()
     })
+  }
+
+  private refuse(socket: Socket, ip: string, limit: string): void {
+    socket.on('error', () => {})
+    socket.destroy()
+    this.ingestor.reject(PROTOCOL, 'connection_refused')
+    const now = Date.now()
+    if (now - this.refusedLoggedAt > 60_000) {
+      this.refusedLoggedAt = now
+      this.log.warn({ ip, limit, connections: this.sockets.size, fromIp: this.perIp.get(ip) ?? 0 }, `syslog TCP connection refused: over ${limit}`)
+    }
   }
 
   private onFrames(socket: Socket, frames: Frame[]): void {

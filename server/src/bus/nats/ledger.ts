@@ -1,26 +1,23 @@
 /**
- * Which stream messages made up each batch a worker inserted, so that a redelivery is retried under
- * the same ClickHouse dedup token.
+ * The batch ledger on JetStream: which stream messages made up each batch a worker inserted, so that
+ * `process/` retries a redelivery under the same ClickHouse dedup token.
  *
  * Why: ClickHouse deduplicates a whole inserted block by its token. JetStream redelivers messages one
  * by one (after a worker died, a nak, or a lost ack), and a worker would group them with other
  * messages into a different batch, hence a different token, and a batch that had landed before its
  * ack would be stored twice. So before each insert the worker records `token -> sequences` here (one
- * small JetStream message per batch); a redelivered message whose batch is recorded is re-formed
- * into exactly that batch and inserted under that token (ClickHouse drops it if it had landed).
- * This is the approach of ClickHouse's Kafka Connect sink (record the batch, replay it identically).
+ * small JetStream message per batch, on its own stream, provision.ts); a redelivered message whose
+ * batch is recorded is re-formed into exactly that batch and inserted under that token (ClickHouse
+ * drops it if it had landed). This is the approach of ClickHouse's Kafka Connect sink (record the
+ * batch, replay it identically). Message ids are stream sequences here.
  */
 import type { JetStreamClient, JetStreamManager } from '@nats-io/jetstream'
-import { DeliverPolicy, DiscardPolicy, RetentionPolicy, StorageType } from '@nats-io/jetstream'
+import { DeliverPolicy } from '@nats-io/jetstream'
 import type { Logger } from 'pino'
+import type { BatchLedger, LedgerBatch } from '../bus.js'
+import { isNotFound } from './provision.js'
 
-/**
- * How long a record is kept. A batch is re-formed within an ack wait or a nak delay of its insert,
- * so an hour is ample; records of batches whose messages are all acked are also dropped from memory.
- */
-export const JOURNAL_MAX_AGE_MS = 60 * 60_000 // 1 h
-
-export interface RecordedBatch {
+interface RecordedBatch {
   token: string
   /** Stream sequences of the batch's messages, ascending. */
   seqs: number[]
@@ -40,55 +37,49 @@ const TAIL_STALL_MS = 2_000 // 2 s
 /** Gaps up to this many records are read by sequence rather than by restarting the tail. */
 const DIRECT_READ_MAX = 1_000
 
-export class BatchJournal {
+export class NatsLedger implements BatchLedger {
   private readonly byToken = new Map<string, RecordedBatch>()
-  /** Highest journal sequence the tail has read. */
+  /** Highest ledger sequence the tail has read. */
   private seen = 0
   private tail: Promise<void> | undefined
   private stopped = false
   private stopTail: (() => void) | undefined
+  /** The catch-up the `find` calls of one synchronous run share (recovery asks for many ids at once). */
+  private sync: Promise<void> | undefined
 
+  /**
+   * `guard` throws when some of the messages must not be recorded now (consumer.ts: delivered
+   * before a reconnect, so possibly being handled by another worker).
+   */
   constructor(
     private readonly js: JetStreamClient,
     private readonly jsm: JetStreamManager,
     readonly stream: string,
     private readonly subjectPrefix: string,
+    private readonly guard: (ids: readonly string[]) => void,
     private readonly log: Logger,
   ) {}
 
-  async ensure(replicas: number): Promise<void> {
-    try {
-      await this.jsm.streams.info(this.stream)
-      return
-    } catch (err) {
-      if (!isNotFound(err)) throw err
+  /** Resolves once JetStream stored the record. */
+  async record(batch: LedgerBatch): Promise<void> {
+    this.guard(batch.ids)
+    const sorted = batch.ids.map(Number).sort((a, b) => a - b)
+    await this.js.publish(`${this.subjectPrefix}.${batch.token}`, encodeRanges(sorted), { timeout: 2_000 })
+    this.add(batch.token, sorted)
+  }
+
+  /** Reads the ledger up to its end first (every record stored so far, by any worker). */
+  async find(id: string): Promise<LedgerBatch | undefined> {
+    if (!this.sync) {
+      this.sync = this.caughtUp()
+      queueMicrotask(() => (this.sync = undefined))
     }
-    await this.jsm.streams
-      .add({
-        name: this.stream,
-        subjects: [`${this.subjectPrefix}.*`],
-        retention: RetentionPolicy.Limits,
-        storage: StorageType.File,
-        discard: DiscardPolicy.Old,
-        max_age: JOURNAL_MAX_AGE_MS * 1_000_000,
-        max_msgs_per_subject: 1, // re-recording a token replaces it
-        num_replicas: replicas,
-      })
-      .catch(async (err) => {
-        // Another process created it at the same moment.
-        await this.jsm.streams.info(this.stream).catch(() => Promise.reject(err))
-      })
+    await this.sync
+    const b = this.findSeq(Number(id))
+    return b && { token: b.token, ids: b.seqs.map(String) }
   }
 
-  /** Records a batch; resolves once JetStream stored the record. */
-  async record(token: string, seqs: number[]): Promise<void> {
-    const sorted = [...seqs].sort((a, b) => a - b)
-    await this.js.publish(`${this.subjectPrefix}.${token}`, encodeRanges(sorted), { timeout: 2_000 })
-    this.add(token, sorted)
-  }
-
-  /** The recorded batch that holds stream sequence `seq`, if any. Call `caughtUp()` first. */
-  find(seq: number): RecordedBatch | undefined {
+  private findSeq(seq: number): RecordedBatch | undefined {
     for (const b of this.byToken.values()) if (seq >= b.min && seq <= b.max && bsearch(b.seqs, seq)) return b
     return undefined
   }
@@ -103,7 +94,7 @@ export class BatchJournal {
    * Resolves once every record stored so far has been read (by any worker, also before this process
    * started). The tail starts on first use: a worker that never sees a redelivery never reads it.
    */
-  async caughtUp(timeoutMs = 15_000): Promise<void> {
+  private async caughtUp(timeoutMs = 15_000): Promise<void> {
     this.tail ??= this.runTail()
     const info = await this.jsm.streams.info(this.stream)
     const target = info.state.messages > 0 ? info.state.last_seq : 0
@@ -111,7 +102,7 @@ export class BatchJournal {
     let lastSeen = this.seen
     let lastProgress = Date.now()
     while (this.seen < target) {
-      if (Date.now() > end) throw new Error(`batch journal not read up to ${target} (at ${this.seen}) within ${timeoutMs} ms`)
+      if (Date.now() > end) throw new Error(`batch ledger not read up to ${target} (at ${this.seen}) within ${timeoutMs} ms`)
       if (this.seen !== lastSeen) {
         lastSeen = this.seen
         lastProgress = Date.now()
@@ -121,7 +112,7 @@ export class BatchJournal {
         if (target - this.seen <= DIRECT_READ_MAX) {
           await this.readDirect(this.seen + 1, target)
         } else {
-          this.log.warn({ seen: this.seen, target }, 'batch journal tail stalled; restarting it')
+          this.log.warn({ seen: this.seen, target }, 'batch ledger tail stalled; restarting it')
           this.stopTail?.()
         }
         lastProgress = Date.now()
@@ -131,7 +122,7 @@ export class BatchJournal {
     }
   }
 
-  /** Reads journal records `from..to` one by one (a record replaced by a newer one is gone: skipped). */
+  /** Reads ledger records `from..to` one by one (a record replaced by a newer one is gone: skipped). */
   private async readDirect(from: number, to: number): Promise<void> {
     for (let seq = from; seq <= to; seq++) {
       try {
@@ -158,7 +149,7 @@ export class BatchJournal {
         }
       } catch (err) {
         if (this.stopped) return
-        this.log.warn({ err: String(err) }, 'batch journal tail failed; restarting')
+        this.log.warn({ err: String(err) }, 'batch ledger tail failed; restarting')
         await new Promise((r) => setTimeout(r, 1_000))
       }
     }
@@ -174,10 +165,6 @@ export class BatchJournal {
     this.stopped = true
     this.stopTail?.()
   }
-}
-
-function isNotFound(err: unknown): boolean {
-  return err instanceof Error && /not found/i.test(err.message)
 }
 
 function bsearch(sorted: number[], x: number): boolean {

@@ -1,0 +1,80 @@
+/**
+ * The distributed transport on NATS JetStream (SPEC §1 and §3 "What accepted means"), split as nats.js
+ * splits JetStream: connection.ts (connection and status), provision.ts (streams and consumer),
+ * publisher.ts (ingest; requests.ts for requests larger than one message), consumer.ts (the work queue), ledger.ts (the batch ledger), live.ts (the
+ * live feed). `openNats` builds the parts the process's roles need and nothing else.
+ *
+ * Durability: JetStream answers a publish once the message is in its store, but a nats-server only
+ * fsyncs that store every `sync_interval` (2 min by default; Jepsen's NATS 2.12.1 analysis, Dec 2025).
+ * The shipped server configs (deploy/nats/) set `sync_interval: always`, or use 3 replicas.
+ */
+import { jetstream, jetstreamManager } from '@nats-io/jetstream'
+import type { Logger } from 'pino'
+import type { Transport, TransportOptions } from '../transport.js'
+import { Connection } from './connection.js'
+import { NatsWorkQueue } from './consumer.js'
+import { NatsLedger } from './ledger.js'
+import { NatsLiveFeed } from './live.js'
+import { ensureConsumer, ensureLedgerStream, ensureRequestStream, ensureStream, names, type StreamOptions } from './provision.js'
+import { NatsPublisher, PUBLISH_TIMEOUT_MS } from './publisher.js'
+import { RequestRecords } from './requests.js'
+
+/** Connects (waiting for a first connection as long as it takes) and provisions what the roles use. */
+export async function openNats(opts: TransportOptions & { natsUrl: string }, log: Logger): Promise<Transport> {
+  const { roles } = opts
+  const conn = await Connection.open({ servers: opts.natsUrl, name: `oglogstream ${[...roles].join(',')}` }, log)
+  const js = jetstream(conn.nc, { timeout: PUBLISH_TIMEOUT_MS })
+  const jsm = await jetstreamManager(conn.nc, { timeout: 5_000 })
+  const so: StreamOptions = {
+    stream: opts.natsStream,
+    replicas: opts.natsReplicas,
+    maxBytes: opts.natsMaxBytes,
+    duplicateWindowMs: opts.natsDuplicateWindowMs,
+    ackWaitMs: opts.natsAckWaitMs,
+    maxAckPending: opts.natsMaxAckPending,
+  }
+  const n = names(opts.natsStream)
+  const work = roles.has('process')
+  // Live tail is a core subscription: a query-only process needs no stream.
+  const provision = async () => {
+    if (!roles.has('ingest') && !work) return
+    await ensureStream(jsm, so, log)
+    if (roles.has('ingest')) await ensureRequestStream(jsm, so)
+    if (work) {
+      await ensureLedgerStream(jsm, so)
+      await ensureConsumer(jsm, so)
+    }
+  }
+
+  const publisher = roles.has('ingest')
+    ? new NatsPublisher(conn, js, jsm, so.stream, n.subject, new RequestRecords(js, jsm, n.requestStream, n.requestPrefix))
+    : undefined
+  let workQueue: NatsWorkQueue | undefined
+  if (work) {
+    const ledger = new NatsLedger(js, jsm, n.ledgerStream, n.ledgerPrefix, (ids) => workQueue?.stale(ids), log)
+    workQueue = new NatsWorkQueue(conn, js, jsm, ledger, { stream: so.stream, ackWaitMs: so.ackWaitMs }, provision, log)
+  }
+  const liveFeed = roles.has('query') ? new NatsLiveFeed(conn, n.subject) : undefined
+
+  await provision()
+  conn.onReconnect(() => {
+    provision().catch((err) => log.warn({ err: String(err) }, 'could not re-check the JetStream stream after reconnecting'))
+  })
+  log.info({ server: conn.nc.getServer(), stream: so.stream, subject: n.subject, replicas: so.replicas }, 'NATS JetStream ready')
+
+  return {
+    name: 'nats',
+    publisher,
+    workQueue,
+    liveFeed,
+    commitDelayMs: opts.commitDelayMs,
+    status: () => conn.status(),
+    pending: () => workQueue?.pending(),
+    async close() {
+      conn.markClosing()
+      await publisher?.close()
+      await workQueue?.close()
+      await conn.close()
+    },
+  }
+}

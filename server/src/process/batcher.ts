@@ -1,0 +1,78 @@
+/**
+ * Batch formation: what goes into one insert, and under which token. Messages accumulate until
+ * BATCH_SIZE entries or FLUSH_TIMEOUT after the first one; the token is derived from the message ids,
+ * so the same set of messages always yields the same token (a retry after a timeout whose insert did
+ * land is dropped by the store). A batch re-formed by recovery keeps the token it was recorded with.
+ */
+import { createHash } from 'node:crypto'
+import type { WorkMessage } from '../bus/index.js'
+import type { Entry } from '../model/index.js'
+
+/** One insert. */
+export interface Batch {
+  /** The store's dedup token for this insert. */
+  readonly token: string
+  /** Every message of the batch, by id (the ledger's record); recovery may not hold all of them. */
+  readonly ids: readonly string[]
+  /** The messages this worker holds and settles once the batch is stored (or hands back). */
+  readonly messages: readonly WorkMessage[]
+  readonly entries: Entry[]
+  /** Already in the ledger under `token` (a recovered batch): it is not recorded again. */
+  readonly recorded: boolean
+}
+
+export function batchToken(ids: readonly string[]): string {
+  return createHash('sha256').update(ids.join(',')).digest('hex').slice(0, 32)
+}
+
+/** A new batch of `messages`, in the order they came. */
+export function newBatch(messages: WorkMessage[]): Batch {
+  const entries: Entry[] = []
+  for (const m of messages) for (const e of m.entries) entries.push(e)
+  const ids = messages.map((m) => m.id)
+  return { token: batchToken(ids), ids, messages, entries, recorded: false }
+}
+
+/** Accumulates messages into the next batch. */
+export class Batcher {
+  private messages: WorkMessage[] = []
+  private entryCount = 0
+  private firstAt = 0
+
+  constructor(
+    private readonly batchSize: number,
+    private readonly flushTimeoutMs: number,
+  ) {}
+
+  get size(): number {
+    return this.messages.length
+  }
+
+  /** Messages to ask the queue for: never more than the batch has room for (a message holds at least one entry). */
+  room(): number {
+    return Math.max(1, Math.min(256, this.batchSize - this.entryCount))
+  }
+
+  /** How long until the batch is due by time (500 ms when empty). */
+  waitMs(now = Date.now()): number {
+    return this.messages.length ? Math.max(0, this.firstAt + this.flushTimeoutMs - now) : 500
+  }
+
+  add(m: WorkMessage): void {
+    if (this.messages.length === 0) this.firstAt = Date.now()
+    this.messages.push(m)
+    this.entryCount += m.entries.length
+  }
+
+  /** Full, or FLUSH_TIMEOUT old, or `force` (a flush or a stop) with something in it. */
+  due(force: boolean): boolean {
+    return this.messages.length > 0 && (this.entryCount >= this.batchSize || Date.now() - this.firstAt >= this.flushTimeoutMs || force)
+  }
+
+  take(): Batch {
+    const b = newBatch(this.messages)
+    this.messages = []
+    this.entryCount = 0
+    return b
+  }
+}
