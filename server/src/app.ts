@@ -21,6 +21,7 @@ import { LiveMetrics } from './live/metrics.js'
 import { liveRoutes } from './live/routes.js'
 import { ProcessMetrics, Worker } from './process/index.js'
 import { QueryMetrics } from './query/metrics.js'
+import { rejectedRoutes } from './query/rejected.js'
 import { queryRoutes } from './query/routes.js'
 import { Store } from './store/index.js'
 
@@ -100,7 +101,7 @@ export async function createApp(config: Config, logger?: Logger): Promise<App> {
   })
 
   let ingestor: Ingestor | undefined
-  if (bus.publisher) {
+  if (bus.publisher && roles.has('ingest')) {
     const { commitMaxEntries } = config.ingest
     const commit = new GroupCommit(bus.publisher, bus.commitDelayMs, commitMaxEntries, (n) => metrics.ingest.commitSize.observe(n))
     ingestor = new Ingestor(commit, metrics.ingest)
@@ -132,6 +133,13 @@ export async function createApp(config: Config, logger?: Logger): Promise<App> {
     unsubscribeLive = bus.liveFeed.subscribe((entries) => h.publish(entries))
     await server.register(websocket, { options: { maxPayload: config.live.liveMaxPayloadBytes } })
     await server.register(queryRoutes, { store, metrics: metrics.query, auth })
+    await server.register(rejectedRoutes, {
+      store,
+      publisher: bus.publisher,
+      queryAuth: auth,
+      ingestAuth: requireKey(config.http.apiKeysIngest, 'ingest'),
+      queryTimeoutMs: config.store.queryTimeoutMs,
+    })
     await server.register(liveRoutes, { hub, auth, metrics: metrics.live })
     const { webDir } = config.query
     await server.register(webRoutes, { dir: webDir ? resolve(webDir) : defaultWebDir() })

@@ -70,3 +70,18 @@ export const REJECT_REASONS = [
   'entry_too_large',
 ] as const
 export type RejectReason = (typeof REJECT_REASONS)[number]
+
+/**
+ * Why an accepted entry went to the dead-letter table instead of the logs table (process/failure.ts):
+ * the `reason` label of `oglogstream_entries_dead_lettered_total` and the `reason` of `GET /api/rejected`.
+ */
+export const DEAD_LETTER_REASONS = [
+  'invalid_value',
+  'type_mismatch',
+  'constraint_violated',
+  'too_large',
+  'too_many_partitions',
+  'store_refused',
+  'retries_exhausted',
+] as const
+export type DeadLetterReason = (typeof DEAD_LETTER_REASONS)[number]

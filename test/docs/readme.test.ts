@@ -5,7 +5,7 @@ import assert from 'node:assert/strict'
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { variables } from '../../server/src/config.ts'
-import { ERROR_CODES, REJECT_REASONS } from '../../server/src/errors.ts'
+import { DEAD_LETTER_REASONS, ERROR_CODES, REJECT_REASONS } from '../../server/src/errors.ts'
 import { ROOT } from '../helpers/server.ts'
 
 const readme = readFileSync(join(ROOT, 'README.md'), 'utf8')
@@ -17,6 +17,11 @@ test('every error code is documented in the README', () => {
 
 test('every rejection reason is documented in the README', () => {
   const missing = REJECT_REASONS.filter((r) => !readme.includes(`\`${r}\``))
+  assert.deepEqual(missing, [])
+})
+
+test('every dead-letter reason is documented in the README', () => {
+  const missing = DEAD_LETTER_REASONS.filter((r) => !readme.includes(`\`${r}\``))
   assert.deepEqual(missing, [])
 })
 

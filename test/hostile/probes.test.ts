@@ -191,3 +191,21 @@ test('syslog TCP: connections over the per-IP cap are closed at once; a normal s
   assert.ok((await rejected(srv, 'syslog', 'connection_refused')) >= 50)
   await stillHealthy('syslog connections')
 })
+
+test('a backfill spanning 101 days and three years is stored whole, and entries behind it flow on', async () => {
+  const day = 86_400_000
+  const start = Date.UTC(2023, 0, 1)
+  const entries = Array.from({ length: 101 }, (_, i) => ({ level: 'info', service: 'backfill', message: `day ${i}`, timestamp: new Date(start + i * 11 * day).toISOString() }))
+  const r = await postJson(`${srv.url}/logs`, entries)
+  assert.equal(r.status, 202, JSON.stringify(r.body))
+  await stillHealthy('backfill') // the innocent entry posted after it is stored: nothing waits behind the backfill
+  await waitFor(async () => (await getJson(`${srv.url}/api/stats?service=backfill&from=1970-01-01T00:00:00Z`)).body.total_logs === 101, 15_000, 100)
+})
+
+test('a 10-byte Loki snappy body whose literal length overflows is a 400, not an endless loop', async () => {
+  // snappyjs 0.7 looped for ever on this body; the event loop (and every client) with it.
+  const body = Buffer.from('J/z4xnX5G9ACzw==', 'base64')
+  const r = await fetch(`${srv.url}/loki/api/v1/push`, { method: 'POST', headers: { 'content-type': 'application/x-protobuf' }, body })
+  assert.equal(r.status, 400, await r.text())
+  await stillHealthy('snappy')
+})

@@ -53,6 +53,11 @@ export interface WorkMessage {
   /** Delivered before (informational: `process/` checks the ledger for every message anyway). */
   readonly redelivered: boolean
   /**
+   * How many times the message was delivered, this time included, when the transport counts it
+   * (JetStream does); `process/` ends a message that keeps failing in the dead-letter table.
+   */
+  readonly deliveries?: number
+  /**
    * Fire-and-forget by contract: hands the ack to the transport and returns; nothing confirms it.
    * A lost ack means the message comes again, which the ledger makes harmless (its batch is re-formed
    * under the recorded token and the store drops the duplicate).

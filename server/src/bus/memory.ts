@@ -1,11 +1,11 @@
 /**
  * The embedded transport: an in-process queue between ingest and the process role, bounded by
- * `maxEntries` and `maxBytes` (`entryBytes` estimates) so that a store outage turns into 429s rather
+ * `maxEntries` and `maxBytes` (`entryJsonBytes` estimates) so that a store outage turns into 429s rather
  * than unbounded memory. A nak'ed message
  * goes back to the front of the queue after its delay. It plays all three roles, and keeps its batch
  * ledger in memory (the queue dies with the process, so the ledger may too).
  */
-import { entriesBytes, type Entry } from '../model/index.js'
+import { entriesJsonBytes, type Entry } from '../model/index.js'
 import {
   BusFullError,
   BusUnavailableError,
@@ -38,7 +38,7 @@ export class MemoryBus implements Publisher, WorkQueue, LiveFeed {
   /** One message may be of any size (it is never encoded); an empty queue takes any publish. */
   async publish(entries: Entry[]): Promise<void> {
     if (this.closed) throw new BusUnavailableError('bus closed')
-    const bytes = entriesBytes(entries)
+    const bytes = entriesJsonBytes(entries)
     if (this.queued > 0 && (this.queued + entries.length > this.maxEntries || this.queuedBytes + bytes > this.maxBytes)) {
       throw new BusFullError(this.queued)
     }

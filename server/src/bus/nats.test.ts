@@ -220,12 +220,12 @@ test('while NATS is down publish fails at once with BusUnavailableError; it reco
   }
 })
 
-test('each role builds only its part: ingest a publisher (no ledger, no consumer), query a live feed (no stream)', async () => {
+test('each role builds only its part: ingest a publisher (no ledger, no consumer), query a live feed and a publisher for dead-letter replays (no stream)', async () => {
   const query = await bus('query', 'T6')
   const ingest = await bus('ingest', 'T7')
   const nc = await connect({ servers: nats.url })
   try {
-    assert.ok(query.liveFeed && !query.publisher && !query.workQueue)
+    assert.ok(query.liveFeed && query.publisher && !query.workQueue)
     assert.ok(ingest.publisher && !ingest.workQueue && !ingest.liveFeed)
     const jsm = await jetstreamManager(nc)
     const streams: string[] = []

@@ -32,7 +32,7 @@ export type TransportOptions = Pick<
 export interface Transport {
   /** For logs and health only: code must not switch on it. */
   readonly name: 'wal' | 'nats'
-  /** Present with the ingest role. */
+  /** Present with the ingest role, and with the query role (dead-letter replay, query/rejected.ts). */
   readonly publisher: Publisher | undefined
   /** Present with the process role. */
   readonly workQueue: WorkQueue | undefined

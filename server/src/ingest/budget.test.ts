@@ -2,8 +2,8 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import fc from 'fast-check'
-import type { Entry } from '../model/index.ts'
-import { BatchBudget, entryBytes } from './budget.ts'
+import { entryBytes, type Entry } from '../model/index.ts'
+import { BatchBudget } from './budget.ts'
 import { mapRequest } from './otlp/mapping.ts'
 
 const text = fc.string({ unit: 'binary', maxLength: 40 })

@@ -6,17 +6,8 @@
  * passes it, before more are materialized.
  */
 import { Errors } from '../errors.js'
-import type { Entry } from '../model/index.js'
+import { entryBytes, type Entry } from '../model/index.js'
 import type { Ingestor } from './ingestor.js'
-
-
-/** The bytes an entry carries: message, service, and every attribute key and value, as UTF-8. */
-export function entryBytes(e: Entry): number {
-  let n = Buffer.byteLength(e.message) + Buffer.byteLength(e.service)
-  const attrs = e.attributes
-  for (const k in attrs) n += Buffer.byteLength(k) + Buffer.byteLength(attrs[k] as string)
-  return n
-}
 
 export interface BudgetLimits {
   /** MAX_BATCH_BYTES: the mapped bytes of a request. */

@@ -2,7 +2,7 @@ import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { BusFullError, EntryTooLargeError, MessageTooLargeError, type PublishRequest } from '../bus/bus.ts'
 import { MemoryBus } from '../bus/memory.ts'
-import { entriesBytes, type Entry } from '../model/index.ts'
+import { entriesJsonBytes, type Entry } from '../model/index.ts'
 import { GroupCommit } from './commit.ts'
 
 const e = (i: number): Entry => ({ timestamp: '2025-01-01T00:00:00.000000000Z', level: 'info', service: 's', message: String(i), attributes: {}, trace_id: '', span_id: '' })
@@ -47,7 +47,7 @@ test('a group never holds more than its byte bound; a request over it goes alone
   // Six requests of about 700 bytes: at most two fit one group of 2,000.
   await Promise.all([...Array.from({ length: 6 }, (_, i) => gc.add([sized(i, 500)])), gc.add([sized(99, 5_000)])])
   const msgs = await bus.fetch(100, 0)
-  const sizes = msgs.map((m) => entriesBytes(m.entries))
+  const sizes = msgs.map((m) => entriesJsonBytes(m.entries))
   assert.equal(msgs.flatMap((m) => m.entries).length, 7)
   assert.ok(sizes.filter((s) => s < 5_000).every((s) => s <= 2_000), `group sizes ${sizes}`)
   assert.deepEqual(msgs.filter((m) => m.entries.length === 1 && m.entries[0]?.message.startsWith('99 ')).length, 1, 'the large request alone')

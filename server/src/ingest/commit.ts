@@ -5,12 +5,12 @@
  * 202-after-ack fast.
  *
  * A group never mixes a request into a message that could be split: it stays below the bus's message
- * size (half of it, in `entryBytes` estimates: multi-byte text encodes larger than it counts), and a
+ * size (half of it, in `entryJsonBytes` estimates: multi-byte text encodes larger than it counts), and a
  * group the bus still finds too large is published again one request at a time. A request that is
  * large on its own goes alone, with its key, so that the bus can split it without a retry duplicating.
  */
 import { EntryTooLargeError, MessageTooLargeError, type Publisher } from '../bus/index.js'
-import { entriesBytes, type Entry } from '../model/index.js'
+import { entriesJsonBytes, type Entry } from '../model/index.js'
 
 /** The group's byte bound when the bus has no message limit of its own (the in-process queue). */
 export const DEFAULT_COMMIT_MAX_BYTES = 1024 * 1024 // 1 MiB
@@ -49,7 +49,7 @@ export class GroupCommit {
    */
   add(entries: Entry[], key?: string): Promise<void> {
     if (entries.length === 0) return Promise.resolve()
-    const bytes = entriesBytes(entries)
+    const bytes = entriesJsonBytes(entries)
     const max = this.groupBytes()
     // A large request on its own is already a good bus message (or several).
     if (entries.length >= this.maxEntries || bytes >= max) return this.commit(entries, key)

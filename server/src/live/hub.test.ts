@@ -7,7 +7,8 @@ import { EventEmitter } from 'node:events'
 import { Registry } from 'prom-client'
 import type { WebSocket } from 'ws'
 import type { Entry } from '../model/index.js'
-import { entryBytes, LiveHub, type LiveLimits } from './hub.js'
+import { entryJsonBytes } from '../model/index.ts'
+import { LiveHub, type LiveLimits } from './hub.js'
 import { LiveMetrics } from './metrics.js'
 
 class FakeSocket extends EventEmitter {
@@ -102,7 +103,7 @@ test('filters apply, and each entry is serialized once for every client', async 
 })
 
 test('the pending queue is bounded in bytes: what does not fit is dropped and counted', async () => {
-  const one = entryBytes(entry(0))
+  const one = entryJsonBytes(entry(0))
   const { h, add, metrics, value } = hub({ pendingBytes: one * 10 })
   const ws = new FakeSocket()
   add(ws)

@@ -8,7 +8,7 @@
  */
 import type { Duplex } from 'node:stream'
 import type { WebSocket } from 'ws'
-import { toApiEntry, type Entry } from '../model/index.js'
+import { entryJsonBytes, toApiEntry, type Entry } from '../model/index.js'
 import type { LiveMetrics } from './metrics.js'
 
 export interface LiveFilter {
@@ -36,13 +36,6 @@ const SLICE_WORK = 10_000
 /** A client's corked frames are written out every this many bytes (and at the end of a slice). */
 const FLUSH_BYTES = 64 * 1024
 const OPEN = 1
-
-/** Roughly the bytes an entry holds (and sends): its strings plus a fixed overhead for the JSON. */
-export function entryBytes(e: Entry): number {
-  let n = 64 + e.timestamp.length + e.service.length + e.message.length + e.trace_id.length + e.span_id.length
-  for (const k in e.attributes) n += k.length + (e.attributes[k] as string).length + 6
-  return n
-}
 
 export class LiveHub {
   private readonly clients = new Set<Client>()
@@ -96,7 +89,7 @@ export class LiveHub {
     if (this.clients.size === 0 || this.closed) return
     let dropped = 0
     for (const e of entries) {
-      const n = entryBytes(e)
+      const n = entryJsonBytes(e)
       if (this.queuedBytes + n > this.limits.pendingBytes) {
         dropped++
         continue
@@ -127,7 +120,7 @@ export class LiveHub {
     const count = Math.min(this.queue.length - this.head, Math.max(1, Math.floor(SLICE_WORK / this.clients.size)))
     const slice = this.queue.slice(this.head, this.head + count)
     this.head += count
-    for (const e of slice) this.queuedBytes -= entryBytes(e)
+    for (const e of slice) this.queuedBytes -= entryJsonBytes(e)
     if (this.head === this.queue.length) this.clearQueue()
     else if (this.head > 4096 && this.head * 2 > this.queue.length) {
       // Compact now and then, so a long busy spell does not keep consumed entries referenced.

@@ -5,4 +5,4 @@ export { validateEntry, normalize, configureValidation, normalizeAttributes, ALL
 export { AttributeBag, safeJson } from './attributes.js'
 export { parseTimestamp, nowTimestamp, fromEpochNanos, fromEpochMs, toClickHouse, toApi, fromClickHouse } from './time.js'
 export { toApiEntry, type ApiEntry } from './api.js'
-export { entryBytes, entriesBytes } from './size.js'
+export { entryBytes, entryJsonBytes, entriesJsonBytes } from './size.js'

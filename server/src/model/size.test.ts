@@ -5,7 +5,7 @@ import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import fc from 'fast-check'
 import type { Entry } from './entry.ts'
-import { entriesBytes, entryBytes } from './size.ts'
+import { entriesJsonBytes, entryJsonBytes } from './size.ts'
 
 const entry = (str: fc.Arbitrary<string>): fc.Arbitrary<Entry> =>
   fc.record({
@@ -25,8 +25,8 @@ const json = (e: Entry) => Buffer.byteLength(JSON.stringify(e))
 test('plain ASCII: the estimate is the JSON size plus at most 5 bytes', () => {
   fc.assert(
     fc.property(entry(plain), (e) => {
-      const d = entryBytes(e) - json(e)
-      assert.ok(d >= 0 && d <= 5, `estimate ${entryBytes(e)} vs JSON ${json(e)}`)
+      const d = entryJsonBytes(e) - json(e)
+      assert.ok(d >= 0 && d <= 5, `estimate ${entryJsonBytes(e)} vs JSON ${json(e)}`)
     }),
   )
 })
@@ -34,12 +34,12 @@ test('plain ASCII: the estimate is the JSON size plus at most 5 bytes', () => {
 test('any text: the JSON is at least the estimate less 5 bytes and at most 6 times the estimate', () => {
   fc.assert(
     fc.property(entry(any), (e) => {
-      assert.ok(json(e) >= entryBytes(e) - 5, `JSON ${json(e)} below estimate ${entryBytes(e)}`)
-      assert.ok(json(e) <= 6 * entryBytes(e), `JSON ${json(e)} over 6x estimate ${entryBytes(e)}`)
+      assert.ok(json(e) >= entryJsonBytes(e) - 5, `JSON ${json(e)} below estimate ${entryJsonBytes(e)}`)
+      assert.ok(json(e) <= 6 * entryJsonBytes(e), `JSON ${json(e)} over 6x estimate ${entryJsonBytes(e)}`)
     }),
   )
 })
 
-test('entriesBytes sums the estimates', () => {
-  fc.assert(fc.property(fc.array(entry(any), { maxLength: 5 }), (es) => assert.equal(entriesBytes(es), es.reduce((n, e) => n + entryBytes(e), 0))))
+test('entriesJsonBytes sums the estimates', () => {
+  fc.assert(fc.property(fc.array(entry(any), { maxLength: 5 }), (es) => assert.equal(entriesJsonBytes(es), es.reduce((n, e) => n + entryJsonBytes(e), 0))))
 })

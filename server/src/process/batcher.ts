@@ -1,8 +1,13 @@
 /**
  * Batch formation: what goes into one insert, and under which token. Messages accumulate until
- * BATCH_SIZE entries or FLUSH_TIMEOUT after the first one; the token is derived from the message ids,
- * so the same set of messages always yields the same token (a retry after a timeout whose insert did
- * land is dropped by the store). A batch re-formed by recovery keeps the token it was recorded with.
+ * BATCH_SIZE entries or FLUSH_TIMEOUT after the first one; the token is derived from the message ids
+ * and the worker's salt, so a retry of the batch by this worker has the same token (a retry after a
+ * timeout whose insert did land is dropped by the store). A batch re-formed by recovery keeps the
+ * token it was recorded with (the ledger, not the ids, carries a token across workers).
+ *
+ * The salt (random per worker run): the in-process queue numbers its messages from 1 again after a
+ * restart, and the store remembers tokens across restarts (its dedup window), so without it the first
+ * batches after a restart would be dropped as duplicates of the first batches before it.
  */
 import { createHash } from 'node:crypto'
 import type { WorkMessage } from '../bus/index.js'
@@ -21,16 +26,16 @@ export interface Batch {
   readonly recorded: boolean
 }
 
-export function batchToken(ids: readonly string[]): string {
-  return createHash('sha256').update(ids.join(',')).digest('hex').slice(0, 32)
+export function batchToken(ids: readonly string[], salt = ''): string {
+  return createHash('sha256').update(`${salt ? `${salt}:` : ''}${ids.join(',')}`).digest('hex').slice(0, 32)
 }
 
 /** A new batch of `messages`, in the order they came. */
-export function newBatch(messages: WorkMessage[]): Batch {
+export function newBatch(messages: WorkMessage[], salt = ''): Batch {
   const entries: Entry[] = []
   for (const m of messages) for (const e of m.entries) entries.push(e)
   const ids = messages.map((m) => m.id)
-  return { token: batchToken(ids), ids, messages, entries, recorded: false }
+  return { token: batchToken(ids, salt), ids, messages, entries, recorded: false }
 }
 
 /** Accumulates messages into the next batch. */
@@ -42,6 +47,7 @@ export class Batcher {
   constructor(
     private readonly batchSize: number,
     private readonly flushTimeoutMs: number,
+    private readonly salt = '',
   ) {}
 
   get size(): number {
@@ -70,7 +76,7 @@ export class Batcher {
   }
 
   take(): Batch {
-    const b = newBatch(this.messages)
+    const b = newBatch(this.messages, this.salt)
     this.messages = []
     this.entryCount = 0
     return b

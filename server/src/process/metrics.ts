@@ -11,6 +11,8 @@ export class ProcessMetrics {
   readonly batchSize: Histogram
   readonly stored: Counter
   readonly insertErrors: Counter
+  /** Entries sent to the dead-letter table, by reason (errors.ts DEAD_LETTER_REASONS). */
+  readonly deadLettered: Counter<'reason'>
 
   constructor(registry: Registry = new Registry()) {
     const registers = [registry]
@@ -30,6 +32,12 @@ export class ProcessMetrics {
     this.insertErrors = new Counter({
       name: 'oglogstream_insert_errors_total',
       help: 'Failed store insert attempts (each is retried)',
+      registers,
+    })
+    this.deadLettered = new Counter({
+      name: 'oglogstream_entries_dead_lettered_total',
+      help: 'Accepted entries the store refused for good, sent to the dead-letter table (GET /api/rejected), by reason',
+      labelNames: ['reason'] as const,
       registers,
     })
     this.queueDepth = new Gauge({

@@ -1,4 +1,5 @@
-// The worker against the real embedded engine: batching by size, force flush, and no loss while the store fails.
+// The worker against the real embedded engine: batching by size, force flush, parts within the store's
+// insert bounds, and no loss while the store fails.
 import { after, before, test } from 'node:test'
 import assert from 'node:assert/strict'
 import { mkdtempSync, rmSync } from 'node:fs'
@@ -9,8 +10,8 @@ import { MemoryBus } from '../bus/memory.ts'
 import { loadConfig } from '../config.ts'
 import { ProcessMetrics } from './metrics.ts'
 import type { Entry } from '../model/index.ts'
-import { Store } from '../store/index.ts'
-import { Worker } from './worker.ts'
+import { partToken, Store } from '../store/index.ts'
+import { Worker, type BatchSink } from './worker.ts'
 
 const dir = mkdtempSync(join(tmpdir(), 'ogls-worker-'))
 let store: Store
@@ -52,6 +53,28 @@ test('inserts at BATCH_SIZE without waiting for FLUSH_TIMEOUT, and force-flush w
   assert.equal(sizes.values.find((v) => v.metricName === 'oglogstream_batch_size_entries_count')?.value, 3)
 })
 
+test("a batch over the store's insert bounds goes in as parts, each one insert under its part token", async (t) => {
+  const bus = new MemoryBus(10_000)
+  const tokens: string[] = []
+  const sink: BatchSink = {
+    insert: (entries, token) => {
+      tokens.push(token)
+      return store.insert(entries, token)
+    },
+    deadLetter: (letters, token) => store.deadLetter(letters, token),
+    insertBounds: { maxEntries: 5, maxBytes: 1 << 20 },
+  }
+  const w = new Worker(bus, sink, { batchSize: 100, flushTimeoutMs: 60_000, maxRetries: 1, retryBaseMs: 10 }, new ProcessMetrics(), log)
+  t.after(() => w.stop())
+  w.start()
+  await bus.publish(Array.from({ length: 12 }, (_, i) => entry('in-parts', i)))
+  await w.flush()
+  assert.equal(await count('in-parts'), 12)
+  assert.equal(tokens.length, 3)
+  const batch = tokens[0]?.replace(/#1\/3$/, '') ?? ''
+  assert.deepEqual(tokens, [0, 1, 2].map((i) => partToken(batch, i, 3)))
+})
+
 test('a failing store: retries with backoff, the batch returns to the bus, nothing is lost or duplicated', async (t) => {
   const bus = new MemoryBus(10_000)
   const metrics = new ProcessMetrics()
@@ -78,4 +101,17 @@ test('the same batch inserted twice with the same token is stored once', async (
   await store.insert(batch, 'token-1')
   await store.insert(batch, 'token-1')
   assert.equal(await count('dedup'), 10)
+})
+
+test('after a restart the in-process queue numbers messages from 1 again: the first batches are not dropped as duplicates', async () => {
+  for (const run of [1, 2]) {
+    const bus = new MemoryBus(10_000)
+    const w = new Worker(bus, store, { batchSize: 100, flushTimeoutMs: 60_000, maxRetries: 1, retryBaseMs: 10 }, new ProcessMetrics(), log)
+    w.start()
+    await bus.publish([entry(`restart-${run}`, 0)])
+    await w.flush()
+    await w.stop()
+  }
+  assert.equal(await count('restart-1'), 1)
+  assert.equal(await count('restart-2'), 1, 'the second run\'s batch of message "1" is stored')
 })

@@ -1,16 +1,21 @@
 /**
  * The process role: takes messages from the work queue, sorts out redelivered batches (recovery.ts),
  * accumulates the rest up to BATCH_SIZE entries or FLUSH_TIMEOUT (batcher.ts), records each batch in
- * the ledger, inserts it as one block under its token, and acks the messages only after the insert.
+ * the ledger, inserts it under its token (as one block, or as parts within the store's insert bounds:
+ * parts.ts), and acks the messages only after the insert.
  * On store errors it retries with exponential backoff (MAX_RETRIES), then hands the messages back to
- * the queue with a delay — it never drops what was accepted.
+ * the queue with a delay — it never drops what was accepted. An error that retrying cannot cure
+ * (failure.ts) isolates the offending entries of the refused part instead (deadletter.ts): the rest is
+ * stored, they go to the dead-letter table, and then the messages are acked, so nothing waits behind them.
  */
+import { randomUUID } from 'node:crypto'
 import type { Logger } from 'pino'
 import type { WorkMessage, WorkQueue } from '../bus/index.js'
-import type { Entry } from '../model/index.js'
+import type { InsertBounds } from '../store/index.js'
 import { Batcher, type Batch } from './batcher.js'
-import { classifyInsertError } from './failure.js'
+import { RetryLater, type IsolationSink } from './deadletter.js'
 import type { ProcessMetrics } from './metrics.js'
+import { DEFAULT_INSERT_BOUNDS, writeBatch } from './parts.js'
 import { sortOut } from './recovery.js'
 
 export interface WorkerOptions {
@@ -20,12 +25,21 @@ export interface WorkerOptions {
   retryBaseMs: number
   /** Delay before a batch that exhausted its retries is offered again. */
   redeliverDelayMs?: number
+  /**
+   * A batch failing with an error failure.ts cannot classify is dead-lettered once one of its messages
+   * was delivered this many times (default 10), rather than redelivered for ever.
+   */
+  maxDeliveries?: number
 }
 
 /** Where batches go: the store must drop a second insert under the same token. */
-export interface BatchSink {
-  insert(entries: Entry[], dedupToken: string): Promise<void>
+export interface BatchSink extends IsolationSink {
+  /** What one insert may hold (the store's); a larger batch is inserted in parts (parts.ts). */
+  readonly insertBounds?: InsertBounds
 }
+
+/** Deliveries before an unclassifiable failure is dead-lettered (`WorkerOptions.maxDeliveries`). */
+const MAX_DELIVERIES = 10
 
 export class Worker {
   private running = false
@@ -35,6 +49,8 @@ export class Worker {
   private stopping = false
   /** The insert in progress (tests and shutdown wait on it). */
   private inflight: Promise<void> = Promise.resolve()
+  /** Times this worker handed each unacked message back (for transports that do not count deliveries). */
+  private readonly naks = new Map<string, number>()
 
   constructor(
     private readonly queue: WorkQueue,
@@ -43,7 +59,7 @@ export class Worker {
     private readonly metrics: ProcessMetrics,
     private readonly log: Logger,
   ) {
-    this.batcher = new Batcher(opts.batchSize, opts.flushTimeoutMs)
+    this.batcher = new Batcher(opts.batchSize, opts.flushTimeoutMs, randomUUID())
   }
 
   start(): void {
@@ -88,6 +104,7 @@ export class Worker {
   /** Records `batch` in the ledger, inserts it, then acks its messages; or naks them for later. */
   private async insert(batch: Batch): Promise<void> {
     const { token, entries, messages } = batch
+    const bounds = this.store.insertBounds ?? DEFAULT_INSERT_BOUNDS
     let recorded = batch.recorded
     for (let attempt = 0; ; attempt++) {
       const t0 = performance.now()
@@ -98,17 +115,30 @@ export class Worker {
           await this.queue.ledger.record({ token, ids: batch.ids })
           recorded = true
         }
-        await this.store.insert(entries, token)
+        // Once a message was delivered too often, an error nobody can classify is dead-lettered too.
+        const forceUnknown = this.deliveries(messages) >= (this.opts.maxDeliveries ?? MAX_DELIVERIES)
+        const { stored, dead, refused, parts } = await writeBatch(this.store, token, entries, bounds, forceUnknown)
         this.metrics.insertLatency.observe((performance.now() - t0) / 1000)
         this.metrics.batchSize.observe(entries.length)
-        this.metrics.stored.inc(entries.length)
-        messages.forEach((m) => m.ack())
+        this.metrics.stored.inc(stored)
+        if (refused.length) {
+          this.metrics.insertErrors.inc(refused.length)
+          for (const [reason, n] of dead) this.metrics.deadLettered.inc({ reason }, n)
+          const deadCount = [...dead.values()].reduce((a, b) => a + b, 0)
+          this.log.warn(
+            { err: String(refused[0]), token, entries: entries.length, parts, refusedParts: refused.length, stored, deadLettered: Object.fromEntries(dead) },
+            `insert refused for good; ${deadCount} entries dead-lettered, the rest stored`,
+          )
+        }
+        this.settle(messages, 'ack')
         return
       } catch (err) {
+        // A ledger that cannot record, a store that failed (now or while isolating a refused part), an
+        // error not yet known to be the data's: the whole batch is retried, under the same tokens, so
+        // its parts that had landed are dropped as duplicates. Nothing is inserted before it is recorded.
         this.metrics.insertErrors.inc()
-        // The dead-letter seam: a deterministic failure will go to dead letters; today all are retryable.
-        const failure = classifyInsertError(err)
-        if (failure === 'retryable' && attempt < this.opts.maxRetries) {
+        if (err instanceof RetryLater) this.log.warn({ err: String(err.cause), token }, 'isolating the refused entries failed; batch retried')
+        if (attempt < this.opts.maxRetries) {
           const delay = this.opts.retryBaseMs * 2 ** attempt
           this.log.warn({ err: String(err), attempt: attempt + 1, delay }, 'insert failed; retrying')
           await sleep(delay)
@@ -116,10 +146,29 @@ export class Worker {
         }
         const delay = this.opts.redeliverDelayMs ?? this.opts.retryBaseMs * 2 ** attempt
         this.log.error({ err: String(err), entries: entries.length, delay }, 'insert failed after retries; batch returned to the bus')
-        messages.forEach((m) => m.nak(delay))
+        this.settle(messages, 'nak', delay)
         // Back off before pulling again so a down store is not hammered.
         await sleep(delay)
         return
+      }
+    }
+  }
+
+  /** How often the batch's most delivered message was delivered (counting this delivery). */
+  private deliveries(messages: readonly WorkMessage[]): number {
+    return Math.max(0, ...messages.map((m) => Math.max(m.deliveries ?? 1, (this.naks.get(m.id) ?? 0) + 1)))
+  }
+
+  private settle(messages: readonly WorkMessage[], how: 'ack' | 'nak', delayMs?: number): void {
+    for (const m of messages) {
+      if (how === 'ack') {
+        this.naks.delete(m.id)
+        m.ack()
+      } else {
+        // Bounded: messages taken over by another worker (JetStream) are never acked here.
+        if (this.naks.size > 100_000) this.naks.clear()
+        this.naks.set(m.id, (this.naks.get(m.id) ?? 0) + 1)
+        m.nak(delayMs)
       }
     }
   }

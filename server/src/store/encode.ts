@@ -7,7 +7,7 @@
  * per field, no JSON quoting of every value). Binary formats (RowBinary, Native) cannot pass: the
  * embedded connection turns the body into a UTF-8 string, which corrupts bytes that are not valid UTF-8.
  */
-import { toClickHouse, type Entry } from '../model/index.js'
+import { entryBytes, toClickHouse, type Entry } from '../model/index.js'
 
 /**
  * The columns, in the order the TabSeparated encoder writes them. `level` (never empty) comes last: the
@@ -87,13 +87,17 @@ export function* encodeRows(entries: readonly Entry[], row: (e: Entry) => string
 
 /**
  * The encoded rows as one `Buffer` (for the embedded engine, which takes the body whole), written
- * into one allocation: `entryBytes` bounds a TabSeparated row at twice its count (split.test.ts), and
- * pages of the reserve that are never written are never touched. Any row that would not fit (another
- * row format) falls back to chunks and a copy.
+ * into one allocation: a TabSeparated row is at most twice `entryBytes` plus its ids, 6 bytes of
+ * quoting per attribute and a fixed frame (split.test.ts states the bound), and pages of the reserve
+ * that are never written are never touched. Any row that would not fit (another row format) falls
+ * back to chunks and a copy.
  */
 export function encodeBody(entries: readonly Entry[], row: (e: Entry) => string = tsvRow): Buffer {
   let cap = 0
-  for (const e of entries) cap += 2 * entryBytes(e) + 64
+  for (const e of entries) {
+    cap += 2 * (entryBytes(e) + e.trace_id.length * 3 + e.span_id.length * 3) + 64
+    for (const _ in e.attributes) cap += 6
+  }
   const buf = Buffer.allocUnsafe(cap)
   let off = 0
   for (const e of entries) {
@@ -102,16 +106,4 @@ export function encodeBody(entries: readonly Entry[], row: (e: Entry) => string 
     off += buf.write(r, off, 'utf8')
   }
   return buf.subarray(0, off)
-}
-
-/**
- * What an entry weighs for the per-insert byte bound: the UTF-8 bytes of its fields plus one byte per
- * separator. Cheap (no encoding) and deterministic, so the same batch always splits the same way; the
- * encoded row is at most about twice this (every escaped character doubles).
- */
-export function entryBytes(e: Entry): number {
-  let n = 30 + 8 + Buffer.byteLength(e.level) + Buffer.byteLength(e.service) + Buffer.byteLength(e.message)
-  n += Buffer.byteLength(e.trace_id) + Buffer.byteLength(e.span_id)
-  for (const k in e.attributes) n += Buffer.byteLength(k) + Buffer.byteLength(e.attributes[k] as string) + 6
-  return n
 }

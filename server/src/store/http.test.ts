@@ -1,5 +1,6 @@
 // The insert path toward a ClickHouse server over HTTP: the rows leave as a streamed (chunked) request
-// body, part by part under their tokens. No ClickHouse server runs here, so a small HTTP front passes
+// body, one request per insert, each part of a batch (cut by process/parts.ts, here as it would) under
+// its token. No ClickHouse server runs here, so a small HTTP front passes
 // each request body, as received, to the real embedded engine: what the engine accepts is what a
 // server would be sent.
 import { after, before, test } from 'node:test'
@@ -14,7 +15,7 @@ import { loadConfig } from '../config.ts'
 import type { Entry } from '../model/index.ts'
 import { COLUMNS } from './encode.ts'
 import { migrate } from './migrations.ts'
-import { Store } from './index.ts'
+import { partToken, splitEntries, Store } from './index.ts'
 
 const dir = mkdtempSync(join(tmpdir(), 'ogls-store-http-'))
 let engine: ReturnType<typeof createChdbConnection>
@@ -65,7 +66,8 @@ test('over HTTP the rows stream as a chunked TabSeparated body, one request per 
     trace_id: '',
     span_id: '',
   }))
-  await store.insert(entries, 'http-batch', { maxEntries: 2_000 })
+  const parts = splitEntries(entries, { ...store.insertBounds, maxEntries: 2_000 })
+  for (const [i, part] of parts.entries()) await store.insert(part, partToken('http-batch', i, parts.length))
   await store.close()
   assert.equal(seen.length, 2)
   assert.deepEqual(

@@ -5,8 +5,9 @@
 import type { StoreOptions } from '../config.js'
 import type { Entry } from '../model/index.js'
 import { createStoreClient, type StoreClient } from './client.js'
-import { DEFAULT_BOUNDS, insertEntries, type InsertTarget } from './insert.js'
-import { applyRetention, migrate, readTable, writeTable, type SchemaContext } from './migrations.js'
+import { DEFAULT_BOUNDS, insertBlock, type InsertTarget } from './insert.js'
+import { DeadLetters, type NewDeadLetter } from './deadletters.js'
+import { applyRetention, deadLetterTable, migrate, readTable, writeTable, type SchemaContext } from './migrations.js'
 import type { InsertBounds } from './split.js'
 import type { QueryContext } from './queries.js'
 
@@ -16,13 +17,12 @@ export type { Filter, Cursor, ListOptions, QueryContext, SearchCompiler, Page } 
 export type { ApiEntry } from '../model/index.js'
 export { MIGRATIONS } from './migrations.js'
 export { splitEntries, partToken, DEFAULT_MAX_INSERT_BYTES, DEFAULT_MAX_INSERT_ENTRIES, type InsertBounds } from './split.js'
-export { entryBytes } from './encode.js'
-export { isRetryable, clickhouseCode } from './errors.js'
 
 export interface StoreOpenOptions {
-  /** Bounds on one insert; a larger batch is inserted in several parts (see `split.ts`). */
+  /** Bounds on one insert (see `split.ts`); process/ cuts a larger batch into parts of at most these. */
   insertBounds?: Partial<InsertBounds>
 }
+export type { DeadLetter, DeadLetterFilter, NewDeadLetter } from './deadletters.js'
 
 export class Store {
   private readonly target: InsertTarget
@@ -69,13 +69,23 @@ export class Store {
   }
 
   /**
-   * Stores one batch under its dedup token. A batch over `insertBounds` goes in as several inserts,
-   * each under a token derived from `dedupToken` and its index (`partToken`): inserting the same batch
-   * again stores nothing twice, provided the bounds are the same. A failed insert may have stored the
-   * parts before it; retrying the whole batch is then still exact.
+   * Stores `entries` as one insert (one block) under `dedupToken`: inserting them again under the same
+   * token stores nothing. No split here: process/ cuts a batch into parts within `insertBounds`
+   * (`splitEntries`) and names each part's token (`partToken`), so that it alone decides what a retry
+   * or a dead-letter isolation inserts again.
    */
-  insert(entries: Entry[], dedupToken: string, bounds: Partial<InsertBounds> = {}): Promise<void> {
-    return insertEntries(this.target, entries, dedupToken, { ...this.insertBounds, ...bounds })
+  insert(entries: readonly Entry[], dedupToken: string): Promise<void> {
+    return insertBlock(this.target, entries, dedupToken)
+  }
+
+  /** The dead-letter table (entries the store refused for good). */
+  get deadLetters(): DeadLetters {
+    return new DeadLetters(this.sc.client, deadLetterTable(this.schema), this.queryTimeoutMs)
+  }
+
+  /** Writes dead letters (process/deadletter.ts); the same ids written again are one row each. */
+  deadLetter(letters: NewDeadLetter[], dedupToken: string): Promise<void> {
+    return this.deadLetters.insert(letters, dedupToken)
   }
 
   queryContext(signal?: AbortSignal): QueryContext {

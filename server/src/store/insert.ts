@@ -1,19 +1,19 @@
 /**
- * The insert path. A batch is cut into parts bounded in entries and bytes (`split.ts`), each part is
- * encoded as TabSeparated chunks (`encode.ts`) and handed to the engine without ever becoming one string:
- * streamed as the HTTP request body to a ClickHouse server, or given as one `Buffer` to the embedded
- * engine through chdb's raw insert.
+ * The insert path: one insert of one block. The entries are encoded as TabSeparated chunks
+ * (`encode.ts`) and handed to the engine without ever becoming one string: streamed as the HTTP
+ * request body to a ClickHouse server, or given as one `Buffer` to the embedded engine through chdb's
+ * raw insert.
  *
- * Each part is one insert under a dedup token derived from the batch token and the part's index, so a
- * retry of the same batch (after a timeout whose insert did land, or a redelivery) is a no-op in
- * ClickHouse part by part.
+ * The insert carries the caller's dedup token, so a retry of the same block (after a timeout whose
+ * insert did land, or a redelivery) is a no-op in ClickHouse. Cutting a batch into blocks within the
+ * bounds of `split.ts`, and naming their tokens, is process/'s (it also decides what is retried).
  */
 import { Readable } from 'node:stream'
 import type { ClickHouseClient } from '@clickhouse/client'
 import type { Entry } from '../model/index.js'
 import type { RawInsertParams } from './client.js'
 import { COLUMNS, encodeBody, encodeRows } from './encode.js'
-import { DEFAULT_MAX_INSERT_BYTES, DEFAULT_MAX_INSERT_ENTRIES, partToken, splitEntries, type InsertBounds } from './split.js'
+import { DEFAULT_MAX_INSERT_BYTES, DEFAULT_MAX_INSERT_ENTRIES, type InsertBounds } from './split.js'
 
 export interface InsertTarget {
   client: ClickHouseClient
@@ -52,15 +52,9 @@ function settings(entries: number, token: string): Record<string, string | numbe
   }
 }
 
-/** Inserts one batch, as one insert per part of at most `bounds` (see `split.ts`). */
-export async function insertEntries(target: InsertTarget, entries: readonly Entry[], dedupToken: string, bounds: InsertBounds = DEFAULT_BOUNDS): Promise<void> {
-  const parts = splitEntries(entries, bounds)
-  for (let i = 0; i < parts.length; i++) {
-    await insertPart(target, parts[i] as Entry[], partToken(dedupToken, i, parts.length))
-  }
-}
-
-async function insertPart(target: InsertTarget, entries: readonly Entry[], token: string): Promise<void> {
+/** Inserts `entries` as one block under `token` (no split: see `split.ts` and process/). */
+export async function insertBlock(target: InsertTarget, entries: readonly Entry[], token: string): Promise<void> {
+  if (entries.length === 0) return
   const s = settings(entries.length, token)
   if (target.rawInsert && target.plainTable) {
     const values = encodeBody(entries)

@@ -76,7 +76,49 @@ export const MIGRATIONS: Migration[] = [
       ]
     },
   },
+  {
+    version: 2,
+    name: 'dead_letters table',
+    statements: (ctx) => {
+      // Entries the store refused for good (process/deadletter.ts). ReplacingMergeTree on `id`: a
+      // dead letter written twice (a replay after a crash) is one row, and a replay marks its rows by
+      // writing them again with `replayed = 1` (no mutation, works through a Distributed table too);
+      // reads use FINAL. Partitioned by month: dead letters are few.
+      const columns = `
+        id String,
+        time DateTime64(3, 'UTC'),
+        reason LowCardinality(String),
+        error String CODEC(ZSTD(1)),
+        service LowCardinality(String),
+        entry String CODEC(ZSTD(1)),
+        replayed UInt8 DEFAULT 0`
+      const layout = `PARTITION BY toYYYYMM(time)
+        ORDER BY id`
+      if (!ctx.cluster) {
+        return [
+          `CREATE TABLE IF NOT EXISTS ${q(ctx.database)}.dead_letters (${columns}
+          ) ENGINE = ReplacingMergeTree(replayed)
+          ${layout}
+          SETTINGS non_replicated_deduplication_window = 1000`,
+        ]
+      }
+      return [
+        `CREATE TABLE IF NOT EXISTS ${q(ctx.database)}.dead_letters_local${onCluster(ctx)} (${columns}
+        ) ENGINE = ReplicatedReplacingMergeTree('/clickhouse/tables/{shard}/${ctx.database}/dead_letters_local', '{replica}', replayed)
+        ${layout}`,
+        // Sharded by id, so a row and its `replayed` marker land on the same shard.
+        `CREATE TABLE IF NOT EXISTS ${q(ctx.database)}.dead_letters${onCluster(ctx)}
+          AS ${q(ctx.database)}.dead_letters_local
+          ENGINE = Distributed(${q(ctx.cluster)}, ${q(ctx.database)}, dead_letters_local, cityHash64(id))`,
+      ]
+    },
+  },
 ]
+
+/** The dead-letter table, for writes and reads alike (Distributed over the cluster, sharded by id). */
+export function deadLetterTable(ctx: SchemaContext): string {
+  return `${q(ctx.database)}.dead_letters`
+}
 
 /** Applies every migration not yet recorded, in order. Returns the versions applied now. */
 export async function migrate(client: ClickHouseClient, ctx: SchemaContext): Promise<number[]> {
@@ -104,21 +146,27 @@ export async function migrate(client: ClickHouseClient, ctx: SchemaContext): Pro
 }
 
 /**
- * Sets the table's TTL from RETENTION_DAYS (0 keeps entries for ever). Configuration rather than a
- * migration, because it may change between restarts.
+ * Sets the tables' TTL from RETENTION_DAYS (0 keeps rows for ever): the logs by their timestamp, the
+ * dead letters by when they were dead-lettered. Configuration rather than a migration, because it may
+ * change between restarts.
  */
 export async function applyRetention(client: ClickHouseClient, ctx: SchemaContext, days: number): Promise<void> {
-  const table = ctx.cluster ? 'logs_local' : 'logs'
+  const local = ctx.cluster ? '_local' : ''
+  await retention(client, ctx, `logs${local}`, 'timestamp', days)
+  await retention(client, ctx, `dead_letters${local}`, 'time', days)
+}
+
+async function retention(client: ClickHouseClient, ctx: SchemaContext, table: string, column: string, days: number): Promise<void> {
   const rs = await client.query({
     query: 'SELECT create_table_query AS ddl FROM system.tables WHERE database = {db:String} AND name = {t:String}',
     query_params: { db: ctx.database, t: table },
     format: 'JSONEachRow',
   })
   const ddl = (await rs.json<{ ddl: string }>())[0]?.ddl ?? ''
-  const current = /TTL toDateTime\(timestamp\) \+ toIntervalDay\((\d+)\)/.exec(ddl)
+  const current = new RegExp(`TTL toDateTime\\(${column}\\) \\+ toIntervalDay\\((\\d+)\\)`).exec(ddl)
   const full = `${q(ctx.database)}.${table}${onCluster(ctx)}`
   if (days > 0 && Number(current?.[1]) !== days) {
-    await client.command({ query: `ALTER TABLE ${full} MODIFY TTL toDateTime(timestamp) + INTERVAL ${Math.floor(days)} DAY` })
+    await client.command({ query: `ALTER TABLE ${full} MODIFY TTL toDateTime(${column}) + INTERVAL ${Math.floor(days)} DAY` })
   } else if (days === 0 && /\bTTL\b/.test(ddl)) {
     await client.command({ query: `ALTER TABLE ${full} REMOVE TTL` })
   }

@@ -3,13 +3,16 @@
  * 20k entries of copied OTLP attributes become one insert of gigabytes). Pure and deterministic: the
  * same batch under the same bounds always splits the same way, which the per-part dedup tokens rely on.
  */
-import type { Entry } from '../model/index.js'
-import { entryBytes } from './encode.js'
+import { entryBytes, type Entry } from '../model/index.js'
 
 export interface InsertBounds {
   /** Most entries in one insert. */
   maxEntries: number
-  /** Most bytes in one insert, as `entryBytes` counts them. An entry larger than this goes alone. */
+  /**
+   * Most bytes in one insert, as `entryBytes` (model/size.ts) counts them: message, service and
+   * attributes; the fixed frame of each row (timestamp, level, ids, separators) is bounded by
+   * `maxEntries` instead. An entry larger than this goes alone.
+   */
   maxBytes: number
 }
 

@@ -217,6 +217,7 @@ export class NatsWorkQueue implements WorkQueue {
 class NatsMessage implements WorkMessage {
   readonly id: string
   readonly redelivered: boolean
+  readonly deliveries: number
   constructor(
     private readonly queue: NatsWorkQueue,
     private readonly slot: Slot,
@@ -224,6 +225,7 @@ class NatsMessage implements WorkMessage {
   ) {
     this.id = String(slot.seq)
     this.redelivered = slot.m.redelivered
+    this.deliveries = slot.m.info.deliveryCount
   }
   ack(): void {
     this.queue.settle(this.slot, 'ack')

@@ -46,7 +46,8 @@ export async function openNats(opts: TransportOptions & { natsUrl: string }, log
     }
   }
 
-  const publisher = roles.has('ingest')
+  // The query role publishes too: a dead-letter replay (query/rejected.ts) goes back through the stream.
+  const publisher = roles.has('ingest') || roles.has('query')
     ? new NatsPublisher(conn, js, jsm, so.stream, n.subject, new RequestRecords(js, jsm, n.requestStream, n.requestPrefix))
     : undefined
   let workQueue: NatsWorkQueue | undefined

@@ -156,7 +156,7 @@ test('the worker after a crash: the first batch is the recorded one, under its r
   for (let i = 1; i <= 5; i++) await bus.publish([entry(i)])
   // The first worker records its batch and "dies" inside the insert.
   let inserting: { token: string; entries: Entry[] } | undefined
-  new Worker(bus, { insert: (entries, token) => ((inserting = { token, entries }), new Promise(() => {})) }, opts, new ProcessMetrics(), log).start()
+  new Worker(bus, { insert: (entries, token) => ((inserting = { token, entries }), new Promise(() => {})), deadLetter: async () => {} }, opts, new ProcessMetrics(), log).start()
   for (let i = 0; i < 200 && !inserting; i++) await tick()
   assert.deepEqual(
     inserting?.entries.map((e) => e.message),
@@ -164,7 +164,7 @@ test('the worker after a crash: the first batch is the recorded one, under its r
   )
   bus = await w.open()
   const inserts: { token: string; messages: string[] }[] = []
-  const worker = new Worker(bus, { insert: async (entries, token) => void inserts.push({ token, messages: entries.map((e) => e.message) }) }, opts, new ProcessMetrics(), log)
+  const worker = new Worker(bus, { insert: async (entries, token) => void inserts.push({ token, messages: entries.map((e) => e.message) }), deadLetter: async () => {} }, opts, new ProcessMetrics(), log)
   worker.start()
   t.after(() => worker.stop())
   for (let i = 0; i < 200 && inserts.flatMap((b) => b.messages).length < 5; i++) await tick()
