@@ -49,6 +49,7 @@ export class WalBus implements Publisher, WorkQueue, LiveFeed {
   readonly ledger: BatchLedger
   private closed = false
   private waiters: (() => void)[] = []
+  private wakes = 0
   private readonly listeners = new Set<(entries: Entry[]) => void>()
 
   private constructor(
@@ -92,22 +93,27 @@ export class WalBus implements Publisher, WorkQueue, LiveFeed {
   }
 
   async fetch(max: number, expiresMs: number): Promise<WorkMessage[]> {
+    const before = this.wakes
     let out = await this.wal.read(max, this.opts.readAheadBytes)
     if (out.length === 0 && expiresMs > 0 && !this.closed) {
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(done, expiresMs)
-        function done() {
-          clearTimeout(timer)
-          resolve()
-        }
-        this.waiters.push(done)
-      })
+      // A wake during the read (a sync completed) means there may be more already: no wait then.
+      if (this.wakes === before) {
+        await new Promise<void>((resolve) => {
+          const timer = setTimeout(done, expiresMs)
+          function done() {
+            clearTimeout(timer)
+            resolve()
+          }
+          this.waiters.push(done)
+        })
+      }
       out = await this.wal.read(max, this.opts.readAheadBytes)
     }
     return out.map((d) => new WalMessage(this.wal, this.idOf(d.offset), d))
   }
 
   wake(): void {
+    this.wakes++
     const w = this.waiters
     this.waiters = []
     w.forEach((f) => f())
