@@ -27,7 +27,8 @@ export function readCheckpoint(dir: string): Checkpoint {
     throw err
   }
   const cp = JSON.parse(text) as Checkpoint
-  if (typeof cp.offset !== 'number' || !Array.isArray(cp.done)) throw new Error(`${join(dir, FILE)} is not a checkpoint: ${text.slice(0, 100)}`)
+  if (typeof cp.offset !== 'number' || !Array.isArray(cp.done))
+    throw new Error(`${join(dir, FILE)} is not a checkpoint: ${text.slice(0, 100)}`)
   return cp
 }
 

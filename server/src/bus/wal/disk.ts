@@ -26,8 +26,12 @@ export class DiskGuard {
       const s = await statfs(this.dir)
       const free = s.bavail * s.bsize
       const was = this.low
-      this.low = free < this.minFreeBytes ? `free space on DATA_DIR is ${mib(free)} MiB, under MIN_FREE_DISK (${mib(this.minFreeBytes)} MiB)` : undefined
-      if (this.low && !was) this.log.error({ free, min: this.minFreeBytes }, 'write-ahead log: disk nearly full; ingest answers 503 until space returns')
+      this.low =
+        free < this.minFreeBytes
+          ? `free space on DATA_DIR is ${mib(free)} MiB, under MIN_FREE_DISK (${mib(this.minFreeBytes)} MiB)`
+          : undefined
+      if (this.low && !was)
+        this.log.error({ free, min: this.minFreeBytes }, 'write-ahead log: disk nearly full; ingest answers 503 until space returns')
       if (!this.low && was) this.log.info({ free }, 'write-ahead log: disk space back; ingest resumes')
     } catch (err) {
       this.log.warn({ err: String(err) }, 'write-ahead log: free space unknown')

@@ -82,7 +82,8 @@ export class WalLog {
     this.readPos = this.checkpoint
     this.pendingEntries = rec.pending
     this.skips = new Map(rec.skips)
-    for (const s of rec.checkpoint.done) if (s[0] >= this.checkpoint) this.claims.set(s[0], { end: s[1], count: s[2], state: 'done', by: undefined })
+    for (const s of rec.checkpoint.done)
+      if (s[0] >= this.checkpoint) this.claims.set(s[0], { end: s[1], count: s[2], state: 'done', by: undefined })
     const opened = OffsetLedger.open(rec.segments.dir, (o) => this.isStored(o))
     this.ledger = opened.ledger
     if (opened.torn) log.warn({ lines: opened.torn }, 'write-ahead log: unreadable ledger lines ignored (a crash mid-append)')
@@ -99,7 +100,15 @@ export class WalLog {
     const rec = await recover(opts.dir, log)
     const wal = new WalLog(opts, rec, log, onReadable)
     log.info(
-      { dir: opts.dir, id: wal.id, segments: rec.segments.list.length, bytes: rec.segments.bytes, pending: rec.pending, batches: wal.ledger.size, sync: opts.sync },
+      {
+        dir: opts.dir,
+        id: wal.id,
+        segments: rec.segments.list.length,
+        bytes: rec.segments.bytes,
+        pending: rec.pending,
+        batches: wal.ledger.size,
+        sync: opts.sync,
+      },
       'write-ahead log open',
     )
     return wal
@@ -112,7 +121,8 @@ export class WalLog {
   async append(entries: Entry[], maxWaiting = Infinity): Promise<boolean> {
     if (this.writer.broken) throw this.writer.broken
     const payload = Buffer.from(JSON.stringify(entries))
-    if (payload.length > MAX_PAYLOAD_BYTES) throw new RangeError(`a record holds at most ${MAX_PAYLOAD_BYTES} bytes; this one is ${payload.length}`)
+    if (payload.length > MAX_PAYLOAD_BYTES)
+      throw new RangeError(`a record holds at most ${MAX_PAYLOAD_BYTES} bytes; this one is ${payload.length}`)
     const waiting = this.waitingBytes
     if (waiting > 0 && waiting + payload.length > maxWaiting) return false
     await this.writer.append(payload, entries.length)
@@ -159,7 +169,14 @@ export class WalLog {
         // Corruption that appeared after start-up: stop here rather than guess; a restart recovers.
         throw new Error(`write-ahead log: record at offset ${pos} is unreadable; restart to recover the log`)
       }
-      const d: Delivery = { offset: pos, next: r.next, count: r.count, bytes: r.payload.length, entries: parse(r), redelivered: pos < this.highWater }
+      const d: Delivery = {
+        offset: pos,
+        next: r.next,
+        count: r.count,
+        bytes: r.payload.length,
+        entries: parse(r),
+        redelivered: pos < this.highWater,
+      }
       this.claims.set(pos, { end: r.next, count: r.count, state: 'out', by: d })
       this.outBytes += d.bytes
       this.readPos = r.next
@@ -219,6 +236,11 @@ export class WalLog {
     else back()
   }
 
+  /** Resolves once every ack so far is in the checkpoint file (and what it freed is deleted). */
+  async checkpointed(): Promise<void> {
+    while (this.cpRunning) await this.cpRunning
+  }
+
   private persist(): void {
     this.cpQueue++
     this.cpRunning ??= this.runCheckpoint().finally(() => (this.cpRunning = undefined))
@@ -266,7 +288,7 @@ export class WalLog {
     if (this.closed) return
     this.closed = true
     await this.writer.close()
-    while (this.cpRunning) await this.cpRunning
+    await this.checkpointed()
     await this.ledger.close()
     await this.segments.closeAll()
   }

@@ -33,7 +33,11 @@ async function readAt(fh: FileHandle, at: number, len: number): Promise<Buffer> 
  * Validates the record at `at` (relative to `buf`, which holds the file from `bufAt`): 'ok', 'short'
  * (needs bytes past the buffer), or 'bad' (cannot be a record: length out of range or CRC mismatch).
  */
-export function recordIn(buf: Buffer, at: number, limit: number): { state: 'ok'; length: number; count: number } | { state: 'short' | 'bad' } {
+export function recordIn(
+  buf: Buffer,
+  at: number,
+  limit: number,
+): { state: 'ok'; length: number; count: number } | { state: 'short' | 'bad' } {
   if (at + HEADER_BYTES > buf.length) return { state: 'short' }
   const h = readHeader(buf, at)
   if (h.length > MAX_PAYLOAD_BYTES || h.length > limit) return { state: 'bad' }
@@ -56,7 +60,8 @@ export class Cursor {
     if (!seg || pos >= end) return undefined
     const segEnd = Math.min(seg.base + seg.size, end)
     const limit = segEnd - pos - HEADER_BYTES
-    if (this.bufSeg !== seg.base || pos < this.bufPos || pos + HEADER_BYTES > this.bufPos + this.buf.length) await this.fill(seg, pos, CHUNK_BYTES, segEnd)
+    if (this.bufSeg !== seg.base || pos < this.bufPos || pos + HEADER_BYTES > this.bufPos + this.buf.length)
+      await this.fill(seg, pos, CHUNK_BYTES, segEnd)
     let r = recordIn(this.buf, pos - this.bufPos, limit)
     if (r.state === 'short' && pos + HEADER_BYTES <= this.bufPos + this.buf.length) {
       // A record larger than what the chunk holds: read it whole.

@@ -35,7 +35,10 @@ export async function recover(dir: string, log: Logger): Promise<Recovered> {
   if (segments.list.length && segments.end < checkpoint.offset) {
     // The log ends before the checkpoint (its last file was lost): all of it was stored. New records
     // start at the checkpoint, so no offset handed out before is handed out again.
-    log.error({ dir, end: segments.end, checkpoint: checkpoint.offset }, 'write-ahead log: the log ends before its checkpoint; its files are removed')
+    log.error(
+      { dir, end: segments.end, checkpoint: checkpoint.offset },
+      'write-ahead log: the log ends before its checkpoint; its files are removed',
+    )
     for (const s of segments.list) await rm(s.path, { force: true })
     segments = new SegmentSet(dir, checkpoint.offset)
   }
@@ -52,13 +55,19 @@ export async function recover(dir: string, log: Logger): Promise<Recovered> {
       const r = await scanSegment(fh, seg, from)
       pending += r.entries
       for (const s of r.skips) {
-        log.error({ segment: seg.path, from: s[0], to: s[1], bytes: s[1] - s[0] }, 'write-ahead log: corrupted records skipped (CRC mismatch); the rest of the segment is kept')
+        log.error(
+          { segment: seg.path, from: s[0], to: s[1], bytes: s[1] - s[0] },
+          'write-ahead log: corrupted records skipped (CRC mismatch); the rest of the segment is kept',
+        )
       }
       skips.push(...r.skips)
       if (r.tornBytes > 0) {
         if (i === segments.list.length - 1) {
           // Never handed out: only synced records are read, and a torn one was not.
-          log.warn({ segment: seg.path, at: r.validEnd, bytes: r.tornBytes }, 'write-ahead log: torn last record (crash mid-write) truncated')
+          log.warn(
+            { segment: seg.path, at: r.validEnd, bytes: r.tornBytes },
+            'write-ahead log: torn last record (crash mid-write) truncated',
+          )
           await fh.truncate(r.validEnd - seg.base)
           await fh.sync()
           seg.size = r.validEnd - seg.base

@@ -58,7 +58,11 @@ export class WalBus implements Publisher, WorkQueue, LiveFeed {
     private readonly disk: DiskGuard,
     private readonly log: Logger,
   ) {
-    this.ledger = new WalLedger(wal, (id) => this.offsetOf(id), (o) => this.idOf(o))
+    this.ledger = new WalLedger(
+      wal,
+      (id) => this.offsetOf(id),
+      (o) => this.idOf(o),
+    )
   }
 
   static async open(opts: WalOptions, log: Logger): Promise<WalBus> {
@@ -138,6 +142,11 @@ export class WalBus implements Publisher, WorkQueue, LiveFeed {
 
   status(): BusStatus {
     return this.closed ? 'CLOSED' : 'EMBEDDED'
+  }
+
+  /** Resolves once the acks so far are in the checkpoint (acks are fire-and-forget; tests wait on this). */
+  checkpointed(): Promise<void> {
+    return this.wal.checkpointed()
   }
 
   /** Bytes of the log files (tests, bench). */

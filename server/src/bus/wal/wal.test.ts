@@ -34,9 +34,12 @@ function setup(extra: Partial<WalOptions> = {}) {
 }
 
 const messages = (ms: WorkMessage[]) => ms.flatMap((m) => m.entries.map((e) => e.message))
-const segs = (dir: string) => readdirSync(dir).filter((n) => n.endsWith('.seg')).sort()
+const segs = (dir: string) =>
+  readdirSync(dir)
+    .filter((n) => n.endsWith('.seg'))
+    .sort()
 const offset = (id: string) => Number(id.slice(id.lastIndexOf('-') + 1))
-const tick = () => new Promise((r) => setTimeout(r, 20)) // an ack's checkpoint is written asynchronously
+const tick = () => new Promise((r) => setTimeout(r, 20))
 
 test('published entries come back from disk in order, one message per publish; after the acks a reopened log has nothing pending', async (t) => {
   const w = setup()
@@ -66,7 +69,10 @@ test('a log cut in the middle of its last record: the torn record is truncated w
   const seg = join(w.dir, segs(w.dir)[0] as string)
   truncateSync(seg, statSync(seg).size - 7)
   bus = await w.open()
-  assert.ok(w.lines.some((l) => l.includes('torn last record')), w.lines.join(''))
+  assert.ok(
+    w.lines.some((l) => l.includes('torn last record')),
+    w.lines.join(''),
+  )
   assert.equal(bus.pending(), 2)
   await bus.publish([entry(4)]) // appends after the valid end
   assert.deepEqual(messages(await bus.fetch(10, 0)), ['m1', 'm2', 'm4'])
@@ -85,7 +91,10 @@ test('a flipped byte in a middle record: it is reported and skipped, the records
   bytes[at] = bytes[at]! ^ 0xff
   writeFileSync(seg, bytes)
   bus = await w.open()
-  assert.ok(w.lines.some((l) => l.includes('corrupted records skipped')), w.lines.join(''))
+  assert.ok(
+    w.lines.some((l) => l.includes('corrupted records skipped')),
+    w.lines.join(''),
+  )
   assert.deepEqual(messages(await bus.fetch(10, 0)), ['m1', 'm3'])
   await bus.close()
 })
@@ -116,7 +125,7 @@ test('after a crash, process/recovery re-forms a recorded batch whole under its 
   first.forEach((m) => m.ack())
   const second = await bus.fetch(2, 0)
   await bus.ledger.record({ token: 'tok-b', ids: second.map((m) => m.id) })
-  await tick()
+  await bus.checkpointed()
   // Crash: no ack for the second batch.
   bus = await w.open()
   // Only one of its two records in this fetch: the other is read from the log.
@@ -140,7 +149,7 @@ test('after a crash, process/recovery re-forms a recorded batch whole under its 
   const rest = await bus.fetch(10, 0)
   assert.deepEqual(messages(rest), ['m4'])
   assert.deepEqual(await sortOut(bus, rest, w.log), { fresh: [], recovered: [] })
-  await tick()
+  await bus.checkpointed()
   await bus.close()
   bus = await w.open()
   assert.equal(bus.pending(), 0)
@@ -156,7 +165,13 @@ test('the worker after a crash: the first batch is the recorded one, under its r
   for (let i = 1; i <= 5; i++) await bus.publish([entry(i)])
   // The first worker records its batch and "dies" inside the insert.
   let inserting: { token: string; entries: Entry[] } | undefined
-  new Worker(bus, { insert: (entries, token) => ((inserting = { token, entries }), new Promise(() => {})), deadLetter: async () => {} }, opts, new ProcessMetrics(), log).start()
+  new Worker(
+    bus,
+    { insert: (entries, token) => ((inserting = { token, entries }), new Promise(() => {})), deadLetter: async () => {} },
+    opts,
+    new ProcessMetrics(),
+    log,
+  ).start()
   for (let i = 0; i < 200 && !inserting; i++) await tick()
   assert.deepEqual(
     inserting?.entries.map((e) => e.message),
@@ -164,7 +179,13 @@ test('the worker after a crash: the first batch is the recorded one, under its r
   )
   bus = await w.open()
   const inserts: { token: string; messages: string[] }[] = []
-  const worker = new Worker(bus, { insert: async (entries, token) => void inserts.push({ token, messages: entries.map((e) => e.message) }), deadLetter: async () => {} }, opts, new ProcessMetrics(), log)
+  const worker = new Worker(
+    bus,
+    { insert: async (entries, token) => void inserts.push({ token, messages: entries.map((e) => e.message) }), deadLetter: async () => {} },
+    opts,
+    new ProcessMetrics(),
+    log,
+  )
   worker.start()
   t.after(() => worker.stop())
   for (let i = 0; i < 200 && inserts.flatMap((b) => b.messages).length < 5; i++) await tick()
@@ -192,7 +213,7 @@ test('ids never repeat: not after the segments holding them are deleted, nor whe
       seen.add(m.id)
       m.ack()
     }
-    await tick()
+    await bus.checkpointed()
     await bus.close()
     assert.equal(segs(w.dir).length, 1, 'stored segments are deleted')
     bus = await w.open()
@@ -219,8 +240,15 @@ test('read(id): entries of a record delivered or not, undefined once stored or f
   for (let i = 1; i <= 3; i++) await bus.publish([entry(i)])
   const [a] = await bus.fetch(1, 0)
   const b = `${a!.id.split('-')[0]}-${offset(a!.id) + (readFileSync(join(w.dir, segs(w.dir)[0]!)).readUInt32LE(0) + 12)}`
-  assert.deepEqual((await bus.read(a!.id))?.map((e) => e.message), ['m1'])
-  assert.deepEqual((await bus.read(b))?.map((e) => e.message), ['m2'], 'a record not yet delivered is read from the log')
+  assert.deepEqual(
+    (await bus.read(a!.id))?.map((e) => e.message),
+    ['m1'],
+  )
+  assert.deepEqual(
+    (await bus.read(b))?.map((e) => e.message),
+    ['m2'],
+    'a record not yet delivered is read from the log',
+  )
   a!.ack()
   assert.equal(await bus.read(a!.id), undefined)
   assert.equal(await bus.read(`0000000000000000-${offset(b)}`), undefined)
@@ -273,7 +301,7 @@ test('segments behind the checkpoint are deleted, and WAL_MAX_BYTES refuses with
     if (ms.length === 0) break
     ms.forEach((m) => m.ack())
   }
-  await tick()
+  await bus.checkpointed()
   assert.equal(segs(w.dir).length, 1)
   await bus.publish([entry(++i)]) // room again
   await bus.close()

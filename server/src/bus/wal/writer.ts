@@ -99,7 +99,10 @@ export class WalWriter {
         }
       } catch (err) {
         // After a failed fsync the page cache cannot be trusted (what is on disk is unknown).
-        this.broken = new WriteError(`syncing the log failed (${(err as Error).message}); restart to recover it`, (err as NodeJS.ErrnoException).code)
+        this.broken = new WriteError(
+          `syncing the log failed (${(err as Error).message}); restart to recover it`,
+          (err as NodeJS.ErrnoException).code,
+        )
         for (const a of this.awaiting) a.group.forEach((p) => p.reject(this.broken as Error))
         this.awaiting = []
       } finally {
@@ -127,7 +130,10 @@ export class WalWriter {
     } catch (err) {
       // Take back what was written, so the next record starts where the log ends.
       await fh.truncate(before).catch((e: Error) => {
-        this.broken = new WriteError(`the log could not be repaired after a failed write (${e.message}); restart to recover it`, (e as NodeJS.ErrnoException).code)
+        this.broken = new WriteError(
+          `the log could not be repaired after a failed write (${e.message}); restart to recover it`,
+          (e as NodeJS.ErrnoException).code,
+        )
       })
       const code = (err as NodeJS.ErrnoException).code
       throw new WriteError(`writing the log failed: ${code ?? (err as Error).message}`, code)
