@@ -42,8 +42,14 @@ function lookup(env: NodeJS.ProcessEnv, names: readonly string[]): { name: strin
   return undefined
 }
 
+/** Variables that are no longer read, with what replaced them: setting one stops start-up. */
+export const REMOVED_VARIABLES: Readonly<Record<string, string>> = {
+  MAX_QUEUE_ENTRIES: 'no longer used: the embedded bus is a write-ahead log on disk, bounded by WAL_MAX_BYTES (bytes not yet stored); unset it',
+}
+
 export function loadConfig(rolesArg: string, env: NodeJS.ProcessEnv = process.env): Config {
   const roles = parseRoles(rolesArg)
+  for (const [name, why] of Object.entries(REMOVED_VARIABLES)) if (lookup(env, [name])) throw new ConfigError(name, why)
   const values: Record<string, unknown> = {}
   const sections: Record<string, Record<string, unknown>> = {}
   const entries = Object.entries(SETTINGS).flatMap(([section, settings]) =>

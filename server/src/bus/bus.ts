@@ -1,7 +1,7 @@
 /**
  * The bus between the stages, as one small interface per role: ingest publishes, process takes work
  * from a queue (and records its batches in the transport's ledger), live listens to a feed. A
- * transport (`memory.ts`, `nats/`) implements the roles; a process builds only those its roles need
+ * transport (`wal/` embedded, `nats/` distributed; `memory.ts` for unit tests) implements the roles; a process builds only those its roles need
  * (`transport.ts`). Exactly-once is not the bus's business: `process/` forms the batches, chooses the
  * insert token and recovers redelivered batches, through `WorkQueue` and `BatchLedger` only.
  */
@@ -47,7 +47,7 @@ export interface Publisher {
  * its entries are stored, or `nak(delayMs)` to have it offered again later.
  */
 export interface WorkMessage {
-  /** Opaque, stable across redeliveries (JetStream stream sequence, a counter in memory). */
+  /** Opaque, stable across redeliveries (JetStream stream sequence, log id and offset, a counter in memory). */
   readonly id: string
   readonly entries: Entry[]
   /** Delivered before (informational: `process/` checks the ledger for every message anyway). */

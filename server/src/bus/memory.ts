@@ -1,9 +1,9 @@
 /**
- * The embedded transport: an in-process queue between ingest and the process role, bounded by
- * `maxEntries` and `maxBytes` (`entryJsonBytes` estimates) so that a store outage turns into 429s rather
- * than unbounded memory. A nak'ed message
- * goes back to the front of the queue after its delay. It plays all three roles, and keeps its batch
- * ledger in memory (the queue dies with the process, so the ledger may too).
+ * An in-process queue for unit tests (embedded mode runs on the write-ahead log, wal/): between ingest
+ * and the process role, bounded by `maxEntries` and `maxBytes` (`entryJsonBytes` estimates) so that a
+ * full queue turns into 429s. A nak'ed message goes back to the front of the queue after its delay. It
+ * plays all three roles, and keeps its batch ledger in memory (the queue dies with the process, so the
+ * ledger may too). Its ids start from 1 in every run (process/ salts its batch tokens for that).
  */
 import { entriesJsonBytes, type Entry } from '../model/index.js'
 import {

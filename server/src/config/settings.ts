@@ -39,8 +39,8 @@ export const DEFAULT_FLUSH_TIMEOUT_MS = 2_000 // 2 s maximum hold
 export const DEFAULT_MAX_RETRIES = 3
 export const DEFAULT_RETRY_BASE_MS = 200 // 200 ms, doubled each retry
 export const DEFAULT_MAX_BATCH_BYTES = 10 * 1024 * 1024 // 10 MiB
-export const DEFAULT_MAX_QUEUE_ENTRIES = 1_000_000 // embedded in-process queue bound
-export const DEFAULT_MAX_QUEUE_BYTES = 256 * 1024 ** 2 // 256 MiB waiting in memory
+// Above a full batch (BATCH_SIZE entries of the largest size), else batches wait for FLUSH_TIMEOUT.
+export const DEFAULT_MAX_QUEUE_BYTES = 256 * 1024 ** 2 // 256 MiB of the log read ahead into memory
 export const DEFAULT_WAL_MAX_BYTES = 1024 ** 3 // 1 GiB of write-ahead log, then 429
 export const DEFAULT_MIN_FREE_DISK_BYTES = 512 * 1024 ** 2 // 512 MiB free under DATA_DIR, else 503
 export const DEFAULT_RATE_LIMIT_MAX = 10_000 // requests per window per client IP
@@ -116,10 +116,9 @@ export const SETTINGS = {
     commitMaxEntries: setting({ default: DEFAULT_COMMIT_MAX_ENTRIES, unit: 'entries', doc: 'entries per bus message at most (group commit)' }),
     maxFutureSkewMs: setting({ env: 'MAX_FUTURE_SKEW', default: DEFAULT_MAX_FUTURE_SKEW_MS, unit: 'ms', parse: p.duration(), doc: 'a timestamp further ahead of the receive time is a 400' }),
   },
-  /** The embedded bus (bus/): in-memory queue bounds and the write-ahead log under DATA_DIR. */
+  /** The embedded bus (bus/wal): the write-ahead log under DATA_DIR. */
   bus: {
-    maxQueueEntries: setting({ env: 'MAX_QUEUE_ENTRIES', default: DEFAULT_MAX_QUEUE_ENTRIES, unit: 'entries', parse: p.int(1, 100_000_000), doc: 'entries waiting in the embedded queue at most; beyond, ingest answers 429' }),
-    maxQueueBytes: setting({ env: 'MAX_QUEUE_BYTES', default: DEFAULT_MAX_QUEUE_BYTES, unit: 'bytes', parse: p.bytes, doc: 'bytes of entries waiting in memory at most; beyond, ingest answers 429' }),
+    maxQueueBytes: setting({ env: 'MAX_QUEUE_BYTES', default: DEFAULT_MAX_QUEUE_BYTES, unit: 'bytes', parse: p.bytes, doc: 'bytes of log records the worker holds in memory at most (read ahead, not yet stored)' }),
     walSync: setting<'always' | number>({ env: 'WAL_SYNC', default: 'always', unit: 'ms', parse: p.syncPolicy, doc: "'always' (fsync before each 202) or a group-commit fsync interval" }),
     walMaxBytes: setting({ env: 'WAL_MAX_BYTES', default: DEFAULT_WAL_MAX_BYTES, unit: 'bytes', parse: p.bytes, doc: 'write-ahead log size at most; beyond, ingest answers 429' }),
     minFreeDiskBytes: setting({ env: 'MIN_FREE_DISK', default: DEFAULT_MIN_FREE_DISK_BYTES, unit: 'bytes', parse: p.bytes, doc: 'free space under DATA_DIR at least; below, ingest answers 503' }),

@@ -1,0 +1,34 @@
+/**
+ * Framing of one log record: a 12-byte header (payload length, CRC32 of count + payload, entry
+ * count) and the payload (the entries as JSON). The CRC tells a torn or corrupted record from a
+ * good one; the count lets recovery know how many entries wait without parsing payloads.
+ */
+import { crc32 } from 'node:zlib'
+
+export const HEADER_BYTES = 12
+/** Larger than any bus message can be (MAX_BATCH_BYTES tops out far below): a bigger length is garbage. */
+export const MAX_PAYLOAD_BYTES = 256 * 1024 * 1024
+
+export function encodeRecord(payload: Buffer, count: number): Buffer[] {
+  const header = Buffer.allocUnsafe(HEADER_BYTES)
+  header.writeUInt32LE(payload.length, 0)
+  header.writeUInt32LE(count, 8)
+  header.writeUInt32LE(crc32(payload, crc32(header.subarray(8, 12))), 4)
+  return [header, payload]
+}
+
+export interface RecordHeader {
+  length: number
+  crc: number
+  count: number
+}
+
+export function readHeader(buf: Buffer, at = 0): RecordHeader {
+  return { length: buf.readUInt32LE(at), crc: buf.readUInt32LE(at + 4), count: buf.readUInt32LE(at + 8) }
+}
+
+/** True when `payload` matches the CRC of `header` (given as the 12 header bytes at `at`). */
+export function checkRecord(buf: Buffer, at: number, payload: Buffer): boolean {
+  const crc = buf.readUInt32LE(at + 4)
+  return crc32(payload, crc32(buf.subarray(at + 8, at + 12))) === crc
+}
