@@ -73,6 +73,36 @@ async function rows<T>(ctx: QueryContext, query: string, p: Params): Promise<T[]
   return rs.json<T>()
 }
 
+/** A result as a table: typed columns and rows of values, with what the engine read. */
+export interface TableResult {
+  meta: { name: string; type: string }[]
+  data: unknown[][]
+  rows_read: number
+  elapsed_ms: number
+}
+
+/**
+ * Runs a SELECT built by the query compiler (query/search/pipeline.ts) over `ctx.table`, whose every
+ * value is in `p`. JSONCompact carries the engine's own statistics (rows read, elapsed time).
+ */
+export async function table(ctx: QueryContext, sql: string, p: Params): Promise<TableResult> {
+  const rs = await ctx.client.query({
+    query: sql,
+    query_params: p.values,
+    format: 'JSONCompact',
+    clickhouse_settings: { ...settings(ctx), output_format_json_quote_64bit_integers: 0 },
+    abort_signal: ctx.signal,
+  })
+  const body = await rs.json<unknown[]>()
+  const r = body as unknown as { meta: TableResult['meta']; data: unknown[][]; statistics?: { rows_read?: number; elapsed?: number } }
+  return {
+    meta: r.meta,
+    data: r.data,
+    rows_read: Number(r.statistics?.rows_read ?? 0),
+    elapsed_ms: Number(r.statistics?.elapsed ?? 0) * 1000,
+  }
+}
+
 interface Row {
   ts: string
   level: Level

@@ -70,6 +70,15 @@ export function numberOf(f: FieldSql, unit: Unit, p: Params, at: number, what: s
 }
 
 /** A phrase (or with `prefix`, the start of one) in the message. */
+/**
+ * A field read as a number for sorting and for sum/avg/min/max/quantile: plain numbers as they are,
+ * durations in milliseconds (`250ms`, `1.5s`), sizes in bytes (`1KiB`); NULL (skipped) otherwise.
+ */
+export function anyNumberOf(f: FieldSql, p: Params, at: number, what: string): string {
+  if (f.type !== 'string') return numberOf(f, 'number', p, at, what)
+  return `coalesce(${numberOf(f, 'duration', p, at, what)}, ${numberOf(f, 'size', p, at, what)})`
+}
+
 function textCondition(text: string, tokens: string[], prefix: boolean, message: string, p: Params): string {
   // A prefix's last token may be cut short: only the tokens before it are whole.
   const whole = prefix && isTokenChar(text.charCodeAt(text.length - 1)) ? tokens.slice(0, -1) : tokens

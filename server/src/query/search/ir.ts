@@ -15,6 +15,8 @@ export type Clause =
       text: string
       /** Its tokens in order; one token equal to `text` is a plain word. */
       tokens: string[]
+      /** Only in a filter after a pipe, where the message may be gone. */
+      at?: number
     }
   | { kind: 'level'; negate: boolean; values: Level[] }
   | { kind: 'service'; negate: boolean; values: string[] }

@@ -124,9 +124,9 @@ function term(r: Reader, state: { count: number }, inStage: boolean): Clause {
     const at = r.i
     const text = r.quoted()
     if (!text) r.fail(at, 'empty phrase')
-    return textClause(text, negate)
+    return { ...textClause(text, negate), ...(inStage ? { at: start } : {}) }
   }
-  if (r.c === '~') return { ...regexClause(r, undefined), negate }
+  if (r.c === '~') return { ...regexClause(r, undefined), negate, ...(inStage ? { at: start } : {}) }
   const field = FIELD.exec(r.q.slice(r.i, r.i + 300))
   if (field) {
     const name = field[1] as string
@@ -135,12 +135,12 @@ function term(r: Reader, state: { count: number }, inStage: boolean): Clause {
   }
   const word = r.bare()
   if (word.length > 1 && word.endsWith('*') && tokenize(word.slice(0, -1)).length) {
-    return { kind: 'prefix', negate, key: undefined, text: lowerAscii(word.slice(0, -1)) }
+    return { kind: 'prefix', negate, key: undefined, text: lowerAscii(word.slice(0, -1)), ...(inStage ? { at: start } : {}) }
   }
   if (!tokenize(word).length) {
     r.fail(start, `'${r.q.slice(start, r.i).slice(0, 40)}' has no letters or digits; quote it to search for punctuation`)
   }
-  return textClause(word, negate)
+  return { ...textClause(word, negate), ...(inStage ? { at: start } : {}) }
 }
 
 function regexClause(r: Reader, key: string | undefined): Extract<Clause, { kind: 'regex' }> {
@@ -150,14 +150,14 @@ function regexClause(r: Reader, key: string | undefined): Extract<Clause, { kind
   const pattern = r.quoted()
   try {
     const { re2, js } = compileRegex(pattern)
-    return { kind: 'regex', negate: false, key, pattern: re2, js, ...(key === undefined ? {} : { at }) }
+    return { kind: 'regex', negate: false, key, pattern: re2, js }
   } catch (err) {
     if (err instanceof RegexProblem) r.fail(at, err.message)
     throw err
   }
 }
 
-function textClause(raw: string, negate: boolean): Clause {
+function textClause(raw: string, negate: boolean): Extract<Clause, { kind: 'text' }> {
   const text = lowerAscii(raw)
   return { kind: 'text', negate, text, tokens: tokenize(text) }
 }
@@ -190,7 +190,8 @@ function fieldClause(r: Reader, name: string, negate: boolean, inStage: boolean)
   }
   if (name === '_time' && !wasQuoted) {
     const ms = readValue('duration', value)
-    if (ms === undefined || ms <= 0 || !/[a-z]$/.test(value)) r.fail(at, `_time takes a duration like 5m, 1h or 7d, not '${value.slice(0, 20)}'`)
+    if (ms === undefined || ms <= 0 || !/[a-z]$/.test(value))
+      r.fail(at, `_time takes a duration like 5m, 1h or 7d, not '${value.slice(0, 20)}'`)
     return { kind: 'time', negate, ms }
   }
   const key = keyOf(name)

@@ -42,7 +42,10 @@ function stage(r: Reader, at: number, filter: (inStage: boolean) => Clause[]): S
     // A filter written directly after `|`: a field, a phrase, a regex, an exclusion or a group.
     if (!isPipe) return { kind: 'filter', at, clauses: nonEmpty(r, at, filter(true)) }
     if (word === 'AND' || word === 'OR' || word === 'NOT') return { kind: 'filter', at, clauses: nonEmpty(r, at, filter(true)) }
-    r.fail(at, `unknown pipe '${word.slice(0, 30)}'; pipes are ${PIPES.join(', ')} (to filter on a word after a pipe, write | filter ${word.slice(0, 30)})`)
+    r.fail(
+      at,
+      `unknown pipe '${word.slice(0, 30)}'; pipes are ${PIPES.join(', ')} (to filter on a word after a pipe, write | filter ${word.slice(0, 30)})`,
+    )
   }
   r.i += word.length
   switch (word as (typeof PIPES)[number]) {

@@ -36,11 +36,18 @@ export function compileRegex(pattern: string): CompiledRegex {
       const n = body[i + 1]
       if (n === undefined) throw new RegexProblem('regular expression ends with a lone backslash')
       if (/[1-9]/.test(n) || n === 'k') throw new RegexProblem(`back-references (\\${n}) are not supported in RE2 syntax`)
-      if (n === 'Q' || n === 'E' || n === 'C' || n === 'z' || n === 'A') throw new RegexProblem(`\\${n} is RE2-only; write the pattern without it`)
+      if (n === 'Q' || n === 'E' || n === 'C' || n === 'z' || n === 'A')
+        throw new RegexProblem(`\\${n} is RE2-only; write the pattern without it`)
       if (n === 'u' || n === 'c') throw new RegexProblem(`\\${n} is not RE2 syntax; use \\x{...} for a code point`)
       if (n === 's' || n === 'S') {
         // RE2's \s is [\t\n\f\r ]; JavaScript's also takes Unicode spaces.
-        js += inClass ? (n === 's' ? '\\t\\n\\f\\r ' : invalid('\\S inside a character class')) : n === 's' ? '[\\t\\n\\f\\r ]' : '[^\\t\\n\\f\\r ]'
+        js += inClass
+          ? n === 's'
+            ? '\\t\\n\\f\\r '
+            : invalid('\\S inside a character class')
+          : n === 's'
+            ? '[\\t\\n\\f\\r ]'
+            : '[^\\t\\n\\f\\r ]'
       } else if (n === 'x' && body[i + 2] === '{') {
         const end = body.indexOf('}', i)
         if (end < 0) throw new RegexProblem('unterminated \\x{...}')
@@ -78,7 +85,8 @@ export function compileRegex(pattern: string): CompiledRegex {
         i += 3
         continue
       }
-      if (!rest.startsWith(':') && !/^<[A-Za-z]/.test(rest)) throw new RegexProblem('only (?:...), (?P<name>...) and a leading (?i) are supported among (?...) groups')
+      if (!rest.startsWith(':') && !/^<[A-Za-z]/.test(rest))
+        throw new RegexProblem('only (?:...), (?P<name>...) and a leading (?i) are supported among (?...) groups')
     }
     // RE2's . excludes only \n; JavaScript's also \r, \u2028, \u2029.
     js += c === '.' ? '[^\\n]' : c

@@ -23,7 +23,10 @@ export const SIZE_BYTES: Readonly<Record<string, number>> = {
 }
 
 const NUM = '-?[0-9]+(?:[.][0-9]+)?'
-const suffixes = (o: Readonly<Record<string, number>>) => Object.keys(o).sort((a, b) => b.length - a.length).join('|')
+const suffixes = (o: Readonly<Record<string, number>>) =>
+  Object.keys(o)
+    .sort((a, b) => b.length - a.length)
+    .join('|')
 /** A field's text as a value of each unit: the number and an optional suffix, nothing else (no spaces). */
 export const VALUE_PATTERNS: Readonly<Record<Unit, string>> = {
   number: `^(${NUM})$`,
