@@ -103,6 +103,7 @@ const CASES: [string, (e: Entry) => boolean][] = [
   ['-even_third:*', (e) => !('even_third' in e.attributes)],
   // Issue 14: OR and groups, NOT, prefixes, regular expressions, comparisons.
   ['(Failed OR Accepted) password', (e) => (word(e.message, 'failed') || word(e.message, 'accepted')) && word(e.message, 'password')],
+  ['Failed AND password AND NOT root', (e) => word(e.message, 'failed') && word(e.message, 'password') && !word(e.message, 'root')],
   ['error OR warn OR fatal', (e) => ['error', 'warn', 'fatal'].some((w) => word(e.message, w))],
   ['NOT (service:HDFS OR service:OpenSSH) block', (e) => e.service !== 'HDFS' && e.service !== 'OpenSSH' && word(e.message, 'block')],
   ['-(level:info OR level:debug) service:Hadoop', (e) => e.level !== 'info' && e.level !== 'debug' && e.service === 'Hadoop'],

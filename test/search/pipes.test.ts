@@ -201,6 +201,13 @@ describe('pipes on generated JSON and logfmt messages', () => {
     )
   })
 
+  test('| filter <filter>: words and phrases after a pipe, NOT and AND', async () => {
+    const r = await rows('service:kv | logfmt | filter "request done" NOT status:500 AND user:u1 | stats count() as n')
+    assert.deepEqual(r.rows, [[kv.filter((g) => g.status !== 500 && g.user === 'u1').length]])
+    const none = await rows('service:json | filter "request done" | stats count() as n')
+    assert.deepEqual(none.rows, [[0]])
+  })
+
   test('a filter on stats results: | n:>K', async () => {
     const r = await rows('service:kv | logfmt | stats count() as n by (user) | n:>23')
     const want = countBy(kv, (g) => g.user).filter(([, n]) => n > 23)
