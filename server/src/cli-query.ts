@@ -36,7 +36,9 @@ export function render(t: Table, output: Output, header = true): string {
     case 'json':
       return JSON.stringify(objects(), null, 2) + '\n'
     case 'ndjson':
-      return objects().map((o) => JSON.stringify(o) + '\n').join('')
+      return objects()
+        .map((o) => JSON.stringify(o) + '\n')
+        .join('')
     case 'csv':
       return [...(header ? [t.columns] : []), ...t.rows].map((r) => r.map(csvCell).join(',') + '\n').join('')
     case 'table': {
@@ -121,11 +123,13 @@ export async function queryMain(argv: string[]): Promise<void> {
   const body = (await res.json()) as Record<string, unknown>[] | { columns: { name: string }[]; rows: unknown[][]; truncated: boolean }
   if (Array.isArray(body)) {
     process.stdout.write(render(entriesTable(body), output))
-    if (res.headers.get('x-next-cursor')) console.error(`oglogstream query: more entries than --limit (${body.length}); narrow the query or raise --limit`)
+    if (res.headers.get('x-next-cursor'))
+      console.error(`oglogstream query: more entries than --limit (${body.length}); narrow the query or raise --limit`)
     return
   }
   process.stdout.write(render({ columns: body.columns.map((c) => c.name), rows: body.rows }, output))
-  if (body.truncated) console.error(`oglogstream query: truncated at ${body.rows.length} rows; narrow the query or raise --limit (at most 10000)`)
+  if (body.truncated)
+    console.error(`oglogstream query: truncated at ${body.rows.length} rows; narrow the query or raise --limit (at most 10000)`)
 }
 
 /** Streams new entries matching `q` until interrupted. */
@@ -149,7 +153,11 @@ function follow(base: string, q: string, headers: Record<string, string>, output
         process.exit(1)
       }
       const t = entriesTable([e])
-      process.stdout.write(output === 'json' ? JSON.stringify(Object.fromEntries(t.columns.map((c, i) => [c, t.rows[0]?.[i] ?? null]))) + '\n' : render(t, output, first))
+      process.stdout.write(
+        output === 'json'
+          ? JSON.stringify(Object.fromEntries(t.columns.map((c, i) => [c, t.rows[0]?.[i] ?? null]))) + '\n'
+          : render(t, output, first),
+      )
       first = false
     })
     ws.on('close', () => resolve())

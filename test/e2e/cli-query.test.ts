@@ -27,7 +27,11 @@ after(async () => {
 })
 
 function cli(...args: string[]) {
-  const r = spawnSync(process.execPath, [CLI, 'query', ...args, '--url', srv.url, '--api-key', 'qkey'], { cwd: ROOT, encoding: 'utf8', timeout: 30_000 })
+  const r = spawnSync(process.execPath, [CLI, 'query', ...args, '--url', srv.url, '--api-key', 'qkey'], {
+    cwd: ROOT,
+    encoding: 'utf8',
+    timeout: 30_000,
+  })
   return { code: r.status, out: r.stdout, err: r.stderr }
 }
 
@@ -35,16 +39,28 @@ test('a stats query as a table, JSON, NDJSON and CSV', async () => {
   const q = '| json | stats count() as n, max(took) as slowest by (route)'
   const table = cli(q)
   assert.equal(table.code, 0, table.err)
-  assert.deepEqual(table.out.trim().split('\n').map((l) => l.split(/\s+/)), [
-    ['route', 'n', 'slowest'],
-    ['/r0', '10', '270'],
-    ['/r1', '10', '280'],
-    ['/r2', '10', '290'],
-  ])
+  assert.deepEqual(
+    table.out
+      .trim()
+      .split('\n')
+      .map((l) => l.split(/\s+/)),
+    [
+      ['route', 'n', 'slowest'],
+      ['/r0', '10', '270'],
+      ['/r1', '10', '280'],
+      ['/r2', '10', '290'],
+    ],
+  )
   const json = cli(q, '--output', 'json')
   assert.deepEqual(JSON.parse(json.out)[0], { route: '/r0', n: 10, slowest: 270 })
   const nd = cli(q, '--output', 'ndjson')
-  assert.deepEqual(nd.out.trim().split('\n').map((l) => JSON.parse(l).n), [10, 10, 10])
+  assert.deepEqual(
+    nd.out
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l).n),
+    [10, 10, 10],
+  )
   const csv = cli('service:api | json | fields route, note | limit 1', '--output', 'csv')
   assert.equal(csv.code, 0, csv.err)
   assert.equal(csv.out, 'route,note\n/r1,"a, ""quoted"" note"\n')
@@ -53,7 +69,10 @@ test('a stats query as a table, JSON, NDJSON and CSV', async () => {
 test('a plain filter prints entries; --from/--to bound them; truncation is said on stderr', () => {
   const r = cli('level:error', '--output', 'ndjson', '--limit', '3')
   assert.equal(r.code, 0, r.err)
-  const lines = r.out.trim().split('\n').map((l) => JSON.parse(l))
+  const lines = r.out
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l))
   assert.equal(lines.length, 3)
   assert.ok(lines.every((e) => e.level === 'error'))
   assert.match(r.err, /more entries than --limit/)
@@ -77,14 +96,22 @@ test('a bad query exits non-zero with the server message; so does a missing key'
 })
 
 test('--follow streams new matching entries; a pipe there is refused with the message', async () => {
-  const proc = spawn(process.execPath, [CLI, 'query', 'service:live', '--follow', '--output', 'ndjson', '--url', srv.url, '--api-key', 'qkey'], { cwd: ROOT })
+  const proc = spawn(
+    process.execPath,
+    [CLI, 'query', 'service:live', '--follow', '--output', 'ndjson', '--url', srv.url, '--api-key', 'qkey'],
+    { cwd: ROOT },
+  )
   let out = ''
   proc.stdout.on('data', (c: Buffer) => (out += c.toString()))
   try {
-    await waitFor(async () => {
-      await postJson(`${srv.url}/log`, { level: 'info', service: 'live', message: 'followed entry' })
-      return out.includes('followed entry')
-    }, 15_000, 300)
+    await waitFor(
+      async () => {
+        await postJson(`${srv.url}/log`, { level: 'info', service: 'live', message: 'followed entry' })
+        return out.includes('followed entry')
+      },
+      15_000,
+      300,
+    )
     assert.equal(JSON.parse(out.trim().split('\n')[0] as string).service, 'live')
   } finally {
     proc.kill('SIGTERM')

@@ -358,3 +358,71 @@ describe('bad queries are 400 LOG_ERR_BAD_QUERY naming the problem and the posit
     })
   }
 })
+
+describe('hostile and random queries never reach the engine as SQL text', () => {
+  test('payloads in every place of a pipeline: a 200 or a 400, the table intact', async () => {
+    const payloads = ["' OR 1=1 --", "x'); DROP TABLE oglogstream.logs; --", '{p0:String}', '`', '\\\\', '\u0000', 'a`b', 'é']
+    for (const p of payloads) {
+      const esc = p.replace(/\\/g, '\\\\').replace(/"/g, '\\"')
+      for (const q of [
+        `| json | fields ${p}`,
+        `| extract "${esc} <x>" | stats count() by (x)`,
+        `| json | k:"${esc}" | stats count_uniq(k)`,
+        `| logfmt | k:~"${esc}" | top by (k)`,
+        `| stats count() as ${p}`,
+        `"${esc}" | uniq by (service)`,
+      ]) {
+        const r = await query(q)
+        assert.ok(r.status === 200 || r.status === 400, `${q} -> ${r.status} ${JSON.stringify(r.body).slice(0, 300)}`)
+        if (r.status === 400) assert.equal(r.body.code, 'LOG_ERR_BAD_QUERY', q)
+      }
+      const v = await app.server.inject({ method: 'GET', url: `/api/field_values?name=${encodeURIComponent(p)}` })
+      assert.equal(v.statusCode, 400)
+    }
+    assert.deepEqual((await rows('| stats count() as n')).rows, [[entries.length]])
+  })
+
+  test('random near-valid queries over HTTP: 200 or 400 LOG_ERR_BAD_QUERY, never a 500', async () => {
+    const { default: fc } = await import('fast-check')
+    const seed = Number(process.env.FC_SEED ?? Math.floor(Math.random() * 2 ** 31))
+    const pieces = [
+      'service:json',
+      'service:kv',
+      ' ',
+      '| json',
+      '| logfmt',
+      '| extract "took=<took>ms"',
+      '| fields route, took',
+      '| sort by (took desc)',
+      '| limit 3',
+      '| stats count() as n by (route)',
+      '| stats avg(took) as a, quantile(0.9, took) by (_time:1h)',
+      '| top 2 by (user)',
+      '| uniq by (route)',
+      '| n:>5',
+      '| took:>500ms',
+      '| status:>=500',
+      '(route:/pay OR route:/cart)',
+      'NOT user:u1',
+      '~"u[0-9]"',
+      'req*',
+      '| a:~"^x"',
+      '| filter done',
+      '_time:1h',
+    ]
+    let ok = 0
+    await fc.assert(
+      fc.asyncProperty(fc.array(fc.constantFrom(...pieces), { minLength: 1, maxLength: 6 }), async (parts) => {
+        const q = parts.join(' ')
+        const r = await query(q)
+        assert.ok(
+          r.status === 200 || (r.status === 400 && r.body.code === 'LOG_ERR_BAD_QUERY'),
+          `${q} -> ${r.status} ${JSON.stringify(r.body).slice(0, 300)}`,
+        )
+        if (r.status === 200) ok++
+      }),
+      { numRuns: 150, seed },
+    )
+    assert.ok(ok > 20, `only ${ok} of 150 random queries ran`)
+  })
+})
