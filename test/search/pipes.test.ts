@@ -8,6 +8,8 @@ import { join } from 'node:path'
 import { createApp, type App } from '../../server/src/app.ts'
 import { loadConfig } from '../../server/src/config.ts'
 import type { Entry } from '../../server/src/model/index.ts'
+import { runPipeline } from '../../server/src/query/analytics.ts'
+import { parseQuery } from '../../server/src/query/search/index.ts'
 import type { Store } from '../../server/src/store/index.ts'
 import { LOGHUB } from '../helpers/server.ts'
 
@@ -269,6 +271,18 @@ describe('pipes on generated JSON and logfmt messages', () => {
     )
     assert.ok(r.headers['x-next-cursor'])
   })
+})
+
+test('a query over the memory bound is a clear 400 LOG_ERR_QUERY_TOO_LARGE, and the next one runs', async () => {
+  const ctx = (app.store as Store).queryContext()
+  const pl = parseQuery('| stats count_uniq(message) as u, quantile(0.5, took) by (message)')
+  await assert.rejects(runPipeline(ctx, {}, pl, 100, 64 * 1024), (err: { code?: string; statusCode?: number; message: string }) => {
+    assert.equal(err.code, 'LOG_ERR_QUERY_TOO_LARGE')
+    assert.equal(err.statusCode, 400)
+    assert.match(err.message, /needs more than 0 MiB of memory/)
+    return true
+  })
+  assert.equal((await runPipeline(ctx, {}, pl, 10)).truncated, true)
 })
 
 describe('/api/fields and /api/field_values', () => {

@@ -6,13 +6,27 @@
  */
 import { Errors } from '../errors.js'
 import { fromClickHouse, toApi } from '../model/index.js'
-import { Params, queries, type Filter } from '../store/index.js'
+import { clickhouseCode, Params, queries, type Filter } from '../store/index.js'
 import { compileQuery } from './search/compile.js'
 import { badQuery, type Pipeline } from './search/index.js'
 import { compilePipeline, type Column } from './search/pipeline.js'
 import { MAX_ROWS } from './search/pipes.js'
 
 export { MAX_ROWS }
+
+/** The most memory one query may take in the store (the embedded engine shares the process). */
+export const MAX_QUERY_MEMORY_BYTES = 1024 ** 3 // 1 GiB
+
+/** Runs the compiled SELECT; the engine's refusals that are the query's fault become 400s. */
+async function table(ctx: queries.QueryContext, sql: string, p: Params, maxMemoryBytes: number): Promise<queries.TableResult> {
+  try {
+    return await queries.table(ctx, sql, p, maxMemoryBytes)
+  } catch (err) {
+    // 241 MEMORY_LIMIT_EXCEEDED
+    if (clickhouseCode(err) === 241) throw new Errors.QUERY_TOO_LARGE(`${Math.round(maxMemoryBytes / 1024 / 1024)} MiB`)
+    throw err
+  }
+}
 
 export interface QueryResult {
   columns: Column[]
@@ -38,9 +52,15 @@ function value(v: unknown, type: Column['type']): unknown {
   return v
 }
 
-export async function runPipeline(ctx: queries.QueryContext, base: Filter, pl: Pipeline, limit: number): Promise<QueryResult> {
+export async function runPipeline(
+  ctx: queries.QueryContext,
+  base: Filter,
+  pl: Pipeline,
+  limit: number,
+  maxMemoryBytes = MAX_QUERY_MEMORY_BYTES,
+): Promise<QueryResult> {
   const { p, c } = compile(base, pl, ctx.table, limit)
-  const r = await queries.table(ctx, c.sql, p)
+  const r = await table(ctx, c.sql, p, maxMemoryBytes)
   const rows = r.data.slice(0, limit).map((row) => row.map((v, i) => value(v, c.columns[i]?.type ?? 'string')))
   return {
     columns: c.columns,
@@ -62,7 +82,7 @@ export async function fieldNames(
   if (!entries) throw new Errors.BAD_QUERY('/api/fields lists the fields of entries; remove the fields, stats, top or uniq pipe from q')
   const sql = `SELECT name, count() AS hits FROM (${entries.from}) ARRAY JOIN ${entries.keys} AS name
     GROUP BY name ORDER BY hits DESC, name LIMIT ${p.add('UInt32', limit)}`
-  const r = await queries.table(ctx, sql, p)
+  const r = await table(ctx, sql, p, MAX_QUERY_MEMORY_BYTES)
   return r.data.map(([name, hits]) => ({ name: String(name), hits: Number(hits) }))
 }
 

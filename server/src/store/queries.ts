@@ -83,24 +83,33 @@ export interface TableResult {
 
 /**
  * Runs a SELECT built by the query compiler (query/search/pipeline.ts) over `ctx.table`, whose every
- * value is in `p`. JSONCompact carries the engine's own statistics (rows read, elapsed time).
+ * value is in `p`. `JSONCompactEachRowWithProgress` carries the column types and the engine's own
+ * progress (rows read) with the rows, and writes nothing before the query has a result: with JSONCompact,
+ * a query the engine stopped mid-way (a memory limit) left its header in the embedded engine's output,
+ * and the next query of the connection read it in front of its own result.
  */
-export async function table(ctx: QueryContext, sql: string, p: Params): Promise<TableResult> {
+export async function table(ctx: QueryContext, sql: string, p: Params, maxMemoryBytes: number): Promise<TableResult> {
+  const started = performance.now()
   const rs = await ctx.client.query({
     query: sql,
     query_params: p.values,
-    format: 'JSONCompact',
-    clickhouse_settings: { ...settings(ctx), output_format_json_quote_64bit_integers: 0 },
+    // Not in the client's list of formats; it is read as text below.
+    format: 'JSONCompactEachRowWithProgress' as 'JSONCompactEachRow',
+    // A GROUP BY over many groups is bounded by memory rather than by rows: the engine stops it.
+    clickhouse_settings: { ...settings(ctx), output_format_json_quote_64bit_integers: 0, max_memory_usage: String(maxMemoryBytes) },
     abort_signal: ctx.signal,
   })
-  const body = await rs.json<unknown[]>()
-  const r = body as unknown as { meta: TableResult['meta']; data: unknown[][]; statistics?: { rows_read?: number; elapsed?: number } }
-  return {
-    meta: r.meta,
-    data: r.data,
-    rows_read: Number(r.statistics?.rows_read ?? 0),
-    elapsed_ms: Number(r.statistics?.elapsed ?? 0) * 1000,
+  const out: TableResult = { meta: [], data: [], rows_read: 0, elapsed_ms: 0 }
+  for (const line of (await rs.text()).split('\n')) {
+    if (!line.trim()) continue
+    const o = JSON.parse(line) as { meta?: TableResult['meta']; row?: unknown[]; progress?: { read_rows?: string }; exception?: string }
+    if (o.row) out.data.push(o.row)
+    else if (o.meta) out.meta = o.meta
+    else if (o.progress) out.rows_read = Math.max(out.rows_read, Number(o.progress.read_rows ?? 0))
+    else if (o.exception) throw new Error(o.exception)
   }
+  out.elapsed_ms = performance.now() - started
+  return out
 }
 
 interface Row {
