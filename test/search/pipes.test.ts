@@ -261,6 +261,14 @@ describe('pipes on generated JSON and logfmt messages', () => {
     assert.equal(big.body.code, 'LOG_ERR_BAD_PARAMETER')
   })
 
+  test('/api/logs and /api/stats take a filter only: a pipe there is a 400 pointing at /api/query', async () => {
+    for (const url of ['/api/logs', '/api/stats']) {
+      const r = await app.server.inject({ method: 'GET', url: `${url}?q=${encodeURIComponent('error | stats count()')}` })
+      assert.equal(r.statusCode, 400)
+      assert.match(JSON.parse(r.body).error, /pipes \(\|\) are not allowed here: .* run pipes with \/api\/query at position 6$/)
+    }
+  })
+
   test('a plain filter answers entries, as /api/logs', async () => {
     const r = await query('recent', '&limit=3')
     assert.equal(r.status, 200)

@@ -70,7 +70,7 @@ test('a q with pipes (or any bad q) is a 400 LOG_ERR_BAD_QUERY before the upgrad
       assert.equal(r.json().code, 'LOG_ERR_BAD_QUERY')
     }
     const pipe = await server.inject({ method: 'GET', url: `/ws/live?q=${encodeURIComponent('error | json')}` })
-    assert.match(pipe.json().error, /pipes \(\|\) are not allowed here: the live tail takes a filter only at position 6/)
+    assert.match(pipe.json().error, /pipes \(\|\) are not allowed here: the live tail and \/api\/logs, .* take a filter only; run pipes with \/api\/query at position 6/)
     await assert.rejects(server.injectWS(`/ws/live?q=${encodeURIComponent('x | limit 1')}`), /Unexpected server response: 400/)
     const ok = await server.injectWS(`/ws/live?q=${encodeURIComponent('(a OR b) -c status:>=500')}`)
     assert.equal(hub.size, 1)

@@ -44,11 +44,14 @@ export function parseQuery(q: string): Pipeline {
   return { filter: { clauses }, stages }
 }
 
+const NO_PIPES =
+  'pipes (|) are not allowed here: the live tail and /api/logs, /api/stats, /api/histogram, /api/export take a filter only; run pipes with /api/query'
+
 /** Parses a `q` that must be a filter only (the live tail): a pipe is an error at its position. */
 export function parseSearch(q: string): SearchQuery {
   const r = new Reader(q)
   const clauses = parseFilter(r, { count: 0 }, false)
-  if (!r.done) r.fail(r.i, 'pipes (|) are not allowed here: the live tail takes a filter only')
+  if (!r.done) r.fail(r.i, NO_PIPES)
   return { clauses }
 }
 
