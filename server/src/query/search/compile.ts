@@ -76,7 +76,10 @@ export function numberOf(f: FieldSql, unit: Unit, p: Params, at: number, what: s
  */
 export function anyNumberOf(f: FieldSql, p: Params, at: number, what: string): string {
   if (f.type !== 'string') return numberOf(f, 'number', p, at, what)
-  return `coalesce(${numberOf(f, 'duration', p, at, what)}, ${numberOf(f, 'size', p, at, what)})`
+  // A plain number first, without a regular expression (the common case, and `if` short-circuits);
+  // this reading is SQL-only (no live-tail counterpart), so the engine's own number syntax is fine.
+  const plain = `toFloat64OrNull(${f.value})`
+  return `if(isNull(${plain}), coalesce(${numberOf(f, 'duration', p, at, what)}, ${numberOf(f, 'size', p, at, what)}), ${plain})`
 }
 
 function textCondition(text: string, tokens: string[], prefix: boolean, message: string, p: Params): string {

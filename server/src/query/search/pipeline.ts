@@ -120,17 +120,19 @@ function extracted(extractors: Extractor[], key: string, p: Params): FieldSql {
     let has: string
     let v: string
     if (x.kind === 'json') {
+      // One parse per key: NULL when the message has no such key (or it is null, or is not JSON).
+      const at = (path: string) => `JSONExtract(message, ${path}, 'Nullable(String)')`
       const parts = key.split('.')
-      if (parts.length > 1 && parts.every(Boolean)) {
-        // `a.b` is the key "a.b" if the object has one, else b inside a.
-        const path = parts.map((part) => p.add('String', part)).join(', ')
-        has = `(JSONHas(message, ${k}) OR JSONHas(message, ${path}))`
-        v = `if(JSONHas(message, ${k}), JSONExtractString(message, ${k}), JSONExtractString(message, ${path}))`
-      } else {
-        has = `JSONHas(message, ${k})`
-        v = `JSONExtractString(message, ${k})`
-      }
-    } else if (x.kind === 'logfmt') {
+      // `a.b` is the key "a.b" if the object has one, else b inside a.
+      const j =
+        parts.length > 1 && parts.every(Boolean)
+          ? `coalesce(${at(k)}, ${at(parts.map((part) => p.add('String', part)).join(', '))})`
+          : at(k)
+      value = `ifNull(${j}, ${value})`
+      exists = `(isNotNull(${j}) OR ${exists})`
+      continue
+    }
+    if (x.kind === 'logfmt') {
       has = `mapContains(${x.col}, ${k})`
       v = `${x.col}[${k}]`
     } else {
