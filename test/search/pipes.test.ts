@@ -210,6 +210,14 @@ describe('pipes on generated JSON and logfmt messages', () => {
     assert.deepEqual(none.rows, [[0]])
   })
 
+  test('results named like the entry columns do not stand for them (level, service, timestamp)', async () => {
+    const n = kv.filter((g) => g.status >= 500).length
+    const r = await rows('level:error service:kv | stats count() as level, count() as service, count() as timestamp')
+    assert.deepEqual(r.rows, [[n, n, n]])
+    const byKey = await rows('service:json | json | stats count() as message by (level) | level:error')
+    assert.deepEqual(byKey.rows, [['error', json.filter((g) => g.status >= 500).length]])
+  })
+
   test('a filter on stats results: | n:>K', async () => {
     const r = await rows('service:kv | logfmt | stats count() as n by (user) | n:>23')
     const want = countBy(kv, (g) => g.user).filter(([, n]) => n > 23)

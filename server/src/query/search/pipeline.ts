@@ -6,7 +6,10 @@
  *
  * Rows are "entries" (the table's columns, plus what json/logfmt/extract add) until `fields`,
  * `stats`, `top` or `uniq` turn them into a table of named columns. A field of an entry is looked up
- * in the newest extraction that has it, then in the attributes.
+ * in the newest extraction that has it, then in the attributes. Entries are read from the table itself,
+ * filters gathering in its WHERE; only a stage that reshapes rows starts a subquery.
+ *
+ * Over 300 lines: every stage edits one State, and their SQL shapes are best read side by side.
  */
 import type { Params } from '../../store/index.js'
 import { andCondition, anyNumberOf, ENTRY_SCOPE, type FieldSql, type FieldType, type Scope } from './compile.js'
@@ -25,7 +28,8 @@ export interface CompiledPipeline {
   entries: { from: string; keys: string } | undefined
 }
 
-type Extractor = { kind: 'json' } | { kind: 'logfmt'; col: string } | { kind: 'extract'; col: string; names: string[] }
+/** `expr`: the SQL that extracts (the same text at every use, so the engine computes it once per row). */
+type Extractor = { kind: 'json' } | { kind: 'logfmt'; expr: string } | { kind: 'extract'; expr: string; names: string[] }
 
 interface TableColumn {
   id: string
@@ -33,7 +37,10 @@ interface TableColumn {
 }
 
 interface State {
+  /** What rows are read from: the table, or a subquery in parentheses. */
   from: string
+  /** Conditions on `from` not applied yet. */
+  where: string[]
   /** Entries: the extractions so far. Undefined once rows are a table. */
   extractors: Extractor[] | undefined
   /** A table: its columns by name, in order. */
@@ -63,7 +70,8 @@ export const quoteName = (name: string): string => '`' + name.replace(/\\/g, '\\
  */
 export function compilePipeline(pl: Pipeline, table: string, where: string, p: Params, maxRows: number): CompiledPipeline {
   const s: State = {
-    from: `SELECT * FROM ${table} ${where}`,
+    from: table,
+    where: where ? [where.replace(/^WHERE /, '')] : [],
     extractors: [],
     table: new Map(),
     order: [{ expr: 'timestamp', dir: 'DESC' }],
@@ -71,7 +79,7 @@ export function compilePipeline(pl: Pipeline, table: string, where: string, p: P
   }
   let entries: CompiledPipeline['entries']
   for (const stage of pl.stages) apply(s, stage, p)
-  if (s.extractors) entries = { from: s.from, keys: entryKeys(s.extractors, p) }
+  if (s.extractors) entries = { from: `(${selectFrom(s, '*')})`, keys: entryKeys(s.extractors, p) }
   const columns: Column[] = s.extractors
     ? ['_time', 'level', 'service', 'message'].map((name) => ({ name, type: BUILTIN[name]?.type ?? 'string' }))
     : []
@@ -83,11 +91,22 @@ export function compilePipeline(pl: Pipeline, table: string, where: string, p: P
     for (const [name, c] of s.table) {
       if (name.startsWith('__')) continue
       columns.push({ name, type: c.type })
-      select.push(c.type === 'time' ? `toString(${c.id})` : c.id)
+      select.push(`${c.type === 'time' ? `toString(${c.id})` : c.id} AS ${quoteName(name)}`)
     }
   }
   const order = s.order.length ? ` ORDER BY ${orderSql(s)}` : ''
-  return { sql: `SELECT ${select.join(', ')} FROM (${s.from})${order} LIMIT ${p.add('UInt32', maxRows + 1)}`, columns, entries }
+  return { sql: selectFrom(s, select.join(', '), `${order} LIMIT ${p.add('UInt32', maxRows + 1)}`), columns, entries }
+}
+
+/** A SELECT over the current rows, with the conditions not applied yet. */
+function selectFrom(s: State, select: string, tail = ''): string {
+  return `SELECT ${select} FROM ${s.from}${s.where.length ? ` WHERE ${s.where.join(' AND ')}` : ''}${tail}`
+}
+
+/** The rows become the result of a SELECT over the current ones. */
+function wrap(s: State, select: string, tail = ''): void {
+  s.from = `(${selectFrom(s, select, tail)})`
+  s.where = []
 }
 
 const orderSql = (s: State) => s.order.map((o) => `${o.expr} ${o.dir}${o.dir === 'ASC' ? ' NULLS LAST' : ''}`).join(', ')
@@ -133,13 +152,13 @@ function extracted(extractors: Extractor[], key: string, p: Params): FieldSql {
       continue
     }
     if (x.kind === 'logfmt') {
-      has = `mapContains(${x.col}, ${k})`
-      v = `${x.col}[${k}]`
+      has = `mapContains(${x.expr}, ${k})`
+      v = `${x.expr}[${k}]`
     } else {
       const i = x.names.indexOf(key)
       if (i < 0) continue
-      has = `notEmpty(${x.col})`
-      v = `${x.col}[${i + 1}]`
+      has = `notEmpty(${x.expr})`
+      v = `${x.expr}[${i + 1}]`
     }
     value = `if(${has}, ${v}, ${value})`
     exists = `(${has} OR ${exists})`
@@ -152,8 +171,8 @@ function entryKeys(extractors: Extractor[], p: Params): string {
   const parts = ['mapKeys(attributes)']
   for (const x of extractors) {
     if (x.kind === 'json') parts.push('JSONExtractKeys(message)')
-    else if (x.kind === 'logfmt') parts.push(`mapKeys(${x.col})`)
-    else parts.push(`if(notEmpty(${x.col}), ${p.add('Array(String)', x.names)}, [])`)
+    else if (x.kind === 'logfmt') parts.push(`mapKeys(${x.expr})`)
+    else parts.push(`if(notEmpty(${x.expr}), ${p.add('Array(String)', x.names)}, [])`)
   }
   return parts.length === 1 ? (parts[0] as string) : `arrayDistinct(arrayConcat(${parts.join(', ')}))`
 }
@@ -174,10 +193,9 @@ function scope(s: State): Scope {
 }
 
 function apply(s: State, stage: Stage, p: Params): void {
-  const id = () => `__c${s.n++}`
   switch (stage.kind) {
     case 'filter':
-      s.from = `SELECT * FROM (${s.from}) WHERE ${andCondition(stage.clauses, scope(s), p)}`
+      s.where.push(`(${andCondition(stage.clauses, scope(s), p)})`)
       return
     case 'json':
     case 'logfmt':
@@ -186,14 +204,12 @@ function apply(s: State, stage: Stage, p: Params): void {
         fail(stage.at, `${stage.kind} reads the message, which is gone after fields, stats, top or uniq; put it before them`)
       if (stage.kind === 'json') s.extractors.push({ kind: 'json' })
       else {
-        const col = id()
         // logfmt: key=value pairs separated by spaces, values optionally in double quotes.
         const expr =
           stage.kind === 'logfmt'
             ? `extractKeyValuePairs(message, '=', ' ', '"')`
             : `extractGroups(message, ${p.add('String', stage.regex)})`
-        s.from = `SELECT *, ${expr} AS ${col} FROM (${s.from})`
-        s.extractors.push(stage.kind === 'logfmt' ? { kind: 'logfmt', col } : { kind: 'extract', col, names: stage.names })
+        s.extractors.push(stage.kind === 'logfmt' ? { kind: 'logfmt', expr } : { kind: 'extract', expr, names: stage.names })
       }
       return
     }
@@ -202,11 +218,11 @@ function apply(s: State, stage: Stage, p: Params): void {
       // The current order travels as hidden columns, so `| sort ... | fields a` stays sorted.
       const hidden = s.order.map((o, i) => ({ ...o, id: `__o${s.n}_${i}` }))
       s.n++
-      const select = [...hidden.map((h) => `${h.expr} AS ${h.id}`), ...cols.map((c) => `${c.sql.value} AS ${quoteName(c.f.name)}`)]
-      s.from = `SELECT ${select.join(', ')} FROM (${s.from})`
+      const select = [...hidden.map((h) => `${h.expr} AS ${h.id}`), ...cols.map((c, i) => `${c.sql.value} AS __f${s.n}_${i}`)]
+      wrap(s, select.join(', '))
       toTable(
         s,
-        cols.map((c) => [c.f.name, c.sql.type]),
+        cols.map((c, i) => [c.f.name, c.sql.type, `__f${s.n}_${i}`]),
       )
       s.order = hidden.map((h) => ({ expr: h.id, dir: h.dir }))
       return
@@ -225,7 +241,7 @@ function apply(s: State, stage: Stage, p: Params): void {
       })
       return
     case 'limit':
-      s.from = `SELECT * FROM (${s.from}) ORDER BY ${orderSql(s)} LIMIT ${p.add('UInt32', stage.n)}`
+      wrap(s, '*', ` ORDER BY ${orderSql(s)} LIMIT ${p.add('UInt32', stage.n)}`)
       return
     case 'stats':
     case 'top':
@@ -234,10 +250,14 @@ function apply(s: State, stage: Stage, p: Params): void {
   }
 }
 
-function toTable(s: State, cols: [string, FieldType][]): void {
+/**
+ * The rows become a table. Its columns get internal names (`__...`, which no field may have): a name
+ * like `level` or `timestamp` as an alias would stand for the table's column in the same SELECT.
+ */
+function toTable(s: State, cols: [string, FieldType, string][]): void {
   s.extractors = undefined
   s.table = new Map()
-  for (const [name, type] of cols) s.table.set(name, { id: quoteName(name), type })
+  for (const [name, type, id] of cols) s.table.set(name, { id, type })
 }
 
 function group(s: State, stage: Extract<Stage, { kind: 'stats' | 'top' | 'uniq' }>, p: Params): void {
@@ -257,25 +277,27 @@ function group(s: State, stage: Extract<Stage, { kind: 'stats' | 'top' | 'uniq' 
     if (seen.has(k.name)) fail(k.at, `'${k.name}' appears twice in by (...)`)
     seen.add(k.name)
   }
-  const select = keys.map((k) => `${k.sql} AS ${quoteName(k.name)}`)
-  const cols: [string, FieldType][] = keys.map((k) => [k.name, k.type])
-  let order: State['order'] = keys.map((k) => ({ expr: quoteName(k.name), dir: 'ASC' }))
+  const g = s.n++
+  const select = keys.map((k, i) => `${k.sql} AS __g${g}_${i}`)
+  const cols: [string, FieldType, string][] = keys.map((k, i) => [k.name, k.type, `__g${g}_${i}`])
+  let order: State['order'] = cols.map((c) => ({ expr: c[2], dir: 'ASC' }))
   if (stage.kind === 'stats') {
     for (const a of stage.aggs) {
       if (seen.has(a.name)) fail(a.at, `'${a.name}' is both a by (...) field and a result; name the result with 'as'`)
-      select.push(`${aggregate(s, a, p)} AS ${quoteName(a.name)}`)
-      cols.push([a.name, 'number'])
+      const id = `__a${g}_${cols.length}`
+      select.push(`${aggregate(s, a, p)} AS ${id}`)
+      cols.push([a.name, 'number', id])
     }
   } else if (stage.kind === 'top') {
     if (seen.has('hits')) fail(stage.at, "top counts into a column named 'hits'; group by another name")
-    select.push('count() AS `hits`')
-    cols.push(['hits', 'number'])
-    order = [{ expr: '`hits`', dir: 'DESC' }, ...order]
+    select.push(`count() AS __h${g}`)
+    cols.push(['hits', 'number', `__h${g}`])
+    order = [{ expr: `__h${g}`, dir: 'DESC' }, ...order]
   }
-  const groupBy = keys.length ? ` GROUP BY ${keys.map((k) => quoteName(k.name)).join(', ')}` : ''
+  const groupBy = keys.length ? ` GROUP BY ${keys.map((_k, i) => `__g${g}_${i}`).join(', ')}` : ''
   const limit =
     stage.kind === 'top' ? ` ORDER BY ${order.map((o) => `${o.expr} ${o.dir}`).join(', ')} LIMIT ${p.add('UInt32', stage.n)}` : ''
-  s.from = `SELECT ${select.join(', ')} FROM (${s.from})${groupBy}${limit}`
+  wrap(s, select.join(', '), `${groupBy}${limit}`)
   toTable(s, cols)
   s.order = order
 }
