@@ -7,10 +7,7 @@
 import { Errors } from '../errors.js'
 import { fromClickHouse, toApi } from '../model/index.js'
 import { clickhouseCode, Params, queries, type Filter } from '../store/index.js'
-import { compileQuery } from './search/compile.js'
-import { badQuery, type Pipeline } from './search/index.js'
-import { compilePipeline, type Column } from './search/pipeline.js'
-import { MAX_ROWS } from './search/pipes.js'
+import { badQuery, compilePipeline, compileQuery, MAX_ROWS, type Column, type Pipeline } from './search/index.js'
 
 export { MAX_ROWS }
 

@@ -8,8 +8,7 @@ import { Errors } from '../errors.js'
 import { queries } from '../store/index.js'
 import { fieldNames, fieldValues, MAX_ROWS, runPipeline } from './analytics.js'
 import { encodeCursor, param, parseCursor, parseFilter, parseInt, type Query } from './params.js'
-import { compileQuery } from './search/compile.js'
-import { parseQuery } from './search/index.js'
+import { compileQuery, parseQuery } from './search/index.js'
 
 type Run = <T>(endpoint: string, req: FastifyRequest, fn: (ctx: queries.QueryContext) => Promise<T>) => Promise<T>
 
