@@ -8,6 +8,7 @@ import { ConfigError, loadConfig, variables } from './config.js'
 import { restoreDefaultFatalSignals } from './fatal.js'
 
 const HELP = `usage: oglogstream [all|ingest|process|query|<role>,<role>]
+       oglogstream query '<q>' [--from] [--to] [--url] [--api-key] [--output table|json|ndjson|csv] [--follow]
 
 Runs OgLogStream with the given roles (default: all, the embedded single-process mode).
 Configuration is read from the environment (README "Configuration" has every default):
@@ -18,6 +19,11 @@ ${variables()
 
 async function main(): Promise<void> {
   const arg = process.argv[2] ?? 'all'
+  if (arg === 'query' && process.argv.length > 3) {
+    // The terminal client (`oglogstream query '<q>'`); `oglogstream query` alone is the query role.
+    const { queryMain } = await import('./cli-query.js')
+    return queryMain(process.argv.slice(3))
+  }
   if (arg === '-h' || arg === '--help' || arg === 'help') {
     console.log(HELP)
     return

@@ -11,7 +11,7 @@ import { parseFilter } from '../../server/src/query/params.ts'
 import { matchesSearch } from '../../server/src/query/search/index.ts'
 import { Store, queries } from '../../server/src/store/index.ts'
 import { LOGHUB } from '../helpers/server.ts'
-import { phrase, word } from './reference.ts'
+import { phrase, tokens, word } from './reference.ts'
 
 const SYSTEMS = ['HDFS', 'OpenSSH', 'Apache', 'OpenStack', 'Hadoop', 'Zookeeper', 'Linux', 'Spark', 'Windows', 'Mac']
 const LEVEL_WORDS: [RegExp, Level][] = [
@@ -32,7 +32,7 @@ for (const system of SYSTEMS) {
       level: LEVEL_WORDS.find(([re]) => re.test(message))?.[1] ?? 'info',
       service: system,
       message,
-      attributes: { system, host: `h${i % 5}`, ...(i % 3 === 0 ? { even_third: 'yes' } : {}) },
+      attributes: { system, host: `h${i % 5}`, line: String(i), ...(i % 3 === 0 ? { even_third: 'yes' } : {}) },
       trace_id: '',
       span_id: '',
     })
@@ -101,6 +101,21 @@ const CASES: [string, (e: Entry) => boolean][] = [
   ['attr.host:h1 -level:info', (e) => e.attributes.host === 'h1' && e.level !== 'info'],
   ['even_third:* service:HDFS', (e) => 'even_third' in e.attributes && e.service === 'HDFS'],
   ['-even_third:*', (e) => !('even_third' in e.attributes)],
+  // Issue 14: OR and groups, NOT, prefixes, regular expressions, comparisons.
+  ['(Failed OR Accepted) password', (e) => (word(e.message, 'failed') || word(e.message, 'accepted')) && word(e.message, 'password')],
+  ['Failed AND password AND NOT root', (e) => word(e.message, 'failed') && word(e.message, 'password') && !word(e.message, 'root')],
+  ['error OR warn OR fatal', (e) => ['error', 'warn', 'fatal'].some((w) => word(e.message, w))],
+  ['NOT (service:HDFS OR service:OpenSSH) block', (e) => e.service !== 'HDFS' && e.service !== 'OpenSSH' && word(e.message, 'block')],
+  ['-(level:info OR level:debug) service:Hadoop', (e) => e.level !== 'info' && e.level !== 'debug' && e.service === 'Hadoop'],
+  ['conn*', (e) => tokens(e.message).some((t) => t.startsWith('conn'))],
+  ['Packet* -service:HDFS', (e) => tokens(e.message).some((t) => t.startsWith('packet')) && e.service !== 'HDFS'],
+  ['~"user [a-z]+ from"', (e) => /user [a-z]+ from/u.test(e.message)],
+  ['~"(?i)^\\[?mon"', (e) => /^\[?mon/iu.test(e.message)],
+  ['host:~"^h[12]$" service:Apache', (e) => /^h[12]$/.test(e.attributes.host ?? '') && e.service === 'Apache'],
+  ['line:1* service:Mac', (e) => (e.attributes.line ?? '').startsWith('1') && e.service === 'Mac'],
+  ['line:>=1990', (e) => Number(e.attributes.line) >= 1990],
+  ['line:<5 (service:HDFS OR service:Spark)', (e) => Number(e.attributes.line) < 5 && (e.service === 'HDFS' || e.service === 'Spark')],
+  ['line:<=1KB line:>999', (e) => Number(e.attributes.line) === 1000],
 ]
 
 describe('search over real Loghub lines equals an independent computation', () => {

@@ -20,3 +20,8 @@ export function phrase(message: string, text: string): boolean {
   const re = new RegExp(`${isTok(p[0]) ? `(?<![${TOKEN}])` : ''}${body}${isTok(p[p.length - 1]) ? `(?![${TOKEN}])` : ''}`)
   return re.test(low(message))
 }
+
+/** The message's tokens, ASCII lower-cased. */
+export function tokens(message: string): string[] {
+  return low(message).match(new RegExp(`[${TOKEN}]+`, 'g')) ?? []
+}

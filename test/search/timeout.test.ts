@@ -34,3 +34,10 @@ test('a query longer than QUERY_TIMEOUT is stopped and answered 504 with a code'
   assert.equal(body.code, 'LOG_ERR_QUERY_TIMEOUT')
   assert.match(body.error, /longer than 20 ms; narrow the time range or the filters/)
 })
+
+test('a pipeline (issue 14) is stopped at QUERY_TIMEOUT as well: 504, not a crash', async () => {
+  const q = '| extract "node <n>" | stats count_uniq(n) as u, quantile(0.9, n) by (n)'
+  const r = await app.server.inject({ method: 'GET', url: `/api/query?q=${encodeURIComponent(q)}` })
+  assert.equal(r.statusCode, 504, r.body)
+  assert.equal(JSON.parse(r.body).code, 'LOG_ERR_QUERY_TIMEOUT')
+})

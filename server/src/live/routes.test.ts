@@ -60,3 +60,22 @@ test('upgrades racing past the check are closed with 1013: the cap holds', async
     await server.close()
   }
 })
+
+test('a q with pipes (or any bad q) is a 400 LOG_ERR_BAD_QUERY before the upgrade: the live tail runs filters only', async () => {
+  const { server, hub } = await app(10)
+  try {
+    for (const q of ['error | stats count()', 'error | json', '(a OR']) {
+      const r = await server.inject({ method: 'GET', url: `/ws/live?q=${encodeURIComponent(q)}` })
+      assert.equal(r.statusCode, 400, q)
+      assert.equal(r.json().code, 'LOG_ERR_BAD_QUERY')
+    }
+    const pipe = await server.inject({ method: 'GET', url: `/ws/live?q=${encodeURIComponent('error | json')}` })
+    assert.match(pipe.json().error, /pipes \(\|\) are not allowed here: the live tail and \/api\/logs, .* take a filter only; run pipes with \/api\/query at position 6/)
+    await assert.rejects(server.injectWS(`/ws/live?q=${encodeURIComponent('x | limit 1')}`), /Unexpected server response: 400/)
+    const ok = await server.injectWS(`/ws/live?q=${encodeURIComponent('(a OR b) -c status:>=500')}`)
+    assert.equal(hub.size, 1)
+    ok.terminate()
+  } finally {
+    await server.close()
+  }
+})

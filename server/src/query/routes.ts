@@ -1,6 +1,6 @@
 /**
  * The query role's HTTP API (SPEC §4): /api/logs, /api/stats, /api/histogram, /api/services,
- * /api/export. Parameters are parsed in `params.ts`; SQL lives in `store/queries.ts`.
+ * /api/export; and (SPEC §8, api-query.ts) /api/query, /api/fields, /api/field_values. Parameters are parsed in `params.ts`; SQL lives in `store/queries.ts`.
  */
 import { Readable } from 'node:stream'
 import type { FastifyInstance, FastifyRequest } from 'fastify'
@@ -10,6 +10,7 @@ import { storeError } from '../error-map.js'
 import { Errors } from '../errors.js'
 import { toApi } from '../model/index.js'
 import { queries, type Store } from '../store/index.js'
+import { analyticsRoutes } from './api-query.js'
 import { exportStream } from './export.js'
 import type { QueryMetrics } from './metrics.js'
 import {
@@ -95,6 +96,8 @@ export async function queryRoutes(app: FastifyInstance, { store, metrics, auth }
       return { interval_ms: interval, from: toApi(from), to: toApi(to), buckets }
     })
   })
+
+  analyticsRoutes(app, run)
 
   app.get('/api/export', async (req, reply) => {
     const q = req.query as Query

@@ -73,6 +73,45 @@ async function rows<T>(ctx: QueryContext, query: string, p: Params): Promise<T[]
   return rs.json<T>()
 }
 
+/** A result as a table: typed columns and rows of values, with what the engine read. */
+export interface TableResult {
+  meta: { name: string; type: string }[]
+  data: unknown[][]
+  rows_read: number
+  elapsed_ms: number
+}
+
+/**
+ * Runs a SELECT built by the query compiler (query/search/pipeline.ts) over `ctx.table`, whose every
+ * value is in `p`. `JSONEachRowWithProgress` (known to the client and to older servers) carries the
+ * engine's own progress (rows read) with the rows, and writes nothing before the query has a result: with JSONCompact,
+ * a query the engine stopped mid-way (a memory limit) left its header in the embedded engine's output,
+ * and the next query of the connection read it in front of its own result.
+ */
+export async function table(ctx: QueryContext, sql: string, p: Params, maxMemoryBytes: number): Promise<TableResult> {
+  const started = performance.now()
+  const rs = await ctx.client.query({
+    query: sql,
+    query_params: p.values,
+    format: 'JSONEachRowWithProgress',
+    // A GROUP BY over many groups is bounded by memory rather than by rows: the engine stops it.
+    clickhouse_settings: { ...settings(ctx), output_format_json_quote_64bit_integers: 0, max_memory_usage: String(maxMemoryBytes) },
+    abort_signal: ctx.signal,
+  })
+  const out: TableResult = { meta: [], data: [], rows_read: 0, elapsed_ms: 0 }
+  for (const line of (await rs.text()).split('\n')) {
+    if (!line.trim()) continue
+    const o = JSON.parse(line) as { meta?: TableResult['meta']; row?: Record<string, unknown>; progress?: { read_rows?: string }; exception?: string }
+    // The engine writes a row's keys in column order (the names are never integer-like, which JS would reorder).
+    if (o.row) out.data.push(Object.values(o.row))
+    else if (o.meta) out.meta = o.meta
+    else if (o.progress) out.rows_read = Math.max(out.rows_read, Number(o.progress.read_rows ?? 0))
+    else if (o.exception) throw new Error(o.exception)
+  }
+  out.elapsed_ms = performance.now() - started
+  return out
+}
+
 interface Row {
   ts: string
   level: Level

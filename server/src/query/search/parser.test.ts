@@ -61,3 +61,62 @@ test('phrase patterns escape every ASCII symbol and anchor only at token ends', 
   )
   assert.equal(phrasePattern('-x)'), '\\x2dx\\x29')
 })
+
+test('issue 14 filters: OR and groups, NOT, prefixes, regexes, comparisons, _time', () => {
+  const c = (q: string) => parseSearch(q).clauses
+  assert.deepEqual(c('a OR b c'), [
+    {
+      kind: 'or',
+      negate: false,
+      branches: [
+        [{ kind: 'text', negate: false, text: 'a', tokens: ['a'] }],
+        [
+          { kind: 'text', negate: false, text: 'b', tokens: ['b'] },
+          { kind: 'text', negate: false, text: 'c', tokens: ['c'] },
+        ],
+      ],
+    },
+  ])
+  assert.deepEqual(c('(timeout OR refused) service:api')[1], { kind: 'service', negate: false, values: ['api'] })
+  assert.equal(c('NOT (a OR b)')[0]?.negate, true)
+  assert.equal(c('-(a b)')[0]?.negate, true)
+  assert.deepEqual(c('Conn*'), [{ kind: 'prefix', negate: false, key: undefined, text: 'conn' }])
+  assert.deepEqual(c('user:Al*'), [{ kind: 'prefix', negate: false, key: 'user', text: 'Al' }])
+  assert.deepEqual(c('status:>=500 took:>250ms size:<1KiB n:=-1.5'), [
+    { kind: 'compare', negate: false, key: 'status', op: '>=', unit: 'number', value: 500 },
+    { kind: 'compare', negate: false, key: 'took', op: '>', unit: 'duration', value: 250 },
+    { kind: 'compare', negate: false, key: 'size', op: '<', unit: 'size', value: 1024 },
+    { kind: 'compare', negate: false, key: 'n', op: '=', unit: 'number', value: -1.5 },
+  ])
+  assert.deepEqual(c('_time:5m'), [{ kind: 'time', negate: false, ms: 300_000 }])
+  const re = c('~"user [0-9]+ failed"')[0]
+  assert.ok(re?.kind === 'regex' && re.pattern === 'user [0-9]+ failed' && re.js.test('user 42 failed'))
+  // Existing meanings stay: a word with parentheses at the top level, lower-case or, a quoted OR.
+  assert.equal(c('workerEnv.init()')[0]?.kind, 'text')
+  assert.equal(c('a or b').length, 3)
+  assert.deepEqual(c('"OR"'), [{ kind: 'text', negate: false, text: 'or', tokens: ['or'] }])
+  assert.equal(c('k:">=5"')[0]?.kind, 'attr')
+})
+
+test('issue 14 filter errors point at the problem', () => {
+  for (const [q, position, problem] of [
+    ['(a OR b', 0, /unclosed '\('/],
+    ['a OR', 2, /'OR' must be followed by a term/],
+    ['OR a', 0, /'OR' must follow a term/],
+    ['x ()', 2, /empty parentheses/],
+    ['NOT', 0, /'NOT' must be followed/],
+    ['~abc', 0, /'~' must be followed by a quoted regular expression/],
+    ['~"a(b"', 0, /invalid regular expression/],
+    ['~"(?=a)"', 0, /lookahead/],
+    ['~"(a)\\1"', 0, /back-references/],
+    ['status:>=abc', 9, /'abc' is not a number, a duration/],
+    ['_time:yesterday', 6, /_time takes a duration/],
+    ['a | json', 2, /pipes \(\|\) are not allowed here/],
+  ] as const) {
+    assert.throws(
+      () => parseSearch(q),
+      (err: unknown) => err instanceof SearchSyntaxError && err.position === position && problem.test(err.problem),
+      q,
+    )
+  }
+})

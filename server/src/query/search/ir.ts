@@ -1,0 +1,94 @@
+/**
+ * The intermediate representation of a `q` (SPEC §8, ARCHITECTURE "One query pipeline"): a filter
+ * (a list of clauses that must all hold; `or` clauses nest) followed by stages. The parser builds it,
+ * `compile.ts`/`pipeline.ts` turn it into SQL, and `match.ts` evaluates the filter on one entry for
+ * the live tail. Positions (`at`) are 0-based offsets in `q`, for errors found after parsing.
+ */
+import type { Level } from '@oglogstream/shared'
+import type { CompareOp, Unit } from './values.js'
+
+export type Clause =
+  | {
+      kind: 'text'
+      negate: boolean
+      /** The text to find, ASCII lower-cased. */
+      text: string
+      /** Its tokens in order; one token equal to `text` is a plain word. */
+      tokens: string[]
+      /** Only in a filter after a pipe, where the message may be gone. */
+      at?: number
+    }
+  | { kind: 'level'; negate: boolean; values: Level[] }
+  | { kind: 'service'; negate: boolean; values: string[] }
+  /** `value` undefined: the field exists (`key:*`). `at` only in a filter after a pipe, where the key may be unknown. */
+  | { kind: 'attr'; negate: boolean; key: string; value: string | undefined; at?: number }
+  /** `conn*` (a token of the message starts with `text`, lower-cased) or `key:al*` (the field's value starts with `text`). */
+  | { kind: 'prefix'; negate: boolean; key: string | undefined; text: string; at?: number }
+  /** `~"re"` on the message, or `key:~"re"` on a field. */
+  | { kind: 'regex'; negate: boolean; key: string | undefined; pattern: string; js: RegExp; at?: number }
+  /** `status:>=500`, `took:>250ms`, `size:<1KiB`: the field read as `unit` (values.ts) compared with `value`. */
+  | { kind: 'compare'; negate: boolean; key: string; op: CompareOp; unit: Unit; value: number; at?: number }
+  /** `_time:5m`: the entry is at most `ms` old (from the time the query runs, or for the live tail the time the entry is seen). */
+  | { kind: 'time'; negate: boolean; ms: number }
+  /** Parentheses and `OR`: any branch (each a list of clauses that must all hold). */
+  | { kind: 'or'; negate: boolean; branches: Clause[][] }
+
+export interface SearchQuery {
+  clauses: Clause[]
+}
+
+/** A field named in a stage, with its position for errors. */
+export interface FieldName {
+  name: string
+  at: number
+}
+
+export type AggFn = 'count' | 'count_uniq' | 'sum' | 'avg' | 'min' | 'max' | 'quantile'
+export const AGG_FNS: readonly AggFn[] = ['count', 'count_uniq', 'sum', 'avg', 'min', 'max', 'quantile']
+
+export interface Aggregate {
+  fn: AggFn
+  /** The field it reads (none for count()). */
+  field: FieldName | undefined
+  /** quantile's level, 0..1. */
+  level?: number
+  /** The result column: `as name`, or the call as written (`count()`, `avg(took)`). */
+  name: string
+  at: number
+}
+
+/** A `by (...)` key: a field, or `_time:5m` (buckets of `bucketMs`). */
+export interface GroupKey extends FieldName {
+  bucketMs?: number
+}
+
+export type Stage =
+  | { kind: 'filter'; at: number; clauses: Clause[] }
+  | { kind: 'json'; at: number }
+  | { kind: 'logfmt'; at: number }
+  /** `extract "<a> ... <b>"`: `regex` (RE2) has one group per name, in order. */
+  | { kind: 'extract'; at: number; regex: string; names: string[] }
+  | { kind: 'fields'; at: number; fields: FieldName[] }
+  | { kind: 'sort'; at: number; keys: (FieldName & { desc: boolean })[] }
+  | { kind: 'limit'; at: number; n: number }
+  | { kind: 'stats'; at: number; aggs: Aggregate[]; by: GroupKey[] }
+  | { kind: 'top'; at: number; n: number; by: FieldName[] }
+  | { kind: 'uniq'; at: number; by: FieldName[] }
+
+export const PIPES = ['json', 'logfmt', 'extract', 'fields', 'sort', 'limit', 'stats', 'top', 'uniq', 'filter'] as const
+
+export interface Pipeline {
+  filter: SearchQuery
+  stages: Stage[]
+}
+
+/** A `q` that cannot be parsed or compiled: `position` is the 0-based index in `q` where the problem is. */
+export class SearchSyntaxError extends Error {
+  constructor(
+    readonly position: number,
+    readonly problem: string,
+  ) {
+    super(`${problem} at position ${position}`)
+    this.name = 'SearchSyntaxError'
+  }
+}
