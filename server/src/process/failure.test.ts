@@ -10,7 +10,8 @@ import { join } from 'node:path'
 import { createClient, type ClickHouseClient } from '@clickhouse/client'
 import { createChdbConnection } from 'chdb/connection'
 import { migrate } from '../store/migrations.ts'
-import { classifyInsertError, engineCode } from './failure.ts'
+import { engineCode } from '../store/index.ts'
+import { classifyInsertError } from './failure.ts'
 
 const dir = mkdtempSync(join(tmpdir(), 'ogls-failure-'))
 let connection: ReturnType<typeof createChdbConnection>

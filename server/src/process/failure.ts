@@ -20,6 +20,7 @@
  * classifier of insert errors (the store has none).
  */
 import type { DeadLetterReason } from '../errors.js'
+import { engineCode } from '../store/index.js'
 
 export type FailureKind = 'retryable' | 'deterministic' | 'unknown'
 
@@ -90,17 +91,6 @@ const NETWORK_TEXT = /socket hang up|timeout error|timed out|connection is close
 /** chdb's own errors without an engine code: a timeout or an abort is the store's state; its insert checks (a row over its size limit, a bad format) are the payload's. */
 const CHDB_RETRYABLE = new Set(['ChdbTimeoutError', 'ChdbAbortError'])
 const CHDB_DETERMINISTIC = new Set(['ChdbInsertError', 'ChdbBindError'])
-
-/** The ClickHouse error code `err` carries, if any. */
-export function engineCode(err: unknown): number | undefined {
-  if (!(err instanceof Error)) return undefined
-  const e = err as Error & { code?: unknown; clickhouseCode?: unknown; cause?: unknown }
-  if (typeof e.clickhouseCode === 'number') return e.clickhouseCode
-  if (typeof e.code === 'string' && /^\d+$/.test(e.code)) return Number(e.code)
-  const m = /\bCode: (\d+)\./.exec(e.message)
-  if (m) return Number(m[1])
-  return e.cause instanceof Error && e.cause !== err ? engineCode(e.cause) : undefined
-}
 
 export function classifyInsertError(err: unknown): InsertFailure {
   // A body or a string over V8's limits: the batch is too big as it is.

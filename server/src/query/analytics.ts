@@ -6,7 +6,7 @@
  */
 import { Errors } from '../errors.js'
 import { fromClickHouse, toApi } from '../model/index.js'
-import { clickhouseCode, Params, queries, type Filter } from '../store/index.js'
+import { engineCode, Params, queries, type Filter } from '../store/index.js'
 import { badQuery, compilePipeline, compileQuery, MAX_ROWS, type Column, type Pipeline } from './search/index.js'
 
 export { MAX_ROWS }
@@ -20,7 +20,7 @@ async function table(ctx: queries.QueryContext, sql: string, p: Params, maxMemor
     return await queries.table(ctx, sql, p, maxMemoryBytes)
   } catch (err) {
     // 241 MEMORY_LIMIT_EXCEEDED
-    if (clickhouseCode(err) === 241) throw new Errors.QUERY_TOO_LARGE(`${Math.round(maxMemoryBytes / 1024 / 1024)} MiB`)
+    if (engineCode(err) === 241) throw new Errors.QUERY_TOO_LARGE(`${Math.round(maxMemoryBytes / 1024 / 1024)} MiB`)
     throw err
   }
 }

@@ -16,6 +16,7 @@ export * as queries from './queries.js'
 export type { Filter, Cursor, ListOptions, QueryContext, SearchCompiler, Page } from './queries.js'
 export type { ApiEntry } from '../model/index.js'
 export { MIGRATIONS } from './migrations.js'
+export { engineCode } from './errors.js'
 export { splitEntries, partToken, DEFAULT_MAX_INSERT_BYTES, DEFAULT_MAX_INSERT_ENTRIES, type InsertBounds } from './split.js'
 
 export interface StoreOpenOptions {
