@@ -39,6 +39,7 @@ export async function startTopology(opts: NativeOptions = {}): Promise<TestTopol
   })
   return Object.assign(t, {
     async cleanup() {
+      if (process.env.FAULT_LOG_DIR) diagnostics(t) // keeps the logs of a passing run too
       await t.destroy()
       rmSync(dataDir, { recursive: true, force: true })
     },
