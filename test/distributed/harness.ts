@@ -4,7 +4,7 @@
  * (each carries a unique id in its attributes), and the exactly-once check over /api/export.
  */
 import assert from 'node:assert/strict'
-import { mkdtempSync, rmSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { freePort, startNative, type NativeOptions, type Topology } from '../../deploy/native.mjs'
@@ -39,6 +39,7 @@ export async function startTopology(opts: NativeOptions = {}): Promise<TestTopol
   })
   return Object.assign(t, {
     async cleanup() {
+      if (process.env.FAULT_LOG_DIR) diagnostics(t) // keeps the logs of a passing run too
       await t.destroy()
       rmSync(dataDir, { recursive: true, force: true })
     },
@@ -55,7 +56,14 @@ export function recoveries(t: Topology): string {
 /** The last lines of every process's output, for a failing test's message. */
 export function diagnostics(t: Topology | undefined): string {
   if (!t) return ''
-  return [...t.procs.entries()].map(([name, p]) => `--- ${name} ---\n${p.out.split('\n').slice(-15).join('\n')}`).join('\n')
+  // FAULT_LOG_DIR: every process's whole output is kept there too (a failure seen once under load).
+  const dir = process.env.FAULT_LOG_DIR
+  if (dir) {
+    mkdirSync(dir, { recursive: true })
+    for (const [name, p] of t.procs) writeFileSync(join(dir, `${name}.log`), p.out)
+  }
+  const lines = Number(process.env.FAULT_LOG_LINES ?? 15)
+  return [...t.procs.entries()].map(([name, p]) => `--- ${name} ---\n${p.out.split('\n').slice(-lines).join('\n')}`).join('\n')
 }
 
 /**

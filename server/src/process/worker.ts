@@ -7,6 +7,8 @@
  * the queue with a delay — it never drops what was accepted. An error that retrying cannot cure
  * (failure.ts) isolates the offending entries of the refused part instead (deadletter.ts): the rest is
  * stored, they go to the dead-letter table, and then the messages are acked, so nothing waits behind them.
+ * A token whose insert the engine refused is not reused for the retry (tokens.ts: the engine may have
+ * burnt it).
  */
 import { randomUUID } from 'node:crypto'
 import type { Logger } from 'pino'
@@ -17,6 +19,7 @@ import { RetryLater, type IsolationSink } from './deadletter.js'
 import type { ProcessMetrics } from './metrics.js'
 import { DEFAULT_INSERT_BOUNDS, writeBatch } from './parts.js'
 import { sortOut } from './recovery.js'
+import { TokenGuard } from './tokens.js'
 
 export interface WorkerOptions {
   batchSize: number
@@ -51,6 +54,8 @@ export class Worker {
   private inflight: Promise<void> = Promise.resolve()
   /** Times this worker handed each unacked message back (for transports that do not count deliveries). */
   private readonly naks = new Map<string, number>()
+  /** The store under tokens the engine did not burn (tokens.ts). */
+  private readonly sink: TokenGuard
 
   constructor(
     private readonly queue: WorkQueue,
@@ -60,6 +65,7 @@ export class Worker {
     private readonly log: Logger,
   ) {
     this.batcher = new Batcher(opts.batchSize, opts.flushTimeoutMs, randomUUID())
+    this.sink = new TokenGuard(store, log)
   }
 
   start(): void {
@@ -117,7 +123,7 @@ export class Worker {
         }
         // Once a message was delivered too often, an error nobody can classify is dead-lettered too.
         const forceUnknown = this.deliveries(messages) >= (this.opts.maxDeliveries ?? MAX_DELIVERIES)
-        const { stored, dead, refused, parts } = await writeBatch(this.store, token, entries, bounds, forceUnknown)
+        const { stored, dead, refused, parts } = await writeBatch(this.sink, token, entries, bounds, forceUnknown)
         this.metrics.insertLatency.observe((performance.now() - t0) / 1000)
         this.metrics.batchSize.observe(entries.length)
         this.metrics.stored.inc(stored)
