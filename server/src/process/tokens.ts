@@ -22,7 +22,7 @@ import type { Logger } from 'pino'
 import type { Entry } from '../model/index.js'
 import type { NewDeadLetter } from '../store/index.js'
 import type { IsolationSink } from './deadletter.js'
-import { engineCode } from './failure.js'
+import { engineCode } from '../store/index.js'
 
 /** Aliases kept (oldest forgotten first); each is one refused insert, so this is ample. */
 const MAX_ALIASES = 100_000
