@@ -18,6 +18,11 @@ export class MixedLoad {
     private readonly opts = { bulkConns: 2, bulkSize: 500, singleConns: 6 },
   ) {}
 
+  /** Entries sent so far: an entry's id ends in its number, in the order sent. */
+  get sent(): number {
+    return this.n
+  }
+
   start(url = this.url): this {
     this.url = url
     this.running = true
