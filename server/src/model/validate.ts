@@ -30,9 +30,10 @@ export class EntryError extends Error {
   }
 }
 
-export type Validated = { ok: true; entry: Entry } | { ok: false; reason: RejectReason; error: string }
+/** `field`: the unknown field, for LOG_ERR_UNKNOWN_FIELD. */
+export type Validated = { ok: true; entry: Entry } | { ok: false; reason: RejectReason; error: string; field?: string }
 
-const fail = (reason: RejectReason, error: string): Validated => ({ ok: false, reason, error })
+const fail = (reason: RejectReason, error: string, field?: string): Validated => ({ ok: false, reason, error, field })
 
 function isPlainObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v)
@@ -43,7 +44,7 @@ export function validateEntry(input: unknown, receivedAt?: string): Validated {
   if (!isPlainObject(input)) return fail('not_an_object', 'entry must be a JSON object')
   for (const key of Object.keys(input)) {
     if (!ALLOWED.has(key)) {
-      return fail('unknown_field', `unknown field '${key}'; allowed fields: ${ALLOWED_FIELDS.join(', ')}`)
+      return fail('unknown_field', `unknown field '${key}'; allowed fields: ${ALLOWED_FIELDS.join(', ')}`, key)
     }
   }
   const { level, message, service, timestamp } = input

@@ -43,6 +43,8 @@ function settings(entries: number, token: string): Record<string, string | numbe
   return {
     async_insert: 0,
     max_execution_time: 0,
+    // Not a query's max_memory_usage left on chdb's one session (store/queries.ts table()).
+    max_memory_usage: 0,
     max_partitions_per_insert_block: 0,
     insert_deduplicate: 1,
     insert_deduplication_token: token,

@@ -57,6 +57,9 @@ function settings(ctx: QueryContext) {
     // alone would leave the embedded engine busy until the query ends.
     max_execution_time: Math.max(0.001, ctx.timeoutMs / 1000),
     timeout_overflow_mode: 'throw' as const,
+    // The engine's default (no bound): a pipeline's max_memory_usage (table() below) would otherwise
+    // stay on the embedded engine's one session and fail every later query with a 500.
+    max_memory_usage: '0',
     // No `readonly` here: the embedded engine keeps per-query settings on its one session, which
     // would then refuse the worker's inserts. Safety comes from parameters, not from readonly.
   }

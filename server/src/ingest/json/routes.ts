@@ -5,7 +5,7 @@
 import type { FastifyInstance } from 'fastify'
 import type { AcceptedResponse, BatchAcceptedResponse, BatchPartialResponse } from '@oglogstream/shared'
 import { Errors } from '../../errors.js'
-import { LIMITS, nowTimestamp, toApi, validateEntry, type Entry } from '../../model/index.js'
+import { ALLOWED_FIELDS, LIMITS, nowTimestamp, toApi, validateEntry, type Entry } from '../../model/index.js'
 import { NDJSON_TYPES, NdjsonBody, decodeContentEncoding, parseNdjson, requestKey, type Line } from '../body.js'
 import { BatchBudget, budgetLimits } from '../budget.js'
 import type { IngestContext } from '../context.js'
@@ -22,7 +22,8 @@ export async function jsonRoutes(app: FastifyInstance, { ingestor, config }: Ing
     const v = validateEntry(req.body)
     if (!v.ok) {
       ingestor.reject('json', v.reason)
-      throw new Errors.VALIDATION(v.error)
+      // README "Errors": an unknown field has its own code.
+      throw v.reason === 'unknown_field' && v.field !== undefined ? new Errors.UNKNOWN_FIELD(v.field, ALLOWED_FIELDS.join(', ')) : new Errors.VALIDATION(v.error)
     }
     await ingestor.accept('json', [v.entry])
     const body: AcceptedResponse = { status: 'accepted', timestamp: toApi(v.entry.timestamp) }
