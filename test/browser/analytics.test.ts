@@ -178,3 +178,15 @@ test('a bad pipe shows the server\'s message once, under the search box', async 
   assert.deepEqual(problems, [])
   assert.deepEqual(dialogs, [])
 })
+
+test('Live, opened with a q that has pipes, tails its filter part and says so', async () => {
+  const { page, ctx } = await open(`/live?q=${encodeURIComponent('service:live-p | json | stats count()')}`)
+  await page.waitForSelector('[data-testid=live-pipes-note]', { timeout: T })
+  await page.waitForFunction(() => document.querySelector('[data-testid=live-status]')?.textContent?.includes('Live'), null, { timeout: T })
+  const message = JSON.stringify({ route: '/live', n: Date.now() })
+  const res = await postJson(`${srv.url}/log`, { level: 'info', service: 'live-p', message })
+  assert.equal(res.status, 202)
+  await page.waitForFunction((m) => [...document.querySelectorAll('[data-testid=live-results] .log-message')].some((e) => e.textContent === m), message, { timeout: T })
+  await ctx.close()
+  assert.deepEqual(problems, [])
+})
