@@ -87,6 +87,15 @@ async function expectTable(page: Page, head: string[], want: string[][], anyOrde
 
 test('a q with stats shows the table /api/query returns, sorted by a header click, with the stats line', async () => {
   const { page, ctx } = await open('/?range=1h')
+  // The entry endpoints take filters only: with pipes they get the filter part, and no entry list is fetched.
+  const misrouted: string[] = []
+  let pipedListFetches = 0
+  page.on('request', (r) => {
+    const u = new URL(r.url())
+    if (!/^\/api\/(logs|stats|histogram|services|export)$/.test(u.pathname)) return
+    if ((u.searchParams.get('q') ?? '').includes('|')) misrouted.push(r.url())
+    if (u.pathname === '/api/logs' && /\|/.test(decodeURIComponent(new URL(page.url()).searchParams.get('q') ?? ''))) pipedListFetches++
+  })
   await search(page, '| json | stats count() as n by (route)')
   assert.match(decodeURIComponent(page.url().replace(/\+/g, ' ')), /q=\| json \| stats count\(\) as n by \(route\)/)
   await expectTable(page, ['route', 'n'], [['/a', '3'], ['/b', '2'], [XSS, '1']], true)
@@ -121,6 +130,9 @@ test('a q with stats shows the table /api/query returns, sorted by a header clic
   await search(page, 'service:web | json | stats count() as n, max(took) as slowest by (service)')
   await expectTable(page, ['service', 'n', 'slowest'], [['web', '2', '60']])
   await page.waitForFunction(() => document.querySelectorAll('[data-testid=histogram] rect').length > 0, null, { timeout: T })
+
+  assert.deepEqual(misrouted, [])
+  assert.equal(pipedListFetches, 0)
 
   // Back to a plain filter: the entry list returns.
   await search(page, 'service:web')
