@@ -98,3 +98,18 @@ export interface HealthResponse {
   store_status?: string
   timestamp: string
 }
+
+/** A column of a `GET /api/query` result (a `q` with pipes). */
+export interface QueryColumn {
+  name: string
+  type: 'string' | 'number' | 'time'
+}
+
+/** `GET /api/query` for a `q` with pipes: one row per result, values in column order. */
+export interface QueryResponse {
+  columns: QueryColumn[]
+  rows: unknown[][]
+  /** More rows than `limit` matched; only the first `limit` are here. */
+  truncated?: boolean
+  stats: { rows_read: number; elapsed_ms: number }
+}

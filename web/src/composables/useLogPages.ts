@@ -13,7 +13,8 @@ const NEXT_PAGE = 1_000 // the API's maximum
 /** Far more than anyone scrolls; keeps a runaway loop from eating the tab. */
 const MAX_ENTRIES = 500_000
 
-export function useLogPages(run: Ref<QueryRun>) {
+/** `enabled(run)`: false for a run whose list is not shown (a `q` with pipes), which fetches nothing. */
+export function useLogPages(run: Ref<QueryRun>, enabled: (r: QueryRun) => boolean = () => true) {
   const entries = shallowRef<LogEntry[]>([])
   const loading = ref(false)
   const loadingMore = ref(false)
@@ -33,6 +34,12 @@ export function useLogPages(run: Ref<QueryRun>) {
     error.value = undefined
     done.value = false
     cursor = undefined
+    if (!enabled(r)) {
+      entries.value = []
+      loading.value = false
+      done.value = true
+      return
+    }
     try {
       const page = await fetchLogs({ ...r.params, limit: FIRST_PAGE }, signal)
       if (signal.aborted) return

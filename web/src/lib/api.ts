@@ -3,7 +3,7 @@
  * message is fit to show: the server's own `error` text for a 4xx/5xx, or "cannot reach the
  * server" when there is no answer at all.
  */
-import type { ErrorResponse, HistogramResponse, LogEntry, ServiceInfo, StatsResponse } from '@oglogstream/shared'
+import type { ErrorResponse, HistogramResponse, LogEntry, QueryResponse, ServiceInfo, StatsResponse } from '@oglogstream/shared'
 
 export class ApiError extends Error {
   constructor(
@@ -75,6 +75,11 @@ export async function fetchHistogram(params: Params, signal?: AbortSignal): Prom
 
 export async function fetchServices(params: Params, signal?: AbortSignal): Promise<ServiceInfo[]> {
   return (await get<ServiceInfo[]>('/api/services', params, signal)).body
+}
+
+/** `GET /api/query` for a `q` with pipes: a table of columns and rows. */
+export async function fetchQuery(params: Params, signal?: AbortSignal): Promise<QueryResponse> {
+  return (await get<QueryResponse>('/api/query', params, signal)).body
 }
 
 export function errorMessage(err: unknown): string {
