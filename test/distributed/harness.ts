@@ -8,6 +8,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { freePort, startNative, type NativeOptions, type Topology } from '../../deploy/native.mjs'
+import { storedIds } from '../helpers/server.ts'
 
 export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms))
 
@@ -152,18 +153,6 @@ export class Load {
   }
 }
 
-/** Every stored entry's `lid` with its number of copies (GET /api/export through HAProxy). */
-export async function storedIds(url: string, service: string): Promise<Map<string, number>> {
-  const res = await fetch(`${url}/api/export?service=${encodeURIComponent(service)}&format=ndjson`, { signal: AbortSignal.timeout(30_000) })
-  if (res.status !== 200) throw new Error(`export answered ${res.status}: ${await res.text()}`)
-  const counts = new Map<string, number>()
-  for (const line of (await res.text()).split('\n')) {
-    if (!line) continue
-    const id = (JSON.parse(line) as { attributes?: Record<string, string> }).attributes?.lid
-    if (id) counts.set(id, (counts.get(id) ?? 0) + 1)
-  }
-  return counts
-}
 
 /**
  * Waits until every id in `accepted` is stored, then (after a pause in which a late redelivery

@@ -129,3 +129,16 @@ export async function getJson(url: string): Promise<{ status: number; body: any;
   }
   return { status: res.status, body: parsed, headers: res.headers }
 }
+
+/** Every stored entry's `lid` attribute with its number of copies (GET /api/export): the exactly-once checks of the fault tests. */
+export async function storedIds(url: string, service: string): Promise<Map<string, number>> {
+  const res = await fetch(`${url}/api/export?service=${encodeURIComponent(service)}&format=ndjson`, { signal: AbortSignal.timeout(60_000) })
+  if (res.status !== 200) throw new Error(`export answered ${res.status}: ${await res.text()}`)
+  const counts = new Map<string, number>()
+  for (const line of (await res.text()).split('\n')) {
+    if (!line) continue
+    const id = (JSON.parse(line) as { attributes?: Record<string, string> }).attributes?.lid
+    if (id) counts.set(id, (counts.get(id) ?? 0) + 1)
+  }
+  return counts
+}

@@ -3,6 +3,8 @@
  * each entry with a unique `lid` attribute; `accepted` holds the ids answered 202. And the count of
  * each stored id through /api/export.
  */
+import { storedIds } from '../helpers/server.ts'
+
 export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms))
 
 export class MixedLoad {
@@ -76,18 +78,6 @@ export class MixedLoad {
   }
 }
 
-/** Every stored entry's `lid` with its number of copies. */
-export async function storedIds(url: string, service: string): Promise<Map<string, number>> {
-  const res = await fetch(`${url}/api/export?service=${encodeURIComponent(service)}&format=ndjson`, { signal: AbortSignal.timeout(60_000) })
-  if (res.status !== 200) throw new Error(`export answered ${res.status}: ${await res.text()}`)
-  const counts = new Map<string, number>()
-  for (const line of (await res.text()).split('\n')) {
-    if (!line) continue
-    const id = (JSON.parse(line) as { attributes?: Record<string, string> }).attributes?.lid
-    if (id) counts.set(id, (counts.get(id) ?? 0) + 1)
-  }
-  return counts
-}
 
 /** Waits until every accepted id is stored; returns what is missing (empty) and the duplicates. */
 export async function checkStored(url: string, service: string, accepted: Set<string>, timeoutMs: number): Promise<{ missing: string[]; dups: string[]; stored: number }> {
