@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify'
 import type { AuthHook } from '../auth/keys.js'
 import { Errors } from '../errors.js'
-import { checkOrigin } from '../http/origin.js'
+import { checkOrigin } from './origin.js'
 import type { Entry } from '../model/index.js'
 import { parseFilter, param, type Query } from '../query/params.js'
 import { matchesSearch } from '../query/search/index.js'
