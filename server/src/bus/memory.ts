@@ -17,6 +17,7 @@ import {
   type WorkMessage,
   type WorkQueue,
 } from './bus.js'
+import { Wakeup } from './wakeup.js'
 
 export class MemoryBus implements Publisher, WorkQueue, LiveFeed {
   readonly ledger = new MemoryLedger()
@@ -27,7 +28,7 @@ export class MemoryBus implements Publisher, WorkQueue, LiveFeed {
   private readonly unacked = new Map<string, Entry[]>()
   private seq = 0
   private closed = false
-  private waiters: (() => void)[] = []
+  private readonly wakeup = new Wakeup()
   private listeners = new Set<(entries: Entry[]) => void>()
 
   constructor(
@@ -57,23 +58,12 @@ export class MemoryBus implements Publisher, WorkQueue, LiveFeed {
   }
 
   async fetch(max: number, expiresMs: number): Promise<WorkMessage[]> {
-    if (this.queue.length === 0 && expiresMs > 0) {
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(done, expiresMs)
-        function done() {
-          clearTimeout(timer)
-          resolve()
-        }
-        this.waiters.push(done)
-      })
-    }
+    if (this.queue.length === 0 && expiresMs > 0) await this.wakeup.wait(expiresMs)
     return this.queue.splice(0, max)
   }
 
   wake(): void {
-    const w = this.waiters
-    this.waiters = []
-    w.forEach((wake) => wake())
+    this.wakeup.wake()
   }
 
   /** Keeps delivering: this queue dies with the process, so a graceful stop must drain it. */

@@ -18,6 +18,7 @@ import type { NatsLedger } from './ledger.js'
 import { decode } from './codec.js'
 import { CONSUMER_NAME } from './provision.js'
 import { sleep } from './publisher.js'
+import { Wakeup } from '../wakeup.js'
 
 /** Messages pulled ahead of the worker, so a fetch rarely waits on a round trip. */
 const PREFETCH = 512
@@ -41,7 +42,7 @@ export class NatsWorkQueue implements WorkQueue {
   private readonly held = new Map<number, Slot>()
   private pulling = false
   private pullLoop: Promise<void> | undefined
-  private bufferWaiters: (() => void)[] = []
+  private readonly wakeup = new Wakeup()
   private roomWaiter: (() => void) | undefined
   private ackFloorTimer: NodeJS.Timeout | undefined
   private keepAliveTimer: NodeJS.Timeout | undefined
@@ -68,16 +69,7 @@ export class NatsWorkQueue implements WorkQueue {
 
   async fetch(max: number, expiresMs: number): Promise<WorkMessage[]> {
     if (!this.closed && !this.pullLoop) this.startPulling()
-    if (this.buffer.length === 0 && expiresMs > 0 && this.pulling) {
-      await new Promise<void>((resolve) => {
-        const done = () => {
-          clearTimeout(timer)
-          resolve()
-        }
-        const timer = setTimeout(done, expiresMs)
-        this.bufferWaiters.push(done)
-      })
-    }
+    if (this.buffer.length === 0 && expiresMs > 0 && this.pulling) await this.wakeup.wait(expiresMs)
     const raw = this.buffer.splice(0, max)
     this.roomWaiter?.()
     const out: WorkMessage[] = []
@@ -143,9 +135,7 @@ export class NatsWorkQueue implements WorkQueue {
   }
 
   wake(): void {
-    const w = this.bufferWaiters
-    this.bufferWaiters = []
-    w.forEach((wake) => wake())
+    this.wakeup.wake()
   }
 
   /** Stops pulling new messages (graceful shutdown); what is buffered can still be fetched. */

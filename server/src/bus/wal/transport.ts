@@ -31,6 +31,7 @@ import {
 import { DiskGuard } from './disk.js'
 import { WalLog, type Delivery, type LogOptions } from './log.js'
 import { MAX_PAYLOAD_BYTES } from './record.js'
+import { Wakeup } from '../wakeup.js'
 
 export interface WalOptions extends LogOptions {
   /** WAL_MAX_BYTES: bytes of log not yet stored at most. */
@@ -48,8 +49,7 @@ const DEFAULT_DISK_CHECK_MS = 1_000 // 1 s
 export class WalBus implements Publisher, WorkQueue, LiveFeed {
   readonly ledger: BatchLedger
   private closed = false
-  private waiters: (() => void)[] = []
-  private wakes = 0
+  private readonly wakeup = new Wakeup()
   private readonly listeners = new Set<(entries: Entry[]) => void>()
 
   private constructor(
@@ -97,30 +97,18 @@ export class WalBus implements Publisher, WorkQueue, LiveFeed {
   }
 
   async fetch(max: number, expiresMs: number): Promise<WorkMessage[]> {
-    const before = this.wakes
+    const before = this.wakeup.count
     let out = await this.wal.read(max, this.opts.readAheadBytes)
     if (out.length === 0 && expiresMs > 0 && !this.closed) {
       // A wake during the read (a sync completed) means there may be more already: no wait then.
-      if (this.wakes === before) {
-        await new Promise<void>((resolve) => {
-          const timer = setTimeout(done, expiresMs)
-          function done() {
-            clearTimeout(timer)
-            resolve()
-          }
-          this.waiters.push(done)
-        })
-      }
+      if (this.wakeup.count === before) await this.wakeup.wait(expiresMs)
       out = await this.wal.read(max, this.opts.readAheadBytes)
     }
     return out.map((d) => new WalMessage(this.wal, this.idOf(d.offset), d))
   }
 
   wake(): void {
-    this.wakes++
-    const w = this.waiters
-    this.waiters = []
-    w.forEach((f) => f())
+    this.wakeup.wake()
   }
 
   /** Keeps delivering: a graceful stop drains the log (what a timeout leaves is replayed at start). */
