@@ -2,31 +2,20 @@
 // store-failure met under load): the retry must store the batch, and a second copy must still be dropped.
 // The commit is made to fail by putting an undeletable directory where the next part goes: the engine
 // writes the part, logs its dedup id, then cannot move the part into place.
-import { after, before, test } from 'node:test'
+import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { spawnSync } from 'node:child_process'
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { pino } from 'pino'
 import { MemoryBus } from '../bus/memory.ts'
-import { loadConfig } from '../config.ts'
 import type { Entry } from '../model/index.ts'
-import { Store } from '../store/index.ts'
 import { ProcessMetrics } from './metrics.ts'
 import { TokenGuard } from './tokens.ts'
 import { Worker, type BatchSink } from './worker.ts'
+import { tempStore } from '../../../test/helpers/store.ts'
 
-const dir = mkdtempSync(join(tmpdir(), 'ogls-tokens-'))
-let store: Store
-before(async () => {
-  store = await Store.open(loadConfig('all', { DATA_DIR: dir }))
-  await store.migrate(0)
-})
-after(async () => {
-  await store.close()
-  rmSync(dir, { recursive: true, force: true })
-})
+const temp = tempStore('tokens')
 
 const log = pino({ level: process.env.TLOG ?? 'silent' })
 const entry = (svc: string, day: string, i: number): Entry => ({
@@ -38,7 +27,7 @@ const entry = (svc: string, day: string, i: number): Entry => ({
   trace_id: '',
   span_id: '',
 })
-const count = async (svc: string) => Number((await store.sql<{ c: string }>('SELECT count() AS c FROM oglogstream.logs WHERE service = {s:String}', { s: svc }))[0]?.c)
+const count = async (svc: string) => Number((await temp.store.sql<{ c: string }>('SELECT count() AS c FROM oglogstream.logs WHERE service = {s:String}', { s: svc }))[0]?.c)
 
 /**
  * Makes the engine's next insert into oglogstream.logs (on `day`) fail at its commit; returns the
@@ -46,8 +35,8 @@ const count = async (svc: string) => Number((await store.sql<{ c: string }>('SEL
  */
 async function failNextCommit(svc: string, day: string): Promise<(() => void) | undefined> {
   // A probe insert tells the table's last block number; the next insert takes the one after it.
-  await store.insert([entry(`${svc}-probe`, '2026-02-01', 0)], `${svc}-probe-${Date.now()}`)
-  const [last] = await store.sql<{ name: string; path: string }>(
+  await temp.store.insert([entry(`${svc}-probe`, '2026-02-01', 0)], `${svc}-probe-${Date.now()}`)
+  const [last] = await temp.store.sql<{ name: string; path: string }>(
     "SELECT name, path FROM system.parts WHERE database = 'oglogstream' AND table = 'logs' ORDER BY max_block_number DESC LIMIT 1",
   )
   assert.ok(last)
@@ -69,7 +58,7 @@ async function failNextCommit(svc: string, day: string): Promise<(() => void) | 
 test('an insert whose commit the engine refused is stored by its retry under the same logical token, once', async (t) => {
   const release = await failNextCommit('guard', '2026-03-01')
   if (!release) return t.skip('chattr +i is not supported on this file system')
-  const guard = new TokenGuard(store, log)
+  const guard = new TokenGuard(temp.store, log)
   try {
     await assert.rejects(guard.insert([entry('guard', '2026-03-01', 1)], 'guard-batch'), /remove_all|Operation not permitted/)
   } finally {
@@ -77,7 +66,7 @@ test('an insert whose commit the engine refused is stored by its retry under the
   }
   assert.equal(await count('guard'), 0)
   // The engine burnt the token: the same token straight to the store stores nothing...
-  await store.insert([entry('guard', '2026-03-01', 1)], 'guard-batch')
+  await temp.store.insert([entry('guard', '2026-03-01', 1)], 'guard-batch')
   assert.equal(await count('guard'), 0, 'the engine dropped a retry under the refused token (its bug this guards against)')
   // ...and through the guard the retry is stored, and a later copy is still a duplicate.
   await guard.insert([entry('guard', '2026-03-01', 1)], 'guard-batch')
@@ -94,14 +83,14 @@ test('the worker loses nothing when the engine refuses a commit: the retried bat
   const sink: BatchSink = {
     insert: async (entries, token) => {
       try {
-        await store.insert(entries, token)
+        await temp.store.insert(entries, token)
       } catch (err) {
         errors.push(String(err))
         release()
         throw err
       }
     },
-    deadLetter: (letters, token) => store.deadLetter(letters, token),
+    deadLetter: (letters, token) => temp.store.deadLetter(letters, token),
   }
   const bus = new MemoryBus(10_000)
   const w = new Worker(bus, sink, { batchSize: 100, flushTimeoutMs: 60_000, maxRetries: 3, retryBaseMs: 10 }, new ProcessMetrics(), log)
