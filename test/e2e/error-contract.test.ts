@@ -455,7 +455,8 @@ describe('in-process app (createApp) on the real engine', () => {
     })
     app.server.get('/test-only/query-too-large', async () => {
       const pl = parseQuery('| stats count_uniq(message) as u by (message)')
-      return runPipeline(store.queryContext(), {}, pl, 100, 64 * 1024)
+      // This app's QUERY_TIMEOUT is 20 ms (for the timeout case): the memory bound must be what stops it.
+      return runPipeline({ ...store.queryContext(), timeoutMs: 60_000 }, {}, pl, 100, 64 * 1024)
     })
     await app.listen()
   })
