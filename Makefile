@@ -11,7 +11,8 @@ node_modules/.installed: package.json package-lock.json server/package.json web/
 
 install: node_modules/.installed
 
-# Debian packages the test suites drive for real: nats-server, haproxy, chromium, rsyslog, logger.
+# Debian packages the test suites drive for real: nats-server, haproxy, chromium, rsyslog, logger,
+# alertmanager, promtool, nginx, systemd-journal-upload, kubectl.
 deps-system:
 	@bash scripts/install-system-deps.sh
 

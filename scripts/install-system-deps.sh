@@ -10,6 +10,14 @@ command -v rsyslogd >/dev/null || [ -x /usr/sbin/rsyslogd ] || need+=(rsyslog)
 # rsyslog omelasticsearch, driven by test/protocols/rsyslog.test.ts against /es
 ls /usr/lib/*/rsyslog/omelasticsearch.so >/dev/null 2>&1 || need+=(rsyslog-elasticsearch)
 command -v docker-compose >/dev/null || need+=(docker-compose)
+# Round 3 programs: Alertmanager (alerting tests), promtool (rule tests), nginx (reverse proxy test),
+# systemd-journal-upload (journald ingestion test), kubectl (kustomize rendering of the manifests).
+command -v alertmanager >/dev/null || [ -x /usr/bin/prometheus-alertmanager ] || need+=(prometheus-alertmanager)
+command -v promtool >/dev/null || need+=(prometheus)
+command -v nginx >/dev/null || [ -x /usr/sbin/nginx ] || need+=(nginx)
+[ -x /lib/systemd/systemd-journal-upload ] || need+=(systemd-journal-remote)
+# Any kubectl with kustomize will do (some images ship Google's); Debian's package would clash with it.
+command -v kubectl >/dev/null || need+=(kubernetes-client)
 [ ${#need[@]} -eq 0 ] && exit 0
 echo "installing Debian packages: ${need[*]}"
 SUDO=""
