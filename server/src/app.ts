@@ -19,6 +19,7 @@ import { LiveHub } from './live/hub.js'
 import { configureValidation } from './model/index.js'
 import { LiveMetrics } from './live/metrics.js'
 import { liveRoutes } from './live/routes.js'
+import { lokiRoutes } from './loki/routes.js'
 import { ProcessMetrics, Worker } from './process/index.js'
 import { QueryMetrics } from './query/metrics.js'
 import { rejectedRoutes } from './query/rejected.js'
@@ -142,6 +143,7 @@ export async function createApp(config: Config, logger?: Logger): Promise<App> {
       queryTimeoutMs: config.store.queryTimeoutMs,
     })
     await server.register(liveRoutes, { hub, auth, metrics: metrics.live, origins: config.http.corsOrigins })
+    await server.register(lokiRoutes, { store, metrics: metrics.query, auth, hub })
     const { webDir } = config.query
     await server.register(webRoutes, { dir: webDir ? resolve(webDir) : defaultWebDir() })
   }

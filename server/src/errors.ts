@@ -22,6 +22,8 @@ export const Errors = {
   ORIGIN_FORBIDDEN: createError('LOG_ERR_ORIGIN_FORBIDDEN', "origin '%s' may not open %s: only the server's own origin and CORS_ORIGINS may", 403),
   BAD_PARAMETER: createError('LOG_ERR_BAD_PARAMETER', "invalid parameter '%s': %s", 400),
   BAD_QUERY: createError('LOG_ERR_BAD_QUERY', 'invalid q: %s', 400),
+  /** A LogQL query Loki would refuse, in Loki's own words (Grafana shows them verbatim). */
+  BAD_LOGQL: createError('LOG_ERR_BAD_QUERY', '%s', 400),
   QUERY_TOO_LARGE: createError('LOG_ERR_QUERY_TOO_LARGE', 'the query needs more than %s of memory in the store; narrow the time range or the filters, or group by fewer fields', 400),
   QUERY_TIMEOUT: createError('LOG_ERR_QUERY_TIMEOUT', 'the query ran longer than %d ms; narrow the time range or the filters', 504),
   NOT_FOUND: createError('LOG_ERR_NOT_FOUND', 'no route %s %s', 404),

@@ -15,6 +15,8 @@ export interface LiveFilter {
   levels?: Set<string> | undefined
   services?: Set<string> | undefined
   match?: ((e: Entry) => boolean) | undefined
+  /** The client's own frame for an entry (the Loki tail's); the shared JSON entry when absent. */
+  encode?: ((e: Entry) => Buffer) | undefined
 }
 
 export interface LiveLimits {
@@ -150,7 +152,7 @@ export class LiveHub {
       if (f.services && !f.services.has(e.service)) continue
       if (f.match && !f.match(e)) continue
       // One Buffer per entry, shared by every socket that sends it (no copy per client).
-      const text = (texts[i] ??= Buffer.from(JSON.stringify(toApiEntry(e))))
+      const text = f.encode ? f.encode(e) : (texts[i] ??= Buffer.from(JSON.stringify(toApiEntry(e))))
       c.ws.send(text, { binary: false })
       corked += text.length
       if (corked < flushAt && i < slice.length - 1) continue

@@ -92,3 +92,71 @@ export class SearchSyntaxError extends Error {
     this.name = 'SearchSyntaxError'
   }
 }
+
+/*
+ * LogQL (issue 15, server/src/loki/translate.ts builds these): the same filter clauses and parser
+ * stages as `q`, plus what Loki has and `q` does not — a line that can be rewritten, stream labels
+ * that stages add, rename and drop, and metric expressions evaluated at steps over a time range.
+ * Compiled by `labels.ts` (log pipelines) and `series.ts` (metric expressions).
+ */
+
+/** Text and `{{.label}}` references, for `line_format` and `label_format` templates. */
+export type TemplatePart = { text: string } | { label: string } | { line: true } | { timestamp: true }
+
+export type LabelStage =
+  | Extract<Stage, { kind: 'filter' | 'logfmt' | 'extract' }>
+  /** `| json` (every top-level key) or `| json a="b.c"` (`paths`: a label from a path of keys). */
+  | { kind: 'json'; at: number; paths?: { name: string; path: string[] }[] }
+  | { kind: 'line_format'; at: number; parts: TemplatePart[] }
+  /** `new=old` renames (`from`), `new="{{.a}}-x"` sets (`parts`). */
+  | { kind: 'label_format'; at: number; assign: { name: string; from?: string; parts?: TemplatePart[] }[] }
+  | { kind: 'drop' | 'keep'; at: number; names: string[] }
+
+/** A log query: a filter on entries (stream selector and line filters), then label stages. */
+export interface LogPipeline {
+  filter: SearchQuery
+  stages: LabelStage[]
+}
+
+export type RangeFn =
+  | 'count_over_time'
+  | 'rate'
+  | 'bytes_over_time'
+  | 'bytes_rate'
+  | 'sum_over_time'
+  | 'avg_over_time'
+  | 'min_over_time'
+  | 'max_over_time'
+  | 'stddev_over_time'
+  | 'stdvar_over_time'
+  | 'quantile_over_time'
+  | 'first_over_time'
+  | 'last_over_time'
+  | 'absent_over_time'
+
+export type VectorOp = 'sum' | 'avg' | 'min' | 'max' | 'count' | 'stddev' | 'stdvar' | 'topk' | 'bottomk' | 'sort' | 'sort_desc'
+export type BinaryOp = '+' | '-' | '*' | '/' | '%' | '^' | '==' | '!=' | '>' | '>=' | '<' | '<='
+
+export interface Grouping {
+  without: boolean
+  labels: string[]
+}
+
+/** A metric expression: every node is a set of series, a value per series per step (a scalar is a number). */
+export type MetricExpr =
+  | {
+      kind: 'range'
+      fn: RangeFn
+      rangeMs: number
+      log: LogPipeline
+      /** `| unwrap [conv(]label[)]`: the number each entry contributes (`duration` in seconds, `bytes` in bytes). */
+      unwrap?: { label: string; conv: 'number' | 'duration' | 'bytes' }
+      /** quantile_over_time's level. */
+      param?: number
+      grouping?: Grouping
+    }
+  | { kind: 'aggregate'; op: VectorOp; param?: number; grouping?: Grouping; expr: MetricExpr }
+  | { kind: 'binary'; op: BinaryOp; bool: boolean; left: MetricExpr; right: MetricExpr }
+  /** `vector(n)`: one series without labels, `n` at every step. */
+  | { kind: 'vector'; value: number }
+  | { kind: 'scalar'; value: number }

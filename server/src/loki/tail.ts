@@ -1,0 +1,60 @@
+/**
+ * `WS /loki/api/v1/tail?query=...`: Loki's live tail on the existing live hub (live/hub.ts). Each
+ * entry that matches is sent as Loki's frame `{"streams":[{"stream":{...},"values":[["<ns>","<line>"]]}],
+ * "dropped_entries":null}`. The query is a stream selector with line and label filters (what the
+ * entry alone can answer); it is matched by the same JS matcher as the `q` live tail (match.ts), with
+ * `service_name`/`level` (and their aliases) readable as labels. A parser or formatting stage, or a
+ * metric query, is a 400 before the upgrade. No backfill from `start`: the tail begins now.
+ */
+import type { FastifyInstance, FastifyRequest } from 'fastify'
+import { Errors } from '../errors.js'
+import type { LiveHub } from '../live/hub.js'
+import type { Entry } from '../model/index.js'
+import { matcher } from '../query/search/match.js'
+import type { Clause } from '../query/search/ir.js'
+import { LogqlError } from './logql.js'
+import { get, type Form } from './params.js'
+import { translate } from './translate-metric.js'
+
+/** The entry's stream labels: attributes, the service and the level, as the query endpoints show them. */
+export function entryLabels(e: Entry): Record<string, string> {
+  return { ...e.attributes, service_name: e.service, level: e.level }
+}
+
+/** Canonical timestamp → Unix nanoseconds as text. */
+export function entryNs(ts: string): string {
+  const s = BigInt(Math.floor(Date.parse(ts.slice(0, 19) + 'Z') / 1000))
+  return (s * 1_000_000_000n + BigInt(ts.slice(20, 29).padEnd(9, '0'))).toString()
+}
+
+function tailFilter(q: string | undefined): Clause[] {
+  if (q === undefined) throw new LogqlError('parse error : syntax error: unexpected $end (the query parameter is required)')
+  const t = translate(q)
+  if (t.kind !== 'log') throw new LogqlError('tail takes a log query (a stream selector and filters), not a metric query')
+  const extra = t.log.stages[0]
+  if (extra) throw new LogqlError(`tail supports stream selectors, line filters and label filters on stream labels; | ${extra.kind} is not supported there`)
+  return t.log.filter.clauses
+}
+
+export function tailRoute(app: FastifyInstance, hub: LiveHub): void {
+  const check = async (req: FastifyRequest) => {
+    try {
+      tailFilter(get(req.query as Form, 'query'))
+    } catch (err) {
+      if (err instanceof LogqlError) throw new Errors.BAD_LOGQL(err.message)
+      throw err
+    }
+    if (hub.full) throw new Errors.LIVE_FULL(hub.maxClients)
+  }
+  app.get('/loki/api/v1/tail', { websocket: true, preValidation: [check] }, (socket, req) => {
+    const match = matcher({ clauses: tailFilter(get(req.query as Form, 'query')) })
+    const filter = {
+      // Labels readable under Loki's names and ours; matched like the `q` live tail.
+      match: (e: Entry) =>
+        match({ ...e, attributes: { ...e.attributes, service_name: e.service, service: e.service, level: e.level, detected_level: e.level } }),
+      encode: (e: Entry) =>
+        Buffer.from(JSON.stringify({ streams: [{ stream: entryLabels(e), values: [[entryNs(e.timestamp), e.message]] }], dropped_entries: null })),
+    }
+    if (!hub.add(socket, filter)) socket.close(1013, `live tail full: LIVE_MAX_CLIENTS (${hub.maxClients}) clients connected; try again later`)
+  })
+}
