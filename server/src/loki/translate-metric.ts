@@ -5,7 +5,7 @@
  */
 import type { SyntaxNode } from '@lezer/common'
 import type { BinaryOp, Grouping, LogPipeline, MetricExpr, RangeFn, VectorOp } from '../query/search/ir.js'
-import { children, durationMs, parseLogql, type Source } from './logql.js'
+import { children, durationMs, LogqlError, parseLogql, type Source } from './logql.js'
 import { labelFilter, logExpr, logPipeline, pipeline } from './translate.js'
 
 export type Translated = { kind: 'log'; log: LogPipeline } | { kind: 'metric'; expr: MetricExpr }
@@ -163,21 +163,67 @@ function range(src: Source, n: SyntaxNode): MetricExpr {
   }
 }
 
+/** Binding strength (Loki's, as PromQL): `^` (right-associative), then `* / %`, then `+ -`, then comparisons. */
+const PRECEDENCE: Record<BinaryOp, number> = { '^': 4, '*': 3, '/': 3, '%': 3, '+': 2, '-': 2, '==': 1, '!=': 1, '>': 1, '>=': 1, '<': 1, '<=': 1 }
+
+interface Operator {
+  op: BinaryOp
+  bool: boolean
+}
+
+/** The BinOpExpr directly under an operand, when it is not in parentheses. */
+const bareBinary = (e: SyntaxNode) => {
+  const m = e.getChild('MetricExpr')
+  return m?.firstChild?.name === 'BinOpExpr' ? m.firstChild : undefined
+}
+
+/**
+ * The grammar nests a chain of operators without their precedence (`2 * 3 + 1` comes as
+ * `2 * (3 + 1)`): the chain is flattened into operands and operators, then rebuilt by precedence.
+ */
 function binary(src: Source, n: SyntaxNode): MetricExpr {
-  const exprs = n.getChildren('Expr')
-  const opNode = children(n).find((c) => c.name !== 'Expr' && c.name !== 'BinOpModifier') ?? src.unsupported(n)
-  const op = BINARY_OPS[opNode.name] ?? src.unsupported(opNode, `the ${src.text(opNode)} operator`)
-  const mod = n.getChild('BinOpModifier')
-  if (mod?.getChild('OnOrIgnoringModifier')) src.unsupported(mod, 'on()/ignoring() vector matching')
-  const bool = !!mod?.getChild('Bool')
-  const side = (e: SyntaxNode | undefined): MetricExpr => {
-    if (!e) return src.unsupported(n)
+  const operands: SyntaxNode[] = []
+  const ops: Operator[] = []
+  const flatten = (b: SyntaxNode) => {
+    const exprs = b.getChildren('Expr')
+    const opNode = children(b).find((c) => c.name !== 'Expr' && c.name !== 'BinOpModifier') ?? src.unsupported(b)
+    const op = BINARY_OPS[opNode.name] ?? src.unsupported(opNode, `the ${src.text(opNode)} operator`)
+    const mod = b.getChild('BinOpModifier')
+    if (mod?.getChild('OnOrIgnoringModifier')) src.unsupported(mod, 'on()/ignoring() vector matching')
+    for (const [i, e] of exprs.entries()) {
+      const inner = bareBinary(e)
+      if (inner) flatten(inner)
+      else operands.push(e)
+      if (i === 0) ops.push({ op, bool: !!mod?.getChild('Bool') })
+    }
+  }
+  flatten(n)
+  const side = (e: SyntaxNode): MetricExpr => {
     if (e.getChild('LogExpr')) src.fail(e, 'unexpected log query in a binary operation: a range function such as count_over_time is needed')
     return metric(src, e.getChild('MetricExpr') ?? src.unsupported(e))
   }
-  const left = side(exprs[0])
-  const right = side(exprs[1])
-  if (left.kind === 'scalar' && right.kind === 'scalar') return { kind: 'scalar', value: fold(op, left.value, right.value) }
+  const values = operands.map(side)
+  // Precedence climbing over the flat chain.
+  let i = 0
+  const parse = (minPrec: number): MetricExpr => {
+    let left = values[i] as MetricExpr
+    while (i < ops.length && PRECEDENCE[(ops[i] as Operator).op] >= minPrec) {
+      const o = ops[i] as Operator
+      const prec = PRECEDENCE[o.op]
+      i++
+      const right = parse(o.op === '^' ? prec : prec + 1)
+      left = combine(o, left, right)
+    }
+    return left
+  }
+  return parse(1)
+}
+
+function combine({ op, bool }: Operator, left: MetricExpr, right: MetricExpr): MetricExpr {
+  if (left.kind === 'scalar' && right.kind === 'scalar') {
+    if (PRECEDENCE[op] === 1 && !bool) throw new LogqlError('comparisons between scalars must use BOOL modifier')
+    return { kind: 'scalar', value: fold(op, left.value, right.value) }
+  }
   return { kind: 'binary', op, bool, left, right }
 }
 
