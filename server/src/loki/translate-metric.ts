@@ -69,7 +69,14 @@ export function translate(q: string): Translated {
 
 function grouping(src: Source, n: SyntaxNode | null): Grouping | undefined {
   if (!n) return undefined
-  const labels = (n.getChild('Labels') ? children(n.getChild('Labels') as SyntaxNode) : []).filter((c) => c.name === 'Identifier').map((c) => src.text(c))
+  const labels: string[] = []
+  const walk = (l: SyntaxNode | null) => {
+    for (const c of l ? children(l) : []) {
+      if (c.name === 'Labels') walk(c)
+      else if (c.name === 'Identifier') labels.push(src.text(c))
+    }
+  }
+  walk(n.getChild('Labels'))
   return { without: !!n.getChild('Without'), labels }
 }
 

@@ -79,8 +79,9 @@ export function applyStage(r: RowSql, s: LabelStage, where: string[], p: Params)
     case 'logfmt':
       return { ...r, labels: `mapUpdate(${r.labels}, extractKeyValuePairs(${r.line}, '=', ' ', '"'))` }
     case 'extract': {
+      // The engine computes both branches of an if(): no match gives no names rather than a size mismatch.
       const g = `extractGroups(${r.line}, ${p.add('String', s.regex)})`
-      return { ...r, labels: `if(notEmpty(${g}), mapUpdate(${r.labels}, mapFromArrays(${p.add('Array(String)', s.names)}, ${g})), ${r.labels})` }
+      return { ...r, labels: `mapUpdate(${r.labels}, mapFromArrays(arraySlice(${p.add('Array(String)', s.names)}, 1, length(${g})), ${g}))` }
     }
     case 'line_format':
       return { ...r, line: template(s.parts, r, p) }
