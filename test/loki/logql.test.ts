@@ -115,6 +115,8 @@ describe('stream selectors', () => {
     ['{service_name=~".+", detected_level!~"err.*"}', (e) => e.level !== 'error'],
     ['{service_name="api", host="h2"}', (e) => e.service === 'api' && e.host === 'h2'],
     ['{service_name="web", host=~"h[13]"}', (e) => e.service === 'web' && (e.host === 'h1' || e.host === 'h3')],
+    ['{service_name="api", missing=""}', (e) => e.service === 'api'],
+    ['{service_name="api", host!=""}', (e) => e.service === 'api'],
   ]
   for (const [q, f] of cases) test(q, async () => assert.deepEqual(await lines(q), want(f)))
   test('stream labels: service_name, level and the attributes', async () => {
@@ -132,6 +134,7 @@ describe('line filters', () => {
     ['{service_name=~".+"} |= "timeout" != "refused"', (e) => e.line.includes('timeout') && !e.line.includes('refused')],
     ['{service_name=~".+"} |= "timeout" or "refused"', (e) => e.line.includes('timeout') || e.line.includes('refused')],
     ['{service_name=~".+"} |> "msg=<_> status=503 <_>"', (e) => !e.json && e.status === 503],
+    ['{service_name="api"} !> "msg=<_>"', (e) => e.service === 'api' && e.json],
   ]
   for (const [q, f] of cases) test(q, async () => assert.deepEqual(await lines(q), want(f)))
 })
@@ -146,6 +149,7 @@ describe('parsers and label filters', () => {
     ['{service_name=~".+"} | json | status=200 or status=404', (e) => e.json && (e.status === 200 || e.status === 404)],
     ['{service_name=~".+"} | logfmt | status >= 400, user!="u1"', (e) => !e.json && e.status >= 400 && e.user !== 'u1'],
     ['{service_name=~".+"} | json | took <= 0.1s and status != 200', (e) => e.json && e.took <= 100 && e.status !== 200],
+    ['{service_name=~".+"} | logfmt --strict | (status=500 or status=503) and user="u0"', (e) => !e.json && (e.status === 500 || e.status === 503) && e.user === 'u0'],
     ['{service_name=~".+"} | json s="status" | s="503"', (e) => e.json && e.status === 503],
     ['{service_name=~".+"} | pattern "msg=\\"<m>\\" status=<st> <_>" | st="201"', (e) => !e.json && e.status === 201],
     ['{service_name=~".+"} | regexp "took=(?P<t>[0-9]+)ms" | t > 280', (e) => !e.json && e.took > 280],
@@ -164,6 +168,10 @@ describe('formatting stages', () => {
       await lines('{service_name="web"} | logfmt | line_format "{{.user}} got {{.status}}"'),
       want((e) => e.service === 'web', (e) => (e.json ? ' got ' : `${e.user} got ${e.status}`)),
     )
+  })
+  test('| line_format with {{__line__}} and {{__timestamp__}}', async () => {
+    const r = await lines('{service_name="api", host="h0"} | line_format "[{{__timestamp__}}] {{ __line__ }}"')
+    assert.deepEqual(r.map((l) => l.replace(/^\[\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{9}\] /, '')), want((e) => e.service === 'api' && e.host === 'h0'))
   })
   test('| label_format (rename and template), | drop, | keep', async () => {
     const r = await logs('{service_name="api"} | logfmt | label_format who=user, code="s{{.status}}" | drop host, msg, took, size | keep who, code, level')
@@ -210,6 +218,11 @@ describe('vector aggregations', () => {
     ['stddev(sum by (host) (count_over_time({service_name=~".+"}[10m])))', { '{}': stddev(Object.values(perHost)) }],
     ['stdvar(sum by (host) (count_over_time({service_name=~".+"}[10m])))', { '{}': stddev(Object.values(perHost)) ** 2 }],
     ['sum(count_over_time({service_name=~".+"}[10m])) by (service_name)', by(es, svc, (g) => g.length)],
+    ['sum by (detected_level) (count_over_time({service=~".+"}[10m]))', by(es, (e) => ({ detected_level: e.level }), (g) => g.length)],
+    [
+      'max_over_time({service_name=~".+"} | json | unwrap status [10m]) without (host, level, msg, took, size, user)',
+      by(es.filter((e) => e.json), svc, (g) => Math.max(...g.map((e) => e.status))),
+    ],
   ]
   for (const [q, exp] of cases) test(q, async () => close(await instant(q), exp, q))
   const perUser = Object.entries(by(es.filter((e) => !e.json), (e) => ({ user: e.user }), (g) => g.reduce((n, e) => n + e.took / 1000, 0)))

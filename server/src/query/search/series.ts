@@ -39,9 +39,16 @@ const ns = (ctx: SeriesContext, v: bigint) => ctx.p.add('Int64', v.toString())
 /** The number of the last step (0 for an instant query). */
 const lastStep = (s: Steps) => (s.end - s.start) / s.step
 
+/** Names that `by (...)` may use for a label stored under another (Loki 3 and Grafana write both). */
+const ALIASES: Readonly<Record<string, string>> = { detected_level: 'level', service: 'service_name' }
+
 /** A label set reduced by `by (...)` / `without (...)`. */
 function group(labels: string, g: Grouping | undefined, p: Params): string {
   if (!g) return labels
+  for (const name of g.without ? [] : g.labels) {
+    const src = ALIASES[name]
+    if (src) labels = `mapUpdate(${labels}, mapFilter((k, v) -> v != '', map(${p.add('String', name)}, ${labels}[${p.add('String', src)}])))`
+  }
   const names = p.add('Array(String)', g.labels)
   return `mapFilter((k, v) -> ${g.without ? 'NOT ' : ''}has(${names}, k), ${labels})`
 }
