@@ -127,6 +127,18 @@ describe('Grafana Loki data source', () => {
     assert.equal(typeof r.body.data.stats.summary.execTime, 'number')
   })
 
+  test('log query over a longer range (newest-first windows): same entries as counted here', async () => {
+    const long = qs({ start: END - 180n * MIN, end: END, direction: 'backward' })
+    const three = await get(`/loki/api/v1/query_range?${long}&${qs({ query: '{service_name="web"}', limit: 3 })}`)
+    const got = three.body.data.result.flatMap((s: any) => s.values.map((v: [string, string]) => v[0])).sort().reverse()
+    const exp = pushed.filter((p) => p.service === 'web').map((p) => ns(p.ns)).sort().reverse().slice(0, 3)
+    assert.deepEqual(got, exp)
+    const none = await get(`/loki/api/v1/query_range?${long}&${qs({ query: '{service_name="web"} |= "no such line"', limit: 3 })}`)
+    assert.deepEqual(none.body.data.result, [])
+    const many = await get(`/loki/api/v1/query_range?${long}&${qs({ query: '{service_name=~".+"}', limit: 1000 })}`)
+    assert.equal(many.body.data.result.reduce((n: number, s: any) => n + s.values.length, 0), pushed.length)
+  })
+
   test('log volume: sum by (level) (count_over_time(...[$__auto])) with a concrete step, against counts of the pushed entries', async () => {
     const step = 60n * 1_000_000_000n
     const query = 'sum by (level) (count_over_time({service_name="web"} | drop __error__[1m]))'

@@ -46,8 +46,36 @@ function sorted(labels: Record<string, string>): Record<string, string> {
   return out
 }
 
-/** A log query: at most `limit` entries, newest first (backward) or oldest first, grouped into streams. */
+/** Windows tried newest first before the whole range (as store/queries.ts `listLogs`): 1 h, 8 h, 64 h. */
+const WINDOWS_NS = [1n, 8n, 64n].map((h) => h * 3_600_000_000_000n)
+
+/**
+ * A log query: at most `limit` entries, newest first (backward) or oldest first, grouped into streams.
+ * Newest first, growing windows back from `end` are tried before the whole range: a window that holds
+ * `limit` entries holds the true answer, and an empty one goes straight to the whole range.
+ */
 export async function runLogs(
+  ctx: queries.QueryContext,
+  log: LogPipeline,
+  range: { start: bigint; end: bigint },
+  limit: number,
+  direction: 'backward' | 'forward',
+): Promise<{ streams: Stream[]; stats: Stats }> {
+  let read = 0
+  if (direction === 'backward') {
+    for (const w of WINDOWS_NS) {
+      if (range.end - w <= range.start) break
+      const r = await logsOnce(ctx, log, { start: range.end - w, end: range.end }, limit, direction)
+      read += r.stats.rowsRead
+      if (r.stats.returned === limit) return { ...r, stats: { ...r.stats, rowsRead: read } }
+      if (r.stats.returned === 0) break
+    }
+  }
+  const r = await logsOnce(ctx, log, range, limit, direction)
+  return { ...r, stats: { ...r.stats, rowsRead: read + r.stats.rowsRead } }
+}
+
+async function logsOnce(
   ctx: queries.QueryContext,
   log: LogPipeline,
   range: { start: bigint; end: bigint },

@@ -12,7 +12,7 @@
 import type { Params, SearchCompiler } from '../../store/index.js'
 import { numberOf } from './compile.js'
 import { SearchSyntaxError, type Grouping, type MetricExpr, type RangeFn } from './ir.js'
-import { labelSql, logSearch, type RowSql } from './labels.js'
+import { COLUMN_LABELS, labelSql, logSearch, type RowSql } from './labels.js'
 
 /** The steps of a query, in nanoseconds since the epoch. */
 export interface Steps {
@@ -93,7 +93,7 @@ function rangeSql(e: RangeExpr, ctx: SeriesContext, grouping: Grouping | undefin
   } else if (e.fn === 'bytes_over_time' || e.fn === 'bytes_rate') x = `length(${r.line})`
   const seconds = p.add('Float64', e.rangeMs / 1000)
   const agg = rangeAgg(e, seconds)
-  const inner = `SELECT ${S} + toInt64(k) * ${STEP} AS t, ${group(labels, grouping, p)} AS labels, toFloat64(${x}) AS x, timestamp AS ts
+  const inner = `SELECT ${S} + toInt64(k) * ${STEP} AS t, ${grouped(e, r, labels, grouping, p)} AS labels, toFloat64(${x}) AS x, timestamp AS ts
     FROM ${ctx.table} ARRAY JOIN range(toUInt64(${kmin}), toUInt64(greatest(${kmin}, ${kmax} + 1))) AS k ${where}`
   const sql = `SELECT t, labels, toFloat64(${agg}) AS v FROM (${inner}) GROUP BY t, labels HAVING isNotNull(v)`
   if (e.fn !== 'absent_over_time') return sql
@@ -101,6 +101,17 @@ function rangeSql(e: RangeExpr, ctx: SeriesContext, grouping: Grouping | undefin
   const eq = e.log.filter.clauses.flatMap((c) => (c.kind === 'attr' && !c.negate && c.value !== undefined ? [[c.key, c.value]] : []))
   return `SELECT toInt64(${S} + toInt64(number) * ${STEP}) AS t, CAST(mapFromArrays(${p.add('Array(String)', eq.map((x) => x[0]))}, ${p.add('Array(String)', eq.map((x) => x[1]))}), 'Map(String, String)') AS labels, toFloat64(1) AS v
     FROM numbers(${p.add('UInt64', (lastStep(steps) + 1n).toString())}) WHERE t NOT IN (SELECT t FROM (${sql}))`
+}
+
+/**
+ * The series labels of a range function. Grouped only by service and level with nothing that changes
+ * labels (the log-volume query), they come from those columns alone, without reading the attributes.
+ */
+function grouped(e: RangeExpr, r: RowSql, labels: string, g: Grouping | undefined, p: Params): string {
+  const columnsOnly = g && !g.without && r.columns && !e.unwrap && e.log.stages.every((s) => s.kind === 'filter')
+  if (!columnsOnly || !g.labels.every((l) => COLUMN_LABELS[l])) return group(labels, g, p)
+  const pairs = g.labels.map((l) => `${p.add('String', l)}, toString(${COLUMN_LABELS[l] as string})`)
+  return pairs.length ? `map(${pairs.join(', ')})` : "CAST(map(), 'Map(String, String)')"
 }
 
 function rangeAgg(e: RangeExpr, seconds: string): string {
