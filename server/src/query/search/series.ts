@@ -43,7 +43,7 @@ const lastStep = (s: Steps) => (s.end - s.start) / s.step
 const ALIASES: Readonly<Record<string, string>> = { detected_level: 'level', service: 'service_name' }
 
 /** A label set reduced by `by (...)` / `without (...)`. */
-function group(labels: string, g: Grouping | undefined, p: Params): string {
+function groupLabels(labels: string, g: Grouping | undefined, p: Params): string {
   if (!g) return labels
   for (const name of g.without ? [] : g.labels) {
     const src = ALIASES[name]
@@ -93,9 +93,15 @@ function rangeSql(e: RangeExpr, ctx: SeriesContext, grouping: Grouping | undefin
   } else if (e.fn === 'bytes_over_time' || e.fn === 'bytes_rate') x = `length(${r.line})`
   const seconds = p.add('Float64', e.rangeMs / 1000)
   const agg = rangeAgg(e, seconds)
-  const inner = `SELECT ${S} + toInt64(k) * ${STEP} AS t, ${grouped(e, r, labels, grouping, p)} AS labels, toFloat64(${x}) AS x, timestamp AS ts
-    FROM ${ctx.table} ARRAY JOIN range(toUInt64(${kmin}), toUInt64(greatest(${kmin}, ${kmax} + 1))) AS k ${where}`
-  const sql = `SELECT t, labels, toFloat64(${agg}) AS v FROM (${inner}) GROUP BY t, labels HAVING isNotNull(v)`
+  // A window as long as the step (the log-volume query's [$__auto]) holds each entry at one step only.
+  const k = range === steps.step ? kmin : 'k'
+  const join = range === steps.step ? '' : `ARRAY JOIN range(toUInt64(${kmin}), toUInt64(greatest(${kmin}, ${kmax} + 1))) AS k`
+  const keys = columnKeys(e, r, grouping)
+  const group = keys
+    ? { select: keys.map((c, i) => `${c} AS g${i}`).join(', '), by: keys.map((_c, i) => `g${i}`).join(', '), labels: columnMap(grouping as Grouping, p) }
+    : { select: `${groupLabels(labels, grouping, p)} AS labels`, by: 'labels', labels: 'labels' }
+  const inner = `SELECT ${S} + toInt64(${k}) * ${STEP} AS t, ${group.select}, toFloat64(${x}) AS x, timestamp AS ts FROM ${ctx.table} ${join} ${where}`
+  const sql = `SELECT t, ${group.labels} AS labels, toFloat64(${agg}) AS v FROM (${inner}) GROUP BY t${group.by ? `, ${group.by}` : ''} HAVING isNotNull(v)`
   if (e.fn !== 'absent_over_time') return sql
   // 1 at the steps where nothing matched, labelled by the selector's equality matchers (as Loki).
   const eq = e.log.filter.clauses.flatMap((c) => (c.kind === 'attr' && !c.negate && c.value !== undefined ? [[c.key, c.value]] : []))
@@ -104,13 +110,18 @@ function rangeSql(e: RangeExpr, ctx: SeriesContext, grouping: Grouping | undefin
 }
 
 /**
- * The series labels of a range function. Grouped only by service and level with nothing that changes
- * labels (the log-volume query), they come from those columns alone, without reading the attributes.
+ * Grouped only by service and level with nothing that changes labels (the log-volume query), a range
+ * function groups by those columns themselves, without building label maps or reading the attributes.
  */
-function grouped(e: RangeExpr, r: RowSql, labels: string, g: Grouping | undefined, p: Params): string {
+function columnKeys(e: RangeExpr, r: RowSql, g: Grouping | undefined): string[] | undefined {
   const columnsOnly = g && !g.without && r.columns && !e.unwrap && e.log.stages.every((s) => s.kind === 'filter')
-  if (!columnsOnly || !g.labels.every((l) => COLUMN_LABELS[l])) return group(labels, g, p)
-  const pairs = g.labels.map((l) => `${p.add('String', l)}, toString(${COLUMN_LABELS[l] as string})`)
+  if (!columnsOnly || !g.labels.every((l) => COLUMN_LABELS[l])) return undefined
+  return g.labels.map((l) => COLUMN_LABELS[l] as string)
+}
+
+/** The labels of a column grouping, from its keys g0, g1, ... */
+function columnMap(g: Grouping, p: Params): string {
+  const pairs = g.labels.map((l, i) => `${p.add('String', l)}, toString(g${i})`)
   return pairs.length ? `map(${pairs.join(', ')})` : "CAST(map(), 'Map(String, String)')"
 }
 
@@ -154,7 +165,7 @@ function aggregateSql(e: Extract<MetricExpr, { kind: 'aggregate' }>, ctx: Series
     e.op === 'sum' && e.grouping && child.kind === 'range' && !child.grouping && ADDITIVE.includes(child.fn) && !child.unwrap
       ? rangeSql(child, ctx, e.grouping)
       : compileSeries(child, ctx)
-  const labels = group('labels', e.grouping ?? { without: false, labels: [] }, p)
+  const labels = groupLabels('labels', e.grouping ?? { without: false, labels: [] }, p)
   switch (e.op) {
     case 'sort':
     case 'sort_desc':
