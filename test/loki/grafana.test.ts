@@ -211,4 +211,24 @@ describe('Grafana Loki data source', () => {
     })
     assert.ok(frames.every((f) => f.streams[0].stream.service_name === 'api'))
   })
+
+  test('live tail with start: the history first (oldest first, at most limit), in one Loki frame', async () => {
+    const ws = new WebSocket(`${srv.url.replace('http', 'ws')}/loki/api/v1/tail?${qs({ query: '{service_name="web"}', limit: 2, start: START })}`)
+    const frames: any[] = []
+    ws.on('message', (d) => frames.push(JSON.parse(String(d))))
+    await waitFor(async () => frames.length >= 1, 30_000)
+    ws.close()
+    const got = frames[0].streams.flatMap((s: any) => s.values.map((v: [string, string]) => [v[0], v[1], s.stream.service_name]))
+    const exp = pushed.filter((p) => p.service === 'web').slice(0, 2).map((p) => [ns(p.ns), p.line, 'web'])
+    assert.deepEqual(got.sort(), exp.sort())
+    assert.equal(frames[0].dropped_entries, null)
+  })
+
+  test('tail refuses a metric query or a parser before the upgrade', async () => {
+    for (const query of ['rate({service_name="api"}[1m])', '{service_name="api"} | json']) {
+      const r = await get(`/loki/api/v1/tail?${qs({ query })}`)
+      assert.equal(r.status, 400, query)
+      assert.match(r.body, /tail/)
+    }
+  })
 })

@@ -143,5 +143,5 @@ export async function lokiRoutes(app: FastifyInstance, { store, metrics, auth, h
   app.get(`${prefix}/query`, instant)
   app.post(`${prefix}/query`, instant)
   metaRoutes(app, { run, guard })
-  if (hub) tailRoute(app, hub)
+  if (hub) tailRoute(app, hub, run)
 }

@@ -4,16 +4,20 @@
  * "dropped_entries":null}`. The query is a stream selector with line and label filters (what the
  * entry alone can answer); it is matched by the same JS matcher as the `q` live tail (match.ts), with
  * `service_name`/`level` (and their aliases) readable as labels. A parser or formatting stage, or a
- * metric query, is a 400 before the upgrade. No backfill from `start`: the tail begins now.
+ * metric query, is a 400 before the upgrade. With `start`, the entries from `start` to the moment of
+ * the upgrade (at most `limit`, default 100, oldest first) come first in one frame, as Loki sends its
+ * history; an entry stored during that query may then come twice (live and in the history).
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify'
 import { Errors } from '../errors.js'
 import type { LiveHub } from '../live/hub.js'
+import type { LogPipeline } from '../query/search/ir.js'
 import type { Entry } from '../model/index.js'
 import { matcher } from '../query/search/match.js'
-import type { Clause } from '../query/search/ir.js'
 import { LogqlError } from './logql.js'
-import { get, type Form } from './params.js'
+import { get, nowNs, parseLimit, parseTime, type Form } from './params.js'
+import type { Run } from './routes.js'
+import { runLogs } from './run.js'
 import { translate } from './translate-metric.js'
 
 /** The entry's stream labels: attributes, the service and the level, as the query endpoints show them. */
@@ -27,19 +31,22 @@ export function entryNs(ts: string): string {
   return (s * 1_000_000_000n + BigInt(ts.slice(20, 29).padEnd(9, '0'))).toString()
 }
 
-function tailFilter(q: string | undefined): Clause[] {
+function tailQuery(q: string | undefined): LogPipeline {
   if (q === undefined) throw new LogqlError('parse error : syntax error: unexpected $end (the query parameter is required)')
   const t = translate(q)
   if (t.kind !== 'log') throw new LogqlError('tail takes a log query (a stream selector and filters), not a metric query')
   const extra = t.log.stages[0]
   if (extra) throw new LogqlError(`tail supports stream selectors, line filters and label filters on stream labels; | ${extra.kind} is not supported there`)
-  return t.log.filter.clauses
+  return t.log
 }
 
-export function tailRoute(app: FastifyInstance, hub: LiveHub): void {
+export function tailRoute(app: FastifyInstance, hub: LiveHub, run: Run): void {
   const check = async (req: FastifyRequest) => {
     try {
-      tailFilter(get(req.query as Form, 'query'))
+      const f = req.query as Form
+      tailQuery(get(f, 'query'))
+      parseLimit(f)
+      parseTime(f, 'start', 0n)
     } catch (err) {
       if (err instanceof LogqlError) throw new Errors.BAD_LOGQL(err.message)
       throw err
@@ -47,14 +54,30 @@ export function tailRoute(app: FastifyInstance, hub: LiveHub): void {
     if (hub.full) throw new Errors.LIVE_FULL(hub.maxClients)
   }
   app.get('/loki/api/v1/tail', { websocket: true, preValidation: [check] }, (socket, req) => {
-    const match = matcher({ clauses: tailFilter(get(req.query as Form, 'query')) })
+    const f = req.query as Form
+    const log = tailQuery(get(f, 'query'))
+    const match = matcher({ clauses: log.filter.clauses })
+    const frame = (streams: unknown) => JSON.stringify({ streams, dropped_entries: null })
     const filter = {
       // Labels readable under Loki's names and ours; matched like the `q` live tail.
       match: (e: Entry) =>
         match({ ...e, attributes: { ...e.attributes, service_name: e.service, service: e.service, level: e.level, detected_level: e.level } }),
-      encode: (e: Entry) =>
-        Buffer.from(JSON.stringify({ streams: [{ stream: entryLabels(e), values: [[entryNs(e.timestamp), e.message]] }], dropped_entries: null })),
+      encode: (e: Entry) => Buffer.from(frame([{ stream: entryLabels(e), values: [[entryNs(e.timestamp), e.message]] }])),
     }
-    if (!hub.add(socket, filter)) socket.close(1013, `live tail full: LIVE_MAX_CLIENTS (${hub.maxClients}) clients connected; try again later`)
+    const now = nowNs()
+    if (!hub.add(socket, filter)) {
+      socket.close(1013, `live tail full: LIVE_MAX_CLIENTS (${hub.maxClients}) clients connected; try again later`)
+      return
+    }
+    if (get(f, 'start') === undefined) return
+    const start = parseTime(f, 'start', now)
+    run('tail', req, (ctx) => runLogs(ctx, log, { start, end: now }, parseLimit(f), 'forward')).then(
+      (r) => {
+        if (r.streams.length && socket.readyState === socket.OPEN) socket.send(frame(r.streams))
+      },
+      (err: Error) => {
+        if (socket.readyState === socket.OPEN) socket.close(1011, err.message.slice(0, 120))
+      },
+    )
   })
 }
