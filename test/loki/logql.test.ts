@@ -155,6 +155,23 @@ describe('parsers and label filters', () => {
     ['{service_name=~".+"} | regexp "took=(?P<t>[0-9]+)ms" | t > 280', (e) => !e.json && e.took > 280],
   ]
   for (const [q, f] of cases) test(q, async () => assert.deepEqual(await lines(q), want(f)))
+  test('parsed keys become label names as in Loki: other characters than [A-Za-z0-9_] become _', async () => {
+    // Outside the window of the other tests (they look at the last 11 minutes).
+    const t = END - 30n * MIN
+    const line = JSON.stringify({ 'http.status-code': 418, 'a b': 'c' })
+    const push = { streams: [{ stream: { service_name: 'odd' }, values: [[t.toString(), line], [(t + 1n).toString(), 'k.e-y=v1 other=2']] }] }
+    assert.equal((await postJson(`${srv.url}/loki/api/v1/push`, push)).status, 204)
+    const range = { start: t - MIN, end: t + MIN, limit: '10' }
+    const labels = async (query: string) => {
+      const d = await waitFor(async () => {
+        const r = await call('query_range', { query, ...range })
+        return r.result.length ? r : undefined
+      })
+      return d.result.map((s: any) => s.stream)
+    }
+    assert.deepEqual(await labels('{service_name="odd"} | json | http_status_code = 418'), [{ a_b: 'c', http_status_code: '418', level: 'info', service_name: 'odd' }])
+    assert.deepEqual(await labels('{service_name="odd"} | logfmt | k_e_y="v1"'), [{ k_e_y: 'v1', other: '2', level: 'info', service_name: 'odd' }])
+  })
   test('| json adds the fields as labels', async () => {
     const r = await logs('{service_name="api"} | json | user="u2"')
     const e = es.find((x) => x.line === r[0]?.line) as E

@@ -46,6 +46,9 @@ export function rowScope(r: RowSql): Scope {
   }
 }
 
+/** A parsed key as a label name, as Loki makes it: every character other than [A-Za-z0-9_] becomes `_`. */
+const SANITIZE = (k: string) => `replaceRegexpAll(${k}, '[^A-Za-z0-9_]', '_')`
+
 /** A JSON value as text: strings without quotes, numbers and the rest as written (Loki's json parser). */
 const unquote = (raw: string) => `if(startsWith(${raw}, '"'), JSONExtractString(${raw}), ${raw})`
 
@@ -73,11 +76,11 @@ export function applyStage(r: RowSql, s: LabelStage, where: string[], p: Params)
         return { ...r, labels: `mapUpdate(${r.labels}, mapFromArrays(${names}, [${values.join(', ')}]))` }
       }
       const kv = `JSONExtractKeysAndValuesRaw(${r.line})`
-      const parsed = `mapFromArrays(arrayMap(x -> x.1, ${kv}), arrayMap(x -> ${unquote('x.2')}, ${kv}))`
+      const parsed = `mapFromArrays(arrayMap(x -> ${SANITIZE('x.1')}, ${kv}), arrayMap(x -> ${unquote('x.2')}, ${kv}))`
       return { ...r, labels: `mapUpdate(${r.labels}, ${parsed})` }
     }
     case 'logfmt':
-      return { ...r, labels: `mapUpdate(${r.labels}, extractKeyValuePairs(${r.line}, '=', ' ', '"'))` }
+      return { ...r, labels: `mapUpdate(${r.labels}, mapApply((k, v) -> (${SANITIZE('k')}, v), extractKeyValuePairs(${r.line}, '=', ' ', '"')))` }
     case 'extract': {
       // The engine computes both branches of an if(): no match gives no names rather than a size mismatch.
       const g = `extractGroups(${r.line}, ${p.add('String', s.regex)})`
