@@ -21,7 +21,8 @@ let srv: ProtocolServer
 let dir: string
 
 before(async () => {
-  for (const p of [UPLOAD, REMOTE]) assert.ok(existsSync(p), `${p} is missing: run scripts/install-system-deps.sh (Debian package systemd-journal-remote)`)
+  for (const p of [UPLOAD, REMOTE])
+    assert.ok(existsSync(p), `${p} is missing: run scripts/install-system-deps.sh (Debian package systemd-journal-remote)`)
   srv = await startProtocolServer({ API_KEYS_INGEST: KEY })
   dir = tempDir('ogls-journald-')
 })
@@ -83,10 +84,35 @@ async function upload(args: string[], key = KEY): Promise<{ code: number; stderr
 test('systemd-journal-upload sends a journal file: message, priority, identifier or unit, fields as attributes', async () => {
   const now = BigInt(Date.now()) * 1000n + 123n
   const file = await journalFile('basic', [
-    [...base(now), ['MESSAGE', 'Started web server'], ['PRIORITY', '6'], ['SYSLOG_IDENTIFIER', 'jd-app'], ['_SYSTEMD_UNIT', 'jd-app.service'], ['_HOSTNAME', 'box1'], ['_PID', '4242']],
-    [...base(now + 1n), ['MESSAGE', Buffer.from('panic: two\nlines \x01 and binary', 'latin1')], ['PRIORITY', '2'], ['SYSLOG_IDENTIFIER', 'jd-app']],
-    [...base(now + 2n), ['MESSAGE', 'disk nearly full'], ['PRIORITY', '4'], ['_SYSTEMD_UNIT', 'jd-unit.service'], ['CUSTOM_FIELD', 'custom value']],
-    [...base(now + 3n), ['MESSAGE', 'debugging'], ['PRIORITY', '7'], ['SYSLOG_IDENTIFIER', 'jd-app'], ['_SOURCE_REALTIME_TIMESTAMP', String(now - 5_000_000n)]],
+    [
+      ...base(now),
+      ['MESSAGE', 'Started web server'],
+      ['PRIORITY', '6'],
+      ['SYSLOG_IDENTIFIER', 'jd-app'],
+      ['_SYSTEMD_UNIT', 'jd-app.service'],
+      ['_HOSTNAME', 'box1'],
+      ['_PID', '4242'],
+    ],
+    [
+      ...base(now + 1n),
+      ['MESSAGE', Buffer.from('panic: two\nlines \x01 and binary', 'latin1')],
+      ['PRIORITY', '2'],
+      ['SYSLOG_IDENTIFIER', 'jd-app'],
+    ],
+    [
+      ...base(now + 2n),
+      ['MESSAGE', 'disk nearly full'],
+      ['PRIORITY', '4'],
+      ['_SYSTEMD_UNIT', 'jd-unit.service'],
+      ['CUSTOM_FIELD', 'custom value'],
+    ],
+    [
+      ...base(now + 3n),
+      ['MESSAGE', 'debugging'],
+      ['PRIORITY', '7'],
+      ['SYSLOG_IDENTIFIER', 'jd-app'],
+      ['_SOURCE_REALTIME_TIMESTAMP', String(now - 5_000_000n)],
+    ],
   ])
   const before = await accepted(srv, 'journald')
   const r = await upload([`--file=${file}`, '--follow=no'])
@@ -121,7 +147,14 @@ test('a large journal goes in batches, every entry once; a wrong key is refused'
   const n = 20_000
   const now = BigInt(Date.now()) * 1000n
   const entries: Field[][] = []
-  for (let i = 0; i < n; i++) entries.push([...base(now + BigInt(i)), ['MESSAGE', `bulk entry ${i} ${'x'.repeat(i % 300)}`], ['PRIORITY', String(i % 8)], ['SYSLOG_IDENTIFIER', 'jd-bulk'], ['SEQ', String(i)]])
+  for (let i = 0; i < n; i++)
+    entries.push([
+      ...base(now + BigInt(i)),
+      ['MESSAGE', `bulk entry ${i} ${'x'.repeat(i % 300)}`],
+      ['PRIORITY', String(i % 8)],
+      ['SYSLOG_IDENTIFIER', 'jd-bulk'],
+      ['SEQ', String(i)],
+    ])
   const file = await journalFile('bulk', entries)
 
   const refused = await upload([`--file=${file}`, '--follow=no'], 'wrong-key')
@@ -135,12 +168,19 @@ test('a large journal goes in batches, every entry once; a wrong key is refused'
   assert.equal(r.code, 0, r.stderr)
   assert.equal((await accepted(srv, 'journald')) - before, n)
   // Every entry once: once all are stored, the export of the service has each SEQ exactly once.
-  const seqs = await waitFor(async () => {
-    const res = await fetch(`${srv.url}/api/export?service=jd-bulk&format=ndjson`, { signal: AbortSignal.timeout(60_000) })
-    assert.equal(res.status, 200)
-    const got = (await res.text()).split('\n').filter(Boolean).map((l) => (JSON.parse(l) as { attributes: { SEQ: string } }).attributes.SEQ)
-    return got.length >= n ? got : undefined
-  }, 60_000, 250)
+  const seqs = await waitFor(
+    async () => {
+      const res = await fetch(`${srv.url}/api/export?service=jd-bulk&format=ndjson`, { signal: AbortSignal.timeout(60_000) })
+      assert.equal(res.status, 200)
+      const got = (await res.text())
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => (JSON.parse(l) as { attributes: { SEQ: string } }).attributes.SEQ)
+      return got.length >= n ? got : undefined
+    },
+    60_000,
+    250,
+  )
   assert.equal(seqs.length, n)
   assert.equal(new Set(seqs).size, n)
   console.log(`# journald: ${n} entries uploaded by systemd-journal-upload in ${ms} ms (${Math.round((n / ms) * 1000)} entries/s)`)
@@ -163,13 +203,19 @@ test('entries the server cannot take are counted by reason and reported; the oth
   assert.equal((await rejected(srv, 'journald', 'message_too_long')) - tooLong, 1)
   assert.equal((await rejected(srv, 'journald', 'empty_message')) - empty, 1)
   const rows = await logsOf(srv, 'jd-bad', 2)
-  assert.deepEqual(rows.map((e) => e.message), ['fine', 'also fine'])
+  assert.deepEqual(
+    rows.map((e) => e.message),
+    ['fine', 'also fine'],
+  )
 })
 
 test('the export format straight from a file or stdin (systemd-journal-upload FILE|-) is taken as well', async () => {
   const now = BigInt(Date.now()) * 1000n
   const path = join(dir, 'plain.export')
-  writeFileSync(path, Buffer.concat([exportEntry([...base(now), ['MESSAGE', 'from an export file'], ['SYSLOG_IDENTIFIER', 'jd-export'], ['PRIORITY', '3']])]))
+  writeFileSync(
+    path,
+    Buffer.concat([exportEntry([...base(now), ['MESSAGE', 'from an export file'], ['SYSLOG_IDENTIFIER', 'jd-export'], ['PRIORITY', '3']])]),
+  )
   const r = await upload([path])
   assert.equal(r.code, 0, r.stderr)
   const [e] = await logsOf(srv, 'jd-export', 1)

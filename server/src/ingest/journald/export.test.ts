@@ -32,7 +32,14 @@ const simple = (es: JournalEntry[]) => es.map((e) => Object.fromEntries(e.fields
 test('reads text and binary fields, whatever the chunking', () => {
   const whole = simple(read([body]))
   assert.deepEqual(whole, [
-    { __CURSOR: 's=1;i=1', __REALTIME_TIMESTAMP: '1764201600123456', MESSAGE: 'hello', PRIORITY: '3', SYSLOG_IDENTIFIER: 'app', _PID: '42' },
+    {
+      __CURSOR: 's=1;i=1',
+      __REALTIME_TIMESTAMP: '1764201600123456',
+      MESSAGE: 'hello',
+      PRIORITY: '3',
+      SYSLOG_IDENTIFIER: 'app',
+      _PID: '42',
+    },
     { __REALTIME_TIMESTAMP: '1764201600123457', MESSAGE: 'two\nlines \x01\xff', _SYSTEMD_UNIT: 'web.service', PRIORITY: '4' },
   ])
   // Byte by byte, and at every split point in two.
@@ -68,7 +75,11 @@ test('caps the fields of an entry', () => {
 })
 
 test('refuses what is not the export format', () => {
-  const bad = (s: string | Buffer) => assert.throws(() => read([Buffer.from(s)]), (err: unknown) => err instanceof EntryError && err.reason === 'malformed_request')
+  const bad = (s: string | Buffer) =>
+    assert.throws(
+      () => read([Buffer.from(s)]),
+      (err: unknown) => err instanceof EntryError && err.reason === 'malformed_request',
+    )
   bad('{"message":"json"}\n\n')
   bad('lower=case\n\n')
   bad(Buffer.concat([binary('M', Buffer.from('abc')).subarray(0, 12)])) // ends inside a binary field
@@ -96,7 +107,16 @@ test('maps MESSAGE, PRIORITY, the identifier or unit and the time; other fields 
   assert.deepEqual(vb.entry.attributes, { _SYSTEMD_UNIT: 'web.service' })
 
   const levels = ['0', '1', '2', '3', '4', '5', '6', '7', 'x'].map((p) => {
-    const v = mapJournalEntry({ fields: [{ name: 'MESSAGE', value: Buffer.from('m'), truncated: false }, { name: 'PRIORITY', value: Buffer.from(p), truncated: false }], dropped: 0 }, '2026-01-01T00:00:00.000000000Z')
+    const v = mapJournalEntry(
+      {
+        fields: [
+          { name: 'MESSAGE', value: Buffer.from('m'), truncated: false },
+          { name: 'PRIORITY', value: Buffer.from(p), truncated: false },
+        ],
+        dropped: 0,
+      },
+      '2026-01-01T00:00:00.000000000Z',
+    )
     return v.ok ? v.entry.level : v.reason
   })
   assert.deepEqual(levels, ['fatal', 'fatal', 'fatal', 'error', 'warn', 'info', 'info', 'debug', 'info'])
@@ -106,9 +126,15 @@ test('maps MESSAGE, PRIORITY, the identifier or unit and the time; other fields 
   assert.equal(long.ok ? 'ok' : long.reason, 'message_too_long')
   const none = mapJournalEntry({ fields: [f('_PID', '1')], dropped: 0 }, '2026-01-01T00:00:00.000000000Z')
   assert.equal(none.ok ? 'ok' : none.reason, 'missing_field')
-  const badTime = mapJournalEntry({ fields: [f('MESSAGE', 'm'), f('__REALTIME_TIMESTAMP', 'soon')], dropped: 0 }, '2026-01-01T00:00:00.000000000Z')
+  const badTime = mapJournalEntry(
+    { fields: [f('MESSAGE', 'm'), f('__REALTIME_TIMESTAMP', 'soon')], dropped: 0 },
+    '2026-01-01T00:00:00.000000000Z',
+  )
   assert.equal(badTime.ok ? 'ok' : badTime.reason, 'invalid_timestamp')
-  const fallback = mapJournalEntry({ fields: [f('MESSAGE', 'm'), f('_SOURCE_REALTIME_TIMESTAMP', '1000000'), f('__REALTIME_TIMESTAMP', '2000000')], dropped: 0 }, 'x')
+  const fallback = mapJournalEntry(
+    { fields: [f('MESSAGE', 'm'), f('_SOURCE_REALTIME_TIMESTAMP', '1000000'), f('__REALTIME_TIMESTAMP', '2000000')], dropped: 0 },
+    'x',
+  )
   assert.ok(fallback.ok)
   assert.equal(fallback.entry.service, 'journald')
   assert.equal(fallback.entry.timestamp, '1970-01-01T00:00:01.000000000Z')

@@ -91,7 +91,11 @@ export class ExportReader {
           const value = line.subarray(eq + 1)
           const truncated = value.length > this.limits.maxValueBytes
           // Copied: the chunk must not stay alive for the sake of one field.
-          this.addField(this.name(line.subarray(0, eq)), Buffer.from(truncated ? value.subarray(0, this.limits.maxValueBytes) : value), truncated)
+          this.addField(
+            this.name(line.subarray(0, eq)),
+            Buffer.from(truncated ? value.subarray(0, this.limits.maxValueBytes) : value),
+            truncated,
+          )
         } else {
           this.state = { kind: 'binLength', name: this.name(line) }
         }
@@ -114,7 +118,8 @@ export class ExportReader {
         s.remaining -= BigInt(take)
         buf = buf.subarray(take)
         this.advance(take)
-        if (s.remaining === 0n) this.state = { kind: 'binEnd', field: { name: s.name, value: Buffer.concat(s.kept, s.keptBytes), truncated: s.truncated } }
+        if (s.remaining === 0n)
+          this.state = { kind: 'binEnd', field: { name: s.name, value: Buffer.concat(s.kept, s.keptBytes), truncated: s.truncated } }
       } else {
         if (buf.length < 1) break
         if (buf[0] !== 10) this.fail(`binary field ${s.field.name} does not end with a newline`)

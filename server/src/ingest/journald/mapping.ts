@@ -49,7 +49,12 @@ export function mapJournalEntry(e: JournalEntry, receivedAt: string): Validated 
   const micros = find(TIME_FIELDS)
   if (micros !== undefined) {
     timestamp = /^\d{1,19}$/.test(micros) ? fromEpochNanos(BigInt(micros) * 1000n) : undefined
-    if (timestamp === undefined) return { ok: false, reason: 'invalid_timestamp', error: `__REALTIME_TIMESTAMP '${micros.slice(0, 32)}' is not microseconds since the epoch between years 1970 and 2261` }
+    if (timestamp === undefined)
+      return {
+        ok: false,
+        reason: 'invalid_timestamp',
+        error: `__REALTIME_TIMESTAMP '${micros.slice(0, 32)}' is not microseconds since the epoch between years 1970 and 2261`,
+      }
   }
 
   const attrs = new AttributeBag()
