@@ -11,6 +11,7 @@ import { createGunzip } from 'node:zlib'
 import type { Readable } from 'node:stream'
 import type { FastifyInstance } from 'fastify'
 import type { BatchAcceptedResponse, BatchPartialResponse } from '@oglogstream/shared'
+import { tenantOf } from '../../auth/index.js'
 import { Errors } from '../../errors.js'
 import { LIMITS, entryBytes, nowTimestamp, type Entry } from '../../model/index.js'
 import type { IngestContext } from '../context.js'
@@ -42,6 +43,7 @@ export async function journaldRoutes(app: FastifyInstance, { ingestor, config }:
     let body = req.body as Readable
     if (enc !== 'identity') body = body.pipe(createGunzip())
 
+    const tenant = tenantOf(req)
     const reader = new ExportReader(JOURNAL_LIMITS)
     let pending: Entry[] = []
     let pendingBytes = 0
@@ -49,13 +51,29 @@ export async function journaldRoutes(app: FastifyInstance, { ingestor, config }:
     let index = 0
     let rejected = 0
     const errors: { index: number; error: string }[] = []
-    const flush = async () => {
+    // Batches wait for the bus while the next ones are read (the group commit joins them), up to
+    // MAX_BATCH_BYTES unacknowledged: a slow bus slows the reading of the body, not the memory.
+    const inflight = new Set<Promise<void>>()
+    let inflightBytes = 0
+    let failure: unknown
+    const flush = () => {
       if (pending.length === 0) return
       const batch = pending
+      const bytes = pendingBytes
       pending = []
       pendingBytes = 0
-      await ingestor.accept(PROTOCOL, batch)
-      accepted += batch.length
+      inflightBytes += bytes
+      const p: Promise<void> = ingestor
+        .accept(PROTOCOL, tenant, batch)
+        .then(
+          () => void (accepted += batch.length),
+          (err: unknown) => void (failure ??= err),
+        )
+        .finally(() => {
+          inflight.delete(p)
+          inflightBytes -= bytes
+        })
+      inflight.add(p)
     }
     let receivedAt = nowTimestamp()
     const onEntry = (e: JournalEntry) => {
@@ -71,13 +89,19 @@ export async function journaldRoutes(app: FastifyInstance, { ingestor, config }:
       index++
     }
     for await (const chunk of body) {
+      if (failure) break
       receivedAt = nowTimestamp()
       ingestor.decode(PROTOCOL, () => reader.push(chunk as Buffer, onEntry))
       // A batch is full, or the sender has nothing more right now (a --follow upload waiting for new entries).
-      if (pending.length >= config.maxBatchEntries || pendingBytes >= config.maxBatchBytes || body.readableLength === 0) await flush()
+      if (pending.length >= config.maxBatchEntries || pendingBytes >= config.maxBatchBytes || body.readableLength === 0) flush()
+      while (inflightBytes > config.maxBatchBytes && failure === undefined) await Promise.race(inflight)
     }
-    ingestor.decode(PROTOCOL, () => reader.end(onEntry))
-    await flush()
+    if (failure === undefined) {
+      ingestor.decode(PROTOCOL, () => reader.end(onEntry))
+      flush()
+    }
+    await Promise.all(inflight)
+    if (failure !== undefined) throw failure
     if (rejected > 0) {
       const res: BatchPartialResponse = {
         status: 'error',
