@@ -150,7 +150,7 @@ export async function createApp(config: Config, logger?: Logger): Promise<App> {
     await server.register(lokiRoutes, { store, metrics: metrics.query, auth, hub })
     const a = config.alerting
     alerting = new Alerting(store, metrics.registry, { rulesDir: a.rulesDir, evaluationIntervalMs: a.evaluationIntervalMs, externalUrl: a.externalUrl }, log)
-    await alerting.init()
+    alerting.init()
     await server.register(alertingRoutes, { alerting, auth })
     const { webDir } = config.query
     await server.register(webRoutes, { dir: webDir ? resolve(webDir) : defaultWebDir() })
@@ -170,7 +170,7 @@ export async function createApp(config: Config, logger?: Logger): Promise<App> {
       worker?.start()
       await syslog?.start()
       const address = await server.listen({ port: config.http.httpPort, host: config.http.host })
-      await alerting?.startEvaluating()
+      alerting?.startEvaluating()
       log.info({ address, roles: [...roles], bus: bus.name, store: store?.kind }, 'oglogstream listening')
       return address
     },

@@ -69,6 +69,9 @@ export class Evaluator {
   private timer: NodeJS.Timeout | undefined
   private running: Promise<void> | undefined
   private stopped = true
+  private stateLoaded = false
+  /** Run before the first round (and again until it succeeds): the store may not answer yet. */
+  prepare: () => Promise<void> = async () => {}
   readonly listeners: RoundListener[] = []
   /** Rounds done, for tests and the bench. */
   rounds = 0
@@ -112,9 +115,9 @@ export class Evaluator {
   }
 
   /** Evaluates due groups until stopped. */
-  async start(): Promise<void> {
+  start(): void {
     if (!this.stopped) return
-    await this.loadState()
+    this.stateLoaded = false
     this.stopped = false
     this.schedule(0)
   }
@@ -149,6 +152,11 @@ export class Evaluator {
   }
 
   private async tick(): Promise<void> {
+    if (!this.stateLoaded) {
+      await this.prepare()
+      await this.loadState()
+      this.stateLoaded = true
+    }
     for (const g of this.groups) {
       if (this.stopped) return
       const id = Evaluator.groupId(g)

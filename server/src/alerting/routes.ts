@@ -49,6 +49,7 @@ export async function alertingRoutes(app: FastifyInstance, { alerting, auth }: A
     }
   })
   const store = alerting.alertStore
+  app.addHook('preHandler', async () => alerting.ready())
 
   /** Every group the tenant sees (files and stored), with the latest state of its rules and alerts. */
   async function snapshot(tenant: string) {

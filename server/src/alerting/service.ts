@@ -72,12 +72,26 @@ export class Alerting {
     this.evaluator = new Evaluator(this.alertStore, query, new RecordedMetrics(registry), { defaultIntervalMs: opts.evaluationIntervalMs, externalUrl: opts.externalUrl }, log)
   }
 
-  /** Reads the rule files (a bad one stops start-up) and creates the tables. */
-  async init(): Promise<void> {
+  private tables: Promise<void> | undefined
+
+  /**
+   * Reads the rule files (a bad one stops start-up). The tables are made on first use: a query
+   * instance starts while its store is down, and answers 503 until it is back.
+   */
+  init(): void {
     if (this.opts.rulesDir) this.fileGroups = loadRuleFiles(this.opts.rulesDir)
-    await this.alertStore.init()
-    await this.sync()
-    this.log.info({ fileGroups: this.fileGroups.length, groups: this.evaluator.loaded.length }, 'alerting rules loaded')
+    this.evaluator.setGroups([...this.fileGroups])
+    this.evaluator.prepare = () => this.sync()
+    this.log.info({ fileGroups: this.fileGroups.length }, 'alerting rules loaded')
+  }
+
+  /** The alerting tables exist (made once; tried again after a failure). */
+  ready(): Promise<void> {
+    this.tables ??= this.alertStore.init().catch((err: unknown) => {
+      this.tables = undefined
+      throw err
+    })
+    return this.tables
   }
 
   get files(): readonly LoadedGroup[] {
@@ -86,6 +100,7 @@ export class Alerting {
 
   /** Reads the stored groups again and hands file + stored groups to the evaluator. */
   async sync(): Promise<void> {
+    await this.ready()
     const stored: LoadedGroup[] = []
     for (const g of await this.alertStore.groups()) {
       try {
@@ -101,8 +116,8 @@ export class Alerting {
   }
 
   /** Starts evaluating (this process holds the lease, or is the only one). */
-  async startEvaluating(): Promise<void> {
-    await this.evaluator.start()
+  startEvaluating(): void {
+    this.evaluator.start()
     const every = this.opts.ruleSyncMs ?? 5_000
     const loop = () => {
       this.syncTimer = setTimeout(() => {
