@@ -7,7 +7,7 @@
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { parse as parseYaml, stringify as toYaml } from 'yaml'
-import type { AuthHook } from '../auth/keys.js'
+import { tenantOf, type AuthHook } from '../auth/index.js'
 import { Errors } from '../errors.js'
 import { ruleKey, type LoadedGroup } from './evaluator.js'
 import { checkGroup, groupToYamlObject, RuleError } from './rules.js'
@@ -21,8 +21,6 @@ export interface AlertingRoutesContext {
 
 const YAML_TYPES = ['application/yaml', 'application/x-yaml', 'text/yaml', 'text/plain']
 const iso = (ms: number) => (ms > 0 ? new Date(ms).toISOString() : '0001-01-01T00:00:00Z')
-/** The tenant of a request: the default one until tenancy reaches the request context. */
-const tenantOf = (_req: FastifyRequest) => ''
 
 function alertJson(s: AlertState) {
   return {
@@ -62,10 +60,10 @@ export async function alertingRoutes(app: FastifyInstance, { alerting, auth }: A
     return { groups, byRule, status }
   }
 
-  function check(body: unknown, namespace: string): LoadedGroup {
+  function check(body: unknown, namespace: string, tenant: string): LoadedGroup {
     try {
       const g = checkGroup(body, namespace, `namespace ${namespace}`)
-      return { ...g, tenant: '', source: 'api', rules: g.rules as LoadedGroup['rules'] }
+      return { ...g, tenant, source: 'api', rules: g.rules as LoadedGroup['rules'] }
     } catch (err) {
       if (err instanceof RuleError) throw new Errors.BAD_RULE(err.message)
       throw err
@@ -82,7 +80,7 @@ export async function alertingRoutes(app: FastifyInstance, { alerting, auth }: A
 
   async function create(req: FastifyRequest, reply: FastifyReply, namespace: string, replace: boolean) {
     const tenant = tenantOf(req)
-    const g = check(req.body, namespace)
+    const g = check(req.body, namespace, tenant)
     await alerting.sync()
     const old = existing(tenant, namespace, g.name)
     if (old?.source === 'file') throw new Errors.BAD_RULE(`group "${g.name}" in namespace ${namespace} comes from a file under RULES_DIR; change the file instead`)

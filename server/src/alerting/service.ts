@@ -8,6 +8,7 @@ import { basename, extname, join } from 'node:path'
 import type { Logger } from 'pino'
 import type { Registry } from 'prom-client'
 import { runMetric } from '../loki/run.js'
+import { DEFAULT_TENANT } from '../model/tenant.js'
 import type { Store } from '../store/index.js'
 import { Evaluator, type LoadedGroup, type QueryFn, type Sample } from './evaluator.js'
 import { RecordedMetrics } from './recording.js'
@@ -22,8 +23,8 @@ export interface AlertingOptions {
   ruleSyncMs?: number
 }
 
-/** Reads every `.yml`/`.yaml`/`.json` file under `dir` (not recursive into hidden folders); any bad file throws RuleError naming it. */
-export function loadRuleFiles(dir: string, tenant = ''): LoadedGroup[] {
+/** Reads, for `tenant` (the default one: RULES_DIR is the operator's), every `.yml`/`.yaml`/`.json` file under `dir` (not recursive into hidden folders); any bad file throws RuleError naming it. */
+export function loadRuleFiles(dir: string, tenant: string = DEFAULT_TENANT): LoadedGroup[] {
   const out: LoadedGroup[] = []
   const walk = (d: string) => {
     for (const name of readdirSync(d).sort()) {
