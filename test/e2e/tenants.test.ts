@@ -91,6 +91,7 @@ describe('/api read paths', () => {
     [`/api/fields?${range}&q=${encodeURIComponent('| json')}`, 'attr_of_b'],
     [`/api/field_values?${range}&name=k`, '"b"'],
     [`/api/field_values?${range}&name=service`, 'svc-only-b'],
+    [`/api/field_summary?${range}`, 'attr_of_b'],
     [`/api/rejected`, /^\[\]$/],
   ]
   for (const [path, mustSee] of cases) {

@@ -89,6 +89,11 @@ export class Store {
     return this.deadLetters.insert(letters, dedupToken)
   }
 
+  /** The client and database, for the tables other parts keep in the store (alerting/store.ts). */
+  get system(): { client: StoreClient['client']; database: string } {
+    return { client: this.sc.client, database: this.schema.database }
+  }
+
   /** The context of reads of `tenant`'s entries (every read filters by it, store/queries.ts `whereClause`). */
   queryContext(tenant: Tenant, signal?: AbortSignal): QueryContext {
     return { client: this.sc.client, table: readTable(this.schema), tenant, timeoutMs: this.queryTimeoutMs, signal }
