@@ -7,7 +7,7 @@ import type { FastifyInstance } from 'fastify'
 import websocket from '@fastify/websocket'
 import { pino, type Logger } from 'pino'
 import { Registry, collectDefaultMetrics } from 'prom-client'
-import { requireKey } from './auth/keys.js'
+import { KeyRing } from './auth/index.js'
 import { openTransport, type Transport } from './bus/index.js'
 import { checkRunnable, type Config } from './config.js'
 import { HttpMetrics } from './http/metrics.js'
@@ -90,12 +90,13 @@ export async function createApp(config: Config, logger?: Logger): Promise<App> {
     log.info({ store: store.kind, location: store.location, migrations: applied }, 'store ready')
   }
 
+  const keys = new KeyRing(config.http)
   const server = createServer({ ...config.http, bodyLimit: config.ingest.maxBatchBytes }, log, metrics.http)
   await server.register(commonRoutes, {
     serviceName: serviceName(config),
     health: { bus: () => bus.status(), store: store ? () => store.ping() : undefined },
     registry: metrics.registry,
-    metricsAuth: requireKey(config.http.apiKeysMetrics, 'metrics'),
+    metricsAuth: keys.hook('metrics'),
     beforeScrape: () => {
       const n = bus.pending()
       if (n !== undefined) metrics.process.queueDepth.set(n)
@@ -107,7 +108,7 @@ export async function createApp(config: Config, logger?: Logger): Promise<App> {
     const { commitMaxEntries } = config.ingest
     const commit = new GroupCommit(bus.publisher, bus.commitDelayMs, commitMaxEntries, (n) => metrics.ingest.commitSize.observe(n))
     ingestor = new Ingestor(commit, metrics.ingest)
-    await server.register(ingestRoutes, { ingestor, config: config.ingest, auth: requireKey(config.http.apiKeysIngest, 'ingest') })
+    await server.register(ingestRoutes, { ingestor, config: config.ingest, auth: keys.hook('ingest') })
   }
   const { syslogTcpPort: tcpPort, syslogUdpPort: udpPort } = config.syslog
   const syslog =
@@ -128,7 +129,7 @@ export async function createApp(config: Config, logger?: Logger): Promise<App> {
   let hub: LiveHub | undefined
   let unsubscribeLive: (() => void) | undefined
   if (bus.liveFeed && store) {
-    const auth = requireKey(config.http.apiKeysQuery, 'query')
+    const auth = keys.hook('query')
     const { liveBufferBytes: bufferBytes, liveMaxClients: maxClients, livePendingBytes: pendingBytes } = config.live
     hub = new LiveHub(metrics.live, { bufferBytes, maxClients, pendingBytes })
     const h = hub
@@ -139,7 +140,7 @@ export async function createApp(config: Config, logger?: Logger): Promise<App> {
       store,
       publisher: bus.publisher,
       queryAuth: auth,
-      ingestAuth: requireKey(config.http.apiKeysIngest, 'ingest'),
+      ingestAuth: keys.hook('ingest'),
       queryTimeoutMs: config.store.queryTimeoutMs,
     })
     await server.register(liveRoutes, { hub, auth, metrics: metrics.live, origins: config.http.corsOrigins })

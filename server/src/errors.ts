@@ -20,6 +20,7 @@ export const Errors = {
   SHUTTING_DOWN: createError('LOG_ERR_SHUTTING_DOWN', 'the server is shutting down; retry on another instance', 503),
   UNAUTHORIZED: createError('LOG_ERR_UNAUTHORIZED', 'a valid API key with the %s scope is required (Authorization: Bearer <key> or X-API-Key)', 401),
   ORIGIN_FORBIDDEN: createError('LOG_ERR_ORIGIN_FORBIDDEN', "origin '%s' may not open %s: only the server's own origin and CORS_ORIGINS may", 403),
+  TENANT_FORBIDDEN: createError('LOG_ERR_TENANT_FORBIDDEN', "this key may not use tenant '%s' (X-Scope-OrgID or tenant); use a key of that tenant", 403),
   BAD_PARAMETER: createError('LOG_ERR_BAD_PARAMETER', "invalid parameter '%s': %s", 400),
   BAD_QUERY: createError('LOG_ERR_BAD_QUERY', 'invalid q: %s', 400),
   /** A LogQL query Loki would refuse, in Loki's own words (Grafana shows them verbatim). */

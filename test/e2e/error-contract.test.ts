@@ -276,6 +276,13 @@ const cases: Record<string, Case> = {
     message: /origin 'https:\/\/evil.example' may not open \/ws\/live.*CORS_ORIGINS/,
     provoke: () => upgrade(emb.url, { origin: 'https://evil.example' }),
   },
+  LOG_ERR_TENANT_FORBIDDEN: {
+    setup: 'embedded',
+    status: 403,
+    // Without keys every request is tenant `default`: no other tenant may be asked for.
+    message: /may not use tenant 'team-x'/,
+    provoke: () => embedded('/api/logs', { headers: { 'x-scope-orgid': 'team-x' } }),
+  },
   LOG_ERR_BAD_PARAMETER: {
     setup: 'embedded',
     status: 400,

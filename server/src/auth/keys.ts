@@ -1,39 +1,165 @@
 /**
- * API keys (`API_KEYS_INGEST`, `API_KEYS_QUERY`, `API_KEYS_METRICS`): a Fastify hook per scope. Keys are compared as
- * SHA-256 digests with `timingSafeEqual`, against every configured key, so the time an answer takes
- * says nothing about how much of a key was right.
+ * API keys and what they may do (issue 13). Every key, from `API_KEYS_FILE` or the environment lists
+ * (`API_KEYS_INGEST`, `API_KEYS_QUERY`, `API_KEYS_METRICS`, tenant `default`), has scopes and tenants.
+ * A request hook per scope authenticates the request once and resolves its tenant into the request's
+ * `Access` (`accessOf`): the key's default tenant, or `X-Scope-OrgID` (Loki's tenant header) when the
+ * key may use that tenant, else 403 LOG_ERR_TENANT_FORBIDDEN.
+ *
+ * Keys are compared as SHA-256 digests with `timingSafeEqual`, against every configured key, so the
+ * time an answer takes says nothing about how much of a key was right. A key never appears in a log
+ * line or an error: keys are named by their `name`.
  */
-import { createHash, timingSafeEqual } from 'node:crypto'
+import { timingSafeEqual } from 'node:crypto'
 import type { FastifyRequest } from 'fastify'
 import { Errors } from '../errors.js'
+import { DEFAULT_TENANT, asTenant, isTenantName, type Tenant } from '../model/tenant.js'
+import { sha256, type KeySpec, type KeysFile, type Scope } from './file.js'
 
-export type Scope = 'ingest' | 'query' | 'metrics'
+export type { Scope } from './file.js'
 
-/** A request hook (onRequest / preValidation) that throws LOG_ERR_UNAUTHORIZED; no keys means the scope is open. */
+/** A request hook (onRequest / preValidation) that throws LOG_ERR_UNAUTHORIZED / LOG_ERR_TENANT_FORBIDDEN. */
 export type AuthHook = (req: FastifyRequest) => Promise<void>
 
-const digest = (key: string) => createHash('sha256').update(key).digest()
+/** Who is asking: a configured key (by name), or anyone when the scope has no keys. */
+export interface Principal {
+  name: string
+  scopes: ReadonlySet<Scope>
+  /** Tenants it may use, the first being its default; '*' for every tenant. */
+  tenants: readonly Tenant[] | '*'
+  /** How it authenticated (for the audit log). */
+  via: 'key' | 'session' | 'open'
+}
 
-export function requireKey(keys: readonly string[], scope: Scope): AuthHook {
-  const digests = [...new Set(keys)].map(digest)
-  return async (req: FastifyRequest) => {
-    if (digests.length === 0) return
-    const key = presentedKey(req.headers.authorization) ?? (req.headers['x-api-key'] as string | undefined)
-    if (!key || !matches(digests, digest(key.trim()))) throw new Errors.UNAUTHORIZED(scope)
+/** What a request may do, resolved once by the scope's hook. */
+export interface Access {
+  principal: Principal
+  /** The tenant this request reads or writes. */
+  tenant: Tenant
+}
+
+const accesses = new WeakMap<object, Access>()
+
+/** The request's access, set by the scope's hook. A route without the hook is a bug (500), never a default. */
+export function accessOf(req: FastifyRequest): Access {
+  const a = accesses.get(req)
+  if (!a) throw new Error(`no authentication hook ran for ${req.method} ${req.routeOptions.url ?? req.url}`)
+  return a
+}
+
+/** The tenant of the request (`accessOf(req).tenant`). */
+export const tenantOf = (req: FastifyRequest): Tenant => accessOf(req).tenant
+
+export const allows = (p: Principal, tenant: string): boolean => p.tenants === '*' || (p.tenants as readonly string[]).includes(tenant)
+export const defaultTenant = (p: Principal): Tenant => (p.tenants === '*' ? DEFAULT_TENANT : (p.tenants[0] ?? DEFAULT_TENANT))
+
+interface Key extends Omit<Principal, 'via'> {
+  digest: Buffer
+}
+
+export interface KeyLists {
+  apiKeysIngest: readonly string[]
+  apiKeysQuery: readonly string[]
+  apiKeysMetrics: readonly string[]
+  apiKeysFile?: KeysFile | undefined
+}
+
+/** Every configured key; `hook(scope)` makes the request hook of a scope. */
+export class KeyRing {
+  private readonly keys: Key[]
+  /** Finds the principal of a session cookie (auth/session.ts), when sessions are on. */
+  sessionLookup: ((req: FastifyRequest) => Principal | undefined) | undefined
+
+  constructor(lists: KeyLists) {
+    const byDigest = new Map<string, Key>()
+    const add = (k: Omit<KeySpec, 'tenants'> & { tenants: readonly string[] | '*' }) => {
+      const hex = k.sha256.toString('hex')
+      const prev = byDigest.get(hex)
+      // The same key in two lists (API_KEYS_INGEST and API_KEYS_QUERY) is one key with both scopes.
+      if (prev) {
+        prev.scopes = new Set([...prev.scopes, ...k.scopes])
+        return
+      }
+      byDigest.set(hex, { name: k.name, digest: k.sha256, scopes: new Set(k.scopes), tenants: k.tenants === '*' ? '*' : k.tenants.map(asTenant) })
+    }
+    for (const [list, scope] of [
+      [lists.apiKeysIngest, 'ingest'],
+      [lists.apiKeysQuery, 'query'],
+      [lists.apiKeysMetrics, 'metrics'],
+    ] as const) {
+      list.forEach((key, i) => add({ name: `${scope}-key-${i + 1}`, sha256: sha256(key.trim()), scopes: new Set([scope]), tenants: [DEFAULT_TENANT] }))
+    }
+    for (const k of lists.apiKeysFile?.keys ?? []) add(k)
+    this.keys = [...byDigest.values()]
+  }
+
+  /** True when some key has `scope`: the scope then requires a key (admin always does). */
+  guarded(scope: Scope): boolean {
+    return scope === 'admin' || this.keys.some((k) => k.scopes.has(scope))
+  }
+
+  get anyKeys(): boolean {
+    return this.keys.length > 0
+  }
+
+  /** The key's principal, or undefined; compares against every key, without an early exit. */
+  lookup(key: string): Principal | undefined {
+    const d = sha256(key.trim())
+    let found: Key | undefined
+    for (const k of this.keys) if (timingSafeEqual(k.digest, d) && !found) found = k
+    return found && { name: found.name, scopes: found.scopes, tenants: found.tenants, via: 'key' }
+  }
+
+  /** The principal of a request: its key, or its session; undefined when it has neither. */
+  authenticate(req: FastifyRequest): Principal | undefined {
+    const key = presentedKey(req.headers.authorization) ?? headerValue(req.headers['x-api-key'])
+    if (key) return this.lookup(key)
+    return this.sessionLookup?.(req)
+  }
+
+  /** The request hook of `scope`: authenticates, checks the scope, resolves the tenant. */
+  hook(scope: Scope): AuthHook {
+    return async (req: FastifyRequest) => {
+      let principal: Principal | undefined
+      if (this.guarded(scope)) {
+        principal = this.authenticate(req)
+        if (!principal?.scopes.has(scope)) throw new Errors.UNAUTHORIZED(scope)
+      } else {
+        // An open scope: anyone, as the default tenant; a key of the scope keeps its own tenants.
+        const known = this.authenticate(req)
+        principal = known?.scopes.has(scope) ? known : { name: 'anonymous', scopes: new Set([scope]), tenants: [DEFAULT_TENANT], via: 'open' }
+      }
+      accesses.set(req, { principal, tenant: requestedTenant(req, principal) })
+    }
   }
 }
 
-function matches(digests: Buffer[], presented: Buffer): boolean {
-  let found = false
-  for (const d of digests) found = timingSafeEqual(d, presented) || found // no early exit
-  return found
+/**
+ * The tenant a request asks for: `X-Scope-OrgID` (Loki, and the dashboard's tenant picker), or for a
+ * browser's WebSocket, which cannot set headers, the `tenant` query parameter; else the key's default.
+ */
+function requestedTenant(req: FastifyRequest, p: Principal): Tenant {
+  const asked = headerValue(req.headers['x-scope-orgid']) ?? queryTenant(req)
+  if (asked === undefined) return defaultTenant(p)
+  if (!isTenantName(asked) || !allows(p, asked)) throw new Errors.TENANT_FORBIDDEN(asked.slice(0, 64))
+  return asked as Tenant
+}
+
+function queryTenant(req: FastifyRequest): string | undefined {
+  const q = req.query as Record<string, unknown> | undefined
+  const t = q?.tenant
+  return typeof t === 'string' && t.trim() ? t.trim() : undefined
+}
+
+function headerValue(v: string | string[] | undefined): string | undefined {
+  const s = Array.isArray(v) ? v[0] : v
+  return s && s.trim() ? s.trim() : undefined
 }
 
 /**
  * The key in an Authorization header. Besides `Bearer <key>`, the schemes log shippers built for
  * Elasticsearch send: `ApiKey <key>` and `Basic base64(user:key)` (any user name, the key as password).
  */
-function presentedKey(auth: string | undefined): string | undefined {
+export function presentedKey(auth: string | undefined): string | undefined {
   if (!auth) return undefined
   const sp = auth.indexOf(' ')
   const scheme = auth.slice(0, sp).toLowerCase()

@@ -7,6 +7,7 @@
  */
 import * as p from './parse.js'
 import type { Parser, Role } from './parse.js'
+import { readKeysFile, type KeysFile } from '../auth/file.js'
 
 /** What a default may depend on: the process's roles, and (for fixed settings) the values read so far. */
 export interface DefaultContext {
@@ -107,6 +108,7 @@ export const SETTINGS = {
     apiKeysIngest: setting<string[]>({ env: 'API_KEYS_INGEST', default: [], parse: p.list, doc: 'keys of the ingest scope; when set, ingestion requires one' }),
     apiKeysQuery: setting<string[]>({ env: 'API_KEYS_QUERY', default: [], parse: p.list, doc: 'keys of the query scope; when set, queries and the live tail require one' }),
     apiKeysMetrics: setting<string[]>({ env: 'API_KEYS_METRICS', default: [], parse: p.list, doc: 'keys of the metrics scope; when set, GET /metrics requires one' }),
+    apiKeysFile: optional<KeysFile>({ env: 'API_KEYS_FILE', parse: readKeysFile, doc: 'YAML file of keys (each with tenants and scopes) and per-tenant limits' }),
   },
   /** The ingest role (ingest/): body limits, group commit, timestamp sanity. */
   ingest: {

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict'
 import { connect } from 'node:net'
 import { pino } from 'pino'
 import { Registry } from 'prom-client'
-import { requireKey } from '../auth/keys.ts'
+import { KeyRing } from '../auth/keys.ts'
 import { MemoryBus } from '../bus/memory.ts'
 import { loadConfig } from '../config.ts'
 import { GroupCommit, IngestMetrics, Ingestor, ingestRoutes } from '../ingest/index.ts'
@@ -18,7 +18,7 @@ async function server(env: Record<string, string> = {}) {
   const app = createServer({ ...config.http, bodyLimit: config.ingest.maxBatchBytes }, pino({ level: 'silent' }), new HttpMetrics(new Registry()))
   const bus = new MemoryBus(2) // nothing drains it here: the third entry finds the queue full
   const ingestor = new Ingestor(new GroupCommit(bus, 0, 1_000), new IngestMetrics(new Registry()))
-  await app.register(ingestRoutes, { ingestor, config: config.ingest, auth: requireKey(config.http.apiKeysIngest, 'ingest') })
+  await app.register(ingestRoutes, { ingestor, config: config.ingest, auth: new KeyRing(config.http).hook('ingest') })
   app.get('/boom', async () => {
     throw new Error('secret detail of the store at 10.0.0.7')
   })

@@ -5,7 +5,7 @@
  */
 import { toCatalogueError } from '../error-map.js'
 import { Errors, type RejectReason } from '../errors.js'
-import { EntryError, type Entry } from '../model/index.js'
+import { DEFAULT_TENANT, EntryError, type Entry, type Tenant } from '../model/index.js'
 import type { GroupCommit } from './commit.js'
 import type { IngestMetrics } from './metrics.js'
 
@@ -20,9 +20,15 @@ export class Ingestor {
   /**
    * Resolves when the bus holds `entries`; throws a catalogue error (413/429/503) when it does not.
    * `key` identifies the request (`requestKey`), so that a retry of one the bus had to split cannot duplicate.
+   * Every entry is stamped with `tenant` (the request's, from auth/); the default tenant is left implicit.
    */
-  async accept(protocol: string, entries: Entry[], key?: string): Promise<void> {
+  async accept(protocol: string, tenant: Tenant, entries: Entry[], key?: string): Promise<void> {
     if (entries.length === 0) return
+    if (tenant !== DEFAULT_TENANT) {
+      for (const e of entries) e.tenant = tenant
+      // The same body from two tenants is two requests.
+      if (key !== undefined) key = `${tenant}/${key}`
+    } else for (const e of entries) delete e.tenant
     if (this.closing) {
       this.metrics.reject(protocol, 'bus_unavailable', entries.length)
       throw new Errors.SHUTTING_DOWN()

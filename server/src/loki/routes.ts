@@ -3,7 +3,7 @@
  * `query_range` and `query` (GET, or POST with a form body), answered in Loki's shapes; the label,
  * series, index and detected-* endpoints are in meta.ts, the live tail in tail.ts. Errors are Loki's:
  * the status and a plain-text body (Grafana shows it verbatim), with the catalogue's code
- * (LOG_ERR_BAD_QUERY) behind it. `X-Scope-OrgID` is ignored (no tenants here).
+ * (LOG_ERR_BAD_QUERY) behind it. `X-Scope-OrgID` picks the tenant (auth/keys.ts).
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify'
 import type { AuthHook } from '../auth/keys.js'

@@ -14,6 +14,8 @@ export interface Entry {
   attributes: Record<string, string>
   trace_id: string
   span_id: string
+  /** The tenant (model/tenant.ts); absent means `default`, so entries of the default tenant cost nothing on the bus. */
+  tenant?: string
 }
 
 export const LIMITS = {

@@ -4,6 +4,7 @@
  * `X-Elastic-Product: Elasticsearch`, which the official clients check before they trust a reply.
  * Documents map onto entries in mapping.ts; the per-item results follow Elasticsearch's format.
  */
+import { tenantOf } from '../../auth/index.js'
 import { randomBytes } from 'node:crypto'
 import type { FastifyInstance, FastifyRequest } from 'fastify'
 import type { ErrorShape } from '../../error-map.js'
@@ -112,7 +113,7 @@ export async function elasticRoutes(app: FastifyInstance, { ingestor, config }: 
         res._shards = { total: 1, successful: 1, failed: 0 }
       }
     }
-    await ingestor.accept(PROTOCOL, entries, requestKey(req))
+    await ingestor.accept(PROTOCOL, tenantOf(req), entries, requestKey(req))
     return { took: Math.round(performance.now() - started), errors, items: results }
   }
   app.route({ method: ['POST', 'PUT'], url: '/_bulk', handler: bulk })

@@ -2,6 +2,7 @@
  * The seed's ingestion contract: `POST /log` (one entry, 50 KiB) and `POST /logs` (a JSON array or
  * NDJSON, gzip allowed, up to MAX_BATCH_BYTES), validated by `model/validate.ts`.
  */
+import { tenantOf } from '../../auth/index.js'
 import type { FastifyInstance } from 'fastify'
 import type { AcceptedResponse, BatchAcceptedResponse, BatchPartialResponse } from '@oglogstream/shared'
 import { Errors } from '../../errors.js'
@@ -25,7 +26,7 @@ export async function jsonRoutes(app: FastifyInstance, { ingestor, config }: Ing
       // README "Errors": an unknown field has its own code.
       throw v.reason === 'unknown_field' && v.field !== undefined ? new Errors.UNKNOWN_FIELD(v.field, ALLOWED_FIELDS.join(', ')) : new Errors.VALIDATION(v.error)
     }
-    await ingestor.accept('json', [v.entry])
+    await ingestor.accept('json', tenantOf(req), [v.entry])
     const body: AcceptedResponse = { status: 'accepted', timestamp: toApi(v.entry.timestamp) }
     return reply.code(202).send(body)
   })
@@ -54,7 +55,7 @@ export async function jsonRoutes(app: FastifyInstance, { ingestor, config }: Ing
         if (errors.length < MAX_REPORTED_ERRORS) errors.push({ index: line.index, error: v.error })
       }
     }
-    await ingestor.accept('json', entries, requestKey(req))
+    await ingestor.accept('json', tenantOf(req), entries, requestKey(req))
     if (rejected > 0) {
       const body: BatchPartialResponse = {
         status: 'error',

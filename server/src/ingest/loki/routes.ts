@@ -4,6 +4,7 @@
  * the rejected entries when some were invalid (the valid ones are still accepted, as in Loki); 429 /
  * 503 when nothing could be taken, which shippers retry.
  */
+import { tenantOf } from '../../auth/index.js'
 import type { FastifyInstance, FastifyRequest } from 'fastify'
 import type { BatchPartialResponse } from '@oglogstream/shared'
 import { Errors } from '../../errors.js'
@@ -65,7 +66,7 @@ export async function lokiRoutes(app: FastifyInstance, { ingestor, config }: Ing
         index++
       }
     }
-    await ingestor.accept(PROTOCOL, entries, requestKey(req))
+    await ingestor.accept(PROTOCOL, tenantOf(req), entries, requestKey(req))
     if (rejected > 0) {
       const body: BatchPartialResponse = {
         status: 'error',

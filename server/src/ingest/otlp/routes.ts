@@ -5,6 +5,7 @@
  * ExportLogsServiceResponse in the request's encoding, `partialSuccess` counting the records that
  * were rejected; errors as a google.rpc.Status, 429 / 503 (retryable) when nothing could be taken.
  */
+import { tenantOf } from '../../auth/index.js'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import type { ErrorShape } from '../../error-map.js'
 import { nowTimestamp } from '../../model/index.js'
@@ -41,7 +42,7 @@ export async function otlpRoutes(app: FastifyInstance, { ingestor, config }: Ing
     const budget = new BatchBudget(ingestor, PROTOCOL, budgetLimits(config))
     const { entries, rejected } = mapRequest(decoded, nowTimestamp(), (e) => budget.add(e))
     for (const r of rejected) ingestor.reject(PROTOCOL, r.reason)
-    await ingestor.accept(PROTOCOL, entries, requestKey(req))
+    await ingestor.accept(PROTOCOL, tenantOf(req), entries, requestKey(req))
     const message = rejected
       .slice(0, MAX_REPORTED_ERRORS)
       .map((r) => r.error)

@@ -13,7 +13,7 @@ function recorder() {
   const entries: Entry[] = []
   const rejected: string[] = []
   const ingestor = {
-    accept: async (_p: string, e: Entry[]) => void entries.push(...e),
+    accept: async (_p: string, _t: string, e: Entry[]) => void entries.push(...e),
     reject: (_p: string, reason: string, n = 1) => rejected.push(...Array<string>(n).fill(reason)),
   } as unknown as Ingestor
   return { ingestor, entries, rejected }

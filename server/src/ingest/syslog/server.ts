@@ -8,7 +8,7 @@ import { createSocket, type Socket as UdpSocket } from 'node:dgram'
 import { createServer, type Server, type Socket } from 'node:net'
 import type { Logger } from 'pino'
 import type { RejectReason } from '../../errors.js'
-import { nowTimestamp, type Entry } from '../../model/index.js'
+import { DEFAULT_TENANT, nowTimestamp, type Entry } from '../../model/index.js'
 import type { Ingestor } from '../ingestor.js'
 import { DEFAULT_MAX_FRAME_BYTES, FrameDecoder, type Frame } from './framing.js'
 import { mapFrame } from './mapping.js'
@@ -171,7 +171,7 @@ export class SyslogServer {
   private async deliver(entries: Entry[]): Promise<void> {
     for (let delay = RETRY_MIN_MS; ; delay = Math.min(delay * 2, RETRY_MAX_MS)) {
       try {
-        await this.ingestor.accept(PROTOCOL, entries)
+        await this.ingestor.accept(PROTOCOL, DEFAULT_TENANT, entries)
         return
       } catch (err) {
         // The Ingestor counted the refusal. While shutting down nothing more can be taken.
@@ -206,7 +206,7 @@ export class SyslogServer {
     if (entries.length === 0) return
     this.udpPending = []
     const p = this.ingestor
-      .accept(PROTOCOL, entries)
+      .accept(PROTOCOL, DEFAULT_TENANT, entries)
       .catch(() => {}) // counted by the Ingestor; UDP senders cannot be told
       .finally(() => this.inflight.delete(p))
     this.inflight.add(p)
