@@ -151,6 +151,10 @@ export const PROOFS: Record<string, Entry> = {
     RL,
     '500: a bug is answered LOG_ERR_INTERNAL with only the code and the request id',
   ]),
+  'Errors: LOG_ERR_TENANT_FORBIDDEN': code('LOG_ERR_TENANT_FORBIDDEN', [
+    'test/e2e/keys-file.test.ts',
+    'X-Scope-OrgID is honoured only for a tenant the key may use',
+  ]),
   'Errors: LOG_ERR_ENTRY_TOO_LARGE': code('LOG_ERR_ENTRY_TOO_LARGE', [
     SPLIT,
     'an entry larger than one bus message is a 413 naming the limit',
@@ -293,6 +297,10 @@ export const PROOFS: Record<string, Entry> = {
   'Configuration: API_KEYS_INGEST, API_KEYS_QUERY': [
     [AUTH, 'ingest requires an ingest key'],
     [AUTH, 'queries require a query key'],
+  ],
+  'Configuration: API_KEYS_FILE': [
+    ['test/e2e/keys-file.test.ts', 'file keys, hashed keys and environment keys authenticate in every form shippers send'],
+    ['test/e2e/keys-file.test.ts', 'a bad keys file stops start-up naming the variable and the field'],
   ],
   'Configuration: API_KEYS_METRICS': [
     [SD, '/metrics keyed'],
