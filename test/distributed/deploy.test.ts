@@ -54,7 +54,7 @@ test('haproxy.cfg is valid as shipped and as the native launcher writes it', () 
   assert.match(noPassword.stderr + noPassword.stdout, /HAPROXY_STATS_PASSWORD is not set/)
   const cfg = readFileSync(join(ROOT, 'deploy/haproxy.cfg'), 'utf8')
   for (const must of [
-    'path /log /logs /es',
+    'path /log /logs /es /journal/upload',
     'path_beg /es/ /loki/ /v1/logs',
     'path_beg /api/ /ws/',
     'timeout tunnel',

@@ -5,6 +5,7 @@
 import type { FastifyInstance } from 'fastify'
 import type { IngestContext } from './context.js'
 import { elasticRoutes } from './elastic/routes.js'
+import { journaldRoutes } from './journald/routes.js'
 import { jsonRoutes } from './json/routes.js'
 import { lokiRoutes } from './loki/routes.js'
 import { otlpRoutes } from './otlp/routes.js'
@@ -22,4 +23,5 @@ export async function ingestRoutes(app: FastifyInstance, ctx: IngestContext): Pr
   await app.register(elasticRoutes, { ...ctx, prefix: '/es' })
   await app.register(lokiRoutes, ctx)
   await app.register(otlpRoutes, ctx)
+  await app.register(journaldRoutes, ctx)
 }

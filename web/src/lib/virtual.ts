@@ -35,3 +35,55 @@ export function scrollToReveal(index: number, scrollTop: number, viewport: numbe
   if (top + rowHeight > scrollTop + viewport) return top + rowHeight - viewport
   return undefined
 }
+
+/**
+ * Rows of different heights (wrapped lines): `offsets[i]` is the top of row `i`, `offsets[n]` the total
+ * height. The heights are computed, not measured, so the window is known before anything renders.
+ */
+export function offsetsOf(heights: readonly number[]): Float64Array {
+  const out = new Float64Array(heights.length + 1)
+  for (let i = 0; i < heights.length; i++) out[i + 1] = (out[i] as number) + (heights[i] as number)
+  return out
+}
+
+/** The index of the row at `y` (the last row whose top is at or above `y`). */
+export function rowAt(offsets: Float64Array, y: number): number {
+  let lo = 0
+  let hi = offsets.length - 2
+  if (hi < 0) return 0
+  while (lo < hi) {
+    const mid = (lo + hi + 1) >> 1
+    if ((offsets[mid] as number) <= y) lo = mid
+    else hi = mid - 1
+  }
+  return lo
+}
+
+export function visibleWindowVar(scrollTop: number, viewport: number, offsets: Float64Array, overscan = 8): Window {
+  const count = offsets.length - 1
+  const total = offsets[count] ?? 0
+  if (count <= 0) return { start: 0, end: 0, offset: 0, total: 0 }
+  const top = Math.max(0, Math.min(scrollTop, Math.max(0, total - viewport)))
+  const start = Math.max(0, rowAt(offsets, top) - overscan)
+  const end = Math.min(count, rowAt(offsets, top + Math.max(0, viewport) - 0.001) + 1 + overscan)
+  return { start, end, offset: offsets[start] as number, total }
+}
+
+export function scrollToRevealVar(index: number, scrollTop: number, viewport: number, offsets: Float64Array): number | undefined {
+  const top = offsets[index] ?? 0
+  const bottom = offsets[index + 1] ?? top
+  if (top < scrollTop) return top
+  if (bottom > scrollTop + viewport) return Math.min(top, bottom - viewport)
+  return undefined
+}
+
+/** Lines a message takes when wrapped at `cols` characters, at most `max`. */
+export function wrappedLines(text: string, cols: number, max: number): number {
+  if (cols <= 0) return 1
+  let lines = 0
+  for (const line of text.split('\n')) {
+    lines += Math.max(1, Math.ceil(line.length / cols))
+    if (lines >= max) return max
+  }
+  return Math.max(1, lines)
+}

@@ -1,0 +1,241 @@
+// Explore as a heavy user works it (issue 19), in a real Chromium against a real server: filter for /
+// filter out from every value of the entry detail, JSON and logfmt messages as fields, the detail over
+// the list with previous/next, wrapped lines, and selecting text without opening the detail.
+import { after, before, test } from 'node:test'
+import assert from 'node:assert/strict'
+import { mkdirSync } from 'node:fs'
+import { join } from 'node:path'
+import type { Browser, Page } from 'playwright-core'
+import { Pages, T, expectTexts, launch, urlQ } from '../helpers/browser.ts'
+import { ROOT, getJson, postJson, startServer, waitFor, type RunningServer } from '../helpers/server.ts'
+
+const SHOTS = join(ROOT, 'test-artifacts/screenshots')
+const MIN = 60_000
+const ago = (ms: number) => new Date(Date.now() - ms).toISOString()
+const JSON_MSG = '{"status":500,"route":"/pay","user":{"id":"bob"}}'
+const LOGFMT_MSG = 'method=GET path=/items status=200 took=12ms'
+const LONG_MSG = `long line ${'abcdefghij '.repeat(35)}end`
+const SEED = [
+  { level: 'info', service: 'shop', message: 'order 1 placed', timestamp: ago(9 * MIN), attributes: { region: 'eu', user: 'alice' } },
+  {
+    level: 'error',
+    service: 'shop',
+    message: 'payment failed',
+    timestamp: ago(8 * MIN),
+    attributes: { region: 'us', user: 'bob', level: 'odd' },
+  },
+  { level: 'warn', service: 'shop', message: JSON_MSG, timestamp: ago(7 * MIN) },
+  { level: 'info', service: 'shop', message: LOGFMT_MSG, timestamp: ago(6 * MIN) },
+  { level: 'info', service: 'shop', message: LONG_MSG, timestamp: ago(5 * MIN) },
+  { level: 'info', service: 'shop', message: 'order 2 placed', timestamp: ago(4 * MIN), attributes: { region: 'eu', user: 'carol' } },
+]
+const ALL = SEED.map((e) => e.message)
+const ROWS = '[data-testid=results] .log-row'
+const MSGS = `${ROWS} .log-message`
+const DETAIL = '[data-testid=entry-detail]'
+
+let srv: RunningServer
+let browser: Browser
+let pages: Pages
+
+before(async () => {
+  mkdirSync(SHOTS, { recursive: true })
+  const [s, b] = await Promise.all([startServer({ env: { RATE_LIMIT_MAX: '0' } }), launch()])
+  srv = s
+  browser = b
+  pages = new Pages(browser, () => srv.url)
+  const res = await postJson(`${srv.url}/logs`, SEED)
+  assert.equal(res.status, 202, JSON.stringify(res.body))
+  await waitFor(async () => (await getJson(`${srv.url}/api/stats`)).body.total_logs === SEED.length, T)
+})
+
+after(async () => {
+  await browser?.close()
+  await srv?.stop()
+  srv?.cleanup()
+})
+
+async function openEntry(page: Page, message: string): Promise<void> {
+  await page.locator(ROWS, { hasText: message }).first().click()
+  await page.locator(`${DETAIL} [data-testid=detail-message]`).waitFor({ timeout: T })
+}
+
+test('filter for and filter out from any value of the detail edit the q box, and the list follows', async () => {
+  const { page, ctx } = await pages.open('/?range=1h&service=shop')
+  await expectTexts(page, MSGS, ALL)
+
+  await openEntry(page, 'payment failed')
+  await page.click(`${DETAIL} [data-testid=attributes] tr[data-key=region] [data-action=filter-for]`)
+  await expectTexts(page, MSGS, ['payment failed'])
+  assert.equal(urlQ(page), 'region:"us"')
+  assert.equal(await page.inputValue('#search'), 'region:"us"', 'the search box shows the new q')
+
+  await openEntry(page, 'payment failed')
+  // The value already chosen shows as pressed; filtering it out swaps the term.
+  assert.equal(await page.getAttribute(`${DETAIL} tr[data-key=region] [data-action=filter-for]`, 'aria-pressed'), 'true')
+  await page.click(`${DETAIL} tr[data-key=user] [data-action=filter-out]`)
+  await page.locator('[data-testid=results]', { hasText: 'No entries match' }).waitFor({ timeout: T })
+  assert.equal(urlQ(page), 'region:"us" -user:"bob"')
+
+  // Excluding a value keeps the entries that do not have the attribute at all.
+  await page.fill('#search', '')
+  await page.press('#search', 'Enter')
+  await expectTexts(page, MSGS, ALL)
+  await openEntry(page, 'order 1 placed')
+  await page.click(`${DETAIL} tr[data-key=region] [data-action=filter-out]`)
+  await expectTexts(page, MSGS, ['payment failed', JSON_MSG, LOGFMT_MSG, LONG_MSG])
+
+  // Level and service are fields too; an attribute named like a reserved field is `attr.<name>`.
+  await openEntry(page, 'payment failed')
+  await page.click(`${DETAIL} [data-field=level] [data-action=filter-for]`)
+  await expectTexts(page, MSGS, ['payment failed'])
+  assert.equal(urlQ(page), '-region:"eu" level:error')
+  await openEntry(page, 'payment failed')
+  await page.click(`${DETAIL} tr[data-key=level] [data-action=filter-out]`)
+  await page.locator('[data-testid=results]', { hasText: 'No entries match' }).waitFor({ timeout: T })
+  assert.equal(urlQ(page), '-region:"eu" level:error -attr.level:"odd"')
+  await page.fill('#search', '')
+  await page.press('#search', 'Enter')
+  await openEntry(page, 'order 2 placed')
+  await page.click(`${DETAIL} [data-field=service] [data-action=filter-out]`)
+  await page.locator('[data-testid=results]', { hasText: 'No entries match' }).waitFor({ timeout: T })
+  assert.equal(urlQ(page), '-service:"shop"')
+  await ctx.close()
+  pages.assertClean()
+})
+
+test('a JSON or logfmt message is pretty-printed with its keys as fields, each one filterable', async () => {
+  const { page, ctx } = await pages.open('/?range=1h&service=shop')
+  await expectTexts(page, MSGS, ALL)
+  await openEntry(page, '"route":"/pay"')
+  assert.equal(await page.textContent(`${DETAIL} [data-testid=message-format]`), 'json')
+  assert.equal(await page.textContent(`${DETAIL} [data-testid=detail-message]`), JSON.stringify(JSON.parse(JSON_MSG), null, 2))
+  const fields = await page.$$eval(`${DETAIL} [data-testid=message-fields] tr`, (rows) =>
+    rows.map((r) => `${r.querySelector('th')?.textContent}=${r.querySelector('td')?.textContent}`),
+  )
+  assert.deepEqual(fields, ['status=500', 'route=/pay', 'user.id=bob'])
+  await page.screenshot({ path: join(SHOTS, 'entry-detail-json.png') })
+  await page.click(`${DETAIL} tr[data-key=status] [data-action=filter-for]`)
+  await expectTexts(page, MSGS, [JSON_MSG])
+  assert.equal(urlQ(page), '"\\"status\\":500"')
+
+  await page.fill('#search', '')
+  await page.press('#search', 'Enter')
+  await openEntry(page, LOGFMT_MSG)
+  assert.equal(await page.textContent(`${DETAIL} [data-testid=message-format]`), 'logfmt')
+  assert.equal(await page.textContent(`${DETAIL} [data-testid=detail-message]`), LOGFMT_MSG.split(' ').join('\n'))
+  await page.click(`${DETAIL} tr[data-key=took] [data-action=filter-out]`)
+  await expectTexts(
+    page,
+    MSGS,
+    ALL.filter((m) => m !== LOGFMT_MSG),
+  )
+  assert.equal(urlQ(page), '-"took=12ms"')
+  await ctx.close()
+  pages.assertClean()
+})
+
+test('the detail opens over the list, which keeps its width, and steps to the previous and next entry', async () => {
+  const { page, ctx } = await pages.open('/?range=1h&service=shop')
+  await expectTexts(page, MSGS, ALL)
+  const listWidth = async () => page.$eval('[data-testid=results]', (e) => e.getBoundingClientRect().width)
+  const msgWidth = async () => page.$eval(MSGS, (e) => e.getBoundingClientRect().width)
+  const [w0, m0] = [await listWidth(), await msgWidth()]
+  const newestFirst = [...ALL].reverse()
+  await openEntry(page, newestFirst[0] as string)
+  assert.equal(await listWidth(), w0, 'the list keeps its width')
+  assert.equal(await msgWidth(), m0, 'the message column keeps its width')
+  assert.ok(m0 > 500, `message column ${m0} px wide`)
+  const shown = () => page.textContent(`${DETAIL} [data-testid=detail-message]`)
+  assert.equal(await page.textContent('[data-testid=detail-position]'), '1 of 6')
+  assert.equal(await page.isDisabled('[data-testid=detail-prev]'), true)
+  await page.click('[data-testid=detail-next]')
+  await page.waitForFunction((m) => document.querySelector('[data-testid=detail-message]')?.textContent === m, newestFirst[1], {
+    timeout: T,
+  })
+  assert.match(page.url(), /entry=/)
+  // Keys too, while the detail has focus.
+  await page.keyboard.press('j')
+  await page.waitForFunction(() => document.querySelector('[data-testid=detail-position]')?.textContent === '3 of 6', null, { timeout: T })
+  assert.equal(await shown(), LOGFMT_MSG.split(' ').join('\n'))
+  await page.keyboard.press('k')
+  await page.waitForFunction(() => document.querySelector('[data-testid=detail-position]')?.textContent === '2 of 6', null, { timeout: T })
+  // The row of the open entry is the selected one.
+  assert.equal(await page.$eval(`${ROWS}.bg-sky-50 .log-message`, (e) => e.textContent), newestFirst[1])
+  for (let i = 0; i < 4; i++) await page.click('[data-testid=detail-next]')
+  await page.waitForFunction(() => document.querySelector('[data-testid=detail-position]')?.textContent === '6 of 6', null, { timeout: T })
+  assert.equal(await page.isDisabled('[data-testid=detail-next]'), true)
+  await page.screenshot({ path: join(SHOTS, 'entry-detail-overlay.png') })
+  await ctx.close()
+  pages.assertClean()
+})
+
+test('wrap lines shows a long message whole over several lines, and is remembered', async () => {
+  const { page, ctx } = await pages.open('/?range=1h&service=shop')
+  await expectTexts(page, MSGS, ALL)
+  const longRow = () =>
+    page.$eval(`[data-testid=results] [role=option]:has(.log-message)`, () => {
+      const row = [...document.querySelectorAll('[data-testid=results] [role=option]')].find((r) =>
+        r.textContent?.includes('long line'),
+      ) as HTMLElement
+      const msg = row.querySelector('.log-message') as HTMLElement
+      return {
+        row: row.getBoundingClientRect().height,
+        text: msg.getBoundingClientRect().height,
+        full: msg.scrollHeight,
+        shown: msg.textContent?.length ?? 0,
+      }
+    })
+  const before = await longRow()
+  assert.equal(before.row, 28, 'one line')
+  assert.equal(await page.getAttribute('[data-testid=wrap-lines]', 'aria-pressed'), 'false')
+  await page.click('[data-testid=wrap-lines]')
+  await page.waitForFunction(
+    () => [...document.querySelectorAll('[data-testid=results] [role=option]')].some((r) => r.getBoundingClientRect().height > 28),
+    null,
+    { timeout: T },
+  )
+  const wrapped = await longRow()
+  assert.ok(wrapped.row >= 4 * 16, `the long row is ${wrapped.row} px high`)
+  assert.equal(wrapped.shown, LONG_MSG.length, 'the whole message is in the row')
+  assert.ok(wrapped.full <= wrapped.row, `the wrapped text (${wrapped.full} px) fits its row (${wrapped.row} px)`)
+  assert.ok(
+    wrapped.row - wrapped.full <= 2 * 16 + 12,
+    `and the row is not much taller than the text (${wrapped.row} vs ${wrapped.full} px)`,
+  )
+  const short = await page.$eval(`[data-testid=results] [role=option]`, (r) => r.getBoundingClientRect().height)
+  assert.equal(short, 28, 'a short message stays one line')
+  await page.screenshot({ path: join(SHOTS, 'explore-wrap-lines.png') })
+  await page.reload()
+  await expectTexts(page, MSGS, ALL)
+  assert.equal(await page.getAttribute('[data-testid=wrap-lines]', 'aria-pressed'), 'true', 'remembered')
+  await page.click('[data-testid=wrap-lines]')
+  await page.waitForFunction(
+    () => [...document.querySelectorAll('[data-testid=results] [role=option]')].every((r) => r.getBoundingClientRect().height === 28),
+    null,
+    { timeout: T },
+  )
+  await ctx.close()
+  pages.assertClean()
+})
+
+test('selecting text in a row does not open the detail; a click does', async () => {
+  const { page, ctx } = await pages.open('/?range=1h&service=shop')
+  await expectTexts(page, MSGS, ALL)
+  const msg = page.locator(MSGS, { hasText: 'payment failed' })
+  const box = await msg.boundingBox()
+  assert.ok(box)
+  await page.mouse.move(box.x + 2, box.y + box.height / 2)
+  await page.mouse.down()
+  await page.mouse.move(box.x + 60, box.y + box.height / 2, { steps: 5 })
+  await page.mouse.up()
+  assert.notEqual(await page.evaluate(() => window.getSelection()?.toString() ?? ''), '', 'some text is selected')
+  // Give a wrongly opened detail the time to appear: one rendered frame after the click.
+  await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))))
+  assert.equal(await page.locator(DETAIL).count(), 0)
+  await page.evaluate(() => window.getSelection()?.removeAllRanges())
+  await msg.click()
+  await page.locator(DETAIL).waitFor({ timeout: T })
+  await ctx.close()
+  pages.assertClean()
+})
