@@ -57,7 +57,7 @@ export class Drain {
   }
 
   addTokens(tokens: string[]): MatchResult {
-    const leaf = this.leaf(tokens, true)
+    const leaf = this.leaf(tokens)
     const best = this.best(leaf.templates, tokens)
     if (best) {
       best.count++
@@ -71,7 +71,7 @@ export class Drain {
 
   /** Puts a known template (from the store) back in the tree with its id. */
   restore(id: string, tokens: string[], count = 0): Template {
-    const leaf = this.leaf(tokens, true)
+    const leaf = this.leaf(tokens)
     const found = leaf.templates.find((t) => t.id === id)
     if (found) return found
     const template: Template = { id, tokens: [...tokens], count }
@@ -89,23 +89,19 @@ export class Drain {
     return out
   }
 
-  private leaf(tokens: readonly string[], create: boolean): Node {
-    let node = this.byLength.get(tokens.length)
-    if (!node) {
-      node = newNode()
-      if (create) this.byLength.set(tokens.length, node)
-    }
+  private leaf(tokens: readonly string[]): Node {
+    let node: Node | undefined = this.byLength.get(tokens.length)
+    if (!node) this.byLength.set(tokens.length, (node = newNode()))
     const depth = Math.min(this.opts.depth, tokens.length)
     for (let i = 0; i < depth; i++) {
       const tok = tokens[i] as string
       const key = isVariable(tok) ? WILDCARD : tok
-      let next = node.children.get(key)
+      let next: Node | undefined = node.children.get(key)
+      // A full node sends new keys under `<*>`.
+      if (!next && node.children.size >= this.opts.maxChildren) next = node.children.get(WILDCARD)
       if (!next) {
-        if (key !== WILDCARD && node.children.size >= this.opts.maxChildren) next = node.children.get(WILDCARD)
-        if (!next) {
-          next = newNode()
-          node.children.set(node.children.size >= this.opts.maxChildren ? WILDCARD : key, next)
-        }
+        next = newNode()
+        node.children.set(node.children.size >= this.opts.maxChildren ? WILDCARD : key, next)
       }
       node = next
     }
