@@ -67,6 +67,7 @@ const BODY = 'server/src/ingest/body.test.ts'
 const ESMAP = 'server/src/ingest/elastic/mapping.test.ts'
 const QUERY = 'test/e2e/query.test.ts'
 const BROWSER = 'test/browser/dashboard.test.ts'
+const ALERTING = 'test/alerting/rules.test.ts'
 
 /** Every code of the error table: its row in the error-contract table (the test is named by the code). */
 const code = (c: string, ...more: Proof[]): Proof[] => [[EC, c], ...more]
@@ -155,6 +156,9 @@ export const PROOFS: Record<string, Entry> = {
     'test/e2e/keys-file.test.ts',
     'X-Scope-OrgID is honoured only for a tenant the key may use',
   ]),
+  'Errors: LOG_ERR_BAD_RULE': code('LOG_ERR_BAD_RULE', [ALERTING, 'a bad rule is a 400 naming the rule and the problem']),
+  'Errors: LOG_ERR_RULE_NOT_FOUND': code('LOG_ERR_RULE_NOT_FOUND', [ALERTING, 'create, read, conflict, replace, delete']),
+  'Errors: LOG_ERR_RULE_EXISTS': code('LOG_ERR_RULE_EXISTS', [ALERTING, 'create, read, conflict, replace, delete']),
   'Errors: LOG_ERR_ENTRY_TOO_LARGE': code('LOG_ERR_ENTRY_TOO_LARGE', [
     SPLIT,
     'an entry larger than one bus message is a 413 naming the limit',
@@ -302,6 +306,14 @@ export const PROOFS: Record<string, Entry> = {
     ['test/e2e/keys-file.test.ts', 'file keys, hashed keys and environment keys authenticate in every form shippers send'],
     ['test/e2e/keys-file.test.ts', 'a bad keys file stops start-up naming the variable and the field'],
   ],
+  'Configuration: RULES_DIR': [
+    [ALERTING, 'an alerting rule fires with its labels and templated annotations'],
+    [ALERTING, 'a rule file that does not parse stops start-up'],
+  ],
+  'Configuration: ALERTING_EVALUATION_INTERVAL': [[ALERTING, 'an alerting rule fires with its labels and templated annotations']],
+  'Configuration: EXTERNAL_URL': known(
+    'NO TEST YET (follow-up for the alerting area): {{ $externalURL }} in templates and notification links',
+  ),
   'Configuration: API_KEYS_METRICS': [
     [SD, '/metrics keyed'],
     [EC, 'LOG_ERR_UNAUTHORIZED'],
