@@ -7,6 +7,7 @@ import type { FastifyInstance } from 'fastify'
 import websocket from '@fastify/websocket'
 import { pino, type Logger } from 'pino'
 import { Registry, collectDefaultMetrics } from 'prom-client'
+import { Alerting, alertingRoutes } from './alerting/index.js'
 import { KeyRing } from './auth/index.js'
 import { openTransport, type Transport } from './bus/index.js'
 import { checkRunnable, type Config } from './config.js'
@@ -60,6 +61,8 @@ export interface App {
   bus: Transport
   store: Store | undefined
   worker: Worker | undefined
+  /** The query role's alerting (rules, evaluator, notifiers). */
+  alerting: Alerting | undefined
   metrics: AppMetrics
   log: Logger
   /** Listens on HTTP_PORT (and the syslog ports); resolves with the HTTP address. */
@@ -126,6 +129,7 @@ export async function createApp(config: Config, logger?: Logger): Promise<App> {
     worker = new Worker(bus.workQueue, store, config.process, metrics.process, log)
   }
 
+  let alerting: Alerting | undefined
   let hub: LiveHub | undefined
   let unsubscribeLive: (() => void) | undefined
   if (bus.liveFeed && store) {
@@ -145,6 +149,10 @@ export async function createApp(config: Config, logger?: Logger): Promise<App> {
     })
     await server.register(liveRoutes, { hub, auth, metrics: metrics.live, origins: config.http.corsOrigins })
     await server.register(lokiRoutes, { store, metrics: metrics.query, auth, hub })
+    const a = config.alerting
+    alerting = new Alerting(store, metrics.registry, { rulesDir: a.rulesDir, evaluationIntervalMs: a.evaluationIntervalMs, externalUrl: a.externalUrl }, log)
+    alerting.init()
+    await server.register(alertingRoutes, { alerting, auth })
     const { webDir } = config.query
     await server.register(webRoutes, { dir: webDir ? resolve(webDir) : defaultWebDir() })
   }
@@ -156,12 +164,14 @@ export async function createApp(config: Config, logger?: Logger): Promise<App> {
     bus,
     store,
     worker,
+    alerting,
     metrics,
     log,
     async listen() {
       worker?.start()
       await syslog?.start()
       const address = await server.listen({ port: config.http.httpPort, host: config.http.host })
+      alerting?.startEvaluating()
       log.info({ address, roles: [...roles], bus: bus.name, store: store?.kind }, 'oglogstream listening')
       return address
     },
@@ -173,6 +183,7 @@ export async function createApp(config: Config, logger?: Logger): Promise<App> {
           ingestor?.close()
           hub?.closeAll()
           await server.close()
+          await alerting?.stopEvaluating()
           unsubscribeLive?.()
           // JetStream: finish the batch in hand and hand the rest back, rather than drain the stream.
           bus.workQueue?.stopPulling()

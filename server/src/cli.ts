@@ -3,6 +3,7 @@
  * Configuration comes from the environment (README "Configuration"); an invalid value stops
  * start-up with a message naming the variable.
  */
+import { RuleError } from './alerting/index.js'
 import { createApp } from './app.js'
 import { ConfigError, loadConfig, variables } from './config.js'
 import { restoreDefaultFatalSignals } from './fatal.js'
@@ -34,6 +35,10 @@ async function main(): Promise<void> {
   } catch (err) {
     if (err instanceof ConfigError) {
       console.error(`oglogstream: invalid configuration: ${err.message}`)
+      process.exit(2)
+    }
+    if (err instanceof RuleError) {
+      console.error(`oglogstream: invalid rules: ${err.message}`)
       process.exit(2)
     }
     throw err

@@ -26,10 +26,11 @@ export type ProcessOptions = Section<'process'>
 export type StoreOptions = Section<'store'>
 export type QueryOptions = Section<'query'>
 export type LiveOptions = Section<'live'>
+export type AlertingSettings = Section<'alerting'>
 export type SyslogOptions = Section<'syslog'>
 
 type Sections = { readonly [N in SectionName]: Section<N> }
-type Flat = AppOptions & HttpOptions & IngestOptions & BusOptions & NatsOptions & ProcessOptions & StoreOptions & QueryOptions & LiveOptions & SyslogOptions
+type Flat = AppOptions & HttpOptions & IngestOptions & BusOptions & NatsOptions & ProcessOptions & StoreOptions & QueryOptions & LiveOptions & SyslogOptions & AlertingSettings
 
 export type Config = { readonly roles: ReadonlySet<Role> } & Sections & Flat
 

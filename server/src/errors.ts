@@ -31,6 +31,9 @@ export const Errors = {
   REQUEST_TIMEOUT: createError('LOG_ERR_REQUEST_TIMEOUT', 'the request took longer than %d ms', 408),
   DASHBOARD_NOT_BUILT: createError('LOG_ERR_DASHBOARD_NOT_BUILT', 'the dashboard is not built (no %s/index.html); run make build', 503),
   INTERNAL: createError('LOG_ERR_INTERNAL', 'internal error: %s', 500),
+  BAD_RULE: createError('LOG_ERR_BAD_RULE', 'invalid rule group: %s', 400),
+  RULE_NOT_FOUND: createError('LOG_ERR_RULE_NOT_FOUND', "no rule group '%s' in namespace '%s'", 404),
+  RULE_EXISTS: createError('LOG_ERR_RULE_EXISTS', "rule group '%s' already exists in namespace '%s'; PUT /api/rules/<namespace>/<name> replaces it", 409),
   ENTRY_TOO_LARGE: createError('LOG_ERR_ENTRY_TOO_LARGE', '%s; nothing was accepted', 413),
 } as const
 

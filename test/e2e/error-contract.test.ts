@@ -311,6 +311,28 @@ const cases: Record<string, Case> = {
     message: /no route GET \/api\/nope/,
     provoke: () => embedded('/api/nope'),
   },
+  LOG_ERR_BAD_RULE: {
+    setup: 'embedded',
+    status: 400,
+    message: /group "g", rule 1 \(A\): could not parse expression/,
+    provoke: () => embedded('/api/rules', json({ name: 'g', rules: [{ alert: 'A', expr: 'sum(rate({a="b"}[1m])' }] })),
+  },
+  LOG_ERR_RULE_NOT_FOUND: {
+    setup: 'embedded',
+    status: 404,
+    message: /no rule group 'nope' in namespace 'default'/,
+    provoke: () => embedded('/api/rules/default/nope', { method: 'DELETE' }),
+  },
+  LOG_ERR_RULE_EXISTS: {
+    setup: 'embedded',
+    status: 409,
+    message: /rule group 'twice' already exists in namespace 'default'/,
+    provoke: async () => {
+      const group = { name: 'twice', rules: [{ alert: 'A', expr: 'vector(1)' }] }
+      await embedded('/api/rules', json(group))
+      return embedded('/api/rules', json(group))
+    },
+  },
   LOG_ERR_REQUEST_TIMEOUT: {
     setup: 'in-process',
     status: 408,

@@ -67,6 +67,10 @@ export const DEFAULT_NATS_MAX_BYTES = 1024 ** 3 // 1 GiB of stream backlog, then
 export const DEFAULT_NATS_MAX_ACK_PENDING = 4_096 // messages handed out and not yet acked, all workers together
 export const DEFAULT_NATS_DUPLICATE_WINDOW_MS = 120_000 // 2 min of Nats-Msg-Id dedup
 
+export const DEFAULT_ALERTING_INTERVAL_MS = 60_000 // 1 min, as Prometheus's global evaluation_interval
+export const DEFAULT_ALERTING_LEASE_TTL_MS = 15_000 // 15 s
+export const DEFAULT_NOTIFY_TIMEOUT_MS = 10_000 // 10 s
+
 const queryOnly = (roles: ReadonlySet<Role>) => roles.size === 1 && roles.has('query')
 
 export const SETTINGS = {
@@ -165,6 +169,12 @@ export const SETTINGS = {
   /** The query role (query/, http/web.ts). */
   query: {
     webDir: optional<string>({ env: 'WEB_DIR', parse: p.text, doc: 'the built dashboard to serve at / (default web/dist)' }),
+  },
+  /** Alerting (alerting/): rules, evaluation, notifications. */
+  alerting: {
+    rulesDir: optional<string>({ env: 'RULES_DIR', parse: p.text, roles: ['query'], doc: 'a folder of rule files (Prometheus / Loki ruler YAML); a bad file stops start-up' }),
+    evaluationIntervalMs: setting({ env: 'ALERTING_EVALUATION_INTERVAL', default: DEFAULT_ALERTING_INTERVAL_MS, unit: 'ms', parse: p.duration(1_000, '1s'), doc: 'interval of a rule group that sets none' }),
+    externalUrl: setting({ env: 'EXTERNAL_URL', default: '', parse: p.text, doc: "the dashboard's public URL, for links in notifications (generatorURL)" }),
   },
   /** The live tail (live/). */
   live: {

@@ -89,6 +89,11 @@ export class Store {
     return this.deadLetters.insert(letters, dedupToken)
   }
 
+  /** The client and database, for the tables other parts keep in the store (alerting/store.ts). */
+  get system(): { client: StoreClient['client']; database: string } {
+    return { client: this.sc.client, database: this.schema.database }
+  }
+
   queryContext(signal?: AbortSignal): QueryContext {
     return { client: this.sc.client, table: readTable(this.schema), timeoutMs: this.queryTimeoutMs, signal }
   }

@@ -1,0 +1,58 @@
+import { test } from 'node:test'
+import assert from 'node:assert/strict'
+import { parseRuleFile, RuleError } from './rules.js'
+import { expand } from './template.js'
+
+const GOOD = `groups:
+  - name: errors
+    interval: 30s
+    rules:
+      - alert: HighErrorRate
+        expr: sum by (service) (count_over_time({service=~".+"} |= "error" [5m])) > 10
+        for: 2m
+        keep_firing_for: 1m
+        labels:
+          severity: page
+        annotations:
+          summary: "{{ $labels.service }} logs {{ $value }} errors in 5 min"
+      - record: service:errors:count5m
+        expr: sum by (service) (count_over_time({level="error"}[5m]))
+`
+
+test('a Loki rule file parses: durations, labels, annotations, both rule kinds', () => {
+  const [g] = parseRuleFile(GOOD, 'ns', 'rules.yml')
+  assert.ok(g)
+  assert.equal(g.name, 'errors')
+  assert.equal(g.intervalMs, 30_000)
+  assert.equal(g.rules.length, 2)
+  const [a, r] = g.rules
+  assert.equal(a?.alert, 'HighErrorRate')
+  assert.equal(a?.forMs, 120_000)
+  assert.equal(a?.keepFiringForMs, 60_000)
+  assert.deepEqual(a?.labels, { severity: 'page' })
+  assert.equal(r?.record, 'service:errors:count5m')
+})
+
+const bad: [string, string, RegExp][] = [
+  ['not YAML', 'groups: [', /rules\.yml:\d+:\d+:/],
+  ['unknown group field', 'groups:\n  - name: a\n    rulez: []\n', /rules\.yml:3: field rulez not found/],
+  ['unknown rule field', 'groups:\n  - name: a\n    rules:\n      - alert: A\n        expr: sum(rate({a="b"}[1m]))\n        fro: 1m\n', /rules\.yml:6: group "a", rule 1: field fro not found/],
+  ['bad duration', 'groups:\n  - name: a\n    rules:\n      - alert: A\n        expr: sum(rate({a="b"}[1m]))\n        for: soon\n', /group "a", rule 1 \(A\): for: not a valid duration/],
+  ['expr that does not compile', 'groups:\n  - name: a\n    rules:\n      - alert: A\n        expr: sum(rate({a="b"}[1m])\n', /rules\.yml:5: group "a", rule 1 \(A\): could not parse expression/],
+  ['log query as expr', 'groups:\n  - name: a\n    rules:\n      - alert: A\n        expr: \'{a="b"}\'\n', /must be a metric query/],
+  ['both alert and record', 'groups:\n  - name: a\n    rules:\n      - alert: A\n        record: b\n        expr: sum(rate({a="b"}[1m]))\n', /one of 'record' or 'alert'/],
+  ['repeated group', 'groups:\n  - name: a\n    rules: []\n  - name: a\n    rules: []\n', /rules\.yml:4: groupname: "a" is repeated/],
+]
+for (const [what, text, re] of bad) {
+  test(`refused, naming file, rule and line: ${what}`, () => {
+    assert.throws(() => parseRuleFile(text, 'ns', 'rules.yml'), (e: unknown) => e instanceof RuleError && re.test(e.message))
+  })
+}
+
+test('templates: $labels, $value, .Labels, humanize; unknown ones stay', () => {
+  const d = { labels: { service: 'api' }, value: 12345 }
+  assert.equal(expand('{{ $labels.service }} has {{ $value }}', d), 'api has 12345')
+  assert.equal(expand('{{ .Labels.service }} {{ .Value }}', d), 'api 12345')
+  assert.equal(expand('{{ $value | humanize }}', d), '12.35k')
+  assert.equal(expand('{{ $labels.nope }}|{{ range . }}', d), '|{{ range . }}')
+})

@@ -1,0 +1,140 @@
+/**
+ * Alerting in one process: the rules (RULES_DIR files and the groups stored through the API), the
+ * evaluator running them through the LogQL engine, and the notifiers. Whether this process evaluates
+ * is decided by a `Leadership` (always, embedded; a NATS KV lease, distributed).
+ */
+import { readdirSync, readFileSync, statSync } from 'node:fs'
+import { basename, extname, join } from 'node:path'
+import type { Logger } from 'pino'
+import type { Registry } from 'prom-client'
+import { runMetric } from '../loki/run.js'
+import { DEFAULT_TENANT } from '../model/tenant.js'
+import type { Store } from '../store/index.js'
+import { Evaluator, type LoadedGroup, type QueryFn, type Sample } from './evaluator.js'
+import { RecordedMetrics } from './recording.js'
+import { checkGroup, parseRuleFile, RuleError, type CompiledRule } from './rules.js'
+import { AlertStore } from './store.js'
+
+export interface AlertingOptions {
+  rulesDir: string | undefined
+  evaluationIntervalMs: number
+  externalUrl: string
+  /** How often the groups stored through the API are read again (another instance may have changed them). */
+  ruleSyncMs?: number
+}
+
+/** Reads, for `tenant` (the default one: RULES_DIR is the operator's), every `.yml`/`.yaml`/`.json` file under `dir` (not recursive into hidden folders); any bad file throws RuleError naming it. */
+export function loadRuleFiles(dir: string, tenant: string = DEFAULT_TENANT): LoadedGroup[] {
+  const out: LoadedGroup[] = []
+  const walk = (d: string) => {
+    for (const name of readdirSync(d).sort()) {
+      if (name.startsWith('.')) continue
+      const p = join(d, name)
+      if (statSync(p).isDirectory()) walk(p)
+      else if (/\.(ya?ml|json)$/.test(name)) {
+        const groups = parseRuleFile(readFileSync(p, 'utf8'), basename(name, extname(name)), p)
+        for (const g of groups) out.push({ ...g, tenant, source: 'file', rules: g.rules as CompiledRule[] })
+      }
+    }
+  }
+  walk(dir)
+  return out
+}
+
+/** A metric expression at one instant: one sample per series. */
+export function instantQuery(store: Store): QueryFn {
+  return async (_tenant, rule, atMs) => {
+    if (rule.metric.kind === 'scalar') return [{ labels: {}, value: rule.metric.value }]
+    const t = BigInt(atMs) * 1_000_000n
+    const r = await runMetric(store.queryContext(), rule.metric, { start: t, end: t, step: 1_000_000_000n })
+    const out: Sample[] = []
+    for (const s of r.series) {
+      const v = s.values[s.values.length - 1]
+      if (v) out.push({ labels: s.metric, value: Number(v[1]) })
+    }
+    return out
+  }
+}
+
+export class Alerting {
+  readonly alertStore: AlertStore
+  readonly evaluator: Evaluator
+  private fileGroups: LoadedGroup[] = []
+  private syncTimer: NodeJS.Timeout | undefined
+
+  constructor(
+    store: Store,
+    registry: Registry,
+    private readonly opts: AlertingOptions,
+    private readonly log: Logger,
+    query: QueryFn = instantQuery(store),
+  ) {
+    this.alertStore = new AlertStore(store.system.client, store.system.database)
+    this.evaluator = new Evaluator(this.alertStore, query, new RecordedMetrics(registry), { defaultIntervalMs: opts.evaluationIntervalMs, externalUrl: opts.externalUrl }, log)
+  }
+
+  private tables: Promise<void> | undefined
+
+  /**
+   * Reads the rule files (a bad one stops start-up). The tables are made on first use: a query
+   * instance starts while its store is down, and answers 503 until it is back.
+   */
+  init(): void {
+    if (this.opts.rulesDir) this.fileGroups = loadRuleFiles(this.opts.rulesDir)
+    this.evaluator.setGroups([...this.fileGroups])
+    this.evaluator.prepare = () => this.sync()
+    this.log.info({ fileGroups: this.fileGroups.length }, 'alerting rules loaded')
+  }
+
+  /** The alerting tables exist (made once; tried again after a failure). */
+  ready(): Promise<void> {
+    this.tables ??= this.alertStore.init().catch((err: unknown) => {
+      this.tables = undefined
+      throw err
+    })
+    return this.tables
+  }
+
+  get files(): readonly LoadedGroup[] {
+    return this.fileGroups
+  }
+
+  /** Reads the stored groups again and hands file + stored groups to the evaluator. */
+  async sync(): Promise<void> {
+    await this.ready()
+    const stored: LoadedGroup[] = []
+    for (const g of await this.alertStore.groups()) {
+      try {
+        const group = checkGroup(JSON.parse(g.body), g.namespace, `api:${g.namespace}`)
+        stored.push({ ...group, tenant: g.tenant, source: 'api', rules: group.rules as CompiledRule[] })
+      } catch (err) {
+        // A group stored by another version that this one cannot read: skipped, the others run.
+        if (!(err instanceof RuleError)) throw err
+        this.log.error({ namespace: g.namespace, group: g.name, err: err.message }, 'stored rule group skipped')
+      }
+    }
+    this.evaluator.setGroups([...this.fileGroups, ...stored])
+  }
+
+  /** Starts evaluating (this process holds the lease, or is the only one). */
+  startEvaluating(): void {
+    this.evaluator.start()
+    const every = this.opts.ruleSyncMs ?? 5_000
+    const loop = () => {
+      this.syncTimer = setTimeout(() => {
+        this.sync()
+          .catch((err: unknown) => this.log.warn({ err }, 'rule sync failed'))
+          .finally(() => {
+            if (this.evaluator.active) loop()
+          })
+      }, every)
+      this.syncTimer.unref()
+    }
+    loop()
+  }
+
+  async stopEvaluating(): Promise<void> {
+    clearTimeout(this.syncTimer)
+    await this.evaluator.stop()
+  }
+}
