@@ -172,3 +172,13 @@ test('a rule file that does not parse stops start-up, naming the file, the rule 
   assert.equal(r.status, 2, r.stderr + r.stdout)
   assert.match(r.stderr, /invalid rules: .*bad\.yaml:\d+: group "g", rule 1 \(A\): for: not a valid duration/)
 })
+
+test('the example rule file passes promtool check rules and our own parser', async () => {
+  const file = join(ROOT, 'deploy/rules/oglogstream.yml')
+  const r = spawnSync('promtool', ['check', 'rules', file], { encoding: 'utf8' })
+  assert.equal(r.status, 0, r.stdout + r.stderr)
+  assert.match(r.stdout, /SUCCESS: 3 rules found/)
+  const { parseRuleFile } = await import('../../server/src/alerting/rules.ts')
+  const { readFileSync } = await import('node:fs')
+  assert.equal(parseRuleFile(readFileSync(file, 'utf8'), 'oglogstream', file)[0]?.rules.length, 3)
+})

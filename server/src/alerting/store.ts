@@ -72,10 +72,12 @@ export interface OutboxRow {
   created: number
   next_at: number
   attempts: number
-  status: 'pending' | 'sent' | 'failed'
+  status: 'pending' | 'sent' | 'failed' | 'superseded'
   error: string
   fingerprint: string
   rule: string
+  /** firing or resolved */
+  event: string
 }
 
 let lastVersion = 0
@@ -120,8 +122,10 @@ export class AlertStore {
       `CREATE TABLE IF NOT EXISTS ${this.t('alert_outbox')} (
         id String, tenant String, receiver String, kind LowCardinality(String), target String, body String,
         created DateTime64(3, 'UTC'), next_at DateTime64(3, 'UTC'), attempts UInt32, status LowCardinality(String), error String,
-        fingerprint String, rule String, version UInt64
+        fingerprint String, rule String, event LowCardinality(String), version UInt64
       ) ENGINE = ReplacingMergeTree(version) ORDER BY id TTL toDateTime(created) + INTERVAL 7 DAY`,
+      // tables of the first version (no event column)
+      `ALTER TABLE ${this.t('alert_outbox')} ADD COLUMN IF NOT EXISTS event LowCardinality(String) AFTER rule`,
     ]
     for (const query of stmts) await this.client.command({ query })
   }
@@ -207,15 +211,16 @@ export class AlertStore {
 
   async due(now: number, limit: number): Promise<OutboxRow[]> {
     return this.rows<OutboxRow>(
-      `SELECT id, tenant, receiver, kind, target, body, ${ms('created')}, ${ms('next_at')}, attempts, status, error, fingerprint, rule
-       FROM ${this.t('alert_outbox')} FINAL WHERE status = 'pending' AND next_at <= fromUnixTimestamp64Milli({now:Int64}) ORDER BY created LIMIT {limit:UInt32}`,
+      `SELECT id, tenant, receiver, kind, target, body, ${ms('created')}, ${ms('next_at')}, attempts, status, error, fingerprint, rule, event
+       FROM (SELECT * FROM ${this.t('alert_outbox')} FINAL WHERE status = 'pending' AND next_at <= fromUnixTimestamp64Milli({now:Int64}))
+       ORDER BY created LIMIT {limit:UInt32}`, // the WHERE inside: outside, next_at is the alias (milliseconds)
       { now, limit },
     )
   }
 
   async outbox(): Promise<OutboxRow[]> {
     return this.rows<OutboxRow>(
-      `SELECT id, tenant, receiver, kind, target, body, ${ms('created')}, ${ms('next_at')}, attempts, status, error, fingerprint, rule
+      `SELECT id, tenant, receiver, kind, target, body, ${ms('created')}, ${ms('next_at')}, attempts, status, error, fingerprint, rule, event
        FROM ${this.t('alert_outbox')} FINAL ORDER BY created`,
     )
   }
