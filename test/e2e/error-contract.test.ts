@@ -7,8 +7,8 @@
 // address through TRUSTED_PROXIES so the rate limit only bites where asked), a distributed ingest
 // and query pair around a real nats-server that is then killed (bus and store codes), and one
 // in-process app (createApp) for the codes no request can produce in a small, fast setup
-// (QUERY_TIMEOUT needs millions of rows, inserted by SQL; QUERY_TOO_LARGE, INTERNAL, REQUEST_TIMEOUT:
-// see their cases).
+// (QUERY_TIMEOUT needs millions of rows, inserted by SQL; QUERY_TOO_LARGE, INTERNAL: see their cases;
+// REQUEST_TIMEOUT runs there for its short timeout).
 import { after, before, describe, test } from 'node:test'
 import assert from 'node:assert/strict'
 import { connect as tcp } from 'node:net'
@@ -128,20 +128,25 @@ function parseRaw(raw: string): Answer {
 }
 
 /**
- * REQUEST_TIMEOUT: Node answers a request over it on its own connection check, every 30 s (measured:
- * a body held back against REQUEST_TIMEOUT=1s was answered after ~90 s), too slow for this suite.
- * So Node's timeout error is raised on a real accepted socket of the listening in-process app, as
- * server/src/http/errors.test.ts does, and the raw answer on the wire is read.
+ * REQUEST_TIMEOUT: a request whose body stalls is answered 408 on the wire by the listening in-process
+ * app (REQUEST_TIMEOUT=1s; http/server.ts makes Node sweep its connections often enough), and the raw
+ * answer is read.
  */
 async function requestTimeout(): Promise<Answer> {
   const { port } = app.server.server.address() as { port: number }
-  const accepted = new Promise<import('node:net').Socket>((r) => app.server.server.once('connection', r))
   const s = tcp(port, '127.0.0.1')
   let out = ''
   s.on('data', (d) => (out += d.toString()))
   const closed = new Promise((r) => s.once('close', r))
-  app.server.server.emit('clientError', Object.assign(new Error('Request timeout'), { code: 'ERR_HTTP_REQUEST_TIMEOUT' }), await accepted)
-  await closed
+  await new Promise((r) => s.once('connect', r))
+  s.write('POST /log HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{"level":')
+  let timer: NodeJS.Timeout | undefined
+  try {
+    await Promise.race([closed, new Promise((_, reject) => (timer = setTimeout(() => reject(new Error(`no answer within 10 s: ${out}`)), 10_000)))])
+  } finally {
+    clearTimeout(timer)
+    s.destroy()
+  }
   return parseRaw(out)
 }
 

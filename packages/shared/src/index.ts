@@ -113,3 +113,18 @@ export interface QueryResponse {
   truncated?: boolean
   stats: { rows_read: number; elapsed_ms: number }
 }
+
+/** `GET /api/field_summary`: the attributes of the newest `sampled` matching entries, most frequent first. */
+export interface FieldSummaryResponse {
+  /** Entries examined (at most `sample`, the newest matching ones). */
+  sampled: number
+  fields: {
+    name: string
+    /** Entries of the sample that have the field. */
+    hits: number
+    /** Distinct values in the sample. */
+    distinct: number
+    /** The most frequent values (at most `values`), with their counts in the sample. */
+    values: { value: string; hits: number }[]
+  }[]
+}

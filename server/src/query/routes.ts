@@ -1,10 +1,10 @@
 /**
  * The query role's HTTP API (SPEC §4): /api/logs, /api/stats, /api/histogram, /api/services,
- * /api/export; and (SPEC §8, api-query.ts) /api/query, /api/fields, /api/field_values. Parameters are parsed in `params.ts`; SQL lives in `store/queries.ts`.
+ * /api/export, /api/field_summary; and (SPEC §8, api-query.ts) /api/query, /api/fields, /api/field_values. Parameters are parsed in `params.ts`; SQL lives in `store/queries.ts`.
  */
 import { Readable } from 'node:stream'
 import type { FastifyInstance, FastifyRequest } from 'fastify'
-import type { HistogramResponse } from '@oglogstream/shared'
+import type { FieldSummaryResponse, HistogramResponse } from '@oglogstream/shared'
 import type { AuthHook } from '../auth/keys.js'
 import { storeError } from '../error-map.js'
 import { Errors } from '../errors.js'
@@ -27,6 +27,10 @@ import {
   parseOrder,
   type Query,
 } from './params.js'
+
+/** Entries the field list examines by default, and at most (`sample`). */
+const DEFAULT_FIELD_SAMPLE = 10_000
+const MAX_FIELD_SAMPLE = 100_000
 
 export interface QueryRoutesContext {
   store: Store
@@ -95,6 +99,16 @@ export async function queryRoutes(app: FastifyInstance, { store, metrics, auth }
       const buckets = await queries.histogram(ctx, { ...filter, from, to }, interval)
       return { interval_ms: interval, from: toApi(from), to: toApi(to), buckets }
     })
+  })
+
+  // The field list of Explore: attributes of the newest `sample` matching entries with their top values.
+  app.get('/api/field_summary', async (req): Promise<FieldSummaryResponse> => {
+    const q = req.query as Query
+    const filter = parseFilter(q)
+    const sample = parseInt(q, 'sample', DEFAULT_FIELD_SAMPLE, 1, MAX_FIELD_SAMPLE)
+    const fields = parseInt(q, 'fields', 100, 1, 500)
+    const values = parseInt(q, 'values', 5, 1, 50)
+    return run('field_summary', req, (ctx) => queries.fieldSummary(ctx, filter, { sample, fields, values }))
   })
 
   analyticsRoutes(app, run)

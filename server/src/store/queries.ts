@@ -250,3 +250,54 @@ export async function services(ctx: QueryContext, f: Filter): Promise<ServiceInf
   const result = await rows<{ service: string; c: string | number; last: string }>(ctx, sql, p)
   return result.map((r) => ({ service: r.service, count: Number(r.c), last_seen: toApi(fromClickHouse(r.last)) }))
 }
+
+export interface FieldSummaryOptions {
+  /** The newest this many matching entries are examined. */
+  sample: number
+  /** At most this many fields (the most frequent first). */
+  fields: number
+  /** At most this many values per field (the most frequent first). */
+  values: number
+}
+
+export interface FieldSummary {
+  sampled: number
+  fields: { name: string; hits: number; distinct: number; values: { value: string; hits: number }[] }[]
+}
+
+/**
+ * Every attribute in the newest `sample` matching entries, with how many of them have it, its number of
+ * distinct values and its most frequent values (Kibana's field list, which also looks at a sample).
+ * Bounded: the sample is cut by time first (reading the timestamps only), then its attributes are
+ * grouped, so the cost does not grow with the range beyond reading the filter's columns.
+ */
+export async function fieldSummary(ctx: QueryContext, f: Filter, o: FieldSummaryOptions): Promise<FieldSummary> {
+  const p = new Params()
+  const where = whereClause(f, p)
+  const limit = p.add('UInt32', o.sample)
+  const edgeSql = `SELECT count() AS n, toString(min(timestamp)) AS edge FROM (
+      SELECT timestamp FROM ${ctx.table} ${where} ORDER BY timestamp DESC LIMIT ${limit})`
+  const edge = (await rows<{ n: string | number; edge: string }>(ctx, edgeSql, p))[0]
+  const sampled = Number(edge?.n ?? 0)
+  if (!edge || sampled === 0) return { sampled: 0, fields: [] }
+  const cut = `timestamp >= ${p.add("DateTime64(9, 'UTC')", edge.edge)}`
+  const sql = `SELECT k AS name, sum(c) AS hits, count() AS distinct,
+      arraySlice(arraySort(x -> (-x.2, x.1), groupArray((v, c))), 1, ${p.add('UInt32', o.values)}) AS top
+    FROM (
+      SELECT k, v, count() AS c FROM (
+        SELECT attributes FROM ${ctx.table} ${where ? `${where} AND ${cut}` : `WHERE ${cut}`} ORDER BY timestamp DESC LIMIT ${limit}
+      ) ARRAY JOIN mapKeys(attributes) AS k, mapValues(attributes) AS v
+      GROUP BY k, v
+    )
+    GROUP BY k ORDER BY hits DESC, name LIMIT ${p.add('UInt32', o.fields)}`
+  const result = await rows<{ name: string; hits: string | number; distinct: string | number; top: [string, string | number][] }>(ctx, sql, p)
+  return {
+    sampled,
+    fields: result.map((r) => ({
+      name: r.name,
+      hits: Number(r.hits),
+      distinct: Number(r.distinct),
+      values: r.top.map(([value, hits]) => ({ value, hits: Number(hits) })),
+    })),
+  }
+}

@@ -13,6 +13,7 @@ export function useViewState() {
   function update(patch: Partial<ViewState>, opts: { replace?: boolean } = {}): void {
     const next: ViewState = { ...view.value, ...patch }
     if ('entry' in patch && patch.entry === undefined) delete next.entry
+    if ('columns' in patch && !patch.columns?.length) delete next.columns
     route.setQuery(encodeView(next), opts)
   }
 

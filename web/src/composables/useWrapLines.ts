@@ -14,6 +14,8 @@ const LINE_PX = 16
 const PAD_PX = 12
 /** Time, level and service columns, the gaps and the padding of a row (LogRow.vue), px. */
 const FIXED_PX = 176 + 48 + 128 + 3 * 12 + 2 * 12
+/** An attribute column and its gap (LogRow.vue `w-28`), px. */
+const COLUMN_PX = 112 + 12
 
 function stored(): boolean {
   try {
@@ -38,7 +40,7 @@ function charWidth(): number {
   return w || 7.2
 }
 
-export function useWrapLines(entries: Ref<readonly LogEntry[]>, listEl: Ref<HTMLElement | undefined>, rowHeight: number) {
+export function useWrapLines(entries: Ref<readonly LogEntry[]>, listEl: Ref<HTMLElement | undefined>, rowHeight: number, columns: Ref<number>) {
   const wrap = ref(stored())
   const width = ref(0)
   let ro: ResizeObserver | undefined
@@ -64,7 +66,7 @@ export function useWrapLines(entries: Ref<readonly LogEntry[]>, listEl: Ref<HTML
 
   const heights = computed<number[] | undefined>(() => {
     if (!wrap.value || width.value <= 0) return undefined
-    const cols = Math.max(10, Math.floor((width.value - FIXED_PX - 16) / charWidth()))
+    const cols = Math.max(10, Math.floor((width.value - FIXED_PX - columns.value * COLUMN_PX - 16) / charWidth()))
     const shown = cols * MAX_WRAPPED_LINES
     return entries.value.map((e) =>
       Math.max(rowHeight, wrappedLines(e.message.slice(0, shown), cols, MAX_WRAPPED_LINES) * LINE_PX + PAD_PX),

@@ -3,7 +3,7 @@
  * message is fit to show: the server's own `error` text for a 4xx/5xx, or "cannot reach the
  * server" when there is no answer at all.
  */
-import type { ErrorResponse, HistogramResponse, LogEntry, QueryResponse, ServiceInfo, StatsResponse } from '@oglogstream/shared'
+import type { ErrorResponse, FieldSummaryResponse, HistogramResponse, LogEntry, QueryResponse, ServiceInfo, StatsResponse } from '@oglogstream/shared'
 
 export class ApiError extends Error {
   constructor(
@@ -75,6 +75,11 @@ export async function fetchHistogram(params: Params, signal?: AbortSignal): Prom
 
 export async function fetchServices(params: Params, signal?: AbortSignal): Promise<ServiceInfo[]> {
   return (await get<ServiceInfo[]>('/api/services', params, signal)).body
+}
+
+/** `GET /api/field_summary`: the attributes of the newest matching entries with their top values. */
+export async function fetchFieldSummary(params: Params, signal?: AbortSignal): Promise<FieldSummaryResponse> {
+  return (await get<FieldSummaryResponse>('/api/field_summary', params, signal)).body
 }
 
 /** `GET /api/query` for a `q` with pipes: a table of columns and rows. */
