@@ -140,12 +140,12 @@ const matches = (r: Route, labels: Record<string, string>) =>
 export function routeAlert(cfg: NotifyConfig, labels: Record<string, string>): { receiver: Receiver; repeatIntervalMs: number }[] {
   if (!cfg.route) return []
   const out: { receiver: Receiver; repeatIntervalMs: number }[] = []
-  const walk = (r: Route, inherited: { receiver: string; repeat: number }): boolean => {
+  const walk = (r: Route, inherited: { receiver: string; repeat: number }): void => {
     const here = { receiver: r.receiver ?? inherited.receiver, repeat: r.repeatIntervalMs ?? inherited.repeat }
     let matched = false
     for (const child of r.routes) {
       if (!matches(child, labels)) continue
-      matched = walk(child, here) || matched
+      walk(child, here)
       matched = true
       if (!child.continue) break
     }
@@ -153,7 +153,6 @@ export function routeAlert(cfg: NotifyConfig, labels: Record<string, string>): {
       const rec = cfg.receivers.get(here.receiver)
       if (rec && !out.some((o) => o.receiver === rec)) out.push({ receiver: rec, repeatIntervalMs: here.repeat })
     }
-    return true
   }
   walk(cfg.route, { receiver: cfg.route.receiver as string, repeat: DEFAULT_REPEAT_INTERVAL_MS })
   return out
