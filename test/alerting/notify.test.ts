@@ -124,7 +124,16 @@ receivers:
     webhook_configs: [{ url: "http://127.0.0.1:${capturePort}/am-webhook", send_resolved: true }]
 `,
   )
-  am = spawn('/usr/bin/prometheus-alertmanager', [`--config.file=${join(amDir, 'am.yml')}`, `--storage.path=${amDir}`, `--web.listen-address=127.0.0.1:${amPort}`, '--cluster.listen-address='], { stdio: 'ignore' })
+  am = spawn(
+    '/usr/bin/prometheus-alertmanager',
+    [
+      `--config.file=${join(amDir, 'am.yml')}`,
+      `--storage.path=${amDir}`,
+      `--web.listen-address=127.0.0.1:${amPort}`,
+      '--cluster.listen-address=',
+    ],
+    { stdio: 'ignore' },
+  )
   await waitFor(async () => (await fetch(`http://127.0.0.1:${amPort}/-/ready`)).ok, 20_000)
 
   mkdirSync(join(dir, 'rules'))
@@ -149,11 +158,23 @@ const env = () => ({
 
 test('firing and resolved reach Alertmanager, the webhook, Slack and PagerDuty once each, across a receiver outage and a SIGKILL', async () => {
   srv = await startServer({ dataDir: dir, env: env() })
-  assert.equal((await postJson(`${srv.url}/logs`, [1, 2, 3].map((i) => ({ level: 'error', service: 'api', message: `boom ${i}` })))).status, 202)
+  assert.equal(
+    (
+      await postJson(
+        `${srv.url}/logs`,
+        [1, 2, 3].map((i) => ({ level: 'error', service: 'api', message: `boom ${i}` })),
+      )
+    ).status,
+    202,
+  )
 
   // Alertmanager API v2 bodies, re-sent while firing
   await waitFor(async () => of('/am-api/api/v2/alerts').length >= 2, 30_000).catch((e) => {
-    console.log('HITS', hits.map((h) => h.path), srv.output().slice(-3000))
+    console.log(
+      'HITS',
+      hits.map((h) => h.path),
+      srv.output().slice(-3000),
+    )
     throw e
   })
   const [first] = of('/am-api/api/v2/alerts')[0]?.body as any[]
@@ -193,7 +214,13 @@ test('firing and resolved reach Alertmanager, the webhook, Slack and PagerDuty o
   assert.equal(hook.body.alerts[0].labels.alertname, 'ApiBoom')
 
   // After the window passes the alert resolves: every receiver hears it once
-  await waitFor(async () => of('/hook').some((h) => h.body.status === 'resolved') && of('/pd').some((h) => h.body.event_action === 'resolve') && of('/slack').length >= 2, 60_000)
+  await waitFor(
+    async () =>
+      of('/hook').some((h) => h.body.status === 'resolved') &&
+      of('/pd').some((h) => h.body.event_action === 'resolve') &&
+      of('/slack').length >= 2,
+    60_000,
+  )
   await waitFor(async () => of('/am-webhook').some((h) => h.body.status === 'resolved'), 30_000)
   const resolvedAm = of('/am-api/api/v2/alerts').at(-1)?.body[0]
   assert.ok(Date.parse(resolvedAm.endsAt) <= Date.now())
@@ -201,8 +228,14 @@ test('firing and resolved reach Alertmanager, the webhook, Slack and PagerDuty o
   const round = async () => Date.parse(((await (await fetch(`${srv.url}/api/rules`)).json()) as any).groups[0].rules[0].lastEvaluation)
   const t = await round()
   await waitFor(async () => (await round()) > t + 2500, 20_000)
-  assert.deepEqual(of('/hook').map((h) => h.body.status), ['firing', 'resolved'])
-  assert.deepEqual(of('/pd').map((h) => h.body.event_action), ['trigger', 'resolve'])
+  assert.deepEqual(
+    of('/hook').map((h) => h.body.status),
+    ['firing', 'resolved'],
+  )
+  assert.deepEqual(
+    of('/pd').map((h) => h.body.event_action),
+    ['trigger', 'resolve'],
+  )
   const keys = new Set(of('/pd').map((h) => h.body.dedup_key))
   assert.equal(keys.size, 1, 'one dedup_key for the alert')
   for (const h of of('/pd')) checkPagerDuty(h.body)

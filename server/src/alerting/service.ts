@@ -22,7 +22,10 @@ export interface AlertingOptions {
   evaluationIntervalMs: number
   externalUrl: string
   /** Notifications (absent: none). */
-  notify?: Omit<NotifierOptions, 'config' | 'externalUrl' | 'evaluationIntervalMs' | 'pollMs'> & { configFile: string | undefined; pollMs?: number }
+  notify?: Omit<NotifierOptions, 'config' | 'externalUrl' | 'evaluationIntervalMs' | 'pollMs'> & {
+    configFile: string | undefined
+    pollMs?: number
+  }
   /** How often the groups stored through the API are read again (another instance may have changed them). */
   ruleSyncMs?: number
 }
@@ -75,7 +78,13 @@ export class Alerting {
     query: QueryFn = instantQuery(store),
   ) {
     this.alertStore = new AlertStore(store.system.client, store.system.database)
-    this.evaluator = new Evaluator(this.alertStore, query, new RecordedMetrics(registry), { defaultIntervalMs: opts.evaluationIntervalMs, externalUrl: opts.externalUrl }, log)
+    this.evaluator = new Evaluator(
+      this.alertStore,
+      query,
+      new RecordedMetrics(registry),
+      { defaultIntervalMs: opts.evaluationIntervalMs, externalUrl: opts.externalUrl },
+      log,
+    )
   }
 
   private tables: Promise<void> | undefined
@@ -91,7 +100,17 @@ export class Alerting {
     const n = this.opts.notify
     if (n) {
       const config = n.configFile ? readNotifyConfig(n.configFile) : EMPTY_CONFIG
-      const notifier = new Notifier(this.alertStore, { ...n, config, externalUrl: this.opts.externalUrl, evaluationIntervalMs: this.opts.evaluationIntervalMs, pollMs: n.pollMs ?? 1_000 }, this.log)
+      const notifier = new Notifier(
+        this.alertStore,
+        {
+          ...n,
+          config,
+          externalUrl: this.opts.externalUrl,
+          evaluationIntervalMs: this.opts.evaluationIntervalMs,
+          pollMs: n.pollMs ?? 1_000,
+        },
+        this.log,
+      )
       if (notifier.enabled) {
         this.notifier = notifier
         notifier.prepare = () => this.ready()

@@ -131,13 +131,23 @@ export class AlertStore {
   }
 
   private async rows<T>(query: string, params: Record<string, unknown> = {}): Promise<T[]> {
-    const rs = await this.client.query({ query, query_params: params, format: 'JSONEachRow', clickhouse_settings: { output_format_json_quote_64bit_integers: 0 } })
+    const rs = await this.client.query({
+      query,
+      query_params: params,
+      format: 'JSONEachRow',
+      clickhouse_settings: { output_format_json_quote_64bit_integers: 0 },
+    })
     return rs.json<T>()
   }
 
   private async insert(table: string, values: object[]): Promise<void> {
     if (values.length === 0) return
-    await this.client.insert({ table: this.t(table), values, format: 'JSONEachRow', clickhouse_settings: { date_time_input_format: 'best_effort' } })
+    await this.client.insert({
+      table: this.t(table),
+      values,
+      format: 'JSONEachRow',
+      clickhouse_settings: { date_time_input_format: 'best_effort' },
+    })
   }
 
   // ---- rule groups -----------------------------------------------------------------------------
@@ -167,7 +177,14 @@ export class AlertStore {
   async writeStates(states: AlertState[]): Promise<void> {
     await this.insert(
       'alert_state',
-      states.map((s) => ({ ...s, active_at: dt(s.active_at), fired_at: dt(s.fired_at), resolved_at: dt(s.resolved_at), last_seen: dt(s.last_seen), version: nextVersion() })),
+      states.map((s) => ({
+        ...s,
+        active_at: dt(s.active_at),
+        fired_at: dt(s.fired_at),
+        resolved_at: dt(s.resolved_at),
+        last_seen: dt(s.last_seen),
+        version: nextVersion(),
+      })),
     )
   }
 
@@ -179,7 +196,10 @@ export class AlertStore {
   }
 
   async writeStatuses(s: RuleStatus[]): Promise<void> {
-    await this.insert('alert_rule_status', s.map((x) => ({ ...x, version: nextVersion() })))
+    await this.insert(
+      'alert_rule_status',
+      s.map((x) => ({ ...x, version: nextVersion() })),
+    )
   }
 
   // ---- history ---------------------------------------------------------------------------------
@@ -201,7 +221,10 @@ export class AlertStore {
   /** Adds notifications; one already there (same id) is left as it is, whatever its status. */
   async enqueue(rows: OutboxRow[]): Promise<void> {
     // version 0: any attempt recorded later (version ≥ 1) wins over a repeated enqueue.
-    await this.insert('alert_outbox', rows.map((r) => ({ ...r, version: 0 })))
+    await this.insert(
+      'alert_outbox',
+      rows.map((r) => ({ ...r, version: 0 })),
+    )
   }
 
   /** Records an attempt: the version grows with the attempts, and a final status wins over any. */

@@ -40,5 +40,10 @@ test('a bad ALERTING_CONFIG names the file and the place', () => {
     ['receivers:\n  - name: a\n    webhook: { url: http://x }\nroute: { receiver: b }\n', /receiver "b" is not defined/],
     ['receivers:\n  - name: a\n    pagerduty: {}\nroute: { receiver: a }\n', /routing_key is required/],
   ]
-  for (const [text, re] of bad) assert.throws(() => parseNotifyConfig(text, 'a.yml'), (e: unknown) => e instanceof RuleError && /^a\.yml/.test(e.message) && re.test(e.message), text)
+  for (const [text, re] of bad)
+    assert.throws(
+      () => parseNotifyConfig(text, 'a.yml'),
+      (e: unknown) => e instanceof RuleError && /^a\.yml/.test(e.message) && re.test(e.message),
+      text,
+    )
 })

@@ -48,7 +48,8 @@ export interface NotifyConfig {
 export const EMPTY_CONFIG: NotifyConfig = { receivers: new Map(), route: undefined }
 
 function fields(o: Record<string, unknown>, allowed: string[], where: string): void {
-  for (const k of Object.keys(o)) if (!allowed.includes(k)) throw new RuleError(`${where}: unknown field ${k} (allowed: ${allowed.join(', ')})`)
+  for (const k of Object.keys(o))
+    if (!allowed.includes(k)) throw new RuleError(`${where}: unknown field ${k} (allowed: ${allowed.join(', ')})`)
 }
 
 const obj = (v: unknown, where: string): Record<string, unknown> => {
@@ -64,7 +65,8 @@ const url = (v: unknown, where: string): string => {
 function route(raw: unknown, where: string, receivers: Map<string, Receiver>): Route {
   const o = obj(raw, where)
   fields(o, ['receiver', 'match', 'match_re', 'continue', 'repeat_interval', 'routes'], where)
-  if (o.receiver !== undefined && !receivers.has(String(o.receiver))) throw new RuleError(`${where}: receiver "${String(o.receiver)}" is not defined`)
+  if (o.receiver !== undefined && !receivers.has(String(o.receiver)))
+    throw new RuleError(`${where}: receiver "${String(o.receiver)}" is not defined`)
   const match: Record<string, string> = {}
   for (const [k, v] of Object.entries(o.match ? obj(o.match, `${where}.match`) : {})) match[k] = String(v)
   const matchRe: Record<string, RegExp> = {}
@@ -80,8 +82,16 @@ function route(raw: unknown, where: string, receivers: Map<string, Receiver>): R
     repeatIntervalMs = durationMs(String(o.repeat_interval))
     if (!repeatIntervalMs) throw new RuleError(`${where}.repeat_interval: not a valid duration: ${String(o.repeat_interval)}`)
   }
-  const routes = o.routes === undefined ? [] : Array.isArray(o.routes) ? o.routes.map((r, i) => route(r, `${where}.routes[${i}]`, receivers)) : []
-  return { ...(o.receiver !== undefined ? { receiver: String(o.receiver) } : {}), match, matchRe, continue: o.continue === true, ...(repeatIntervalMs ? { repeatIntervalMs } : {}), routes }
+  const routes =
+    o.routes === undefined ? [] : Array.isArray(o.routes) ? o.routes.map((r, i) => route(r, `${where}.routes[${i}]`, receivers)) : []
+  return {
+    ...(o.receiver !== undefined ? { receiver: String(o.receiver) } : {}),
+    match,
+    matchRe,
+    continue: o.continue === true,
+    ...(repeatIntervalMs ? { repeatIntervalMs } : {}),
+    routes,
+  }
 }
 
 export function parseNotifyConfig(text: string, source: string): NotifyConfig {
@@ -100,7 +110,11 @@ export function parseNotifyConfig(text: string, source: string): NotifyConfig {
     if (o.webhook !== undefined) {
       const w = obj(o.webhook, `${where}.webhook`)
       fields(w, ['url', 'secret'], `${where}.webhook`)
-      targets.push({ kind: 'webhook', url: url(w.url, `${where}.webhook`), ...(w.secret !== undefined ? { secret: String(w.secret) } : {}) })
+      targets.push({
+        kind: 'webhook',
+        url: url(w.url, `${where}.webhook`),
+        ...(w.secret !== undefined ? { secret: String(w.secret) } : {}),
+      })
     }
     if (o.slack !== undefined) {
       const w = obj(o.slack, `${where}.slack`)
@@ -111,8 +125,14 @@ export function parseNotifyConfig(text: string, source: string): NotifyConfig {
       const w = obj(o.pagerduty, `${where}.pagerduty`)
       fields(w, ['routing_key', 'url', 'severity'], `${where}.pagerduty`)
       if (typeof w.routing_key !== 'string' || !w.routing_key) throw new RuleError(`${where}.pagerduty: routing_key is required`)
-      if (w.severity !== undefined && !['critical', 'error', 'warning', 'info'].includes(String(w.severity))) throw new RuleError(`${where}.pagerduty: severity must be critical, error, warning or info`)
-      targets.push({ kind: 'pagerduty', url: w.url === undefined ? PAGERDUTY_EVENTS_URL : url(w.url, `${where}.pagerduty`), routingKey: w.routing_key, ...(w.severity ? { severity: String(w.severity) } : {}) })
+      if (w.severity !== undefined && !['critical', 'error', 'warning', 'info'].includes(String(w.severity)))
+        throw new RuleError(`${where}.pagerduty: severity must be critical, error, warning or info`)
+      targets.push({
+        kind: 'pagerduty',
+        url: w.url === undefined ? PAGERDUTY_EVENTS_URL : url(w.url, `${where}.pagerduty`),
+        routingKey: w.routing_key,
+        ...(w.severity ? { severity: String(w.severity) } : {}),
+      })
     }
     if (targets.length === 0) throw new RuleError(`${where}: give at least one of webhook, slack, pagerduty`)
     receivers.set(o.name, { name: o.name, sendResolved: o.send_resolved !== false, targets })
@@ -134,7 +154,8 @@ export function readNotifyConfig(path: string): NotifyConfig {
 }
 
 const matches = (r: Route, labels: Record<string, string>) =>
-  Object.entries(r.match).every(([k, v]) => (labels[k] ?? '') === v) && Object.entries(r.matchRe).every(([k, re]) => re.test(labels[k] ?? ''))
+  Object.entries(r.match).every(([k, v]) => (labels[k] ?? '') === v) &&
+  Object.entries(r.matchRe).every(([k, re]) => re.test(labels[k] ?? ''))
 
 /** The receivers of an alert with their repeat interval, as Alertmanager walks its route tree. */
 export function routeAlert(cfg: NotifyConfig, labels: Record<string, string>): { receiver: Receiver; repeatIntervalMs: number }[] {

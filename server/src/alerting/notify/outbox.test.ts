@@ -37,13 +37,50 @@ function memory() {
 
 const g = checkGroup({ name: 'g', rules: [{ alert: 'A', expr: 'vector(1)' }] }, 'ns', 'test')
 const group: LoadedGroup = { ...g, tenant: 'default', source: 'api', rules: g.rules as CompiledRule[] }
-const state = { tenant: 'default', rule_key: 'k', fingerprint: 'f', rule: 'A', labels: { alertname: 'A' }, annotations: {}, state: 'firing' as const, active_at: 1000, fired_at: 1000, resolved_at: 0, last_seen: 1000, value: 1, deleted: 0 }
+const state = {
+  tenant: 'default',
+  rule_key: 'k',
+  fingerprint: 'f',
+  rule: 'A',
+  labels: { alertname: 'A' },
+  annotations: {},
+  state: 'firing' as const,
+  active_at: 1000,
+  fired_at: 1000,
+  resolved_at: 0,
+  last_seen: 1000,
+  value: 1,
+  deleted: 0,
+}
 
 test('timeout, retry with backoff, a refusal given up, and one row per notification', async () => {
-  const cfg = parseNotifyConfig(`receivers:\n  - name: slow\n    webhook: { url: http://127.0.0.1:${port}/hang }\n  - name: picky\n    slack: { url: http://127.0.0.1:${port}/bad }\nroute:\n  receiver: slow\n  routes:\n    - match: { alertname: A }\n      receiver: picky\n      continue: true\n    - match: { alertname: A }\n      receiver: slow\n`, 'c.yml')
+  const cfg = parseNotifyConfig(
+    `receivers:\n  - name: slow\n    webhook: { url: http://127.0.0.1:${port}/hang }\n  - name: picky\n    slack: { url: http://127.0.0.1:${port}/bad }\nroute:\n  receiver: slow\n  routes:\n    - match: { alertname: A }\n      receiver: picky\n      continue: true\n    - match: { alertname: A }\n      receiver: slow\n`,
+    'c.yml',
+  )
   const m = memory()
-  const n = new Notifier(m.store, { alertmanagerUrls: [], config: cfg, externalUrl: '', timeoutMs: 200, resendDelayMs: 60_000, evaluationIntervalMs: 1000, retryBaseMs: 1000, retryMaxMs: 30_000, giveUpAfterMs: 3_600_000, pollMs: 60_000 }, pino({ level: 'silent' }))
-  const round = { tenant: 'default', group, alerts: [{ rule: group.rules[0] as CompiledRule, group, state, previous: 'pending' }], now: 2000 }
+  const n = new Notifier(
+    m.store,
+    {
+      alertmanagerUrls: [],
+      config: cfg,
+      externalUrl: '',
+      timeoutMs: 1500,
+      resendDelayMs: 60_000,
+      evaluationIntervalMs: 1000,
+      retryBaseMs: 1000,
+      retryMaxMs: 30_000,
+      giveUpAfterMs: 3_600_000,
+      pollMs: 60_000,
+    },
+    pino({ level: 'silent' }),
+  )
+  const round = {
+    tenant: 'default',
+    group,
+    alerts: [{ rule: group.rules[0] as CompiledRule, group, state, previous: 'pending' }],
+    now: 2000,
+  }
   await n.onRound(round)
   await n.onRound({ ...round, now: 3000 })
   assert.equal(m.rows.size, 2, 'one row per receiver, not per round')
@@ -53,7 +90,7 @@ test('timeout, retry with backoff, a refusal given up, and one row per notificat
   assert.equal(slow?.status, 'pending')
   assert.equal(slow?.attempts, 1)
   assert.equal(slow?.next_at, 3000 + 1000)
-  assert.match(slow?.error ?? '', /no answer within 200 ms/)
+  assert.match(slow?.error ?? '', /no answer within 1500 ms/)
   assert.equal(picky?.status, 'failed')
   assert.match(picky?.error ?? '', /HTTP 400 invalid_payload/)
   await n.deliverDue(3500)
@@ -62,5 +99,9 @@ test('timeout, retry with backoff, a refusal given up, and one row per notificat
   const again = [...m.rows.values()].find((r) => r.receiver === 'slow')
   assert.equal(again?.attempts, 2)
   assert.equal(again?.next_at, 4000 + 2000, 'the backoff doubles')
-  assert.deepEqual(m.history.map((h) => `${h.receiver}:${h.outcome}`).sort(), ['picky (slack):failed', 'slow (webhook):retry', 'slow (webhook):retry'])
+  assert.deepEqual(m.history.map((h) => `${h.receiver}:${h.outcome}`).sort(), [
+    'picky (slack):failed',
+    'slow (webhook):retry',
+    'slow (webhook):retry',
+  ])
 })

@@ -83,18 +83,42 @@ export class Notifier {
       externalUrl: this.opts.externalUrl,
       endsAtMs: now + 4 * Math.max(this.opts.resendDelayMs, a.group.intervalMs || this.opts.evaluationIntervalMs),
     }
-    const base = { tenant, created: now, next_at: now, attempts: 0, status: 'pending' as const, error: '', fingerprint: s.fingerprint, rule: s.rule, event: status }
+    const base = {
+      tenant,
+      created: now,
+      next_at: now,
+      attempts: 0,
+      status: 'pending' as const,
+      error: '',
+      fingerprint: s.fingerprint,
+      rule: s.rule,
+      event: status,
+    }
     const out: OutboxRow[] = []
     const body = JSON.stringify({ view } satisfies Envelope)
     for (const url of this.opts.alertmanagerUrls) {
       const seq = status === 'firing' ? Math.floor((now - s.fired_at) / this.opts.resendDelayMs) : 'r'
-      out.push({ ...base, id: id(ALERTMANAGER, url, s.rule_key, s.fingerprint, s.fired_at, seq), receiver: ALERTMANAGER, kind: ALERTMANAGER, target: url, body })
+      out.push({
+        ...base,
+        id: id(ALERTMANAGER, url, s.rule_key, s.fingerprint, s.fired_at, seq),
+        receiver: ALERTMANAGER,
+        kind: ALERTMANAGER,
+        target: url,
+        body,
+      })
     }
     for (const { receiver, repeatIntervalMs } of routeAlert(this.opts.config, s.labels)) {
       if (status === 'resolved' && !receiver.sendResolved) continue
       const seq = status === 'firing' ? Math.floor((now - s.fired_at) / repeatIntervalMs) : 'r'
       for (const t of receiver.targets) {
-        out.push({ ...base, id: id(receiver.name, t.kind, s.rule_key, s.fingerprint, s.fired_at, seq), receiver: receiver.name, kind: t.kind, target: '', body })
+        out.push({
+          ...base,
+          id: id(receiver.name, t.kind, s.rule_key, s.fingerprint, s.fired_at, seq),
+          receiver: receiver.name,
+          kind: t.kind,
+          target: '',
+          body,
+        })
       }
     }
     return out
@@ -195,13 +219,19 @@ export class Notifier {
 
   private request(r: OutboxRow): { url: string; body: string; headers: Record<string, string> } | string {
     const { view } = JSON.parse(r.body) as Envelope
-    const headers: Record<string, string> = { 'content-type': 'application/json', 'user-agent': 'OgLogStream', 'x-oglogstream-notification-id': r.id }
-    if (r.kind === ALERTMANAGER) return { url: `${r.target.replace(/\/+$/, '')}/api/v2/alerts`, body: JSON.stringify(alertmanagerBody(view)), headers }
+    const headers: Record<string, string> = {
+      'content-type': 'application/json',
+      'user-agent': 'OgLogStream',
+      'x-oglogstream-notification-id': r.id,
+    }
+    if (r.kind === ALERTMANAGER)
+      return { url: `${r.target.replace(/\/+$/, '')}/api/v2/alerts`, body: JSON.stringify(alertmanagerBody(view)), headers }
     const rec = this.opts.config.receivers.get(r.receiver)
     const t: Target | undefined = rec?.targets.find((x) => x.kind === r.kind)
     if (!t) return `receiver ${r.receiver} (${r.kind}) is no longer configured`
     if (t.kind === 'slack') return { url: t.url, body: JSON.stringify(slackBody(view)), headers }
-    if (t.kind === 'pagerduty') return { url: t.url, body: JSON.stringify(pagerdutyBody(view, t.routingKey as string, t.severity)), headers }
+    if (t.kind === 'pagerduty')
+      return { url: t.url, body: JSON.stringify(pagerdutyBody(view, t.routingKey as string, t.severity)), headers }
     const body = JSON.stringify(webhookBody(view, r.receiver))
     if (t.secret !== undefined) headers['x-oglogstream-signature'] = `sha256=${createHmac('sha256', t.secret).update(body).digest('hex')}`
     return { url: t.url, body, headers }
@@ -219,7 +249,12 @@ export class Notifier {
     let error: string
     let retry = true
     try {
-      const res = await this.send(req.url, { method: 'POST', headers: req.headers, body: req.body, signal: AbortSignal.timeout(this.opts.timeoutMs) })
+      const res = await this.send(req.url, {
+        method: 'POST',
+        headers: req.headers,
+        body: req.body,
+        signal: AbortSignal.timeout(this.opts.timeoutMs),
+      })
       const text = (await res.text()).slice(0, 300)
       if (res.ok) {
         await this.store.updateOutbox({ ...r, attempts: r.attempts + 1, status: 'sent', error: '' })
@@ -230,14 +265,25 @@ export class Notifier {
       // The receiver refuses this message: sending it again will not help (408, 429 are worth a retry).
       retry = res.status >= 500 || res.status === 408 || res.status === 429
     } catch (err) {
-      error = err instanceof Error && err.name === 'TimeoutError' ? `no answer within ${this.opts.timeoutMs} ms` : String((err as Error & { cause?: Error }).cause?.message ?? (err as Error).message)
+      error =
+        err instanceof Error && err.name === 'TimeoutError'
+          ? `no answer within ${this.opts.timeoutMs} ms`
+          : String((err as Error & { cause?: Error }).cause?.message ?? (err as Error).message)
     }
     const attempts = r.attempts + 1
     const giveUp = !retry || now - r.created >= this.opts.giveUpAfterMs
     const delay = Math.min(this.opts.retryMaxMs, this.opts.retryBaseMs * 2 ** (attempts - 1))
     await this.store.updateOutbox({ ...r, attempts, status: giveUp ? 'failed' : 'pending', error, next_at: now + delay })
-    history.push(this.historyRow(r, now, giveUp ? 'failed' : 'retry', `${r.kind} ${hostOf(req.url)}: ${error}${giveUp ? '' : `; next attempt in ${Math.round(delay / 1000)} s`}`))
-    if (!giveUp) this.log.warn({ receiver: r.receiver, kind: r.kind, host: hostOf(req.url), attempts, err: error }, 'notification failed; will retry')
+    history.push(
+      this.historyRow(
+        r,
+        now,
+        giveUp ? 'failed' : 'retry',
+        `${r.kind} ${hostOf(req.url)}: ${error}${giveUp ? '' : `; next attempt in ${Math.round(delay / 1000)} s`}`,
+      ),
+    )
+    if (!giveUp)
+      this.log.warn({ receiver: r.receiver, kind: r.kind, host: hostOf(req.url), attempts, err: error }, 'notification failed; will retry')
     return giveUp
   }
 }

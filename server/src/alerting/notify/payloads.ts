@@ -96,7 +96,10 @@ export function slackBody(v: AlertView): object {
     { type: 'section', text: { type: 'mrkdwn', text: cut(`*Query*\n\`\`\`${v.expr}\`\`\``, 3000) } },
   ]
   if (/^https?:\/\//.test(v.externalUrl)) {
-    blocks.push({ type: 'actions', elements: [{ type: 'button', text: { type: 'plain_text', text: 'Open in OgLogStream' }, url: cut(generatorUrl(v), 3000) }] })
+    blocks.push({
+      type: 'actions',
+      elements: [{ type: 'button', text: { type: 'plain_text', text: 'Open in OgLogStream' }, url: cut(generatorUrl(v), 3000) }],
+    })
   }
   return { text: cut(`${title}: ${summary(v)}`, 3000), blocks }
 }
