@@ -156,7 +156,25 @@ export async function createApp(config: Config, logger?: Logger): Promise<App> {
     await server.register(liveRoutes, { hub, auth, metrics: metrics.live, origins: config.http.corsOrigins })
     await server.register(lokiRoutes, { store, metrics: metrics.query, auth, hub, slots })
     const a = config.alerting
-    alerting = new Alerting(store, metrics.registry, { rulesDir: a.rulesDir, evaluationIntervalMs: a.evaluationIntervalMs, externalUrl: a.externalUrl }, log)
+    alerting = new Alerting(
+      store,
+      metrics.registry,
+      {
+        rulesDir: a.rulesDir,
+        evaluationIntervalMs: a.evaluationIntervalMs,
+        externalUrl: a.externalUrl,
+        notify: {
+          configFile: a.alertingConfig,
+          alertmanagerUrls: a.alertmanagerUrls,
+          timeoutMs: a.notifyTimeoutMs,
+          resendDelayMs: a.resendDelayMs,
+          retryBaseMs: a.notifyRetryBaseMs,
+          retryMaxMs: a.notifyRetryMaxMs,
+          giveUpAfterMs: a.notifyGiveUpMs,
+        },
+      },
+      log,
+    )
     alerting.init()
     await server.register(alertingRoutes, { alerting, auth })
     const { webDir } = config.query

@@ -68,6 +68,7 @@ const ESMAP = 'server/src/ingest/elastic/mapping.test.ts'
 const QUERY = 'test/e2e/query.test.ts'
 const BROWSER = 'test/browser/dashboard.test.ts'
 const ALERTING = 'test/alerting/rules.test.ts'
+const NOTIFY = 'test/alerting/notify.test.ts'
 
 /** Every code of the error table: its row in the error-contract table (the test is named by the code). */
 const code = (c: string, ...more: Proof[]): Proof[] => [[EC, c], ...more]
@@ -323,9 +324,15 @@ export const PROOFS: Record<string, Entry> = {
     [ALERTING, 'a rule file that does not parse stops start-up'],
   ],
   'Configuration: ALERTING_EVALUATION_INTERVAL': [[ALERTING, 'an alerting rule fires with its labels and templated annotations']],
-  'Configuration: EXTERNAL_URL': known(
-    'NO TEST YET (follow-up for the alerting area): {{ $externalURL }} in templates and notification links',
-  ),
+  'Configuration: EXTERNAL_URL': [[NOTIFY, 'firing and resolved reach Alertmanager']],
+  'Configuration: ALERTMANAGER_URL': [[NOTIFY, 'firing and resolved reach Alertmanager']],
+  'Configuration: ALERTING_CONFIG': [
+    [NOTIFY, 'firing and resolved reach Alertmanager'],
+    ['server/src/alerting/notify/config.test.ts', 'routes pick receivers by labels'],
+    ['server/src/alerting/notify/config.test.ts', 'a bad ALERTING_CONFIG names the file'],
+  ],
+  'Configuration: ALERTING_RESEND_DELAY': [[NOTIFY, 'firing and resolved reach Alertmanager']],
+  'Configuration: ALERTING_NOTIFY_TIMEOUT': [['server/src/alerting/notify/outbox.test.ts', 'timeout, retry with backoff']],
   'Configuration: API_KEYS_METRICS': [
     [SD, '/metrics keyed'],
     [EC, 'LOG_ERR_UNAUTHORIZED'],
