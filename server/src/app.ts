@@ -17,6 +17,8 @@ import { createServer } from './http/server.js'
 import { defaultWebDir, webRoutes } from './http/web.js'
 import { GroupCommit, IngestMetrics, Ingestor, SyslogServer, TenantQuotas, ingestRoutes } from './ingest/index.js'
 import { QuerySlots } from './query/concurrency.js'
+import { adminRoutes } from './admin/routes.js'
+import { AdminStore } from './admin/store.js'
 import { LiveHub } from './live/hub.js'
 import { configureValidation } from './model/index.js'
 import { LiveMetrics } from './live/metrics.js'
@@ -154,6 +156,8 @@ export async function createApp(config: Config, logger?: Logger): Promise<App> {
       queryTimeoutMs: config.store.queryTimeoutMs,
     })
     await server.register(liveRoutes, { hub, auth, metrics: metrics.live, origins: config.http.corsOrigins })
+    const admin = new AdminStore(store.system.client, store.system.database)
+    await server.register(adminRoutes, { store, admin, auth: keys.hook('admin'), log })
     await server.register(lokiRoutes, { store, metrics: metrics.query, auth, hub, slots })
     const a = config.alerting
     alerting = new Alerting(

@@ -24,6 +24,7 @@ export const Errors = {
   TENANT_RATE_LIMITED: createError('LOG_ERR_TENANT_RATE_LIMITED', "tenant '%s' is over its ingest_rate of %d entries per second; nothing was accepted, retry after %d s", 429),
   TENANT_QUOTA_EXCEEDED: createError('LOG_ERR_TENANT_QUOTA_EXCEEDED', "tenant '%s' would pass its daily_bytes of %d bytes today (UTC) with this request; nothing was accepted, retry after %d s", 429),
   TENANT_QUERIES_LIMITED: createError('LOG_ERR_TENANT_QUERIES_LIMITED', "tenant '%s' has max_concurrent_queries (%d) running and none ended within %d ms; retry later", 429),
+  DELETE_NOT_FOUND: createError('LOG_ERR_DELETE_NOT_FOUND', "no delete request '%s' in this tenant (ids come from POST /api/delete)", 404),
   BAD_PARAMETER: createError('LOG_ERR_BAD_PARAMETER', "invalid parameter '%s': %s", 400),
   BAD_QUERY: createError('LOG_ERR_BAD_QUERY', 'invalid q: %s', 400),
   /** A LogQL query Loki would refuse, in Loki's own words (Grafana shows them verbatim). */

@@ -169,6 +169,7 @@ export const PROOFS: Record<string, Entry> = {
     'server/src/query/concurrency.test.ts',
     'a query that waits longer than the bound is refused with 429',
   ]),
+  'Errors: LOG_ERR_DELETE_NOT_FOUND': code('LOG_ERR_DELETE_NOT_FOUND', ['test/e2e/delete.test.ts', 'a delete needs q and a range']),
   'Errors: LOG_ERR_BAD_RULE': code('LOG_ERR_BAD_RULE', [ALERTING, 'a bad rule is a 400 naming the rule and the problem']),
   'Errors: LOG_ERR_RULE_NOT_FOUND': code('LOG_ERR_RULE_NOT_FOUND', [ALERTING, 'create, read, conflict, replace, delete']),
   'Errors: LOG_ERR_RULE_EXISTS': code('LOG_ERR_RULE_EXISTS', [ALERTING, 'create, read, conflict, replace, delete']),

@@ -318,6 +318,15 @@ const cases: Record<string, Case> = {
       }
     },
   },
+  LOG_ERR_DELETE_NOT_FOUND: {
+    setup: 'in-process',
+    status: 404,
+    message: /no delete request '00000000-0000-0000-0000-000000000000' in this tenant/,
+    provoke: async () => {
+      const r = await app.server.inject({ method: 'GET', url: '/api/delete/00000000-0000-0000-0000-000000000000', headers: { authorization: 'Bearer contract-admin-key' } })
+      return { status: r.statusCode, headers: Object.fromEntries(Object.entries(r.headers).map(([k, v]) => [k, String(v)])), body: r.json() }
+    },
+  },
   LOG_ERR_BAD_PARAMETER: {
     setup: 'embedded',
     status: 400,
@@ -517,7 +526,7 @@ describe('in-process app (createApp) on the real engine', () => {
   before(async () => {
     const keysFile = join(appDir, 'keys.yaml')
     mkdirSync(appDir, { recursive: true })
-    writeFileSync(keysFile, 'keys: []\ntenants:\n  default: { daily_bytes: 2000, ingest_rate: 1, ingest_burst: 1, max_concurrent_queries: 1 }\n')
+    writeFileSync(keysFile, 'keys:\n  - { name: contract-admin, key: contract-admin-key, scopes: [admin] }\ntenants:\n  default: { daily_bytes: 2000, ingest_rate: 1, ingest_burst: 1, max_concurrent_queries: 1 }\n')
     app = await createApp(loadConfig('all', { API_KEYS_FILE: keysFile, DATA_DIR: appDir, QUERY_TIMEOUT: '20ms', REQUEST_TIMEOUT: '1s', HTTP_PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'silent', RATE_LIMIT_MAX: '0', WEB_DIR: join(appDir, 'no-dashboard') }))
     const store = app.store as Store
     // Enough rows that a phrase search over all of them takes well over 20 ms on any machine.

@@ -9,7 +9,8 @@ import { DEFAULT_BOUNDS, insertBlock, type InsertTarget } from './insert.js'
 import { DeadLetters, type NewDeadLetter } from './deadletters.js'
 import { applyRetention, deadLetterTable, migrate, readTable, writeTable, type SchemaContext } from './migrations.js'
 import type { InsertBounds } from './split.js'
-import type { QueryContext } from './queries.js'
+import { whereClause, type Conditions, type QueryContext } from './queries.js'
+import { Params } from './params.js'
 
 export { Params } from './params.js'
 export * as queries from './queries.js'
@@ -112,6 +113,22 @@ export class Store {
   async sql<T>(query: string, params: Record<string, unknown> = {}): Promise<T[]> {
     const rs = await this.sc.client.query({ query, query_params: params, format: 'JSONEachRow' })
     return rs.json<T>()
+  }
+
+  /**
+   * Deletes `tenant`'s entries that match `f` (POST /api/delete): a lightweight DELETE (the rows are
+   * masked at once and removed by later merges), resolving when the engine has applied it. Scoped
+   * like every read: the WHERE is whereClause's, tenant first.
+   */
+  async deleteEntries(tenant: Tenant, f: Conditions): Promise<void> {
+    const p = new Params()
+    const where = whereClause({ ...f, tenant }, p)
+    const cluster = this.schema.cluster ? ` ON CLUSTER \`${this.schema.cluster.replace(/`/g, '``')}\`` : ''
+    await this.sc.client.command({
+      query: `DELETE FROM ${writeTable(this.schema)}${cluster} ${where}`,
+      query_params: p.values,
+      clickhouse_settings: { max_execution_time: 0, lightweight_deletes_sync: '2' },
+    })
   }
 
   /** A raw statement (DDL) for tests and benchmarks. Not reachable from HTTP. */

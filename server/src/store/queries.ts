@@ -251,6 +251,13 @@ export async function stats(ctx: QueryContext, f: Conditions): Promise<StatsResp
   return out
 }
 
+/** The number of matching entries. */
+export async function count(ctx: QueryContext, f: Conditions): Promise<number> {
+  const p = new Params()
+  const sql = scopedSql(whereClause({ ...f, tenant: ctx.tenant }, p), (w) => `SELECT count() AS c FROM ${ctx.table} ${w}`)
+  return Number((await rows<{ c: string | number }>(ctx, sql, p))[0]?.c ?? 0)
+}
+
 /** The time span of the matching entries, for a histogram without an explicit range. */
 export async function timeSpan(ctx: QueryContext, f: Conditions): Promise<{ min: string; max: string } | undefined> {
   const p = new Params()
