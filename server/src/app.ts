@@ -25,6 +25,7 @@ import { ProcessMetrics, Worker } from './process/index.js'
 import { QueryMetrics } from './query/metrics.js'
 import { rejectedRoutes } from './query/rejected.js'
 import { queryRoutes } from './query/routes.js'
+import { PatternStage } from './patterns/index.js'
 import { Store } from './store/index.js'
 
 /** Each stage's metrics, all on the process's one registry (`GET /metrics`). */
@@ -126,7 +127,9 @@ export async function createApp(config: Config, logger?: Logger): Promise<App> {
 
   let worker: Worker | undefined
   if (bus.workQueue && store) {
-    worker = new Worker(bus.workQueue, store, config.process, metrics.process, log)
+    const s = store
+    const patterns = config.process.patterns === 'on' ? new PatternStage({ save: (r) => s.patterns.save(r), load: () => s.patterns.load() }, log) : undefined
+    worker = new Worker(bus.workQueue, store, config.process, metrics.process, log, patterns)
   }
 
   let alerting: Alerting | undefined

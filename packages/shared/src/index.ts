@@ -18,6 +18,25 @@ export interface LogEntry {
   attributes?: Record<string, string>
   trace_id?: string
   span_id?: string
+  /** The template of the message (`GET /api/patterns`); set once the entry is stored, so absent on the live tail. */
+  pattern_id?: string
+}
+
+/** One template of `GET /api/patterns`: the entries in the range that carry it, most frequent first. */
+export interface PatternSummary {
+  pattern_id: string
+  service: string
+  /** The message with its variable parts as `<*>` (tokens joined by one space). */
+  template: string
+  /** Matching entries in the range. */
+  count: number
+  /** When the template was first and last seen at all (not only in the range); RFC 3339. */
+  first_seen: string
+  last_seen: string
+  /** The first message seen with it. */
+  sample: string
+  /** Matching entries per interval over the range (intervals without entries left out). */
+  buckets: { time: string; count: number }[]
 }
 
 /** Body of `POST /log`, and each entry of `POST /logs`. */

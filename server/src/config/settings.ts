@@ -145,6 +145,12 @@ export const SETTINGS = {
     flushTimeoutMs: setting({ env: 'FLUSH_TIMEOUT', default: DEFAULT_FLUSH_TIMEOUT_MS, unit: 'ms', parse: p.duration(1, '1ms'), doc: 'longest an entry waits for its batch to fill' }),
     maxRetries: setting({ env: 'MAX_RETRIES', default: DEFAULT_MAX_RETRIES, parse: p.int(0, 100), doc: 'insert retries before the batch goes back to the bus' }),
     retryBaseMs: setting({ env: 'RETRY_BASE', default: DEFAULT_RETRY_BASE_MS, unit: 'ms', parse: p.duration(), doc: 'first backoff, doubled each retry' }),
+    patterns: setting({
+      env: 'PATTERNS',
+      default: 'on' as 'on' | 'off',
+      parse: p.oneOf(['on', 'off'] as const),
+      doc: 'mine the template of every entry before insert (pattern_id, GET /api/patterns); off stores entries without one',
+    }),
   },
   /** The store (store/): ClickHouse, embedded or over HTTP. */
   store: {

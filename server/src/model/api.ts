@@ -11,5 +11,6 @@ export function toApiEntry(e: Entry): ApiEntry {
   if (Object.keys(e.attributes).length) out.attributes = e.attributes
   if (e.trace_id) out.trace_id = e.trace_id
   if (e.span_id) out.span_id = e.span_id
+  if (e.pattern_id) out.pattern_id = e.pattern_id
   return out
 }

@@ -16,6 +16,8 @@ export interface Entry {
   span_id: string
   /** The tenant (model/tenant.ts); absent means `default`, so entries of the default tenant cost nothing on the bus. */
   tenant?: string
+  /** The template the message belongs to (patterns/), set by the process role before insert. */
+  pattern_id?: string
 }
 
 export const LIMITS = {

@@ -4,7 +4,7 @@
  */
 import { Readable } from 'node:stream'
 import type { FastifyInstance, FastifyRequest } from 'fastify'
-import type { FieldSummaryResponse, HistogramResponse } from '@oglogstream/shared'
+import type { FieldSummaryResponse, HistogramResponse, PatternSummary } from '@oglogstream/shared'
 import type { AuthHook } from '../auth/keys.js'
 import { storeError } from '../error-map.js'
 import { Errors } from '../errors.js'
@@ -27,6 +27,10 @@ import {
   parseOrder,
   type Query,
 } from './params.js'
+
+/** Templates /api/patterns returns by default, and at most (`limit`). */
+const DEFAULT_PATTERN_LIMIT = 50
+const MAX_PATTERN_LIMIT = 1_000
 
 /** Entries the field list examines by default, and at most (`sample`). */
 const DEFAULT_FIELD_SAMPLE = 10_000
@@ -98,6 +102,26 @@ export async function queryRoutes(app: FastifyInstance, { store, metrics, auth }
       if (spanMs / interval > 10_000) throw new Errors.BAD_PARAMETER('interval', `gives ${Math.ceil(spanMs / interval)} buckets; at most 10000`)
       const buckets = await queries.histogram(ctx, { ...filter, from, to }, interval)
       return { interval_ms: interval, from: toApi(from), to: toApi(to), buckets }
+    })
+  })
+
+  // Templates of the matching entries (patterns/), most frequent first, each with a sparkline over the
+  // range (the filter's, or the matching entries' span) in about 30 buckets.
+  app.get('/api/patterns', async (req): Promise<PatternSummary[]> => {
+    const q = req.query as Query
+    const filter = parseFilter(q)
+    const limit = parseInt(q, 'limit', DEFAULT_PATTERN_LIMIT, 1, MAX_PATTERN_LIMIT)
+    return run('patterns', req, async (ctx) => {
+      let from = filter.from
+      let to = filter.to
+      if (!from || !to) {
+        const span = await queries.timeSpan(ctx, filter)
+        if (!span) return []
+        from ??= span.min
+        to ??= bump(span.max)
+      }
+      const intervalMs = chooseInterval(Math.max(1, Date.parse(to) - Date.parse(from)), 30)
+      return store.listPatterns(ctx, filter, { limit, intervalMs, from, to })
     })
   })
 

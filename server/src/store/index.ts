@@ -7,7 +7,10 @@ import type { Entry } from '../model/index.js'
 import { createStoreClient, type StoreClient } from './client.js'
 import { DEFAULT_BOUNDS, insertBlock, type InsertTarget } from './insert.js'
 import { DeadLetters, type NewDeadLetter } from './deadletters.js'
-import { applyRetention, deadLetterTable, migrate, readTable, writeTable, type SchemaContext } from './migrations.js'
+import { applyRetention, deadLetterTable, migrate, patternTable, readTable, writeTable, type SchemaContext } from './migrations.js'
+import { PatternTable, listPatterns, type PatternListOptions } from './patterns.js'
+import type { PatternSummary } from '@oglogstream/shared'
+import type { Filter } from './queries.js'
 import type { InsertBounds } from './split.js'
 import type { QueryContext } from './queries.js'
 
@@ -24,6 +27,7 @@ export interface StoreOpenOptions {
   insertBounds?: Partial<InsertBounds>
 }
 export type { DeadLetter, DeadLetterFilter, NewDeadLetter } from './deadletters.js'
+export type { PatternListOptions } from './patterns.js'
 
 export class Store {
   private readonly target: InsertTarget
@@ -87,6 +91,16 @@ export class Store {
   /** Writes dead letters (process/deadletter.ts); the same ids written again are one row each. */
   deadLetter(letters: NewDeadLetter[], dedupToken: string): Promise<void> {
     return this.deadLetters.insert(letters, dedupToken)
+  }
+
+  /** The templates the process role mines (patterns/), as stored. */
+  get patterns(): PatternTable {
+    return new PatternTable(this.sc.client, patternTable(this.schema))
+  }
+
+  /** The templates of the entries matching `f`, most frequent first, with counts and buckets. */
+  listPatterns(ctx: QueryContext, f: Filter, o: PatternListOptions): Promise<PatternSummary[]> {
+    return listPatterns(ctx, patternTable(this.schema), f, o)
   }
 
   /** The client and database, for the tables other parts keep in the store (alerting/store.ts). */

@@ -123,6 +123,7 @@ interface Row {
   attributes: Record<string, string>
   trace_id: string
   span_id: string
+  pattern_id: string
   h: string
 }
 
@@ -176,7 +177,7 @@ async function listPage(ctx: QueryContext, f: Filter, o: ListOptions): Promise<P
   // is computed for about one page of rows rather than for every matching row.
   const edge = `timestamp ${o.order === 'asc' ? '<=' : '>='} (SELECT ${o.order === 'asc' ? 'max' : 'min'}(timestamp) FROM (
       SELECT timestamp FROM ${ctx.table} ${where} ORDER BY timestamp ${dir} LIMIT ${p.add('UInt64', o.limit + offset)}))`
-  const sql = `SELECT toString(timestamp) AS ts, level, service, message, attributes, trace_id, span_id, toString(${TIE}) AS h
+  const sql = `SELECT toString(timestamp) AS ts, level, service, message, attributes, trace_id, span_id, pattern_id, toString(${TIE}) AS h
     FROM ${ctx.table} ${where ? `${where} AND ${edge}` : `WHERE ${edge}`}
     ORDER BY timestamp ${dir}, ${TIE} ${dir}
     LIMIT ${p.add('UInt32', o.limit)}${offset ? ` OFFSET ${p.add('UInt64', offset)}` : ''}`
@@ -190,6 +191,7 @@ async function listPage(ctx: QueryContext, f: Filter, o: ListOptions): Promise<P
       attributes: r.attributes,
       trace_id: r.trace_id,
       span_id: r.span_id,
+      pattern_id: r.pattern_id,
     }),
   )
   const last = result[result.length - 1]

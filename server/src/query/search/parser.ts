@@ -170,7 +170,7 @@ function fieldClause(r: Reader, name: string, negate: boolean, inStage: boolean)
   const lower = name.toLowerCase()
   const pos = inStage ? { at: at - name.length - 1 } : {}
   if (r.c === '~') {
-    if (lower === 'level' || lower === 'service') r.fail(at, `${lower}: takes a comma list of values, not a regular expression`)
+    if (lower === 'level' || lower === 'service' || lower === 'pattern') r.fail(at, `${lower}: takes a comma list of values, not a regular expression`)
     return { ...regexClause(r, keyOf(name)), negate, ...pos }
   }
   let value: string
@@ -182,10 +182,11 @@ function fieldClause(r: Reader, name: string, negate: boolean, inStage: boolean)
   if (!value && !wasQuoted) {
     r.fail(at, `field '${name}' has no value (write ${name}:value, or quote "${name}:" to search for the text)`)
   }
-  if (lower === 'level' || lower === 'service') {
+  if (lower === 'level' || lower === 'service' || lower === 'pattern') {
     const values = value.split(',').map((v) => v.trim())
     if (values.some((v) => !v)) throw new SearchSyntaxError(at, `empty value in ${lower}:${value.slice(0, 40)}`)
     if (lower === 'service') return { kind: 'service', negate, values }
+    if (lower === 'pattern') return { kind: 'pattern', negate, values }
     const levels = values.map((v) => v.toLowerCase())
     const bad = levels.find((l) => !(LEVELS as readonly string[]).includes(l))
     if (bad !== undefined) throw new SearchSyntaxError(at, `'${bad.slice(0, 40)}' is not a level; use one of ${LEVELS.join(', ')}`)
