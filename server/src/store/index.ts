@@ -3,20 +3,20 @@
  * schema, the insert path and the read queries.
  */
 import type { StoreOptions } from '../config.js'
-import type { Entry } from '../model/index.js'
+import type { Entry, Tenant } from '../model/index.js'
 import { createStoreClient, type StoreClient } from './client.js'
 import { DEFAULT_BOUNDS, insertBlock, type InsertTarget } from './insert.js'
 import { DeadLetters, type NewDeadLetter } from './deadletters.js'
 import { applyRetention, deadLetterTable, migrate, patternTable, readTable, writeTable, type SchemaContext } from './migrations.js'
 import { PatternTable, listPatterns, type PatternListOptions } from './patterns.js'
 import type { PatternSummary } from '@oglogstream/shared'
-import type { Filter } from './queries.js'
+import type { Conditions } from './queries.js'
 import type { InsertBounds } from './split.js'
 import type { QueryContext } from './queries.js'
 
 export { Params } from './params.js'
 export * as queries from './queries.js'
-export type { Filter, Cursor, ListOptions, QueryContext, SearchCompiler, Page } from './queries.js'
+export type { Conditions, Filter, Cursor, ListOptions, QueryContext, SearchCompiler, Page, ScopedSql, ScopedWhere } from './queries.js'
 export type { ApiEntry } from '../model/index.js'
 export { MIGRATIONS } from './migrations.js'
 export { engineCode } from './errors.js'
@@ -67,9 +67,9 @@ export class Store {
   }
 
   /** Creates or upgrades the schema and applies the retention. Run by the store-owning roles. */
-  async migrate(retentionDays: number): Promise<number[]> {
+  async migrate(retentionDays: number, retentionByTenant: Readonly<Record<string, number>> = {}): Promise<number[]> {
     const applied = await migrate(this.sc.client, this.schema)
-    await applyRetention(this.sc.client, this.schema, retentionDays)
+    await applyRetention(this.sc.client, this.schema, retentionDays, retentionByTenant)
     return applied
   }
 
@@ -99,7 +99,7 @@ export class Store {
   }
 
   /** The templates of the entries matching `f`, most frequent first, with counts and buckets. */
-  listPatterns(ctx: QueryContext, f: Filter, o: PatternListOptions): Promise<PatternSummary[]> {
+  listPatterns(ctx: QueryContext, f: Conditions, o: PatternListOptions): Promise<PatternSummary[]> {
     return listPatterns(ctx, patternTable(this.schema), f, o)
   }
 
@@ -108,8 +108,9 @@ export class Store {
     return { client: this.sc.client, database: this.schema.database }
   }
 
-  queryContext(signal?: AbortSignal): QueryContext {
-    return { client: this.sc.client, table: readTable(this.schema), timeoutMs: this.queryTimeoutMs, signal }
+  /** The context of reads of `tenant`'s entries (every read filters by it, store/queries.ts `whereClause`). */
+  queryContext(tenant: Tenant, signal?: AbortSignal): QueryContext {
+    return { client: this.sc.client, table: readTable(this.schema), tenant, timeoutMs: this.queryTimeoutMs, signal }
   }
 
   async ping(): Promise<boolean> {
@@ -125,6 +126,11 @@ export class Store {
   async sql<T>(query: string, params: Record<string, unknown> = {}): Promise<T[]> {
     const rs = await this.sc.client.query({ query, query_params: params, format: 'JSONEachRow' })
     return rs.json<T>()
+  }
+
+  /** A raw statement (DDL) for tests and benchmarks. Not reachable from HTTP. */
+  async command(query: string): Promise<void> {
+    await this.sc.client.command({ query })
   }
 
   close(): Promise<void> {

@@ -9,7 +9,7 @@ import type { PatternSummary } from '@oglogstream/shared'
 import { fromClickHouse, toApi, toClickHouse } from '../model/index.js'
 import type { PatternRecord } from '../patterns/index.js'
 import { Params } from './params.js'
-import { whereClause, type Filter, type QueryContext } from './queries.js'
+import { scopedSql, whereClause, type Conditions, type QueryContext, type ScopedSql } from './queries.js'
 
 // Aliases apart from the column names: the engine would read `last_seen` in argMax as the alias.
 const FOLD = `tenant, service, pattern_id, argMax(template, last_seen) AS tpl, toString(min(first_seen)) AS first,
@@ -71,23 +71,30 @@ export interface PatternListOptions {
  * The templates of the entries matching `f`, most frequent first: each with its count in `f`, its
  * buckets over [from, to) and its stored text, first/last seen and sample.
  */
-export async function listPatterns(ctx: QueryContext, patternTable: string, f: Filter, o: PatternListOptions): Promise<PatternSummary[]> {
+export async function listPatterns(ctx: QueryContext, patternTable: string, f: Conditions, o: PatternListOptions): Promise<PatternSummary[]> {
   const p = new Params()
-  const where = whereClause(f, p)
-  const counted = `SELECT pattern_id, count() AS c FROM ${ctx.table} ${where ? `${where} AND` : 'WHERE'} pattern_id != ''
-    GROUP BY pattern_id ORDER BY c DESC, pattern_id LIMIT ${p.add('UInt32', o.limit)}`
+  const counted = scopedSql(
+    whereClause({ ...f, tenant: ctx.tenant }, p),
+    (w) => `SELECT pattern_id, count() AS c FROM ${ctx.table} ${w} AND pattern_id != ''
+    GROUP BY pattern_id ORDER BY c DESC, pattern_id LIMIT ${p.add('UInt32', o.limit)}`,
+  )
   const top = await rows<{ pattern_id: string; c: string | number }>(ctx, counted, p)
   if (!top.length) return []
   const ids = top.map((r) => r.pattern_id)
 
   const bp = new Params()
   const step = o.intervalMs % 1000 === 0 ? `INTERVAL ${bp.add('UInt32', o.intervalMs / 1000)} SECOND` : `INTERVAL ${bp.add('UInt32', o.intervalMs)} MILLISECOND`
-  const bwhere = whereClause({ ...f, from: o.from, to: o.to }, bp)
-  const idList = bp.add('Array(String)', ids)
-  const bucketSql = `SELECT pattern_id, toString(toStartOfInterval(timestamp, ${step})) AS b, count() AS c
-    FROM ${ctx.table} ${bwhere ? `${bwhere} AND` : 'WHERE'} pattern_id IN ${idList} GROUP BY pattern_id, b ORDER BY b`
+  const bucketSql = scopedSql(whereClause({ ...f, from: o.from, to: o.to, tenant: ctx.tenant }, bp), (w) => {
+    const idList = bp.add('Array(String)', ids)
+    return `SELECT pattern_id, toString(toStartOfInterval(timestamp, ${step})) AS b, count() AS c
+    FROM ${ctx.table} ${w} AND pattern_id IN ${idList} GROUP BY pattern_id, b ORDER BY b`
+  })
+  // The templates table has the tenant column too: the same WHERE keeps one tenant's templates.
   const tp = new Params()
-  const tplSql = `SELECT ${FOLD} FROM ${patternTable} WHERE pattern_id IN ${tp.add('Array(String)', ids)} GROUP BY tenant, service, pattern_id`
+  const tplSql = scopedSql(
+    whereClause({ tenant: ctx.tenant }, tp),
+    (w) => `SELECT ${FOLD} FROM ${patternTable} ${w} AND pattern_id IN ${tp.add('Array(String)', ids)} GROUP BY tenant, service, pattern_id`,
+  )
   const [buckets, templates] = await Promise.all([
     rows<{ pattern_id: string; b: string; c: string | number }>(ctx, bucketSql, bp),
     rows<Folded>(ctx, tplSql, tp),
@@ -114,7 +121,7 @@ export async function listPatterns(ctx: QueryContext, patternTable: string, f: F
   })
 }
 
-async function rows<T>(ctx: QueryContext, query: string, p: Params): Promise<T[]> {
+async function rows<T>(ctx: QueryContext, query: ScopedSql, p: Params): Promise<T[]> {
   const rs = await ctx.client.query({
     query,
     query_params: p.values,
