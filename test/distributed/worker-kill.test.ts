@@ -26,7 +26,7 @@ test('SIGKILL of the worker between insert and ack (its own signal), a restart, 
     await t.kill('store', 'SIGKILL')
     // Ingest keeps accepting into JetStream while no worker runs.
     await load.acceptedMore(300, 30_000)
-    const store = t.proc('store') as unknown as { env: Record<string, string | undefined> }
+    const store = t.proc('store')
     store.env = { ...store.env, OGLS_FAULT_STOP_AFTER_INSERT: undefined }
     await t.start('store')
     await t.waitBackendsUp()
