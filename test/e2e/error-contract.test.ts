@@ -18,6 +18,7 @@ import { join } from 'node:path'
 import WebSocket from 'ws'
 import { ERROR_CODES } from '../../server/src/errors.ts'
 import { createApp, type App } from '../../server/src/app.ts'
+import { DEFAULT_TENANT } from '../../server/src/model/index.ts'
 import { loadConfig } from '../../server/src/config.ts'
 import { parseQuery } from '../../server/src/query/search/index.ts'
 import { runPipeline } from '../../server/src/query/analytics.ts'
@@ -490,7 +491,7 @@ describe('in-process app (createApp) on the real engine', () => {
     app.server.get('/test-only/query-too-large', async () => {
       const pl = parseQuery('| stats count_uniq(message) as u by (message)')
       // This app's QUERY_TIMEOUT is 20 ms (for the timeout case): the memory bound must be what stops it.
-      return runPipeline({ ...store.queryContext(), timeoutMs: 60_000 }, {}, pl, 100, 64 * 1024)
+      return runPipeline({ ...store.queryContext(DEFAULT_TENANT), timeoutMs: 60_000 }, {}, pl, 100, 64 * 1024)
     })
     await app.listen()
   })

@@ -8,7 +8,7 @@ import { basename, extname, join } from 'node:path'
 import type { Logger } from 'pino'
 import type { Registry } from 'prom-client'
 import { runMetric } from '../loki/run.js'
-import { DEFAULT_TENANT } from '../model/tenant.js'
+import { DEFAULT_TENANT, asTenant } from '../model/tenant.js'
 import type { Store } from '../store/index.js'
 import { Evaluator, type LoadedGroup, type QueryFn, type Sample } from './evaluator.js'
 import { RecordedMetrics } from './recording.js'
@@ -43,10 +43,10 @@ export function loadRuleFiles(dir: string, tenant: string = DEFAULT_TENANT): Loa
 
 /** A metric expression at one instant: one sample per series. */
 export function instantQuery(store: Store): QueryFn {
-  return async (_tenant, rule, atMs) => {
+  return async (tenant, rule, atMs) => {
     if (rule.metric.kind === 'scalar') return [{ labels: {}, value: rule.metric.value }]
     const t = BigInt(atMs) * 1_000_000n
-    const r = await runMetric(store.queryContext(), rule.metric, { start: t, end: t, step: 1_000_000_000n })
+    const r = await runMetric(store.queryContext(asTenant(tenant)), rule.metric, { start: t, end: t, step: 1_000_000_000n })
     const out: Sample[] = []
     for (const s of r.series) {
       const v = s.values[s.values.length - 1]

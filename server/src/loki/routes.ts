@@ -6,7 +6,7 @@
  * (LOG_ERR_BAD_QUERY) behind it. `X-Scope-OrgID` picks the tenant (auth/keys.ts).
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify'
-import type { AuthHook } from '../auth/keys.js'
+import { tenantOf, type AuthHook } from '../auth/index.js'
 import type { ErrorShape } from '../error-map.js'
 import { storeError } from '../error-map.js'
 import { Errors } from '../errors.js'
@@ -71,7 +71,7 @@ export async function lokiRoutes(app: FastifyInstance, { store, metrics, auth, h
       if (!req.raw.complete) ac.abort()
     })
     const end = metrics.queryLatency.startTimer({ endpoint: `loki_${endpoint}` })
-    const ctx = store.queryContext(ac.signal)
+    const ctx = store.queryContext(tenantOf(req), ac.signal)
     try {
       return await fn(ctx)
     } catch (err) {

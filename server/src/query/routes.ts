@@ -5,7 +5,7 @@
 import { Readable } from 'node:stream'
 import type { FastifyInstance, FastifyRequest } from 'fastify'
 import type { FieldSummaryResponse, HistogramResponse } from '@oglogstream/shared'
-import type { AuthHook } from '../auth/keys.js'
+import { tenantOf, type AuthHook } from '../auth/index.js'
 import { storeError } from '../error-map.js'
 import { Errors } from '../errors.js'
 import { toApi } from '../model/index.js'
@@ -49,7 +49,7 @@ export async function queryRoutes(app: FastifyInstance, { store, metrics, auth }
       if (!req.raw.complete) ac.abort()
     })
     const end = metrics.queryLatency.startTimer({ endpoint })
-    const ctx = store.queryContext(ac.signal)
+    const ctx = store.queryContext(tenantOf(req), ac.signal)
     try {
       return await fn(ctx)
     } catch (err) {
@@ -126,7 +126,7 @@ export async function queryRoutes(app: FastifyInstance, { store, metrics, auth }
     reply
       .header('Content-Type', format === 'csv' ? 'text/csv; charset=utf-8' : 'application/x-ndjson')
       .header('Content-Disposition', `attachment; filename="logs.${format === 'csv' ? 'csv' : 'ndjson'}"`)
-    return reply.send(Readable.from(exportStream(store.queryContext(ac.signal), filter, order, format)))
+    return reply.send(Readable.from(exportStream(store.queryContext(tenantOf(req), ac.signal), filter, order, format)))
   })
 }
 
