@@ -72,7 +72,7 @@ const ALERTING = 'test/alerting/rules.test.ts'
 /** Every code of the error table: its row in the error-contract table (the test is named by the code). */
 const code = (c: string, ...more: Proof[]): Proof[] => [[EC, c], ...more]
 const FAULTS: Proof[] = [
-  [WK, 'SIGKILL of the worker mid-batch'],
+  [WK, 'SIGKILL of the worker between insert and ack'],
   [IK, 'SIGKILL of one ingest instance'],
   [NR, 'SIGKILL of nats-server, then a restart'],
   [NC, 'a 3-server NATS cluster loses the stream leader'],
@@ -215,7 +215,7 @@ export const PROOFS: Record<string, Entry> = {
   ],
   'Configuration: SHUTDOWN_TIMEOUT': [
     [LIFE, 'SIGTERM right after a few thousand 202s loses nothing'],
-    [WK, 'then SIGTERM under load'],
+    [WK, 'then SIGTERM under mixed load'],
   ],
   'Configuration: DATA_DIR': [
     [LIFE, 'a restart finds them all'],
@@ -239,7 +239,7 @@ export const PROOFS: Record<string, Entry> = {
   'Configuration: NATS_REPLICAS': [[NC, 'a 3-server NATS cluster loses the stream leader']],
   'Configuration: NATS_ACK_WAIT': [
     [RL, 'NATS_MAX_ACK_PENDING and NATS_ACK_WAIT reach the durable consumer'],
-    [WK, 'SIGKILL of the worker mid-batch'],
+    [WK, 'SIGKILL of the worker between insert and ack'],
   ],
   'Configuration: NATS_MAX_BYTES': [[RL, 'NATS_MAX_BYTES: with no worker the stream fills']],
   'Configuration: NATS_MAX_ACK_PENDING': [[RL, 'NATS_MAX_ACK_PENDING and NATS_ACK_WAIT reach the durable consumer']],
