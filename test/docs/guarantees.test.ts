@@ -499,7 +499,7 @@ export const PROOFS: Record<string, Entry> = {
     'a stated shortcoming; the NATS restart fault test checks the ingest side of it',
   ),
   'Limits: Exactly-once over HTTP ClickHouse relies on the same': [[HTTPSTORE, 'one request per part under its token']],
-  'Limits: Keep free disk space under the embedded store': [[SF, 'table directories unwritable']],
+  'Limits: Keep free disk space under the embedded store': [[SF, 'table directories read-only in its mount namespace']],
   "Limits: ClickHouse's non-replicated MergeTree logs a block's insert-deduplication id": [
     [TOKENS, 'an insert whose commit the engine refused is stored by its retry under the same logical token, once'],
     [TOKENS, 'the worker loses nothing when the engine refuses a commit'],
