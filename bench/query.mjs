@@ -245,7 +245,7 @@ async function direct(dir, runs, first, compare) {
     const cpu = []
     const ms = await timeRuns(
       async (i) => {
-        rows = await run(store.queryContext(), q, i)
+        rows = await run(store.queryContext('default'), q, i)
       },
       runs,
       first,
@@ -336,7 +336,7 @@ async function compareSchemas(store, run) {
     // The API's own queries on this table (same SQL as the routes): sort-key effects. The searches
     // compile to the token index's condition shape, so they are only meaningful on the bloom-filter tables.
     for (const q of QUERIES.filter((x) => !x.name.startsWith('search') || (!v.text && !v.like))) {
-      const ms = await timeRuns((i) => run({ ...store.queryContext(), table: t }, q, i), COMPARE_RUNS)
+      const ms = await timeRuns((i) => run({ ...store.queryContext('default'), table: t }, q, i), COMPARE_RUNS)
       row[q.name] = summary(ms)
     }
     results.push(row)

@@ -169,7 +169,7 @@ test('an ingest and a query go through to the instance', async () => {
   const logs = await waitFor(async () => {
     const r = await getJson(`${base}/api/logs?service=${service}`)
     return r.status === 200 && Array.isArray(r.body) && r.body.length === 2 ? r : undefined
-  }, 30_000)
+  }, 60_000)
   assert.deepEqual(logs.body.map((e: { message: string }) => e.message).sort(), ['through nginx one', 'through nginx two'])
   // An error of the instance comes back as the instance wrote it (not nginx's page).
   const bad = await postJson(`${base}/log`, { level: 'loud', service, message: 'x' })
@@ -194,7 +194,7 @@ test('the live tail WebSocket works through nginx', async () => {
     // The subscription is live once the socket is open; entries posted after it arrive.
     const r = await postJson(`${base}/log`, { level: 'warn', service, message: 'tailed through nginx' })
     assert.equal(r.status, 202)
-    await waitFor(async () => got.includes('tailed through nginx'), 30_000)
+    await waitFor(async () => got.includes('tailed through nginx'), 60_000)
     assert.deepEqual(got, ['tailed through nginx'])
   } finally {
     ws.close()

@@ -7,17 +7,18 @@
 // address through TRUSTED_PROXIES so the rate limit only bites where asked), a distributed ingest
 // and query pair around a real nats-server that is then killed (bus and store codes), and one
 // in-process app (createApp) for the codes no request can produce in a small, fast setup
-// (QUERY_TIMEOUT needs millions of rows, inserted by SQL; QUERY_TOO_LARGE, INTERNAL, REQUEST_TIMEOUT:
-// see their cases).
+// (QUERY_TIMEOUT needs millions of rows, inserted by SQL; QUERY_TOO_LARGE, INTERNAL: see their cases;
+// REQUEST_TIMEOUT runs there for its short timeout).
 import { after, before, describe, test } from 'node:test'
 import assert from 'node:assert/strict'
 import { connect as tcp } from 'node:net'
-import { mkdtempSync, rmSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import WebSocket from 'ws'
 import { ERROR_CODES } from '../../server/src/errors.ts'
 import { createApp, type App } from '../../server/src/app.ts'
+import { DEFAULT_TENANT } from '../../server/src/model/index.ts'
 import { loadConfig } from '../../server/src/config.ts'
 import { parseQuery } from '../../server/src/query/search/index.ts'
 import { runPipeline } from '../../server/src/query/analytics.ts'
@@ -128,20 +129,25 @@ function parseRaw(raw: string): Answer {
 }
 
 /**
- * REQUEST_TIMEOUT: Node answers a request over it on its own connection check, every 30 s (measured:
- * a body held back against REQUEST_TIMEOUT=1s was answered after ~90 s), too slow for this suite.
- * So Node's timeout error is raised on a real accepted socket of the listening in-process app, as
- * server/src/http/errors.test.ts does, and the raw answer on the wire is read.
+ * REQUEST_TIMEOUT: a request whose body stalls is answered 408 on the wire by the listening in-process
+ * app (REQUEST_TIMEOUT=1s; http/server.ts makes Node sweep its connections often enough), and the raw
+ * answer is read.
  */
 async function requestTimeout(): Promise<Answer> {
   const { port } = app.server.server.address() as { port: number }
-  const accepted = new Promise<import('node:net').Socket>((r) => app.server.server.once('connection', r))
   const s = tcp(port, '127.0.0.1')
   let out = ''
   s.on('data', (d) => (out += d.toString()))
   const closed = new Promise((r) => s.once('close', r))
-  app.server.server.emit('clientError', Object.assign(new Error('Request timeout'), { code: 'ERR_HTTP_REQUEST_TIMEOUT' }), await accepted)
-  await closed
+  await new Promise((r) => s.once('connect', r))
+  s.write('POST /log HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{"level":')
+  let timer: NodeJS.Timeout | undefined
+  try {
+    await Promise.race([closed, new Promise((_, reject) => (timer = setTimeout(() => reject(new Error(`no answer within 10 s: ${out}`)), 10_000)))])
+  } finally {
+    clearTimeout(timer)
+    s.destroy()
+  }
   return parseRaw(out)
 }
 
@@ -278,6 +284,40 @@ const cases: Record<string, Case> = {
     message: /may not use tenant 'team-x'/,
     provoke: () => embedded('/api/logs', { headers: { 'x-scope-orgid': 'team-x' } }),
   },
+  LOG_ERR_TENANT_QUOTA_EXCEEDED: {
+    // The in-process app's keys file gives tenant `default` daily_bytes: 2000 (and ingest_rate: 1).
+    setup: 'in-process',
+    status: 429,
+    message: /tenant 'default' would pass its daily_bytes of 2000 bytes today \(UTC\)/,
+    provoke: () => injectPost('/log', entry('q'.repeat(3000))),
+  },
+  LOG_ERR_TENANT_RATE_LIMITED: {
+    // ingest_rate: 1, ingest_burst: 1: a first request of 30 entries passes and leaves ~29 s of debt.
+    setup: 'in-process',
+    status: 429,
+    message: /tenant 'default' is over its ingest_rate of 1 entries per second/,
+    provoke: async () => {
+      const first = await injectPost('/logs', Array.from({ length: 30 }, () => entry()))
+      assert.equal(first.status, 202, JSON.stringify(first.body))
+      return injectPost('/log', entry())
+    },
+  },
+  LOG_ERR_TENANT_QUERIES_LIMITED: {
+    // max_concurrent_queries: 1: while one query holds the slot, the next waits QUERY_TIMEOUT (20 ms) and is refused.
+    setup: 'in-process',
+    status: 429,
+    message: /max_concurrent_queries \(1\) running and none ended within 20 ms/,
+    provoke: async () => {
+      let release = () => {}
+      const held = app.querySlots.run(DEFAULT_TENANT, () => new Promise<void>((r) => (release = r)))
+      try {
+        return await inject('/api/services')
+      } finally {
+        release()
+        await held
+      }
+    },
+  },
   LOG_ERR_BAD_PARAMETER: {
     setup: 'embedded',
     status: 400,
@@ -372,6 +412,11 @@ const cases: Record<string, Case> = {
       return request(() => ingest.url, '/logs', json([{ ...entry(), attributes }]))
     },
   },
+}
+
+async function injectPost(url: string, body: unknown): Promise<Answer> {
+  const r = await app.server.inject({ method: 'POST', url, payload: JSON.stringify(body), headers: { 'content-type': 'application/json' } })
+  return { status: r.statusCode, headers: Object.fromEntries(Object.entries(r.headers).map(([k, v]) => [k, String(v)])), body: r.json() }
 }
 
 async function inject(url: string): Promise<Answer> {
@@ -476,7 +521,10 @@ describe('distributed: ingest and query roles around a real nats-server', () => 
 
 describe('in-process app (createApp) on the real engine', () => {
   before(async () => {
-    app = await createApp(loadConfig('all', { DATA_DIR: appDir, QUERY_TIMEOUT: '20ms', REQUEST_TIMEOUT: '1s', HTTP_PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'silent', RATE_LIMIT_MAX: '0', WEB_DIR: join(appDir, 'no-dashboard') }))
+    const keysFile = join(appDir, 'keys.yaml')
+    mkdirSync(appDir, { recursive: true })
+    writeFileSync(keysFile, 'keys: []\ntenants:\n  default: { daily_bytes: 2000, ingest_rate: 1, ingest_burst: 1, max_concurrent_queries: 1 }\n')
+    app = await createApp(loadConfig('all', { API_KEYS_FILE: keysFile, DATA_DIR: appDir, QUERY_TIMEOUT: '20ms', REQUEST_TIMEOUT: '1s', HTTP_PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'silent', RATE_LIMIT_MAX: '0', WEB_DIR: join(appDir, 'no-dashboard') }))
     const store = app.store as Store
     // Enough rows that a phrase search over all of them takes well over 20 ms on any machine.
     await store.sql(
@@ -491,7 +539,7 @@ describe('in-process app (createApp) on the real engine', () => {
     app.server.get('/test-only/query-too-large', async () => {
       const pl = parseQuery('| stats count_uniq(message) as u by (message)')
       // This app's QUERY_TIMEOUT is 20 ms (for the timeout case): the memory bound must be what stops it.
-      return runPipeline({ ...store.queryContext(), timeoutMs: 60_000 }, {}, pl, 100, 64 * 1024)
+      return runPipeline({ ...store.queryContext(DEFAULT_TENANT), timeoutMs: 60_000 }, {}, pl, 100, 64 * 1024)
     })
     await app.listen()
   })

@@ -5,6 +5,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { Level } from '@oglogstream/shared'
+import { DEFAULT_TENANT } from '../../server/src/model/index.ts'
 import { loadConfig } from '../../server/src/config.ts'
 import type { Entry } from '../../server/src/model/index.ts'
 import { parseFilter } from '../../server/src/query/params.ts'
@@ -69,7 +70,7 @@ after(async () => {
   rmSync(dir, { recursive: true, force: true })
 })
 
-const count = async (q: string) => (await queries.stats(store.queryContext(), parseFilter({ q }))).total_logs
+const count = async (q: string) => (await queries.stats(store.queryContext(DEFAULT_TENANT), parseFilter({ q }))).total_logs
 
 // Each query beside its meaning written out by hand with the reference helpers.
 const CASES: [string, (e: Entry) => boolean][] = [
@@ -136,7 +137,7 @@ describe('search over real Loghub lines equals an independent computation', () =
   })
 
   test('an identifier matches exactly its own lines: blk_-X is not blk_X', async () => {
-    const page = await queries.listLogs(store.queryContext(), parseFilter({ q: 'blk_8775602795571523802' }), { limit: 10, order: 'desc' })
+    const page = await queries.listLogs(store.queryContext(DEFAULT_TENANT), parseFilter({ q: 'blk_8775602795571523802' }), { limit: 10, order: 'desc' })
     assert.deepEqual(
       page.entries.map((e) => e.message),
       [planted[0]],
@@ -148,7 +149,7 @@ describe('search over real Loghub lines equals an independent computation', () =
     const { Params } = await import('../../server/src/store/index.ts')
     const p = new Params()
     const plan = await store.sql<{ explain: string }>(
-      `EXPLAIN indexes = 1 SELECT count() FROM oglogstream.logs ${queries.whereClause(f, p)}`,
+      `EXPLAIN indexes = 1 SELECT count() FROM oglogstream.logs ${queries.whereClause({ ...f, tenant: DEFAULT_TENANT }, p)}`,
       p.values,
     )
     assert.match(plan.map((r) => r.explain).join('\n'), /idx_message/)

@@ -6,6 +6,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { createApp, type App } from '../../server/src/app.ts'
+import { DEFAULT_TENANT } from '../../server/src/model/index.ts'
 import { loadConfig } from '../../server/src/config.ts'
 import type { Entry } from '../../server/src/model/index.ts'
 import { runPipeline } from '../../server/src/query/analytics.ts'
@@ -290,7 +291,7 @@ describe('pipes on generated JSON and logfmt messages', () => {
 })
 
 test('a query over the memory bound is a clear 400 LOG_ERR_QUERY_TOO_LARGE, and the next one runs', async () => {
-  const ctx = (app.store as Store).queryContext()
+  const ctx = (app.store as Store).queryContext(DEFAULT_TENANT)
   const pl = parseQuery('| stats count_uniq(message) as u, quantile(0.5, took) by (message)')
   await assert.rejects(runPipeline(ctx, {}, pl, 100, 64 * 1024), (err: { code?: string; statusCode?: number; message: string }) => {
     assert.equal(err.code, 'LOG_ERR_QUERY_TOO_LARGE')

@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import fc from 'fast-check'
 import { LEVELS } from '@oglogstream/shared'
+import { DEFAULT_TENANT } from '../../server/src/model/index.ts'
 import { loadConfig } from '../../server/src/config.ts'
 import type { Entry } from '../../server/src/model/index.ts'
 import { parseFilter } from '../../server/src/query/params.ts'
@@ -146,7 +147,7 @@ test('SQL and JS matching agree on random entries and random queries', async () 
         return
       }
       parsed++
-      const page = await queries.listLogs(store.queryContext(), parseFilter({ q }), { limit: 1000, order: 'asc' })
+      const page = await queries.listLogs(store.queryContext(DEFAULT_TENANT), parseFilter({ q }), { limit: 1000, order: 'asc' })
       const sql = page.entries.map((e) => e.timestamp)
       const js = entries.filter((e) => match(e)).map((e) => e.timestamp.replace(/000000Z$/, 'Z'))
       if (js.length > 0 && js.length < entries.length) nonTrivial++

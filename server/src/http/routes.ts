@@ -3,7 +3,7 @@
  * report is composed in app.ts from status callbacks; nothing here knows the bus or the store.
  */
 import type { FastifyInstance } from 'fastify'
-import type { Registry } from 'prom-client'
+import { Gauge, type Registry } from 'prom-client'
 import type { HealthResponse } from '@oglogstream/shared'
 import type { AuthHook } from '../auth/keys.js'
 
@@ -42,7 +42,12 @@ export async function commonRoutes(app: FastifyInstance, { serviceName, health, 
     return reply.code(ok ? 200 : 503).send(body)
   })
 
+  // For alerting on the bus (deploy/prometheus/rules.yml): 1 when /health would call it healthy.
+  const busUp =
+    (registry.getSingleMetric('oglogstream_bus_up') as Gauge | undefined) ??
+    new Gauge({ name: 'oglogstream_bus_up', help: 'Whether the bus is usable (NATS connected, or the embedded log open): 1 or 0', registers: [registry] })
   app.get('/metrics', { onRequest: metricsAuth }, async (_req, reply) => {
+    busUp.set(BUS_OK.has(health.bus()) ? 1 : 0)
     beforeScrape?.()
     reply.header('Content-Type', registry.contentType)
     return registry.metrics()

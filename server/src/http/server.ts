@@ -40,6 +40,7 @@ export function createServer(opts: ServerOptions, logger: Logger, metrics: HttpM
   }) as unknown as FastifyInstance
 
   installErrorHandling(app, { bodyLimit: opts.bodyLimit, requestTimeoutMs: opts.requestTimeoutMs })
+  enforceRequestTimeout(app.server, opts.requestTimeoutMs)
 
   let closing = false
   app.addHook('preClose', async () => {
@@ -112,4 +113,16 @@ export function createServer(opts: ServerOptions, logger: Logger, metrics: HttpM
   return app
 }
 
-
+/**
+ * Node checks REQUEST_TIMEOUT only on its connection sweep, every 30 s by default, and the headers
+ * against headersTimeout (60 s): a request stalled past REQUEST_TIMEOUT was answered 408 only after up
+ * to 90 s. The headers count against REQUEST_TIMEOUT too, and the sweep runs often enough that a
+ * stalled request is answered within a quarter of the timeout of it (at least every 100 ms, at most
+ * every 30 s). Set before listen: Node starts the sweep when the server starts listening.
+ */
+export function enforceRequestTimeout(server: FastifyInstance['server'], requestTimeoutMs: number): void {
+  if (requestTimeoutMs <= 0) return
+  const http = server as FastifyInstance['server'] & { headersTimeout: number; connectionsCheckingInterval?: number }
+  http.headersTimeout = Math.min(http.headersTimeout || requestTimeoutMs, requestTimeoutMs)
+  http.connectionsCheckingInterval = Math.min(30_000, Math.max(100, Math.floor(requestTimeoutMs / 4)))
+}

@@ -7,8 +7,8 @@ import { EventEmitter } from 'node:events'
 import { Registry } from 'prom-client'
 import type { WebSocket } from 'ws'
 import type { Entry } from '../model/index.js'
-import { entryJsonBytes } from '../model/index.ts'
-import { LiveHub, type LiveLimits } from './hub.js'
+import { DEFAULT_TENANT, entryJsonBytes } from '../model/index.ts'
+import { LiveHub, type LiveFilter, type LiveLimits } from './hub.js'
 import { LiveMetrics } from './metrics.js'
 
 class FakeSocket extends EventEmitter {
@@ -55,7 +55,7 @@ const settle = async () => {
 function hub(limits: Partial<LiveLimits> = {}) {
   const metrics = new LiveMetrics(new Registry())
   const h = new LiveHub(metrics, { bufferBytes: 1024 * 1024, maxClients: 100, pendingBytes: 16 * 1024 * 1024, ...limits })
-  const add = (ws: FakeSocket, filter = {}) => h.add(ws as unknown as WebSocket, filter)
+  const add = (ws: FakeSocket, filter: Omit<LiveFilter, 'tenant'> = {}) => h.add(ws as unknown as WebSocket, { tenant: DEFAULT_TENANT, ...filter })
   const value = async (c: { get(): Promise<{ values: { value: number }[] }> }) => (await c.get()).values[0]?.value ?? 0
   return { h, add, metrics, value }
 }

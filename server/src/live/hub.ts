@@ -8,10 +8,12 @@
  */
 import type { Duplex } from 'node:stream'
 import type { WebSocket } from 'ws'
-import { entryJsonBytes, toApiEntry, type Entry } from '../model/index.js'
+import { entryJsonBytes, tenantOfEntry, toApiEntry, type Entry, type Tenant } from '../model/index.js'
 import type { LiveMetrics } from './metrics.js'
 
 export interface LiveFilter {
+  /** The client's tenant: it is sent that tenant's entries only. */
+  tenant: Tenant
   levels?: Set<string> | undefined
   services?: Set<string> | undefined
   match?: ((e: Entry) => boolean) | undefined
@@ -148,6 +150,7 @@ export class LiveHub {
     sock?.cork()
     for (let i = 0; i < slice.length; i++) {
       const e = slice[i] as Entry
+      if (tenantOfEntry(e) !== f.tenant) continue
       if (f.levels && !f.levels.has(e.level)) continue
       if (f.services && !f.services.has(e.service)) continue
       if (f.match && !f.match(e)) continue

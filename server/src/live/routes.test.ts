@@ -8,6 +8,7 @@ import Fastify from 'fastify'
 import { Registry } from 'prom-client'
 import type WebSocket from 'ws'
 import { installErrorHandling } from '../http/errors.js'
+import { KeyRing } from '../auth/index.js'
 import { LiveHub } from './hub.js'
 import { LiveMetrics } from './metrics.js'
 import { liveRoutes } from './routes.js'
@@ -18,7 +19,7 @@ async function app(maxClients: number) {
   const server = Fastify()
   installErrorHandling(server, { bodyLimit: 1024, requestTimeoutMs: 10_000 })
   await server.register(websocket)
-  await server.register(liveRoutes, { hub, metrics, auth: async () => {} })
+  await server.register(liveRoutes, { hub, metrics, auth: new KeyRing({ apiKeysIngest: [], apiKeysQuery: [], apiKeysMetrics: [] }).hook('query') })
   await server.ready()
   return { server, hub, metrics }
 }

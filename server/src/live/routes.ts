@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify'
-import type { AuthHook } from '../auth/keys.js'
+import { tenantOf, type AuthHook } from '../auth/index.js'
 import { Errors } from '../errors.js'
 import { checkOrigin } from './origin.js'
 import type { Entry } from '../model/index.js'
@@ -37,6 +37,7 @@ export async function liveRoutes(
       const qs = param(q, 'q')
       const match = qs ? matchesSearch(qs) : undefined
       filter = {
+        tenant: tenantOf(req),
         levels: f.levels ? new Set<string>(f.levels) : undefined,
         services: f.services ? new Set(f.services) : undefined,
         match: match ? (e: Entry) => match(e) : undefined,

@@ -36,8 +36,8 @@ async function over<T extends unknown[]>(
 ): Promise<T[]> {
   const p = new Params()
   let row: RowSql | undefined
-  const w = queries.whereClause({ from: canonical(range.start), to: canonical(range.end + 1n), search: logSearch(log, (r) => (row = r)) }, p)
-  const sql = `${select(row as unknown as RowSql, p).replace('{table}', ctx.table).replace('{where}', w)} ${tail(p)}`
+  const w = queries.whereClause({ tenant: ctx.tenant, from: canonical(range.start), to: canonical(range.end + 1n), search: logSearch(log, (r) => (row = r)) }, p)
+  const sql = queries.scopedSql(w, (w) => `${select(row as unknown as RowSql, p).replace('{table}', ctx.table).replace('{where}', w)} ${tail(p)}`)
   return (await queries.table(ctx, sql, p, MAX_QUERY_MEMORY_BYTES)).data as T[]
 }
 

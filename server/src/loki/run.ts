@@ -5,7 +5,7 @@
  * entries or points come back. JavaScript only groups them into streams / series.
  */
 import { Params, queries, type SearchCompiler } from '../store/index.js'
-import { compileSeries, type Steps } from '../query/search/series.js'
+import { compileSeries, type Steps, type WhereFn } from '../query/search/series.js'
 import { logSearch, type RowSql } from '../query/search/labels.js'
 import type { LogPipeline, MetricExpr } from '../query/search/ir.js'
 import { MAX_QUERY_MEMORY_BYTES } from '../query/analytics.js'
@@ -21,9 +21,10 @@ export interface Stats {
   returned: number
 }
 
-/** The store's WHERE for `search` over [from, to] (both inclusive, nanoseconds). */
-export function where(search: SearchCompiler, from: bigint, to: bigint, p: Params): string {
-  return queries.whereClause({ from: canonical(from), to: canonical(to + 1n), search }, p)
+/** The store's WHERE for `search` over [from, to] (both inclusive, nanoseconds), in `ctx`'s tenant. */
+export function scopedWhere(ctx: queries.QueryContext): WhereFn {
+  return (search: SearchCompiler, from: bigint, to: bigint, p: Params) =>
+    queries.whereClause({ tenant: ctx.tenant, from: canonical(from), to: canonical(to + 1n), search }, p)
 }
 
 export interface Stream {
@@ -85,11 +86,14 @@ async function logsOnce(
   const p = new Params()
   let row: RowSql | undefined
   // Loki's end is exclusive for log queries.
-  const w = queries.whereClause({ from: canonical(range.start), to: canonical(range.end), search: logSearch(log, (r) => (row = r)) }, p)
+  const w = queries.whereClause({ tenant: ctx.tenant, from: canonical(range.start), to: canonical(range.end), search: logSearch(log, (r) => (row = r)) }, p)
   const r = row as unknown as RowSql
   const dir = direction === 'forward' ? 'ASC' : 'DESC'
-  const sql = `SELECT toString(toUnixTimestamp64Nano(timestamp)) AS ts, ${r.line} AS line, ${r.labels} AS labels FROM ${ctx.table} ${w}
-    ORDER BY timestamp ${dir} LIMIT ${p.add('UInt32', limit)}`
+  const sql = queries.scopedSql(
+    w,
+    (w) => `SELECT toString(toUnixTimestamp64Nano(timestamp)) AS ts, ${r.line} AS line, ${r.labels} AS labels FROM ${ctx.table} ${w}
+    ORDER BY timestamp ${dir} LIMIT ${p.add('UInt32', limit)}`,
+  )
   const t = await queries.table(ctx, sql, p, MAX_QUERY_MEMORY_BYTES)
   const streams = new Map<string, Stream>()
   for (const [ts, line, labels] of t.data as [string, string, Record<string, string>][]) {
@@ -120,7 +124,7 @@ export const seconds = (ns: bigint) => Number(ns / 1_000_000n) / 1000
 /** A metric expression at every step: series of [time, value], grouped from the engine's points. */
 export async function runMetric(ctx: queries.QueryContext, expr: MetricExpr, steps: Steps): Promise<{ series: Series[]; stats: Stats }> {
   const p = new Params()
-  const sql = `SELECT toString(t) AS t, labels, v FROM (${compileSeries(expr, { table: ctx.table, steps, where, p })}) ORDER BY t`
+  const sql = queries.wrapScoped([compileSeries(expr, { table: ctx.table, steps, where: scopedWhere(ctx), p })], (s) => `SELECT toString(t) AS t, labels, v FROM (${s}) ORDER BY t`)
   const t = await queries.table(ctx, sql, p, MAX_QUERY_MEMORY_BYTES)
   const series = new Map<string, Series>()
   for (const [ts, labels, v] of t.data as [string, Record<string, string>, number | null][]) {

@@ -9,6 +9,7 @@
  * history; an entry stored during that query may then come twice (live and in the history).
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify'
+import { tenantOf } from '../auth/index.js'
 import { Errors } from '../errors.js'
 import type { LiveHub } from '../live/hub.js'
 import type { LogPipeline } from '../query/search/ir.js'
@@ -59,6 +60,7 @@ export function tailRoute(app: FastifyInstance, hub: LiveHub, run: Run): void {
     const match = matcher({ clauses: log.filter.clauses })
     const frame = (streams: unknown) => JSON.stringify({ streams, dropped_entries: null })
     const filter = {
+      tenant: tenantOf(req),
       // Labels readable under Loki's names and ours; matched like the `q` live tail.
       match: (e: Entry) =>
         match({ ...e, attributes: { ...e.attributes, service_name: e.service, service: e.service, level: e.level, detected_level: e.level } }),

@@ -2,6 +2,7 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { Params } from '../store/params.ts'
+import type { ScopedWhere } from '../store/queries.ts'
 import { compileLogPipeline } from '../query/search/labels.ts'
 import { compileSeries } from '../query/search/series.ts'
 import type { Clause, LogPipeline, MetricExpr } from '../query/search/ir.ts'
@@ -175,6 +176,6 @@ test('every value reaches the engine as a parameter', () => {
   assert.ok(!sql.includes('DROP') && !sql.includes("a'b") && !sql.includes("v'"), sql)
   const p2 = new Params()
   const m = metric('sum by (level) (rate({service_name="y\'z"}[1m]))')
-  const s2 = compileSeries(m, { table: 't', steps: { start: 0n, end: 60_000_000_000n, step: 60_000_000_000n }, where: (search, _f, _t, p) => `WHERE ${search(p)}`, p: p2 })
+  const s2 = compileSeries(m, { table: 't', steps: { start: 0n, end: 60_000_000_000n, step: 60_000_000_000n }, where: (search, _f, _t, p) => `WHERE ${search(p)}` as ScopedWhere, p: p2 })
   assert.ok(!s2.includes("y'z"), s2)
 })

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict'
 import { pino } from 'pino'
 import { MemoryBus } from '../bus/memory.ts'
 import { ProcessMetrics } from './metrics.ts'
-import type { Entry } from '../model/index.ts'
+import { DEFAULT_TENANT, type Entry } from '../model/index.ts'
 import { partToken } from '../store/index.ts'
 import { isolate, subToken } from './deadletter.ts'
 import { classifyInsertError, errorText } from './failure.ts'
@@ -29,7 +29,7 @@ const entry = (svc: string, i: number, message = `m${i}`, day = 0): Entry => ({
   span_id: '',
 })
 const count = async (svc: string) => Number((await temp.store.sql<{ c: string }>('SELECT count() AS c FROM oglogstream.logs WHERE service = {s:String}', { s: svc }))[0]?.c)
-const dead = (svc: string) => temp.store.deadLetters.list({}, 1000).then((l) => l.filter((d) => d.service === svc))
+const dead = (svc: string) => temp.store.deadLetters.list({ tenant: DEFAULT_TENANT }, 1000).then((l) => l.filter((d) => d.service === svc))
 const deadCount = async (m: ProcessMetrics, reason: string) => (await m.deadLettered.get()).values.find((v) => v.labels.reason === reason)?.value ?? 0
 
 async function caught(f: () => Promise<unknown>): Promise<unknown> {

@@ -105,3 +105,11 @@ test('a body over the limits of a string is deterministic: too large', async () 
   assert.ok(size instanceof RangeError)
   assert.deepEqual(classifyInsertError(size), { kind: 'deterministic', reason: 'too_large' })
 })
+
+test('an engine error the table does not list, about the insert and not the store, is deterministic: store_refused', async () => {
+  // A column the table does not have: the engine answered, and the same insert will fail again.
+  const err = await caught(() => connection.chdb.rawInsert({ table: 'oglogstream.logs', values: Buffer.from('1\n'), format: 'TabSeparated', columns: ['no_such_column'] }))
+  const code = engineCode(err)
+  assert.ok(code !== undefined, err.message)
+  assert.deepEqual(classifyInsertError(err), { kind: 'deterministic', reason: 'store_refused' }, `${code}: ${err.message}`)
+})

@@ -6,7 +6,7 @@
  */
 import { Errors } from '../errors.js'
 import { fromClickHouse, toApi } from '../model/index.js'
-import { engineCode, Params, queries, type Filter } from '../store/index.js'
+import { engineCode, Params, queries, type Conditions, type ScopedSql } from '../store/index.js'
 import { badQuery, compilePipeline, compileQuery, MAX_ROWS, type Column, type Pipeline } from './search/index.js'
 
 export { MAX_ROWS }
@@ -15,7 +15,7 @@ export { MAX_ROWS }
 export const MAX_QUERY_MEMORY_BYTES = 1024 ** 3 // 1 GiB
 
 /** Runs the compiled SELECT; the engine's refusals that are the query's fault become 400s. */
-async function table(ctx: queries.QueryContext, sql: string, p: Params, maxMemoryBytes: number): Promise<queries.TableResult> {
+async function table(ctx: queries.QueryContext, sql: ScopedSql, p: Params, maxMemoryBytes: number): Promise<queries.TableResult> {
   try {
     return await queries.table(ctx, sql, p, maxMemoryBytes)
   } catch (err) {
@@ -32,11 +32,11 @@ export interface QueryResult {
   stats: { rows_read: number; elapsed_ms: number }
 }
 
-/** `base`: the time range, level and service; the pipeline brings its own filter. */
-function compile(base: Filter, pl: Pipeline, table: string, limit: number) {
+/** `base`: the time range, level and service; the pipeline brings its own filter; the tenant is the context's. */
+function compile(ctx: queries.QueryContext, base: Conditions, pl: Pipeline, limit: number) {
   const p = new Params()
-  const where = queries.whereClause({ ...base, search: compileQuery(pl.filter) }, p)
-  return { p, c: badQuery(() => compilePipeline(pl, table, where, p, limit)) }
+  const where = queries.whereClause({ ...base, tenant: ctx.tenant, search: compileQuery(pl.filter) }, p)
+  return { p, c: badQuery(() => compilePipeline(pl, ctx.table, where, p, limit)) }
 }
 
 function value(v: unknown, type: Column['type']): unknown {
@@ -51,12 +51,12 @@ function value(v: unknown, type: Column['type']): unknown {
 
 export async function runPipeline(
   ctx: queries.QueryContext,
-  base: Filter,
+  base: Conditions,
   pl: Pipeline,
   limit: number,
   maxMemoryBytes = MAX_QUERY_MEMORY_BYTES,
 ): Promise<QueryResult> {
-  const { p, c } = compile(base, pl, ctx.table, limit)
+  const { p, c } = compile(ctx, base, pl, limit)
   const r = await table(ctx, c.sql, p, maxMemoryBytes)
   const rows = r.data.slice(0, limit).map((row) => row.map((v, i) => value(v, c.columns[i]?.type ?? 'string')))
   return {
@@ -70,15 +70,18 @@ export async function runPipeline(
 /** Field names (attributes, and what json/logfmt/extract in `pl` take out) with the number of entries that have each. */
 export async function fieldNames(
   ctx: queries.QueryContext,
-  base: Filter,
+  base: Conditions,
   pl: Pipeline,
   limit: number,
 ): Promise<{ name: string; hits: number }[]> {
-  const { p, c } = compile(base, pl, ctx.table, limit)
+  const { p, c } = compile(ctx, base, pl, limit)
   const entries = c.entries
   if (!entries) throw new Errors.BAD_QUERY('/api/fields lists the fields of entries; remove the fields, stats, top or uniq pipe from q')
-  const sql = `SELECT name, count() AS hits FROM (${entries.from}) ARRAY JOIN ${entries.keys} AS name
-    GROUP BY name ORDER BY hits DESC, name LIMIT ${p.add('UInt32', limit)}`
+  const sql = queries.wrapScoped(
+    [entries.from],
+    (from) => `SELECT name, count() AS hits FROM (${from}) ARRAY JOIN ${entries.keys} AS name
+    GROUP BY name ORDER BY hits DESC, name LIMIT ${p.add('UInt32', limit)}`,
+  )
   const r = await table(ctx, sql, p, MAX_QUERY_MEMORY_BYTES)
   return r.data.map(([name, hits]) => ({ name: String(name), hits: Number(hits) }))
 }
@@ -86,7 +89,7 @@ export async function fieldNames(
 /** The most frequent values of one field after `pl`, with their counts (`pl | top limit by (name)`). */
 export async function fieldValues(
   ctx: queries.QueryContext,
-  base: Filter,
+  base: Conditions,
   pl: Pipeline,
   name: string,
   limit: number,

@@ -2,7 +2,7 @@
  * `GET /api/export`: every matching entry, streamed page by page with the cursor so that memory
  * stays bounded whatever the size of the result (the embedded client buffers a whole result).
  */
-import { queries, type Filter } from '../store/index.js'
+import { queries, type Conditions } from '../store/index.js'
 
 const PAGE = 5_000
 const CSV_COLUMNS = ['timestamp', 'level', 'service', 'message', 'trace_id', 'span_id', 'attributes'] as const
@@ -13,7 +13,7 @@ function csvField(v: string): string {
 
 export async function* exportStream(
   ctx: queries.QueryContext,
-  filter: Filter,
+  filter: Conditions,
   order: 'asc' | 'desc',
   format: 'ndjson' | 'csv',
 ): AsyncGenerator<string> {

@@ -5,7 +5,7 @@
 import { LEVELS, type Level } from '@oglogstream/shared'
 import { Errors } from '../errors.js'
 import { fromEpochMs, parseTimestamp } from '../model/index.js'
-import type { Cursor, Filter } from '../store/index.js'
+import type { Conditions, Cursor } from '../store/index.js'
 import { compileSearch } from './search/index.js'
 
 export type Query = Record<string, string | string[] | undefined>
@@ -49,7 +49,7 @@ export function parseTime(name: string, raw: string, now = Date.now()): string {
   throw new Errors.BAD_PARAMETER(name, `'${raw.slice(0, 60)}' is not a time; use RFC 3339 (2025-01-01T12:00:00Z), epoch milliseconds, or now-15m / now-1h / now-7d`)
 }
 
-export function parseFilter(q: Query, now = Date.now()): Filter {
+export function parseFilter(q: Query, now = Date.now()): Conditions {
   const levels = csv(q, 'level')?.map((l) => {
     const lower = l.toLowerCase()
     if (!(LEVELS as readonly string[]).includes(lower)) throw new Errors.BAD_PARAMETER('level', `'${l.slice(0, 40)}' is not one of ${LEVELS.join(', ')}`)

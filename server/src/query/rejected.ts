@@ -7,9 +7,10 @@
  */
 import type { FastifyInstance } from 'fastify'
 import { BusFullError, type Publisher } from '../bus/index.js'
-import type { AuthHook } from '../auth/keys.js'
+import { tenantOf, type AuthHook } from '../auth/index.js'
 import { storeError } from '../error-map.js'
 import { DEAD_LETTER_REASONS, Errors } from '../errors.js'
+import type { Tenant } from '../model/index.js'
 import type { DeadLetterFilter, Store } from '../store/index.js'
 import { param, parseInt, parseTime, type Query } from './params.js'
 
@@ -31,7 +32,7 @@ export interface RejectedRoutesContext {
 }
 
 /** The filter of both endpoints, from the query string (GET) or a JSON body of the same names (replay). */
-function parseRejectedFilter(q: Query): DeadLetterFilter {
+function parseRejectedFilter(q: Query, tenant: Tenant): DeadLetterFilter {
   const list = (name: string) => {
     const v = q[name]
     const parts = (Array.isArray(v) ? v : v ? [v] : []).flatMap((s) => String(s).split(',')).map((s) => s.trim()).filter(Boolean)
@@ -39,7 +40,7 @@ function parseRejectedFilter(q: Query): DeadLetterFilter {
   }
   const from = param(q, 'from')
   const to = param(q, 'to')
-  const f: DeadLetterFilter = { from: from ? parseTime('from', from) : undefined, to: to ? parseTime('to', to) : undefined }
+  const f: DeadLetterFilter = { tenant, from: from ? parseTime('from', from) : undefined, to: to ? parseTime('to', to) : undefined }
   if (f.from && f.to && f.from > f.to) throw new Errors.BAD_PARAMETER('from', 'must not be after to')
   f.reasons = list('reason')
   for (const r of f.reasons ?? []) {
@@ -68,7 +69,7 @@ function bodyQuery(body: unknown): Query {
 export async function rejectedRoutes(app: FastifyInstance, { store, publisher, queryAuth, ingestAuth, queryTimeoutMs }: RejectedRoutesContext): Promise<void> {
   app.get('/api/rejected', { onRequest: queryAuth }, async (req) => {
     const q = req.query as Query
-    const filter = parseRejectedFilter(q)
+    const filter = parseRejectedFilter(q, tenantOf(req))
     const limit = parseInt(q, 'limit', REJECTED_DEFAULT_LIMIT, 1, REJECTED_MAX_LIMIT)
     try {
       return await store.deadLetters.list(filter, limit)
@@ -80,7 +81,7 @@ export async function rejectedRoutes(app: FastifyInstance, { store, publisher, q
   let queue: Promise<unknown> = Promise.resolve()
   app.post('/api/rejected/replay', { onRequest: ingestAuth }, async (req, reply) => {
     const q = { ...(req.query as Query), ...bodyQuery(req.body) }
-    const filter = parseRejectedFilter(q)
+    const filter = parseRejectedFilter(q, tenantOf(req))
     const limit = parseInt(q, 'limit', REPLAY_MAX, 1, REPLAY_MAX)
     if (!publisher) throw new Errors.BUS_UNAVAILABLE('this process cannot publish; send the replay to a query instance with the bus')
     const run = queue.then(() => replay(store, publisher, filter, limit, queryTimeoutMs))

@@ -5,12 +5,13 @@
 import { Readable } from 'node:stream'
 import type { FastifyInstance, FastifyRequest } from 'fastify'
 import type { FieldSummaryResponse, HistogramResponse } from '@oglogstream/shared'
-import type { AuthHook } from '../auth/keys.js'
+import { tenantOf, type AuthHook } from '../auth/index.js'
 import { storeError } from '../error-map.js'
 import { Errors } from '../errors.js'
 import { toApi } from '../model/index.js'
 import { queries, type Store } from '../store/index.js'
 import { analyticsRoutes } from './api-query.js'
+import type { QuerySlots } from './concurrency.js'
 import { exportStream } from './export.js'
 import type { QueryMetrics } from './metrics.js'
 import {
@@ -49,9 +50,11 @@ export interface QueryRoutesContext {
   metrics: QueryMetrics
   /** Checks the API key of the query scope (auth/keys.ts), composed in app.ts. */
   auth: AuthHook
+  /** Per-tenant max_concurrent_queries (API_KEYS_FILE). */
+  slots?: QuerySlots | undefined
 }
 
-export async function queryRoutes(app: FastifyInstance, { store, metrics, auth }: QueryRoutesContext): Promise<void> {
+export async function queryRoutes(app: FastifyInstance, { store, metrics, auth, slots }: QueryRoutesContext): Promise<void> {
   app.addHook('onRequest', auth)
 
   /** Runs a store call with the endpoint's latency metric; its failure becomes a catalogue error (a timeout is a 504). */
@@ -61,9 +64,9 @@ export async function queryRoutes(app: FastifyInstance, { store, metrics, auth }
       if (!req.raw.complete) ac.abort()
     })
     const end = metrics.queryLatency.startTimer({ endpoint })
-    const ctx = store.queryContext(ac.signal)
+    const ctx = store.queryContext(tenantOf(req), ac.signal)
     try {
-      return await fn(ctx)
+      return await (slots ? slots.run(ctx.tenant, () => fn(ctx)) : fn(ctx))
     } catch (err) {
       throw storeError(err, ctx.timeoutMs)
     } finally {
@@ -157,7 +160,7 @@ export async function queryRoutes(app: FastifyInstance, { store, metrics, auth }
     reply
       .header('Content-Type', format === 'csv' ? 'text/csv; charset=utf-8' : 'application/x-ndjson')
       .header('Content-Disposition', `attachment; filename="logs.${format === 'csv' ? 'csv' : 'ndjson'}"`)
-    return reply.send(Readable.from(exportStream(store.queryContext(ac.signal), filter, order, format)))
+    return reply.send(Readable.from(exportStream(store.queryContext(tenantOf(req), ac.signal), filter, order, format)))
   })
 }
 

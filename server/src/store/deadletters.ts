@@ -7,7 +7,7 @@
  */
 import type { ClickHouseClient } from '@clickhouse/client'
 import type { DeadLetterReason } from '../errors.js'
-import { toClickHouse, type Entry } from '../model/index.js'
+import { tenantOfEntry, toClickHouse, type Entry, type Tenant } from '../model/index.js'
 import { Params } from './params.js'
 
 /** What the process role writes. */
@@ -31,6 +31,8 @@ export interface DeadLetter {
 }
 
 export interface DeadLetterFilter {
+  /** Only this tenant's dead letters (migration 3 added the column; older rows are `default`'s). */
+  tenant: Tenant
   /** Canonical timestamps: `from` inclusive, `to` exclusive, on the dead-letter time. */
   from?: string | undefined
   to?: string | undefined
@@ -39,6 +41,7 @@ export interface DeadLetterFilter {
 }
 
 interface Row {
+  tenant: string
   id: string
   t: string
   reason: string
@@ -63,7 +66,7 @@ export class DeadLetters {
     const time = new Date().toISOString().replace('T', ' ').replace('Z', '')
     await this.write(
       // JSON.stringify escapes lone surrogates, so the entry round-trips exactly.
-      letters.map((l) => ({ id: l.id, t: time, reason: l.reason, error: wellFormed(l.error), service: wellFormed(l.entry.service), entry: JSON.stringify(l.entry) })),
+      letters.map((l) => ({ tenant: tenantOfEntry(l.entry), id: l.id, t: time, reason: l.reason, error: wellFormed(l.error), service: wellFormed(l.entry.service), entry: JSON.stringify(l.entry) })),
       0,
       dedupToken,
     )
@@ -85,6 +88,7 @@ export class DeadLetters {
   async markReplayed(letters: DeadLetter[]): Promise<void> {
     if (letters.length === 0) return
     const rows = letters.map((l) => ({
+      tenant: tenantOfEntry(l.entry),
       id: l.id,
       t: l.time.replace('T', ' ').replace('Z', ''),
       reason: l.reason,
@@ -113,13 +117,13 @@ export class DeadLetters {
 
   private async rows(f: DeadLetterFilter, limit: number, signal?: AbortSignal): Promise<Row[]> {
     const p = new Params()
-    const conds = ['replayed = 0']
+    const conds = [`tenant = ${p.add('String', f.tenant)}`, 'replayed = 0']
     if (f.from) conds.push(`time >= ${p.add("DateTime64(9, 'UTC')", toClickHouse(f.from))}`)
     if (f.to) conds.push(`time < ${p.add("DateTime64(9, 'UTC')", toClickHouse(f.to))}`)
     if (f.reasons?.length) conds.push(`reason IN ${p.add('Array(String)', f.reasons)}`)
     if (f.ids?.length) conds.push(`id IN ${p.add('Array(String)', f.ids)}`)
     const rs = await this.client.query({
-      query: `SELECT id, toString(time) AS t, reason, error, service, entry FROM ${this.table} FINAL
+      query: `SELECT tenant, id, toString(time) AS t, reason, error, service, entry FROM ${this.table} FINAL
         WHERE ${conds.join(' AND ')} ORDER BY time DESC, id LIMIT ${p.add('UInt32', limit)}`,
       query_params: p.values,
       format: 'JSONEachRow',

@@ -7,14 +7,14 @@
  * per field, no JSON quoting of every value). Binary formats (RowBinary, Native) cannot pass: the
  * embedded connection turns the body into a UTF-8 string, which corrupts bytes that are not valid UTF-8.
  */
-import { entryBytes, toClickHouse, type Entry } from '../model/index.js'
+import { DEFAULT_TENANT, entryBytes, toClickHouse, type Entry } from '../model/index.js'
 
 /**
  * The columns, in the order the TabSeparated encoder writes them. `level` (never empty) comes last: the
  * embedded engine trims the text of a query, and through the client's insert the body is part of it, so
  * a last field that may be empty (a span id) would lose its tab separator and the row would not parse.
  */
-export const COLUMNS = ['timestamp', 'service', 'message', 'attributes', 'trace_id', 'span_id', 'id', 'level'] as const
+export const COLUMNS = ['tenant', 'timestamp', 'service', 'message', 'attributes', 'trace_id', 'span_id', 'id', 'level'] as const
 
 /** Bytes a chunk of encoded rows grows to before it is handed on (one `Buffer` per chunk). */
 export const CHUNK_BYTES = 1 << 20 // 1 MiB
@@ -45,13 +45,14 @@ export function tsvRow(e: Entry): string {
     first = false
   }
   attrs += '}'
-  return `${toClickHouse(e.timestamp)}\t${tsvField(e.service)}\t${tsvField(e.message)}\t${attrs}\t${tsvField(e.trace_id)}\t${tsvField(e.span_id)}\t${tsvField(e.id ?? '')}\t${e.level}\n`
+  return `${tsvField(e.tenant ?? DEFAULT_TENANT)}\t${toClickHouse(e.timestamp)}\t${tsvField(e.service)}\t${tsvField(e.message)}\t${attrs}\t${tsvField(e.trace_id)}\t${tsvField(e.span_id)}\t${tsvField(e.id ?? '')}\t${e.level}\n`
 }
 
 /** One entry as one JSONEachRow line (the format the store used before; kept for the benchmark). */
 export function jsonRow(e: Entry): string {
   return (
     JSON.stringify({
+      tenant: e.tenant ?? DEFAULT_TENANT,
       timestamp: toClickHouse(e.timestamp),
       level: e.level,
       service: e.service,
@@ -96,7 +97,8 @@ export function* encodeRows(entries: readonly Entry[], row: (e: Entry) => string
 export function encodeBody(entries: readonly Entry[], row: (e: Entry) => string = tsvRow): Buffer {
   let cap = 0
   for (const e of entries) {
-    cap += 2 * (entryBytes(e) + e.trace_id.length * 3 + e.span_id.length * 3) + 64
+    // Tenant names are at most 64 ASCII characters (model/tenant.ts), written as they are.
+    cap += 2 * (entryBytes(e) + e.trace_id.length * 3 + e.span_id.length * 3) + 64 + 65
     for (const _ in e.attributes) cap += 6
   }
   const buf = Buffer.allocUnsafe(cap)

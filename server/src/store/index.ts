@@ -3,7 +3,7 @@
  * schema, the insert path and the read queries.
  */
 import type { StoreOptions } from '../config.js'
-import type { Entry } from '../model/index.js'
+import type { Entry, Tenant } from '../model/index.js'
 import { createStoreClient, type StoreClient } from './client.js'
 import { DEFAULT_BOUNDS, insertBlock, type InsertTarget } from './insert.js'
 import { DeadLetters, type NewDeadLetter } from './deadletters.js'
@@ -13,7 +13,7 @@ import type { QueryContext } from './queries.js'
 
 export { Params } from './params.js'
 export * as queries from './queries.js'
-export type { Filter, Cursor, ListOptions, QueryContext, SearchCompiler, Page } from './queries.js'
+export type { Conditions, Filter, Cursor, ListOptions, QueryContext, SearchCompiler, Page, ScopedSql, ScopedWhere } from './queries.js'
 export type { ApiEntry } from '../model/index.js'
 export { MIGRATIONS } from './migrations.js'
 export { engineCode } from './errors.js'
@@ -63,9 +63,9 @@ export class Store {
   }
 
   /** Creates or upgrades the schema and applies the retention. Run by the store-owning roles. */
-  async migrate(retentionDays: number): Promise<number[]> {
+  async migrate(retentionDays: number, retentionByTenant: Readonly<Record<string, number>> = {}): Promise<number[]> {
     const applied = await migrate(this.sc.client, this.schema)
-    await applyRetention(this.sc.client, this.schema, retentionDays)
+    await applyRetention(this.sc.client, this.schema, retentionDays, retentionByTenant)
     return applied
   }
 
@@ -94,8 +94,9 @@ export class Store {
     return { client: this.sc.client, database: this.schema.database }
   }
 
-  queryContext(signal?: AbortSignal): QueryContext {
-    return { client: this.sc.client, table: readTable(this.schema), timeoutMs: this.queryTimeoutMs, signal }
+  /** The context of reads of `tenant`'s entries (every read filters by it, store/queries.ts `whereClause`). */
+  queryContext(tenant: Tenant, signal?: AbortSignal): QueryContext {
+    return { client: this.sc.client, table: readTable(this.schema), tenant, timeoutMs: this.queryTimeoutMs, signal }
   }
 
   async ping(): Promise<boolean> {
@@ -111,6 +112,11 @@ export class Store {
   async sql<T>(query: string, params: Record<string, unknown> = {}): Promise<T[]> {
     const rs = await this.sc.client.query({ query, query_params: params, format: 'JSONEachRow' })
     return rs.json<T>()
+  }
+
+  /** A raw statement (DDL) for tests and benchmarks. Not reachable from HTTP. */
+  async command(query: string): Promise<void> {
+    await this.sc.client.command({ query })
   }
 
   close(): Promise<void> {

@@ -15,6 +15,8 @@ export interface Migration {
   version: number
   name: string
   statements(ctx: SchemaContext): string[]
+  /** A migration that must look at the store before it acts (a rebuild); runs after `statements`. */
+  run?(client: ClickHouseClient, ctx: SchemaContext): Promise<void>
 }
 
 const q = (name: string) => `\`${name.replace(/`/g, '``')}\``
@@ -35,7 +37,9 @@ function onCluster(ctx: SchemaContext): string {
 function logsColumns(): string {
   // Close to the OpenTelemetry exporter's otel_logs where that costs nothing: nanosecond
   // timestamps with Delta+ZSTD, LowCardinality level/service, ZSTD message, a string map of attributes.
+  // The tenant leads the sort key (migration 3), so one tenant's reads skip every other tenant's granules.
   return `
+    tenant LowCardinality(String) DEFAULT 'default' CODEC(ZSTD(1)),
     timestamp DateTime64(9, 'UTC') CODEC(Delta(8), ZSTD(1)),
     level LowCardinality(String) CODEC(ZSTD(1)),
     service LowCardinality(String) CODEC(ZSTD(1)),
@@ -50,7 +54,7 @@ function logsColumns(): string {
 }
 
 const LOGS_ORDER = `PARTITION BY toDate(timestamp)
-    ORDER BY (service, timestamp)`
+    ORDER BY (tenant, service, timestamp)`
 
 export const MIGRATIONS: Migration[] = [
   {
@@ -115,6 +119,20 @@ export const MIGRATIONS: Migration[] = [
   },
   {
     version: 3,
+    name: 'tenant first in the logs sort key; tenant of dead letters',
+    statements: (ctx) => {
+      const local = ctx.cluster ? '_local' : ''
+      return [
+        `ALTER TABLE ${q(ctx.database)}.dead_letters${local}${onCluster(ctx)} ADD COLUMN IF NOT EXISTS tenant LowCardinality(String) DEFAULT 'default'`,
+        ...(ctx.cluster
+          ? [`ALTER TABLE ${q(ctx.database)}.dead_letters${onCluster(ctx)} ADD COLUMN IF NOT EXISTS tenant LowCardinality(String) DEFAULT 'default'`]
+          : []),
+      ]
+    },
+    run: (client, ctx) => rebuildTenantFirst(client, ctx),
+  },
+  {
+    version: 4,
     name: 'entry id',
     statements: (ctx) => {
       // The stable id given at ingest (model/entry.ts). Rows stored before it have '' (the API leaves the
@@ -127,6 +145,70 @@ export const MIGRATIONS: Migration[] = [
     },
   },
 ]
+
+/**
+ * Migration 3: a logs table made before tenants (sort key `(service, timestamp)`, no `tenant`) is
+ * rebuilt with `tenant` first in the sort key, since a sort key can only be extended at its end. The
+ * new table is the old one's own DDL (every column, index, codec, setting and TTL, including what
+ * later migrations of other features added) with the tenant column and key in front; every column is
+ * copied (`tenant` as 'default' when the old table has none), then the two tables are swapped and
+ * the old one dropped. Safe to run again: a table already tenant-first is left alone, and a copy left
+ * over from an interrupted run is dropped and made again. Runs at start-up in the process that owns
+ * the store, before its worker inserts anything. On a cluster the copy goes through Distributed
+ * tables, so each row lands on some shard again.
+ */
+async function rebuildTenantFirst(client: ClickHouseClient, ctx: SchemaContext): Promise<void> {
+  const db = q(ctx.database)
+  const name = ctx.cluster ? 'logs_local' : 'logs'
+  const info = async (table: string) => {
+    const rs = await client.query({
+      query: 'SELECT create_table_query AS ddl, sorting_key AS key FROM system.tables WHERE database = {db:String} AND name = {t:String}',
+      query_params: { db: ctx.database, t: table },
+      format: 'JSONEachRow',
+    })
+    return (await rs.json<{ ddl: string; key: string }>())[0]
+  }
+  const current = await info(name)
+  if (!current) throw new Error(`migration 3: table ${ctx.database}.${name} is missing`)
+  const tmp = `${name}_tenant_rebuild`
+  await client.command({ query: `DROP TABLE IF EXISTS ${db}.${tmp}${onCluster(ctx)} SYNC` })
+  if (ctx.cluster) await client.command({ query: `DROP TABLE IF EXISTS ${db}.logs_tenant_rebuild_dist${onCluster(ctx)} SYNC` })
+  if (/^tenant\b/.test(current.key)) return
+  const cols = await client.query({
+    query: "SELECT name FROM system.columns WHERE database = {db:String} AND table = {t:String} AND default_kind NOT IN ('MATERIALIZED', 'ALIAS', 'EPHEMERAL') ORDER BY position",
+    query_params: { db: ctx.database, t: name },
+    format: 'JSONEachRow',
+  })
+  const names = (await cols.json<{ name: string }>()).map((c) => c.name)
+  const hasTenant = names.includes('tenant')
+  // The old DDL, renamed, with the tenant column (unless there) and the tenant-first key.
+  let ddl = current.ddl.replace(/^CREATE TABLE (\S+)/, `CREATE TABLE ${db}.${tmp}${onCluster(ctx)}`)
+  if (!hasTenant) ddl = ddl.replace('(', "(\n    `tenant` LowCardinality(String) DEFAULT 'default' CODEC(ZSTD(1)),")
+  ddl = ddl.replace(/ORDER BY \(?([^)\n]*?)\)?(\s+(?:SETTINGS|TTL|SAMPLE|PRIMARY)|\s*$)/, (_m, key: string, rest: string) => `ORDER BY (tenant, ${key})${rest}`)
+  if (ctx.cluster) ddl = ddl.replace(/(\/clickhouse\/tables\/\{shard\}\/[^']*\/)logs_local'/, `$1${tmp}'`)
+  await client.command({ query: ddl })
+  const list = names.map(q).join(', ')
+  const select = hasTenant ? list : `'default', ${list}`
+  const target = hasTenant ? list : `tenant, ${list}`
+  if (ctx.cluster) {
+    await client.command({
+      query: `CREATE TABLE ${db}.logs_tenant_rebuild_dist${onCluster(ctx)} AS ${db}.${tmp} ENGINE = Distributed(${q(ctx.cluster)}, ${db}, ${tmp}, rand())`,
+    })
+    await client.command({ query: `INSERT INTO ${db}.logs_tenant_rebuild_dist (${target}) SELECT ${select} FROM ${db}.logs`, clickhouse_settings: { max_partitions_per_insert_block: '0', insert_distributed_sync: 1 } })
+  } else {
+    await client.command({ query: `INSERT INTO ${db}.${tmp} (${target}) SELECT ${select} FROM ${db}.logs`, clickhouse_settings: { max_partitions_per_insert_block: '0', max_execution_time: 0 } })
+  }
+  await client.command({ query: `EXCHANGE TABLES ${db}.${name} AND ${db}.${tmp}${onCluster(ctx)}` })
+  await client.command({ query: `DROP TABLE ${db}.${tmp}${onCluster(ctx)} SYNC` })
+  if (ctx.cluster) {
+    // The Distributed table takes the new columns: made again over the swapped local table.
+    await client.command({ query: `DROP TABLE IF EXISTS ${db}.logs_tenant_rebuild_dist${onCluster(ctx)} SYNC` })
+    await client.command({ query: `DROP TABLE ${db}.logs${onCluster(ctx)} SYNC` })
+    await client.command({
+      query: `CREATE TABLE ${db}.logs${onCluster(ctx)} AS ${db}.logs_local ENGINE = Distributed(${q(ctx.cluster)}, ${db}, logs_local, rand())`,
+    })
+  }
+}
 
 /** The dead-letter table, for writes and reads alike (Distributed over the cluster, sharded by id). */
 export function deadLetterTable(ctx: SchemaContext): string {
@@ -148,6 +230,7 @@ export async function migrate(client: ClickHouseClient, ctx: SchemaContext): Pro
   for (const m of MIGRATIONS) {
     if (done.has(m.version)) continue
     for (const statement of m.statements(ctx)) await client.command({ query: statement })
+    await m.run?.(client, ctx)
     await client.insert({
       table: `${db}.schema_migrations`,
       values: [{ version: m.version, name: m.name }],
@@ -163,10 +246,36 @@ export async function migrate(client: ClickHouseClient, ctx: SchemaContext): Pro
  * dead letters by when they were dead-lettered. Configuration rather than a migration, because it may
  * change between restarts.
  */
-export async function applyRetention(client: ClickHouseClient, ctx: SchemaContext, days: number): Promise<void> {
+export async function applyRetention(client: ClickHouseClient, ctx: SchemaContext, days: number, byTenant: Readonly<Record<string, number>> = {}): Promise<void> {
   const local = ctx.cluster ? '_local' : ''
-  await retention(client, ctx, `logs${local}`, 'timestamp', days)
+  const tenants = Object.entries(byTenant).filter(([, d]) => d > 0)
+  if (tenants.length) await tenantRetention(client, ctx, `logs${local}`, days, tenants)
+  else await retention(client, ctx, `logs${local}`, 'timestamp', days)
   await retention(client, ctx, `dead_letters${local}`, 'time', days)
+}
+
+/**
+ * Retention per tenant (`retention_days` in API_KEYS_FILE): one TTL whose number of days depends on the
+ * row's tenant, RETENTION_DAYS for the others (and, when that is 0, a TTL that deletes only the rows of
+ * the tenants with a retention). Tenant names are checked letters, digits, `_`, `-`, `.` (model/tenant.ts),
+ * so they are written as literals. What was applied is kept in the table's comment, so a restart with
+ * the same settings does not rewrite the table's TTL (a MODIFY TTL recomputes it in every part).
+ */
+async function tenantRetention(client: ClickHouseClient, ctx: SchemaContext, table: string, days: number, tenants: [string, number][]): Promise<void> {
+  const sorted = [...tenants].sort(([a], [b]) => (a < b ? -1 : 1))
+  for (const [t] of sorted) if (!/^[A-Za-z0-9_-][A-Za-z0-9_.-]{0,63}$/.test(t)) throw new Error(`invalid tenant name in retention: ${t}`)
+  const signature = `retention ${JSON.stringify({ days, tenants: sorted })}`
+  const rs = await client.query({
+    query: 'SELECT comment FROM system.tables WHERE database = {db:String} AND name = {t:String}',
+    query_params: { db: ctx.database, t: table },
+    format: 'JSONEachRow',
+  })
+  if ((await rs.json<{ comment: string }>())[0]?.comment === signature) return
+  const expr = `multiIf(${sorted.map(([t, d]) => `tenant = '${t}', ${Math.floor(d)}`).join(', ')}, ${Math.floor(days)})`
+  const where = days > 0 ? '' : ` DELETE WHERE tenant IN (${sorted.map(([t]) => `'${t}'`).join(', ')})`
+  const full = `${q(ctx.database)}.${table}${onCluster(ctx)}`
+  await client.command({ query: `ALTER TABLE ${full} MODIFY TTL toDateTime(timestamp) + toIntervalDay(${expr})${where}` })
+  await client.command({ query: `ALTER TABLE ${full} MODIFY COMMENT '${signature.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'` })
 }
 
 async function retention(client: ClickHouseClient, ctx: SchemaContext, table: string, column: string, days: number): Promise<void> {
@@ -183,4 +292,6 @@ async function retention(client: ClickHouseClient, ctx: SchemaContext, table: st
   } else if (days === 0 && /\bTTL\b/.test(ddl)) {
     await client.command({ query: `ALTER TABLE ${full} REMOVE TTL` })
   }
+  // A per-tenant retention applied before is gone now.
+  if (/COMMENT 'retention /.test(ddl)) await client.command({ query: `ALTER TABLE ${full} MODIFY COMMENT ''` })
 }

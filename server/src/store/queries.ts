@@ -4,19 +4,42 @@
  */
 import type { ClickHouseClient } from '@clickhouse/client'
 import { LEVELS, type HistogramBucket, type Level, type ServiceInfo, type StatsResponse } from '@oglogstream/shared'
-import { fromClickHouse, fromEpochMs, nowTimestamp, toApi, toApiEntry, toClickHouse, type ApiEntry } from '../model/index.js'
+import { fromClickHouse, fromEpochMs, nowTimestamp, toApi, toApiEntry, toClickHouse, type ApiEntry, type Tenant } from '../model/index.js'
 import { Params } from './params.js'
 
 /** A search already compiled to a SQL condition over the `message`/`attributes` columns. */
 export type SearchCompiler = (params: Params) => string
 
-export interface Filter {
+/** The conditions of a read other than its tenant (what a request's parameters give). */
+export interface Conditions {
   levels?: Level[] | undefined
   services?: string[] | undefined
   /** Canonical timestamps (inclusive from, exclusive to). */
   from?: string | undefined
   to?: string | undefined
   search?: SearchCompiler | undefined
+}
+
+/** A read's conditions, always for one tenant: `whereClause` cannot be built without one. */
+export interface Filter extends Conditions {
+  tenant: Tenant
+}
+
+declare const scoped: unique symbol
+/** A WHERE clause that keeps one tenant's rows only; `whereClause` is the one maker. */
+export type ScopedWhere = string & { readonly [scoped]: 'where' }
+/** A SELECT whose every read of the logs table is under a `ScopedWhere`: the only SQL `table()` runs. */
+export type ScopedSql = string & { readonly [scoped]: 'sql' }
+
+/**
+ * SQL built around `where` (the text given to `build` is the condition without `WHERE`, so it can be
+ * joined with others). Checked: the SQL must contain the condition, tenant first.
+ */
+export function scopedSql(where: ScopedWhere, build: (where: ScopedWhere, condition: string) => string): ScopedSql {
+  const condition = where.slice('WHERE '.length)
+  const sql = build(where, condition)
+  if (!sql.includes(condition)) throw new Error('scoped SQL must contain its tenant condition')
+  return sql as ScopedSql
 }
 
 /** Position after the last row of a page: its timestamp and tie-break hash (newest first). */
@@ -32,9 +55,11 @@ export interface ListOptions {
   cursor?: Cursor | undefined
 }
 
+/** A read of one tenant's entries: the store makes one only with a tenant (`Store.queryContext`). */
 export interface QueryContext {
   client: ClickHouseClient
   table: string
+  tenant: Tenant
   timeoutMs: number
   signal?: AbortSignal | undefined
 }
@@ -47,14 +72,23 @@ const TIE = 'cityHash64(id, service, message, span_id)'
 /** The columns an entry is read from (`toEntry`). */
 const ENTRY_COLUMNS = `toString(timestamp) AS ts, id, level, service, message, attributes, trace_id, span_id, toString(${TIE}) AS h`
 
-export function whereClause(f: Filter, p: Params): string {
-  const conds: string[] = []
+/** SQL around SQL already scoped (a subquery, the parts of a binary operation): checked to contain each. */
+export function wrapScoped(inner: readonly ScopedSql[], build: (...inner: ScopedSql[]) => string): ScopedSql {
+  const sql = build(...inner)
+  if (inner.length === 0 || !inner.every((i) => sql.includes(i))) throw new Error('wrapped SQL must contain every scoped part')
+  return sql as ScopedSql
+}
+
+/** `WHERE tenant = ... AND ...`: the tenant first (it leads the sort key), then the other conditions. */
+export function whereClause(f: Filter, p: Params): ScopedWhere {
+  if (!f.tenant) throw new Error('a store read needs a tenant')
+  const conds: string[] = [`tenant = ${p.add('String', f.tenant)}`]
   if (f.levels?.length) conds.push(`level IN ${p.add('Array(String)', f.levels)}`)
   if (f.services?.length) conds.push(`service IN ${p.add('Array(String)', f.services)}`)
   if (f.from) conds.push(`timestamp >= ${p.add("DateTime64(9, 'UTC')", toClickHouse(f.from))}`)
   if (f.to) conds.push(`timestamp < ${p.add("DateTime64(9, 'UTC')", toClickHouse(f.to))}`)
   if (f.search) conds.push(`(${f.search(p)})`)
-  return conds.length ? `WHERE ${conds.join(' AND ')}` : ''
+  return `WHERE ${conds.join(' AND ')}` as ScopedWhere
 }
 
 function settings(ctx: QueryContext) {
@@ -71,7 +105,7 @@ function settings(ctx: QueryContext) {
   }
 }
 
-async function rows<T>(ctx: QueryContext, query: string, p: Params): Promise<T[]> {
+async function rows<T>(ctx: QueryContext, query: ScopedSql, p: Params): Promise<T[]> {
   const rs = await ctx.client.query({
     query,
     query_params: p.values,
@@ -97,7 +131,7 @@ export interface TableResult {
  * a query the engine stopped mid-way (a memory limit) left its header in the embedded engine's output,
  * and the next query of the connection read it in front of its own result.
  */
-export async function table(ctx: QueryContext, sql: string, p: Params, maxMemoryBytes: number): Promise<TableResult> {
+export async function table(ctx: QueryContext, sql: ScopedSql, p: Params, maxMemoryBytes: number): Promise<TableResult> {
   const started = performance.now()
   const rs = await ctx.client.query({
     query: sql,
@@ -151,7 +185,7 @@ const WINDOWS_MS = [3_600_000, 28_800_000, 230_400_000]
  * every entry outside it is older than every entry inside it; an empty window goes straight to the
  * whole range, so a rare match costs one small extra query. Loki and VictoriaLogs split by time likewise.
  */
-export async function listLogs(ctx: QueryContext, f: Filter, o: ListOptions): Promise<Page> {
+export async function listLogs(ctx: QueryContext, f: Conditions, o: ListOptions): Promise<Page> {
   if (o.order === 'desc') {
     const anchor = Date.parse((o.cursor?.t ?? f.to ?? nowTimestamp()).slice(0, 23) + 'Z')
     for (const w of WINDOWS_MS) {
@@ -166,27 +200,29 @@ export async function listLogs(ctx: QueryContext, f: Filter, o: ListOptions): Pr
   return listPage(ctx, f, o)
 }
 
-async function listPage(ctx: QueryContext, f: Filter, o: ListOptions): Promise<Page> {
+async function listPage(ctx: QueryContext, f: Conditions, o: ListOptions): Promise<Page> {
   const p = new Params()
-  let where = whereClause(f, p)
   const dir = o.order === 'asc' ? 'ASC' : 'DESC'
+  let cursor = ''
   if (o.cursor) {
     // Spelled out rather than as a tuple comparison so that the timestamp bound alone prunes parts and granules.
     const cmp = o.order === 'asc' ? '>' : '<'
     const t = p.add("DateTime64(9, 'UTC')", toClickHouse(o.cursor.t))
-    const c = `timestamp ${cmp}= ${t} AND (timestamp ${cmp} ${t} OR ${TIE} ${cmp} ${p.add('UInt64', o.cursor.h)})`
-    where = where ? `${where} AND ${c}` : `WHERE ${c}`
+    cursor = ` AND timestamp ${cmp}= ${t} AND (timestamp ${cmp} ${t} OR ${TIE} ${cmp} ${p.add('UInt64', o.cursor.h)})`
   }
   const offset = o.offset && !o.cursor ? o.offset : 0
   // Two steps in one query: the inner one finds the timestamp of the last row of the page reading only
   // the timestamps (and the filter's columns), so that the tie-break hash, which reads the whole message,
   // is computed for about one page of rows rather than for every matching row.
-  const edge = `timestamp ${o.order === 'asc' ? '<=' : '>='} (SELECT ${o.order === 'asc' ? 'max' : 'min'}(timestamp) FROM (
+  const sql = scopedSql(whereClause({ ...f, tenant: ctx.tenant }, p), (w) => {
+    const where = `${w}${cursor}`
+    const edge = `timestamp ${o.order === 'asc' ? '<=' : '>='} (SELECT ${o.order === 'asc' ? 'max' : 'min'}(timestamp) FROM (
       SELECT timestamp FROM ${ctx.table} ${where} ORDER BY timestamp ${dir} LIMIT ${p.add('UInt64', o.limit + offset)}))`
-  const sql = `SELECT ${ENTRY_COLUMNS}
-    FROM ${ctx.table} ${where ? `${where} AND ${edge}` : `WHERE ${edge}`}
+    return `SELECT ${ENTRY_COLUMNS}
+    FROM ${ctx.table} ${where} AND ${edge}
     ORDER BY timestamp ${dir}, ${TIE} ${dir}
     LIMIT ${p.add('UInt32', o.limit)}${offset ? ` OFFSET ${p.add('UInt64', offset)}` : ''}`
+  })
   const result = await rows<Row>(ctx, sql, p)
   const entries = result.map(toEntry)
   const last = result[result.length - 1]
@@ -210,7 +246,7 @@ function toEntry(r: Row): ApiEntry {
 /** One entry by its id (`GET /api/logs/{id}`), with its position for `context`; undefined when there is none. */
 export async function entryById(ctx: QueryContext, id: string): Promise<(ApiEntry & { h: string; ts: string }) | undefined> {
   const p = new Params()
-  const sql = `SELECT ${ENTRY_COLUMNS} FROM ${ctx.table} WHERE id = ${p.add('String', id)} LIMIT 1`
+  const sql = scopedSql(whereClause({ tenant: ctx.tenant }, p), (w) => `SELECT ${ENTRY_COLUMNS} FROM ${ctx.table} ${w} AND id = ${p.add('String', id)} LIMIT 1`)
   const r = (await rows<Row>(ctx, sql, p))[0]
   return r ? { ...toEntry(r), h: r.h, ts: r.ts } : undefined
 }
@@ -242,15 +278,17 @@ export async function context(ctx: QueryContext, id: string, before: number, aft
       const p = new Params()
       const t = p.add("DateTime64(9, 'UTC')", ts)
       const conds = [
-        `service = ${p.add('String', entry.service)}`,
         `timestamp ${cmp}= ${t}`,
         `(timestamp ${cmp} ${t} OR ${TIE} ${cmp} ${p.add('UInt64', h)})`,
       ]
       const bound = w === undefined ? undefined : fromEpochMs(dir === 'before' ? at - w : at + w)
       if (bound) conds.push(`timestamp ${dir === 'before' ? '>=' : '<='} ${p.add("DateTime64(9, 'UTC')", toClickHouse(bound))}`)
       else if (w !== undefined) continue
-      const sql = `SELECT ${ENTRY_COLUMNS} FROM ${ctx.table} WHERE ${conds.join(' AND ')}
-        ORDER BY timestamp ${order}, ${TIE} ${order} LIMIT ${p.add('UInt32', n)}`
+      const sql = scopedSql(
+        whereClause({ tenant: ctx.tenant, services: [entry.service] }, p),
+        (w) => `SELECT ${ENTRY_COLUMNS} FROM ${ctx.table} ${w} AND ${conds.join(' AND ')}
+        ORDER BY timestamp ${order}, ${TIE} ${order} LIMIT ${p.add('UInt32', n)}`,
+      )
       const found = await rows<Row>(ctx, sql, p)
       if (found.length === n || w === undefined) {
         const out = found.map(toEntry)
@@ -262,12 +300,12 @@ export async function context(ctx: QueryContext, id: string, before: number, aft
   return { entry, before: await side('before', before), after: await side('after', after) }
 }
 
-export async function stats(ctx: QueryContext, f: Filter): Promise<StatsResponse> {
+export async function stats(ctx: QueryContext, f: Conditions): Promise<StatsResponse> {
   const p = new Params()
   // Two groupings rather than GROUP BY level, service: grouping by one LowCardinality column uses its
   // dictionary, by the pair does not (measured on 10 M entries: 117 ms of CPU against 800 ms).
   // Level and service are never empty, so the empty one tells the grouping a row belongs to.
-  const sql = `SELECT level, service, count() AS c FROM ${ctx.table} ${whereClause(f, p)} GROUP BY GROUPING SETS ((level), (service))`
+  const sql = scopedSql(whereClause({ ...f, tenant: ctx.tenant }, p), (w) => `SELECT level, service, count() AS c FROM ${ctx.table} ${w} GROUP BY GROUPING SETS ((level), (service))`)
   const result = await rows<{ level: string; service: string; c: string | number }>(ctx, sql, p)
   const out: StatsResponse = { total_logs: 0, logs_by_level: {}, logs_by_service: {} }
   for (const r of result) {
@@ -281,22 +319,25 @@ export async function stats(ctx: QueryContext, f: Filter): Promise<StatsResponse
 }
 
 /** The time span of the matching entries, for a histogram without an explicit range. */
-export async function timeSpan(ctx: QueryContext, f: Filter): Promise<{ min: string; max: string } | undefined> {
+export async function timeSpan(ctx: QueryContext, f: Conditions): Promise<{ min: string; max: string } | undefined> {
   const p = new Params()
-  const sql = `SELECT toString(min(timestamp)) AS min, toString(max(timestamp)) AS max, count() AS c FROM ${ctx.table} ${whereClause(f, p)}`
+  const sql = scopedSql(whereClause({ ...f, tenant: ctx.tenant }, p), (w) => `SELECT toString(min(timestamp)) AS min, toString(max(timestamp)) AS max, count() AS c FROM ${ctx.table} ${w}`)
   const r = (await rows<{ min: string; max: string; c: string | number }>(ctx, sql, p))[0]
   if (!r || Number(r.c) === 0) return undefined
   return { min: fromClickHouse(r.min), max: fromClickHouse(r.max) }
 }
 
-export async function histogram(ctx: QueryContext, f: Filter & { from: string; to: string }, intervalMs: number): Promise<HistogramBucket[]> {
+export async function histogram(ctx: QueryContext, f: Conditions & { from: string; to: string }, intervalMs: number): Promise<HistogramBucket[]> {
   const p = new Params()
   const step = intervalMs % 1000 === 0 ? `INTERVAL ${p.add('UInt32', intervalMs / 1000)} SECOND` : `INTERVAL ${p.add('UInt32', intervalMs)} MILLISECOND`
   // One countIf per level rather than GROUP BY b, level: a single grouping key is about three times
   // cheaper (measured on 10 M entries: 335 ms of CPU against 930 ms).
   const perLevel = LEVELS.map((l, i) => `countIf(level = ${p.add('String', l)}) AS l${i}`).join(', ')
-  const sql = `SELECT toString(toStartOfInterval(timestamp, ${step})) AS b, ${perLevel}, count() AS c
-    FROM ${ctx.table} ${whereClause(f, p)} GROUP BY b ORDER BY b`
+  const sql = scopedSql(
+    whereClause({ ...f, tenant: ctx.tenant }, p),
+    (w) => `SELECT toString(toStartOfInterval(timestamp, ${step})) AS b, ${perLevel}, count() AS c
+    FROM ${ctx.table} ${w} GROUP BY b ORDER BY b`,
+  )
   const result = await rows<Record<string, string | number>>(ctx, sql, p)
   return result.map((r) => {
     const counts: HistogramBucket['counts'] = {}
@@ -308,10 +349,13 @@ export async function histogram(ctx: QueryContext, f: Filter & { from: string; t
   })
 }
 
-export async function services(ctx: QueryContext, f: Filter): Promise<ServiceInfo[]> {
+export async function services(ctx: QueryContext, f: Conditions): Promise<ServiceInfo[]> {
   const p = new Params()
-  const sql = `SELECT service, count() AS c, toString(max(timestamp)) AS last FROM ${ctx.table} ${whereClause(f, p)}
-    GROUP BY service ORDER BY c DESC, service LIMIT 1000`
+  const sql = scopedSql(
+    whereClause({ ...f, tenant: ctx.tenant }, p),
+    (w) => `SELECT service, count() AS c, toString(max(timestamp)) AS last FROM ${ctx.table} ${w}
+    GROUP BY service ORDER BY c DESC, service LIMIT 1000`,
+  )
   const result = await rows<{ service: string; c: string | number; last: string }>(ctx, sql, p)
   return result.map((r) => ({ service: r.service, count: Number(r.c), last_seen: toApi(fromClickHouse(r.last)) }))
 }
@@ -334,12 +378,15 @@ export interface FieldSummary {
  * The timestamp of the oldest of the newest `sample` matching entries, and how many there are: in
  * growing windows back from `to` first, as `listLogs` does, so a common filter reads the last hour only.
  */
-async function sampleEdge(ctx: QueryContext, f: Filter, sample: number): Promise<{ n: number; edge: string } | undefined> {
+async function sampleEdge(ctx: QueryContext, f: Conditions, sample: number): Promise<{ n: number; edge: string } | undefined> {
   const anchor = Date.parse((f.to ?? nowTimestamp()).slice(0, 23) + 'Z')
-  const once = async (g: Filter) => {
+  const once = async (g: Conditions) => {
     const p = new Params()
-    const sql = `SELECT count() AS n, toString(min(timestamp)) AS edge FROM (
-        SELECT timestamp FROM ${ctx.table} ${whereClause(g, p)} ORDER BY timestamp DESC LIMIT ${p.add('UInt32', sample)})`
+    const sql = scopedSql(
+      whereClause({ ...g, tenant: ctx.tenant }, p),
+      (w) => `SELECT count() AS n, toString(min(timestamp)) AS edge FROM (
+        SELECT timestamp FROM ${ctx.table} ${w} ORDER BY timestamp DESC LIMIT ${p.add('UInt32', sample)})`,
+    )
     const r = (await rows<{ n: string | number; edge: string }>(ctx, sql, p))[0]
     return r ? { n: Number(r.n), edge: r.edge } : undefined
   }
@@ -359,23 +406,26 @@ async function sampleEdge(ctx: QueryContext, f: Filter, sample: number): Promise
  * Bounded: the sample is cut by time first (reading the timestamps only), then its attributes are
  * grouped, so the cost does not grow with the range beyond reading the filter's columns.
  */
-export async function fieldSummary(ctx: QueryContext, f: Filter, o: FieldSummaryOptions): Promise<FieldSummary> {
+export async function fieldSummary(ctx: QueryContext, f: Conditions, o: FieldSummaryOptions): Promise<FieldSummary> {
   const edge = await sampleEdge(ctx, f, o.sample)
   const sampled = edge?.n ?? 0
   if (!edge || sampled === 0) return { sampled: 0, fields: [] }
   const p = new Params()
-  const where = whereClause(f, p)
+  const where = whereClause({ ...f, tenant: ctx.tenant }, p)
   const limit = p.add('UInt32', o.sample)
   const cut = `timestamp >= ${p.add("DateTime64(9, 'UTC')", edge.edge)}`
-  const sql = `SELECT k AS name, sum(c) AS hits, count() AS distinct,
+  const sql = scopedSql(
+    where,
+    (w) => `SELECT k AS name, sum(c) AS hits, count() AS distinct,
       arraySlice(arraySort(x -> (-x.2, x.1), groupArray((v, c))), 1, ${p.add('UInt32', o.values)}) AS top
     FROM (
       SELECT k, v, count() AS c FROM (
-        SELECT attributes FROM ${ctx.table} ${where ? `${where} AND ${cut}` : `WHERE ${cut}`} ORDER BY timestamp DESC LIMIT ${limit}
+        SELECT attributes FROM ${ctx.table} ${w} AND ${cut} ORDER BY timestamp DESC LIMIT ${limit}
       ) ARRAY JOIN mapKeys(attributes) AS k, mapValues(attributes) AS v
       GROUP BY k, v
     )
-    GROUP BY k ORDER BY hits DESC, name LIMIT ${p.add('UInt32', o.fields)}`
+    GROUP BY k ORDER BY hits DESC, name LIMIT ${p.add('UInt32', o.fields)}`,
+  )
   const result = await rows<{ name: string; hits: string | number; distinct: string | number; top: [string, string | number][] }>(ctx, sql, p)
   return {
     sampled,

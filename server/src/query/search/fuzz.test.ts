@@ -5,6 +5,7 @@ import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import fc from 'fast-check'
 import { Params } from '../../store/params.ts'
+import type { ScopedWhere } from '../../store/queries.ts'
 import { compileQuery } from './compile.ts'
 import { SearchSyntaxError } from './ir.ts'
 import { parseQuery } from './parser.ts'
@@ -103,7 +104,7 @@ function check(q: string): void {
   const p = new Params()
   const where = compileQuery(pl.filter)?.(p) ?? '1'
   try {
-    const c = compilePipeline(pl, 'db.logs', `WHERE ${where}`, p, 100)
+    const c = compilePipeline(pl, 'db.logs', `WHERE ${where}` as ScopedWhere, p, 100)
     assert.ok(c.columns.length > 0, q)
     // No text of q reaches the SQL except through parameters or as a quoted output name.
     for (const v of Object.values(p.values)) assert.notEqual(v, undefined)

@@ -11,7 +11,7 @@
  *
  * Over 300 lines: every stage edits one State, and their SQL shapes are best read side by side.
  */
-import type { Params } from '../../store/index.js'
+import { queries, type Params, type ScopedSql, type ScopedWhere } from '../../store/index.js'
 import { andCondition, anyNumberOf, ENTRY_SCOPE, type FieldSql, type FieldType, type Scope } from './compile.js'
 import { SearchSyntaxError, type Aggregate, type FieldName, type Pipeline, type Stage } from './ir.js'
 
@@ -22,10 +22,10 @@ export interface Column {
 
 export interface CompiledPipeline {
   /** The SELECT, to which the caller appends nothing: it is ordered and limited to `maxRows` + 1 rows. */
-  sql: string
+  sql: ScopedSql
   columns: Column[]
   /** The SQL of the rows before the final projection, while they are still entries (for /api/fields). */
-  entries: { from: string; keys: string } | undefined
+  entries: { from: ScopedSql; keys: string } | undefined
 }
 
 /** `expr`: the SQL that extracts (the same text at every use, so the engine computes it once per row). */
@@ -65,13 +65,17 @@ const TEXT_COLUMNS = ['message', '_msg', 'level', 'service', 'trace_id', 'span_i
 export const quoteName = (name: string): string => '`' + name.replace(/\\/g, '\\\\').replace(/`/g, '\\`') + '`'
 
 /**
- * `filter` is the WHERE of the first SELECT over `table` (time range, level, service and the
- * filter part of the pipeline, already compiled by the caller with the same Params).
+ * `where` is the WHERE of the first SELECT over `table` (the tenant, time range, level, service and the
+ * filter part of the pipeline, already compiled by the caller with the same Params): every stage wraps
+ * that SELECT, so the whole query reads one tenant's rows.
  */
-export function compilePipeline(pl: Pipeline, table: string, where: string, p: Params, maxRows: number): CompiledPipeline {
+export function compilePipeline(pl: Pipeline, table: string, where: ScopedWhere, p: Params, maxRows: number): CompiledPipeline {
+  let cond = ''
+  queries.scopedSql(where, (_w, c) => (cond = c))
+  const scoped = (sql: string): ScopedSql => queries.scopedSql(where, () => sql)
   const s: State = {
     from: table,
-    where: where ? [where.replace(/^WHERE /, '')] : [],
+    where: [cond],
     extractors: [],
     table: new Map(),
     order: [{ expr: 'timestamp', dir: 'DESC' }],
@@ -79,7 +83,7 @@ export function compilePipeline(pl: Pipeline, table: string, where: string, p: P
   }
   let entries: CompiledPipeline['entries']
   for (const stage of pl.stages) apply(s, stage, p)
-  if (s.extractors) entries = { from: `(${selectFrom(s, '*')})`, keys: entryKeys(s.extractors, p) }
+  if (s.extractors) entries = { from: scoped(`(${selectFrom(s, '*')})`), keys: entryKeys(s.extractors, p) }
   const columns: Column[] = s.extractors
     ? ['_time', 'level', 'service', 'message'].map((name) => ({ name, type: BUILTIN[name]?.type ?? 'string' }))
     : []
@@ -95,7 +99,7 @@ export function compilePipeline(pl: Pipeline, table: string, where: string, p: P
     }
   }
   const order = s.order.length ? ` ORDER BY ${orderSql(s)}` : ''
-  return { sql: selectFrom(s, select.join(', '), `${order} LIMIT ${p.add('UInt32', maxRows + 1)}`), columns, entries }
+  return { sql: scoped(selectFrom(s, select.join(', '), `${order} LIMIT ${p.add('UInt32', maxRows + 1)}`)), columns, entries }
 }
 
 /** A SELECT over the current rows, with the conditions not applied yet. */

@@ -9,7 +9,7 @@
  * step whose window holds it (`arrayJoin` over its k's), so a range longer than the step costs
  * range/step rows per entry, and grouping does the rest.
  */
-import type { Params, SearchCompiler } from '../../store/index.js'
+import type { Params, ScopedSql, ScopedWhere, SearchCompiler } from '../../store/index.js'
 import { numberOf } from './compile.js'
 import { SearchSyntaxError, type Grouping, type MetricExpr, type RangeFn } from './ir.js'
 import { COLUMN_LABELS, labelSql, logSearch, type RowSql } from './labels.js'
@@ -21,8 +21,8 @@ export interface Steps {
   step: bigint
 }
 
-/** Reads the table under the conditions of a log pipeline: store/queries.ts `whereClause` in the end. */
-export type WhereFn = (search: SearchCompiler, from: bigint, to: bigint, p: Params) => string
+/** Reads the table under the conditions of a log pipeline: store/queries.ts `whereClause` (one tenant's rows) in the end. */
+export type WhereFn = (search: SearchCompiler, from: bigint, to: bigint, p: Params) => ScopedWhere
 
 export interface SeriesContext {
   table: string
@@ -53,7 +53,26 @@ function groupLabels(labels: string, g: Grouping | undefined, p: Params): string
   return `mapFilter((k, v) -> ${g.without ? 'NOT ' : ''}has(${names}, k), ${labels})`
 }
 
-export function compileSeries(e: MetricExpr, ctx: SeriesContext): string {
+/**
+ * The SELECT of `e`. The table is read only in `rangeSql`, under a WHERE from `ctx.where`, so the whole
+ * query reads one tenant's rows; checked here: as many reads of the table as scoped WHEREs, each present.
+ */
+export function compileSeries(e: MetricExpr, ctx: SeriesContext): ScopedSql {
+  const wheres: string[] = []
+  const sql = seriesSql(e, {
+    ...ctx,
+    where: (search, from, to, p) => {
+      const w = ctx.where(search, from, to, p)
+      wheres.push(w)
+      return w
+    },
+  })
+  const reads = sql.split(`FROM ${ctx.table}`).length - 1
+  if (reads !== wheres.length || !wheres.every((w) => sql.includes(w))) throw new Error('a metric query read the table outside its tenant')
+  return sql as ScopedSql
+}
+
+function seriesSql(e: MetricExpr, ctx: SeriesContext): string {
   switch (e.kind) {
     case 'range':
       return rangeSql(e, ctx, e.grouping)
@@ -164,7 +183,7 @@ function aggregateSql(e: Extract<MetricExpr, { kind: 'aggregate' }>, ctx: Series
   const inner =
     e.op === 'sum' && e.grouping && child.kind === 'range' && !child.grouping && ADDITIVE.includes(child.fn) && !child.unwrap
       ? rangeSql(child, ctx, e.grouping)
-      : compileSeries(child, ctx)
+      : seriesSql(child, ctx)
   const labels = groupLabels('labels', e.grouping ?? { without: false, labels: [] }, p)
   switch (e.op) {
     case 'sort':
@@ -205,15 +224,15 @@ function binarySql(e: Extract<MetricExpr, { kind: 'binary' }>, ctx: SeriesContex
   const rs = scalar(e.right)
   if (ls !== undefined && rs !== undefined) throw new SearchSyntaxError(0, 'an operation between two scalars is folded by the translator')
   if (ls !== undefined || rs !== undefined) {
-    const side = compileSeries(ls !== undefined ? e.right : e.left, ctx)
+    const side = seriesSql(ls !== undefined ? e.right : e.left, ctx)
     const expr = ls !== undefined ? op(ls, 'v') : op('v', rs as string)
     if (!cmp) return `SELECT t, labels, toFloat64(${expr}) AS v FROM (${side})`
     return e.bool ? `SELECT t, labels, toFloat64(${expr}) AS v FROM (${side})` : `SELECT t, labels, v FROM (${side}) WHERE ${expr}`
   }
   // Between vectors: one-to-one on identical label sets at the same step.
   const key = "arrayStringConcat(arraySort(arrayMap((k, v) -> concat(k, '\\0', v), mapKeys(labels), mapValues(labels))), '\\1')"
-  const l = compileSeries(e.left, ctx)
-  const r = compileSeries(e.right, ctx)
+  const l = seriesSql(e.left, ctx)
+  const r = seriesSql(e.right, ctx)
   const both = `(SELECT t, labels, v, ${key} AS key FROM (${l})) AS a INNER JOIN (SELECT t, v, ${key} AS key FROM (${r})) AS b ON a.t = b.t AND a.key = b.key`
   const expr = op('a.v', 'b.v')
   if (!cmp) return `SELECT a.t AS t, a.labels AS labels, toFloat64(${expr}) AS v FROM ${both}`

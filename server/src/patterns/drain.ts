@@ -1,0 +1,160 @@
+/**
+ * An online template miner of the Drain family (He et al., "Drain: An Online Log Parsing Approach with
+ * Fixed Depth Tree", ICWS 2017) for the messages of one service: a message goes down a tree keyed by
+ * its token count and its leading tokens to a leaf of templates, joins the most similar template if the
+ * similarity reaches the threshold (the template generalizes: differing positions become `<*>`), or
+ * starts a new template there.
+ * A template keeps the id it was created with, however far it generalizes (ids.ts derives it from the
+ * service and the first message's masked tokens, so workers and restarts agree).
+ */
+import { WILDCARD, tokenize } from './mask.js'
+
+export interface DrainOptions {
+  /** Leading tokens used as tree keys. */
+  depth: number
+  /** Share of equal positions a message needs to join a template. */
+  similarity: number
+  /** Children a tree node may have before further keys go under `<*>`. */
+  maxChildren: number
+}
+
+/** The one setting used for every service. */
+export const DEFAULT_DRAIN: DrainOptions = { depth: 2, similarity: 0.7, maxChildren: 100 }
+
+export interface Template {
+  readonly id: string
+  tokens: string[]
+  count: number
+}
+
+interface Node {
+  children: Map<string, Node>
+  templates: Template[]
+}
+
+const newNode = (): Node => ({ children: new Map(), templates: [] })
+const isVariable = (t: string): boolean => t.includes(WILDCARD)
+
+export interface MatchResult {
+  template: Template
+  /** The template was created by this message. */
+  created: boolean
+  /** The template's text changed (it generalized). */
+  changed: boolean
+}
+
+export class Drain {
+  private readonly byLength = new Map<number, Node>()
+
+  constructor(
+    private readonly newId: (tokens: readonly string[]) => string,
+    private readonly opts: DrainOptions = DEFAULT_DRAIN,
+  ) {}
+
+  /** Finds or creates the template of `message`, generalizing it if needed. */
+  add(message: string): MatchResult {
+    return this.addTokens(tokenize(message))
+  }
+
+  addTokens(tokens: string[]): MatchResult {
+    const leaf = this.leaf(tokens)
+    const best = this.best(leaf.templates, tokens)
+    if (best) {
+      best.count++
+      const changed = generalize(best, tokens)
+      return { template: best, created: false, changed }
+    }
+    const template: Template = { id: this.newId(tokens), tokens: [...tokens], count: 1 }
+    leaf.templates.push(template)
+    return { template, created: true, changed: true }
+  }
+
+  /** Puts a known template (from the store) back in the tree with its id. */
+  restore(id: string, tokens: string[], count = 0): Template {
+    const leaf = this.leaf(tokens)
+    const found = leaf.templates.find((t) => t.id === id)
+    if (found) return found
+    const template: Template = { id, tokens: [...tokens], count }
+    leaf.templates.push(template)
+    return template
+  }
+
+  templates(): Template[] {
+    const out: Template[] = []
+    const walk = (n: Node): void => {
+      out.push(...n.templates)
+      for (const c of n.children.values()) walk(c)
+    }
+    for (const n of this.byLength.values()) walk(n)
+    return out
+  }
+
+  private leaf(tokens: readonly string[]): Node {
+    let node: Node | undefined = this.byLength.get(tokens.length)
+    if (!node) this.byLength.set(tokens.length, (node = newNode()))
+    const depth = Math.min(this.opts.depth, tokens.length)
+    for (let i = 0; i < depth; i++) {
+      const tok = tokens[i] as string
+      const key = isVariable(tok) ? WILDCARD : tok
+      let next: Node | undefined = node.children.get(key)
+      // A full node sends new keys under `<*>`.
+      if (!next && node.children.size >= this.opts.maxChildren) next = node.children.get(WILDCARD)
+      if (!next) {
+        next = newNode()
+        node.children.set(node.children.size >= this.opts.maxChildren ? WILDCARD : key, next)
+      }
+      node = next
+    }
+    return node
+  }
+
+  private best(templates: readonly Template[], tokens: readonly string[]): Template | undefined {
+    let best: Template | undefined
+    let bestSim = -1
+    let bestVars = -1
+    for (const t of templates) {
+      const [sim, vars] = similarity(t.tokens, tokens)
+      if (sim > bestSim || (sim === bestSim && vars > bestVars)) {
+        best = t
+        bestSim = sim
+        bestVars = vars
+      }
+    }
+    return best && bestSim >= this.opts.similarity ? best : undefined
+  }
+}
+
+/** Share of positions where the template and the message agree, and the template's variable count. */
+/** A word (not a value): letters, digits after the first letter, closing punctuation. */
+const WORD = /^[A-Za-z][A-Za-z0-9_-]*[.,;:!?'"]*$/
+
+/**
+ * Share of positions where the template and the message agree, and the template's variable count.
+ * A different word at the end is a different message (`... main loop.` / `... finalization.`,
+ * `... HTTPS` / `... SOCKS5`): in Loghub's ground truth a final word is nearly always an event's
+ * constant, and merging a rare event into a frequent one costs the frequent one's every line.
+ */
+function similarity(template: readonly string[], tokens: readonly string[]): [number, number] {
+  let same = 0
+  let vars = 0
+  const n = template.length
+  for (let i = 0; i < n; i++) {
+    const t = template[i] as string
+    const m = tokens[i] as string
+    if (t === WILDCARD) vars++
+    if (t === m) same++
+    else if (i === n - 1 && t !== WILDCARD && WORD.test(t) && WORD.test(m)) return [0, vars]
+  }
+  return [n === 0 ? 1 : same / n, vars]
+}
+
+function generalize(t: Template, tokens: readonly string[]): boolean {
+  let changed = false
+  for (let i = 0; i < t.tokens.length; i++) {
+    if (t.tokens[i] !== tokens[i] && t.tokens[i] !== WILDCARD) {
+      t.tokens[i] = WILDCARD
+      changed = true
+    }
+  }
+  return changed
+}
