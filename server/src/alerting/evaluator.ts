@@ -48,12 +48,21 @@ export interface EvaluatorOptions {
 
 const sha = (s: string) => createHash('sha256').update(s).digest('hex').slice(0, 16)
 
-export function ruleKey(g: { tenant: string; namespace: string; name: string }, r: { alert?: string; record?: string; expr: string }): string {
+export function ruleKey(
+  g: { tenant: string; namespace: string; name: string },
+  r: { alert?: string; record?: string; expr: string },
+): string {
   return sha(JSON.stringify([g.tenant, g.namespace, g.name, r.alert ?? '', r.record ?? '', r.expr]))
 }
 
 export function fingerprint(labels: Record<string, string>): string {
-  return sha(JSON.stringify(Object.keys(labels).sort().map((k) => [k, labels[k]])))
+  return sha(
+    JSON.stringify(
+      Object.keys(labels)
+        .sort()
+        .map((k) => [k, labels[k]]),
+    ),
+  )
 }
 
 export interface GroupRun {
@@ -196,7 +205,11 @@ export class Evaluator {
       }
       statuses.push({ tenant: g.tenant, rule_key: key, last_eval: now, duration_ms: performance.now() - t0, health: 'ok', error: '' })
       if (rule.record !== undefined) {
-        this.recorded.set(rule.record, key, samples.map((s) => ({ labels: { ...s.labels, ...rule.labels }, value: s.value })))
+        this.recorded.set(
+          rule.record,
+          key,
+          samples.map((s) => ({ labels: { ...s.labels, ...rule.labels }, value: s.value })),
+        )
         continue
       }
       this.alertingRule(g, rule, key, samples, now, changed, history, alerts)
@@ -209,10 +222,32 @@ export class Evaluator {
     this.rounds++
   }
 
-  private alertingRule(g: LoadedGroup, rule: CompiledRule, key: string, samples: Sample[], now: number, changed: AlertState[], history: HistoryRow[], alerts: ActiveAlert[]): void {
+  private alertingRule(
+    g: LoadedGroup,
+    rule: CompiledRule,
+    key: string,
+    samples: Sample[],
+    now: number,
+    changed: AlertState[],
+    history: HistoryRow[],
+    alerts: ActiveAlert[],
+  ): void {
     const seen = new Set<string>()
     const note = (s: AlertState, from: string) => {
-      history.push({ tenant: g.tenant, time: now, kind: 'state', rule: rule.alert ?? '', fingerprint: s.fingerprint, labels: s.labels, from_state: from, to_state: s.deleted ? 'inactive' : s.state, value: s.value, receiver: '', outcome: '', detail: '' })
+      history.push({
+        tenant: g.tenant,
+        time: now,
+        kind: 'state',
+        rule: rule.alert ?? '',
+        fingerprint: s.fingerprint,
+        labels: s.labels,
+        from_state: from,
+        to_state: s.deleted ? 'inactive' : s.state,
+        value: s.value,
+        receiver: '',
+        outcome: '',
+        detail: '',
+      })
     }
     for (const sample of samples) {
       const data = { labels: sample.labels, value: sample.value, externalURL: this.opts.externalUrl }
@@ -228,7 +263,21 @@ export class Evaluator {
       let s: AlertState
       const previous = old && old.state !== 'resolved' ? old.state : 'inactive'
       if (!old || old.state === 'resolved') {
-        s = { tenant: g.tenant, rule_key: key, fingerprint: fp, rule: rule.alert as string, labels, annotations, state: 'pending', active_at: now, fired_at: 0, resolved_at: 0, last_seen: now, value: sample.value, deleted: 0 }
+        s = {
+          tenant: g.tenant,
+          rule_key: key,
+          fingerprint: fp,
+          rule: rule.alert as string,
+          labels,
+          annotations,
+          state: 'pending',
+          active_at: now,
+          fired_at: 0,
+          resolved_at: 0,
+          last_seen: now,
+          value: sample.value,
+          deleted: 0,
+        }
       } else {
         s = { ...old, labels, annotations, last_seen: now, value: sample.value }
       }

@@ -14,11 +14,18 @@ import { Evaluator, type LoadedGroup, type QueryFn, type Sample } from './evalua
 import { RecordedMetrics } from './recording.js'
 import { checkGroup, parseRuleFile, RuleError, type CompiledRule } from './rules.js'
 import { AlertStore } from './store.js'
+import { EMPTY_CONFIG, readNotifyConfig } from './notify/config.js'
+import { Notifier, type NotifierOptions } from './notify/outbox.js'
 
 export interface AlertingOptions {
   rulesDir: string | undefined
   evaluationIntervalMs: number
   externalUrl: string
+  /** Notifications (absent: none). */
+  notify?: Omit<NotifierOptions, 'config' | 'externalUrl' | 'evaluationIntervalMs' | 'pollMs'> & {
+    configFile: string | undefined
+    pollMs?: number
+  }
   /** How often the groups stored through the API are read again (another instance may have changed them). */
   ruleSyncMs?: number
 }
@@ -59,6 +66,7 @@ export function instantQuery(store: Store): QueryFn {
 export class Alerting {
   readonly alertStore: AlertStore
   readonly evaluator: Evaluator
+  notifier: Notifier | undefined
   private fileGroups: LoadedGroup[] = []
   private syncTimer: NodeJS.Timeout | undefined
 
@@ -70,7 +78,13 @@ export class Alerting {
     query: QueryFn = instantQuery(store),
   ) {
     this.alertStore = new AlertStore(store.system.client, store.system.database)
-    this.evaluator = new Evaluator(this.alertStore, query, new RecordedMetrics(registry), { defaultIntervalMs: opts.evaluationIntervalMs, externalUrl: opts.externalUrl }, log)
+    this.evaluator = new Evaluator(
+      this.alertStore,
+      query,
+      new RecordedMetrics(registry),
+      { defaultIntervalMs: opts.evaluationIntervalMs, externalUrl: opts.externalUrl },
+      log,
+    )
   }
 
   private tables: Promise<void> | undefined
@@ -83,6 +97,26 @@ export class Alerting {
     if (this.opts.rulesDir) this.fileGroups = loadRuleFiles(this.opts.rulesDir)
     this.evaluator.setGroups([...this.fileGroups])
     this.evaluator.prepare = () => this.sync()
+    const n = this.opts.notify
+    if (n) {
+      const config = n.configFile ? readNotifyConfig(n.configFile) : EMPTY_CONFIG
+      const notifier = new Notifier(
+        this.alertStore,
+        {
+          ...n,
+          config,
+          externalUrl: this.opts.externalUrl,
+          evaluationIntervalMs: this.opts.evaluationIntervalMs,
+          pollMs: n.pollMs ?? 1_000,
+        },
+        this.log,
+      )
+      if (notifier.enabled) {
+        this.notifier = notifier
+        notifier.prepare = () => this.ready()
+        this.evaluator.listeners.push(notifier.onRound)
+      }
+    }
     this.log.info({ fileGroups: this.fileGroups.length }, 'alerting rules loaded')
   }
 
@@ -119,6 +153,7 @@ export class Alerting {
   /** Starts evaluating (this process holds the lease, or is the only one). */
   startEvaluating(): void {
     this.evaluator.start()
+    this.notifier?.start()
     const every = this.opts.ruleSyncMs ?? 5_000
     const loop = () => {
       this.syncTimer = setTimeout(() => {
@@ -136,5 +171,6 @@ export class Alerting {
   async stopEvaluating(): Promise<void> {
     clearTimeout(this.syncTimer)
     await this.evaluator.stop()
+    await this.notifier?.stop()
   }
 }
