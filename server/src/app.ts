@@ -15,7 +15,8 @@ import { HttpMetrics } from './http/metrics.js'
 import { commonRoutes } from './http/routes.js'
 import { createServer } from './http/server.js'
 import { defaultWebDir, webRoutes } from './http/web.js'
-import { GroupCommit, IngestMetrics, Ingestor, SyslogServer, ingestRoutes } from './ingest/index.js'
+import { GroupCommit, IngestMetrics, Ingestor, SyslogServer, TenantQuotas, ingestRoutes } from './ingest/index.js'
+import { QuerySlots } from './query/concurrency.js'
 import { LiveHub } from './live/hub.js'
 import { configureValidation } from './model/index.js'
 import { LiveMetrics } from './live/metrics.js'
@@ -64,6 +65,8 @@ export interface App {
   /** The query role's alerting (rules, evaluator, notifiers). */
   alerting: Alerting | undefined
   metrics: AppMetrics
+  /** Per-tenant query slots (max_concurrent_queries of API_KEYS_FILE). */
+  querySlots: QuerySlots
   log: Logger
   /** Listens on HTTP_PORT (and the syslog ports); resolves with the HTTP address. */
   listen(): Promise<string>
@@ -89,11 +92,14 @@ export async function createApp(config: Config, logger?: Logger): Promise<App> {
 
   const store = needsStore ? await Store.open(config.store) : undefined
   if (store && roles.has('process')) {
-    const applied = await store.migrate(config.store.retentionDays)
+    const byTenant = Object.fromEntries(Object.entries(config.http.apiKeysFile?.tenants ?? {}).flatMap(([t, l]) => (l.retentionDays ? [[t, l.retentionDays]] : [])))
+    const applied = await store.migrate(config.store.retentionDays, byTenant)
     log.info({ store: store.kind, location: store.location, migrations: applied }, 'store ready')
   }
 
   const keys = new KeyRing(config.http)
+  const tenantLimits = (tenant: string) => config.http.apiKeysFile?.tenants[tenant]
+  const slots = new QuerySlots(tenantLimits, config.store.queryTimeoutMs)
   const server = createServer({ ...config.http, bodyLimit: config.ingest.maxBatchBytes }, log, metrics.http)
   await server.register(commonRoutes, {
     serviceName: serviceName(config),
@@ -110,7 +116,7 @@ export async function createApp(config: Config, logger?: Logger): Promise<App> {
   if (bus.publisher && roles.has('ingest')) {
     const { commitMaxEntries } = config.ingest
     const commit = new GroupCommit(bus.publisher, bus.commitDelayMs, commitMaxEntries, (n) => metrics.ingest.commitSize.observe(n))
-    ingestor = new Ingestor(commit, metrics.ingest)
+    ingestor = new Ingestor(commit, metrics.ingest, new TenantQuotas(tenantLimits))
     await server.register(ingestRoutes, { ingestor, config: config.ingest, auth: keys.hook('ingest') })
   }
   const { syslogTcpPort: tcpPort, syslogUdpPort: udpPort } = config.syslog
@@ -139,7 +145,7 @@ export async function createApp(config: Config, logger?: Logger): Promise<App> {
     const h = hub
     unsubscribeLive = bus.liveFeed.subscribe((entries) => h.publish(entries))
     await server.register(websocket, { options: { maxPayload: config.live.liveMaxPayloadBytes } })
-    await server.register(queryRoutes, { store, metrics: metrics.query, auth })
+    await server.register(queryRoutes, { store, metrics: metrics.query, auth, slots })
     await server.register(rejectedRoutes, {
       store,
       publisher: bus.publisher,
@@ -148,7 +154,7 @@ export async function createApp(config: Config, logger?: Logger): Promise<App> {
       queryTimeoutMs: config.store.queryTimeoutMs,
     })
     await server.register(liveRoutes, { hub, auth, metrics: metrics.live, origins: config.http.corsOrigins })
-    await server.register(lokiRoutes, { store, metrics: metrics.query, auth, hub })
+    await server.register(lokiRoutes, { store, metrics: metrics.query, auth, hub, slots })
     const a = config.alerting
     alerting = new Alerting(
       store,
@@ -184,6 +190,7 @@ export async function createApp(config: Config, logger?: Logger): Promise<App> {
     worker,
     alerting,
     metrics,
+    querySlots: slots,
     log,
     async listen() {
       worker?.start()

@@ -157,6 +157,18 @@ export const PROOFS: Record<string, Entry> = {
     'test/e2e/keys-file.test.ts',
     'X-Scope-OrgID is honoured only for a tenant the key may use',
   ]),
+  'Errors: LOG_ERR_TENANT_RATE_LIMITED': code('LOG_ERR_TENANT_RATE_LIMITED', [
+    'server/src/ingest/quota.test.ts',
+    'ingest_rate: the bucket empties, refills with time',
+  ]),
+  'Errors: LOG_ERR_TENANT_QUOTA_EXCEEDED': code('LOG_ERR_TENANT_QUOTA_EXCEEDED', [
+    'server/src/ingest/quota.test.ts',
+    'daily_bytes: refused past the quota until the next UTC day',
+  ]),
+  'Errors: LOG_ERR_TENANT_QUERIES_LIMITED': code('LOG_ERR_TENANT_QUERIES_LIMITED', [
+    'server/src/query/concurrency.test.ts',
+    'a query that waits longer than the bound is refused with 429',
+  ]),
   'Errors: LOG_ERR_BAD_RULE': code('LOG_ERR_BAD_RULE', [ALERTING, 'a bad rule is a 400 naming the rule and the problem']),
   'Errors: LOG_ERR_RULE_NOT_FOUND': code('LOG_ERR_RULE_NOT_FOUND', [ALERTING, 'create, read, conflict, replace, delete']),
   'Errors: LOG_ERR_RULE_EXISTS': code('LOG_ERR_RULE_EXISTS', [ALERTING, 'create, read, conflict, replace, delete']),

@@ -5,7 +5,8 @@
  */
 import { toCatalogueError } from '../error-map.js'
 import { Errors, type RejectReason } from '../errors.js'
-import { DEFAULT_TENANT, EntryError, type Entry, type Tenant } from '../model/index.js'
+import { DEFAULT_TENANT, EntryError, entryBytes, type Entry, type Tenant } from '../model/index.js'
+import type { TenantQuotas } from './quota.js'
 import type { GroupCommit } from './commit.js'
 import type { IngestMetrics } from './metrics.js'
 
@@ -15,6 +16,8 @@ export class Ingestor {
   constructor(
     private readonly commit: GroupCommit,
     private readonly metrics: IngestMetrics,
+    /** Per-tenant ingest_rate and daily_bytes (API_KEYS_FILE); none: no tenant limits. */
+    private readonly quotas?: TenantQuotas,
   ) {}
 
   /**
@@ -24,6 +27,17 @@ export class Ingestor {
    */
   async accept(protocol: string, tenant: Tenant, entries: Entry[], key?: string): Promise<void> {
     if (entries.length === 0) return
+    if (this.quotas) {
+      let bytes = 0
+      for (const e of entries) bytes += entryBytes(e)
+      try {
+        this.quotas.take(tenant, entries.length, bytes)
+      } catch (err) {
+        const code = (err as { code?: string }).code
+        this.metrics.reject(protocol, code === 'LOG_ERR_TENANT_QUOTA_EXCEEDED' ? 'tenant_quota_exceeded' : 'tenant_rate_limited', entries.length)
+        throw err
+      }
+    }
     if (tenant !== DEFAULT_TENANT) {
       for (const e of entries) e.tenant = tenant
       // The same body from two tenants is two requests.

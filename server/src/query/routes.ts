@@ -11,6 +11,7 @@ import { Errors } from '../errors.js'
 import { toApi } from '../model/index.js'
 import { queries, type Store } from '../store/index.js'
 import { analyticsRoutes } from './api-query.js'
+import type { QuerySlots } from './concurrency.js'
 import { exportStream } from './export.js'
 import type { QueryMetrics } from './metrics.js'
 import {
@@ -37,9 +38,11 @@ export interface QueryRoutesContext {
   metrics: QueryMetrics
   /** Checks the API key of the query scope (auth/keys.ts), composed in app.ts. */
   auth: AuthHook
+  /** Per-tenant max_concurrent_queries (API_KEYS_FILE). */
+  slots?: QuerySlots | undefined
 }
 
-export async function queryRoutes(app: FastifyInstance, { store, metrics, auth }: QueryRoutesContext): Promise<void> {
+export async function queryRoutes(app: FastifyInstance, { store, metrics, auth, slots }: QueryRoutesContext): Promise<void> {
   app.addHook('onRequest', auth)
 
   /** Runs a store call with the endpoint's latency metric; its failure becomes a catalogue error (a timeout is a 504). */
@@ -51,7 +54,7 @@ export async function queryRoutes(app: FastifyInstance, { store, metrics, auth }
     const end = metrics.queryLatency.startTimer({ endpoint })
     const ctx = store.queryContext(tenantOf(req), ac.signal)
     try {
-      return await fn(ctx)
+      return await (slots ? slots.run(ctx.tenant, () => fn(ctx)) : fn(ctx))
     } catch (err) {
       throw storeError(err, ctx.timeoutMs)
     } finally {

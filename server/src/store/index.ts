@@ -63,9 +63,9 @@ export class Store {
   }
 
   /** Creates or upgrades the schema and applies the retention. Run by the store-owning roles. */
-  async migrate(retentionDays: number): Promise<number[]> {
+  async migrate(retentionDays: number, retentionByTenant: Readonly<Record<string, number>> = {}): Promise<number[]> {
     const applied = await migrate(this.sc.client, this.schema)
-    await applyRetention(this.sc.client, this.schema, retentionDays)
+    await applyRetention(this.sc.client, this.schema, retentionDays, retentionByTenant)
     return applied
   }
 
