@@ -198,7 +198,7 @@ export async function createApp(config: Config, logger?: Logger): Promise<App> {
       worker?.start()
       await syslog?.start()
       const address = await server.listen({ port: config.http.httpPort, host: config.http.host })
-      alerting?.startEvaluating()
+      alerting?.run(bus.lease?.('alerting-evaluator', config.alerting.alertingLeaseTtlMs))
       log.info({ address, roles: [...roles], bus: bus.name, store: store?.kind }, 'oglogstream listening')
       return address
     },
@@ -210,7 +210,7 @@ export async function createApp(config: Config, logger?: Logger): Promise<App> {
           ingestor?.close()
           hub?.closeAll()
           await server.close()
-          await alerting?.stopEvaluating()
+          await alerting?.close()
           unsubscribeLive?.()
           // JetStream: finish the batch in hand and hand the rest back, rather than drain the stream.
           bus.workQueue?.stopPulling()
