@@ -326,6 +326,10 @@ export const PROOFS: Record<string, Entry> = {
   ],
   'Configuration: ALERTING_EVALUATION_INTERVAL': [[ALERTING, 'an alerting rule fires with its labels and templated annotations']],
   'Configuration: EXTERNAL_URL': [[NOTIFY, 'firing and resolved reach Alertmanager']],
+  'Configuration: ALERTING_LEASE_TTL': [
+    ['test/alerting/lease.test.ts', 'exactly one instance evaluates'],
+    ['test/alerting/lease.test.ts', 'the new evaluator resumes the firing alert'],
+  ],
   'Configuration: ALERTMANAGER_URL': [[NOTIFY, 'firing and resolved reach Alertmanager']],
   'Configuration: ALERTING_CONFIG': [
     [NOTIFY, 'firing and resolved reach Alertmanager'],

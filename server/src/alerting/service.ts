@@ -6,7 +6,8 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs'
 import { basename, extname, join } from 'node:path'
 import type { Logger } from 'pino'
-import type { Registry } from 'prom-client'
+import { Gauge, type Registry } from 'prom-client'
+import type { Lease } from '../bus/index.js'
 import { runMetric } from '../loki/run.js'
 import { DEFAULT_TENANT, asTenant } from '../model/tenant.js'
 import type { Store } from '../store/index.js'
@@ -67,6 +68,8 @@ export class Alerting {
   readonly alertStore: AlertStore
   readonly evaluator: Evaluator
   notifier: Notifier | undefined
+  private lease: Lease | undefined
+  private readonly leader: Gauge
   private fileGroups: LoadedGroup[] = []
   private syncTimer: NodeJS.Timeout | undefined
 
@@ -77,6 +80,11 @@ export class Alerting {
     private readonly log: Logger,
     query: QueryFn = instantQuery(store),
   ) {
+    this.leader = new Gauge({
+      name: 'oglogstream_alerting_evaluator',
+      help: '1 while this process evaluates the alert rules (holds the lease in distributed mode)',
+      registers: [registry],
+    })
     this.alertStore = new AlertStore(store.system.client, store.system.database)
     this.evaluator = new Evaluator(
       this.alertStore,
@@ -150,8 +158,28 @@ export class Alerting {
     this.evaluator.setGroups([...this.fileGroups, ...stored])
   }
 
+  /**
+   * Evaluates while this process holds `lease` (distributed mode: one evaluator among the query
+   * instances), or from now on when there is none (the only process).
+   */
+  run(lease: Lease | undefined): void {
+    if (!lease) return this.startEvaluating()
+    this.lease = lease
+    lease.start(
+      () => this.startEvaluating(),
+      () => void this.stopEvaluating().catch((err: unknown) => this.log.error({ err }, 'alerting: stopping the evaluator failed')),
+    )
+  }
+
+  /** Stops evaluating and gives the lease up (shutdown). */
+  async close(): Promise<void> {
+    await this.lease?.close()
+    await this.stopEvaluating()
+  }
+
   /** Starts evaluating (this process holds the lease, or is the only one). */
   startEvaluating(): void {
+    this.leader.set(1)
     this.evaluator.start()
     this.notifier?.start()
     const every = this.opts.ruleSyncMs ?? 5_000
@@ -169,6 +197,7 @@ export class Alerting {
   }
 
   async stopEvaluating(): Promise<void> {
+    this.leader.set(0)
     clearTimeout(this.syncTimer)
     await this.evaluator.stop()
     await this.notifier?.stop()
