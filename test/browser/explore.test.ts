@@ -33,6 +33,12 @@ const ALL = SEED.map((e) => e.message)
 /** Another service for context: `tick 0` .. `tick 29` a second apart, and two entries of one timestamp. */
 const TICK0 = Date.now() - 20 * MIN
 const TICKS = Array.from({ length: 30 }, (_, i) => ({ level: 'info', service: 'ctx', message: `tick ${i}`, timestamp: new Date(TICK0 + i * 1000).toISOString() }))
+const TRACE = '4bf92f3577b34da6a3ce929d0e0e4736'
+const TRACED = [
+  { level: 'info', service: 'front', message: 'GET /checkout', timestamp: ago(30 * MIN), trace_id: TRACE, span_id: 'aaaaaaaaaaaaaaaa' },
+  { level: 'error', service: 'pay', message: 'card declined', timestamp: ago(30 * MIN - 500), trace_id: TRACE, span_id: 'bbbbbbbbbbbbbbbb' },
+  { level: 'info', service: 'pay', message: 'unrelated', timestamp: ago(30 * MIN - 900), trace_id: 'ffffffffffffffffffffffffffffffff' },
+]
 const DUPS = ['first', 'second'].map((which) => ({ level: 'warn', service: 'dup', message: 'same second', timestamp: new Date(TICK0).toISOString().slice(0, 19) + 'Z', attributes: { which } }))
 const ROWS = '[data-testid=results] .log-row'
 const MSGS = `${ROWS} .log-message`
@@ -44,13 +50,13 @@ let pages: Pages
 
 before(async () => {
   mkdirSync(SHOTS, { recursive: true })
-  const [s, b] = await Promise.all([startServer({ env: { RATE_LIMIT_MAX: '0' } }), launch()])
+  const [s, b] = await Promise.all([startServer({ env: { RATE_LIMIT_MAX: '0', TRACE_URL_TEMPLATE: 'https://tempo.example/trace/{trace_id}?x=1' } }), launch()])
   srv = s
   browser = b
   pages = new Pages(browser, () => srv.url)
-  const res = await postJson(`${srv.url}/logs`, [...SEED, ...TICKS, ...DUPS])
+  const res = await postJson(`${srv.url}/logs`, [...SEED, ...TICKS, ...DUPS, ...TRACED])
   assert.equal(res.status, 202, JSON.stringify(res.body))
-  await waitFor(async () => (await getJson(`${srv.url}/api/stats`)).body.total_logs === SEED.length + TICKS.length + DUPS.length, T)
+  await waitFor(async () => (await getJson(`${srv.url}/api/stats`)).body.total_logs === SEED.length + TICKS.length + DUPS.length + TRACED.length, T)
 })
 
 after(async () => {
@@ -336,6 +342,22 @@ test('a shared link opens exactly the entry it names, even among entries of the 
   const { page: gone, ctx: c2 } = await pages.open('/?range=1h&context=00000000-0000-4000-8000-000000000000')
   await gone.locator('[data-testid=context]', { hasText: 'not (or no longer) stored' }).waitFor({ timeout: T })
   await c2.close()
+  await ctx.close()
+  pages.assertClean()
+})
+
+test('a trace id leads to every entry of its trace, filters by span, and links to the trace UI', async () => {
+  const { page, ctx } = await pages.open(`/?range=1h&q=${encodeURIComponent('"card declined"')}`)
+  await expectTexts(page, MSGS, ['card declined'])
+  await openEntry(page, 'card declined')
+  assert.equal(await page.getAttribute(`${DETAIL} [data-testid=trace-link]`, 'href'), `https://tempo.example/trace/${TRACE}?x=1`)
+  await page.click(`${DETAIL} [data-testid=trace-id]`)
+  await expectTexts(page, MSGS, ['GET /checkout', 'card declined'])
+  assert.equal(urlQ(page), `trace_id:${TRACE}`)
+  await openEntry(page, 'GET /checkout')
+  await page.click(`${DETAIL} [data-field=span_id] [data-action=filter-out]`)
+  await expectTexts(page, MSGS, ['card declined'])
+  assert.equal(urlQ(page), `trace_id:${TRACE} -span_id:"aaaaaaaaaaaaaaaa"`)
   await ctx.close()
   pages.assertClean()
 })

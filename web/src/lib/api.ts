@@ -77,6 +77,15 @@ export async function fetchServices(params: Params, signal?: AbortSignal): Promi
   return (await get<ServiceInfo[]>('/api/services', params, signal)).body
 }
 
+export interface UiSettings {
+  /** TRACE_URL_TEMPLATE: a trace id's link, `{trace_id}` replaced. */
+  trace_url_template: string | null
+}
+
+export async function fetchUiSettings(signal?: AbortSignal): Promise<UiSettings> {
+  return (await get<UiSettings>('/api/ui-settings', {}, signal)).body
+}
+
 /** `GET /api/logs/{id}`: one entry by its stable id. */
 export async function fetchEntry(id: string, signal?: AbortSignal): Promise<LogEntry> {
   return (await get<LogEntry>(`/api/logs/${encodeURIComponent(id)}`, {}, signal)).body
