@@ -12,6 +12,7 @@ import { KeyRing } from './auth/index.js'
 import { openTransport, type Transport } from './bus/index.js'
 import { checkRunnable, type Config } from './config.js'
 import { HttpMetrics } from './http/metrics.js'
+import { registerOpenApi } from './http/openapi/index.js'
 import { commonRoutes } from './http/routes.js'
 import { createServer } from './http/server.js'
 import { defaultWebDir, webRoutes } from './http/web.js'
@@ -101,6 +102,7 @@ export async function createApp(config: Config, logger?: Logger): Promise<App> {
   const tenantLimits = (tenant: string) => config.http.apiKeysFile?.tenants[tenant]
   const slots = new QuerySlots(tenantLimits, config.store.queryTimeoutMs)
   const server = createServer({ ...config.http, bodyLimit: config.ingest.maxBatchBytes }, log, metrics.http)
+  await registerOpenApi(server, { version: '0.1.0' }) // before any route: it documents those registered after
   await server.register(commonRoutes, {
     serviceName: serviceName(config),
     health: { bus: () => bus.status(), store: store ? () => store.ping() : undefined },
