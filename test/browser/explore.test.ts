@@ -30,6 +30,10 @@ const SEED = [
   { level: 'info', service: 'shop', message: 'order 2 placed', timestamp: ago(4 * MIN), attributes: { region: 'eu', user: 'carol' } },
 ]
 const ALL = SEED.map((e) => e.message)
+/** Another service for context: `tick 0` .. `tick 29` a second apart, and two entries of one timestamp. */
+const TICK0 = Date.now() - 20 * MIN
+const TICKS = Array.from({ length: 30 }, (_, i) => ({ level: 'info', service: 'ctx', message: `tick ${i}`, timestamp: new Date(TICK0 + i * 1000).toISOString() }))
+const DUPS = ['first', 'second'].map((which) => ({ level: 'warn', service: 'dup', message: 'same second', timestamp: new Date(TICK0).toISOString().slice(0, 19) + 'Z', attributes: { which } }))
 const ROWS = '[data-testid=results] .log-row'
 const MSGS = `${ROWS} .log-message`
 const DETAIL = '[data-testid=entry-detail]'
@@ -44,9 +48,9 @@ before(async () => {
   srv = s
   browser = b
   pages = new Pages(browser, () => srv.url)
-  const res = await postJson(`${srv.url}/logs`, SEED)
+  const res = await postJson(`${srv.url}/logs`, [...SEED, ...TICKS, ...DUPS])
   assert.equal(res.status, 202, JSON.stringify(res.body))
-  await waitFor(async () => (await getJson(`${srv.url}/api/stats`)).body.total_logs === SEED.length, T)
+  await waitFor(async () => (await getJson(`${srv.url}/api/stats`)).body.total_logs === SEED.length + TICKS.length + DUPS.length, T)
 })
 
 after(async () => {
@@ -277,6 +281,61 @@ test('the field list shows each attribute with its top values; a value filters, 
   await page.click('[data-testid=list-header] button[aria-label="Remove column user"]')
   await page.locator('[data-testid=list-header]').waitFor({ state: 'detached', timeout: T })
   assert.equal(await page.locator(`${ROWS} [data-col]`).count(), 0)
+  await ctx.close()
+  pages.assertClean()
+})
+
+test('show surrounding entries from the detail and from a shared link; earlier entries on demand', async () => {
+  const { page, ctx } = await pages.open(`/?range=1h&q=${encodeURIComponent('"tick 25"')}`)
+  await expectTexts(page, MSGS, ['tick 25'])
+  await openEntry(page, 'tick 25')
+  const id = new URL(page.url()).searchParams.get('entry') ?? ''
+  assert.match(id, /^[0-9a-f-]{36}$/, 'the open entry is named by its id')
+  await page.click(`${DETAIL} [data-testid=show-context]`)
+  const rows = '[data-testid=context] .context-row .log-message'
+  const ticks = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => `tick ${from + i}`)
+  await expectTexts(page, rows, ticks(5, 29), { sorted: false })
+  assert.equal(new URL(page.url()).searchParams.get('context'), id)
+  assert.equal(await page.textContent('[data-testid=context] [data-anchor=true] .log-message'), 'tick 25')
+  assert.equal(await page.textContent('[data-testid=context-status]').then((t) => t?.trim()), '20 before · 4 after')
+  await page.screenshot({ path: join(SHOTS, 'explore-context.png') })
+  await page.click('[data-testid=context-earlier]')
+  await expectTexts(page, rows, ticks(0, 29), { sorted: false })
+  await page.locator('[data-testid=context]', { hasText: 'no earlier entries of this service' }).waitFor({ timeout: T })
+
+  // The same view from the link, in another page.
+  const shared = await ctx.newPage()
+  await shared.goto(page.url().replace(/&?entry=[^&]*/, ''))
+  await expectTexts(shared, rows, ticks(5, 29), { sorted: false })
+  // An entry of the context opens its detail; back to the results.
+  await shared.locator('[data-testid=context] .context-row', { hasText: 'tick 7' }).click()
+  await shared.waitForFunction(() => document.querySelector('[data-testid=detail-message]')?.textContent === 'tick 7', null, { timeout: T })
+  await shared.click('[data-testid=detail-close]')
+  await shared.click('[data-testid=context-close]')
+  await expectTexts(shared, MSGS, ['tick 25'])
+  await shared.close()
+  await ctx.close()
+  pages.assertClean()
+})
+
+test('a shared link opens exactly the entry it names, even among entries of the same timestamp', async () => {
+  const { page, ctx } = await pages.open('/?range=1h&service=dup')
+  await expectTexts(page, MSGS, ['same second', 'same second'])
+  for (const which of ['first', 'second']) {
+    await page.locator(`${ROWS}`).nth(which === 'first' ? 0 : 1).click()
+    const shown = await page.textContent(`${DETAIL} tr[data-key=which] td`)
+    const link = page.url()
+    const other = await ctx.newPage()
+    await other.goto(link)
+    await other.locator(`${DETAIL} tr[data-key=which]`).waitFor({ timeout: T })
+    assert.equal(await other.textContent(`${DETAIL} tr[data-key=which] td`), shown, `the link of the ${which} row`)
+    await other.close()
+    await page.click('[data-testid=detail-close]')
+  }
+  // An id nothing has: the page says so instead of opening another entry.
+  const { page: gone, ctx: c2 } = await pages.open('/?range=1h&context=00000000-0000-4000-8000-000000000000')
+  await gone.locator('[data-testid=context]', { hasText: 'not (or no longer) stored' }).waitFor({ timeout: T })
+  await c2.close()
   await ctx.close()
   pages.assertClean()
 })

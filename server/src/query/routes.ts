@@ -33,6 +33,18 @@ import {
 const DEFAULT_FIELD_SAMPLE = 10_000
 const MAX_FIELD_SAMPLE = 100_000
 
+/** Entries on each side of `GET /api/context` at most. */
+const MAX_CONTEXT = 500
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/
+
+/** An entry id as the API takes it: a UUID, any case. */
+function entryId(raw: string | undefined): string {
+  if (!raw) throw new Errors.BAD_PARAMETER('id', 'is required: the id of an entry (a UUID, from GET /api/logs)')
+  const id = raw.trim().toLowerCase()
+  if (!UUID.test(id)) throw new Errors.BAD_PARAMETER('id', `'${raw.slice(0, 40)}' is not an entry id (a UUID, from GET /api/logs)`)
+  return id
+}
+
 export interface QueryRoutesContext {
   store: Store
   metrics: QueryMetrics
@@ -102,6 +114,25 @@ export async function queryRoutes(app: FastifyInstance, { store, metrics, auth, 
       const buckets = await queries.histogram(ctx, { ...filter, from, to }, interval)
       return { interval_ms: interval, from: toApi(from), to: toApi(to), buckets }
     })
+  })
+
+  // One entry by its stable id (a shared link), and the entries of its service around it.
+  app.get('/api/logs/:id', async (req) => {
+    const id = entryId((req.params as { id: string }).id)
+    const found = await run('entry', req, (ctx) => queries.entryById(ctx, id))
+    if (!found) throw new Errors.ENTRY_NOT_FOUND(id)
+    const { h: _h, ts: _ts, ...entry } = found
+    return entry
+  })
+
+  app.get('/api/context', async (req) => {
+    const q = req.query as Query
+    const id = entryId(param(q, 'id'))
+    const before = parseInt(q, 'before', 10, 0, MAX_CONTEXT)
+    const after = parseInt(q, 'after', 10, 0, MAX_CONTEXT)
+    const found = await run('context', req, (ctx) => queries.context(ctx, id, before, after))
+    if (!found) throw new Errors.ENTRY_NOT_FOUND(id)
+    return found
   })
 
   // The field list of Explore: attributes of the newest `sample` matching entries with their top values.

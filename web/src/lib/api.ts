@@ -3,7 +3,7 @@
  * message is fit to show: the server's own `error` text for a 4xx/5xx, or "cannot reach the
  * server" when there is no answer at all.
  */
-import type { ErrorResponse, FieldSummaryResponse, HistogramResponse, LogEntry, QueryResponse, ServiceInfo, StatsResponse } from '@oglogstream/shared'
+import type { ContextResponse, ErrorResponse, FieldSummaryResponse, HistogramResponse, LogEntry, QueryResponse, ServiceInfo, StatsResponse } from '@oglogstream/shared'
 
 export class ApiError extends Error {
   constructor(
@@ -75,6 +75,16 @@ export async function fetchHistogram(params: Params, signal?: AbortSignal): Prom
 
 export async function fetchServices(params: Params, signal?: AbortSignal): Promise<ServiceInfo[]> {
   return (await get<ServiceInfo[]>('/api/services', params, signal)).body
+}
+
+/** `GET /api/logs/{id}`: one entry by its stable id. */
+export async function fetchEntry(id: string, signal?: AbortSignal): Promise<LogEntry> {
+  return (await get<LogEntry>(`/api/logs/${encodeURIComponent(id)}`, {}, signal)).body
+}
+
+/** `GET /api/context`: the entries of the same service before and after one entry. */
+export async function fetchContext(id: string, before: number, after: number, signal?: AbortSignal): Promise<ContextResponse> {
+  return (await get<ContextResponse>('/api/context', { id, before, after }, signal)).body
 }
 
 /** `GET /api/field_summary`: the attributes of the newest matching entries with their top values. */

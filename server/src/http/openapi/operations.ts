@@ -52,6 +52,7 @@ const ENTRY_IN = obj(
   { required: ['message', 'service'] },
 )
 const ENTRY_OUT = obj({
+  id: str('stable id (a UUID) given at ingest; absent on entries stored before ids'),
   timestamp: str('RFC 3339 with up to nanoseconds'),
   level: str('level'),
   service: str('service'),
@@ -302,6 +303,26 @@ const DOCS: Record<string, OperationDoc> = {
       cursor: str('X-Next-Cursor of the previous page'),
     }),
     response: { 200: ok('entries', { type: 'array', items: ENTRY_OUT }), ...errors },
+    security: KEY,
+  },
+  '/api/logs/:id': {
+    tags: ['query'],
+    summary: 'One entry by its id',
+    response: { 200: ok('the entry', ENTRY_OUT), ...errors },
+    security: KEY,
+  },
+  '/api/context': {
+    tags: ['query'],
+    summary: 'The entries of the same service before and after one entry, by time',
+    querystring: obj({
+      id: str('the entry id (from /api/logs)'),
+      before: int('default 10, at most 500'),
+      after: int('default 10, at most 500'),
+    }),
+    response: {
+      200: ok('oldest first on each side', obj({ entry: ENTRY_OUT, before: { type: 'array', items: ENTRY_OUT }, after: { type: 'array', items: ENTRY_OUT } })),
+      ...errors,
+    },
     security: KEY,
   },
   '/api/stats': {
