@@ -172,6 +172,12 @@ const DOCS: Record<string, OperationDoc> = {
     produces: ['text/html'],
     response: { 200: ok('index.html of the dashboard', { type: 'string' }) },
   },
+  '/alerts': {
+    tags: ['operations'],
+    summary: 'The dashboard, alerts page',
+    produces: ['text/html'],
+    response: { 200: ok('index.html of the dashboard', { type: 'string' }) },
+  },
 
   // ---- ingest
   '/log': {
