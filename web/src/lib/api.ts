@@ -30,12 +30,20 @@ export function isAbort(err: unknown): boolean {
   return (err as { name?: string })?.name === 'AbortError'
 }
 
+const unreachable = new Set<() => void>()
+/** `fn` runs whenever a call finds the server unreachable (the header checks the server's health at once). */
+export function onUnreachable(fn: () => void): () => void {
+  unreachable.add(fn)
+  return () => unreachable.delete(fn)
+}
+
 async function get<T>(path: string, params: Params, signal?: AbortSignal): Promise<{ body: T; headers: Headers }> {
   let res: Response
   try {
     res = await fetch(path + queryString(params), { signal, headers: { accept: 'application/json' } })
   } catch (err) {
     if (isAbort(err)) throw err
+    for (const fn of unreachable) fn()
     throw new ApiError('Cannot reach the server. Is OgLogStream running?', 0)
   }
   const text = await res.text()
