@@ -454,6 +454,28 @@ test('Live: filter for from the detail edits the tail, and the "new" counter sta
   pages.assertClean()
 })
 
+test('saved searches: name the current view, and anyone of the instance opens it from the list', async () => {
+  const { page, ctx } = await pages.open(`/?range=1h&service=shop&q=${encodeURIComponent('region:"eu"')}`)
+  await expectTexts(page, MSGS, ['order 1 placed', 'order 2 placed'])
+  await page.click('[data-testid=saved-toggle]')
+  await page.fill('#saved-name', 'EU orders')
+  await page.click('[data-testid=saved-save]')
+  await page.locator('[data-testid=saved-searches] li.saved[data-name="EU orders"]').waitFor({ timeout: T })
+  await ctx.close()
+  // Another browser (another user): the search is on the server.
+  const { page: other, ctx: c2 } = await pages.open('/?range=1h')
+  await other.click('[data-testid=saved-toggle]')
+  await other.click('[data-testid=saved-searches] li.saved[data-name="EU orders"] button:not([data-action])')
+  await expectTexts(other, MSGS, ['order 1 placed', 'order 2 placed'])
+  assert.equal(urlQ(other), 'region:"eu"')
+  assert.equal(new URL(other.url()).searchParams.get('service'), 'shop')
+  await other.click('[data-testid=saved-toggle]')
+  await other.click('[data-testid=saved-searches] li.saved[data-name="EU orders"] [data-action=delete]')
+  await other.locator('[data-testid=saved-searches] li.saved').first().waitFor({ state: 'detached', timeout: T })
+  await c2.close()
+  pages.assertClean()
+})
+
 test('an outage: the header says so within seconds, counts go blank, the list is kept, and the page recovers without a click', async () => {
   const { page, ctx } = await pages.open('/?range=1h&service=shop')
   await expectTexts(page, MSGS, ALL)
