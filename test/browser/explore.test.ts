@@ -33,30 +33,39 @@ const ALL = SEED.map((e) => e.message)
 /** Another service for context: `tick 0` .. `tick 29` a second apart, and two entries of one timestamp. */
 const TICK0 = Date.now() - 20 * MIN
 const TICKS = Array.from({ length: 30 }, (_, i) => ({ level: 'info', service: 'ctx', message: `tick ${i}`, timestamp: new Date(TICK0 + i * 1000).toISOString() }))
+const TRACE = '4bf92f3577b34da6a3ce929d0e0e4736'
+const TRACED = [
+  { level: 'info', service: 'front', message: 'GET /checkout', timestamp: ago(30 * MIN), trace_id: TRACE, span_id: 'aaaaaaaaaaaaaaaa' },
+  { level: 'error', service: 'pay', message: 'card declined', timestamp: ago(30 * MIN - 500), trace_id: TRACE, span_id: 'bbbbbbbbbbbbbbbb' },
+  { level: 'info', service: 'pay', message: 'unrelated', timestamp: ago(30 * MIN - 900), trace_id: 'ffffffffffffffffffffffffffffffff' },
+]
 const DUPS = ['first', 'second'].map((which) => ({ level: 'warn', service: 'dup', message: 'same second', timestamp: new Date(TICK0).toISOString().slice(0, 19) + 'Z', attributes: { which } }))
 const ROWS = '[data-testid=results] .log-row'
 const MSGS = `${ROWS} .log-message`
 const DETAIL = '[data-testid=entry-detail]'
 
 let srv: RunningServer
+/** The first server's data directory goes at the end (the outage test restarts the server on it). */
+let firstCleanup = () => {}
 let browser: Browser
 let pages: Pages
 
 before(async () => {
   mkdirSync(SHOTS, { recursive: true })
-  const [s, b] = await Promise.all([startServer({ env: { RATE_LIMIT_MAX: '0' } }), launch()])
+  const [s, b] = await Promise.all([startServer({ env: { RATE_LIMIT_MAX: '0', TRACE_URL_TEMPLATE: 'https://tempo.example/trace/{trace_id}?x=1' } }), launch()])
   srv = s
+  firstCleanup = () => s.cleanup()
   browser = b
   pages = new Pages(browser, () => srv.url)
-  const res = await postJson(`${srv.url}/logs`, [...SEED, ...TICKS, ...DUPS])
+  const res = await postJson(`${srv.url}/logs`, [...SEED, ...TICKS, ...DUPS, ...TRACED])
   assert.equal(res.status, 202, JSON.stringify(res.body))
-  await waitFor(async () => (await getJson(`${srv.url}/api/stats`)).body.total_logs === SEED.length + TICKS.length + DUPS.length, T)
+  await waitFor(async () => (await getJson(`${srv.url}/api/stats`)).body.total_logs === SEED.length + TICKS.length + DUPS.length + TRACED.length, T)
 })
 
 after(async () => {
   await browser?.close()
   await srv?.stop()
-  srv?.cleanup()
+  firstCleanup()
 })
 
 async function openEntry(page: Page, message: string): Promise<void> {
@@ -336,6 +345,138 @@ test('a shared link opens exactly the entry it names, even among entries of the 
   const { page: gone, ctx: c2 } = await pages.open('/?range=1h&context=00000000-0000-4000-8000-000000000000')
   await gone.locator('[data-testid=context]', { hasText: 'not (or no longer) stored' }).waitFor({ timeout: T })
   await c2.close()
+  await ctx.close()
+  pages.assertClean()
+})
+
+test('a trace id leads to every entry of its trace, filters by span, and links to the trace UI', async () => {
+  const { page, ctx } = await pages.open(`/?range=1h&q=${encodeURIComponent('"card declined"')}`)
+  await expectTexts(page, MSGS, ['card declined'])
+  await openEntry(page, 'card declined')
+  assert.equal(await page.getAttribute(`${DETAIL} [data-testid=trace-link]`, 'href'), `https://tempo.example/trace/${TRACE}?x=1`)
+  await page.click(`${DETAIL} [data-testid=trace-id]`)
+  await expectTexts(page, MSGS, ['GET /checkout', 'card declined'])
+  assert.equal(urlQ(page), `trace_id:${TRACE}`)
+  await openEntry(page, 'GET /checkout')
+  await page.click(`${DETAIL} [data-field=span_id] [data-action=filter-out]`)
+  await expectTexts(page, MSGS, ['card declined'])
+  assert.equal(urlQ(page), `trace_id:${TRACE} -span_id:"aaaaaaaaaaaaaaaa"`)
+  await ctx.close()
+  pages.assertClean()
+})
+
+test('one time zone for every time (browser or UTC), 24-hour, relative on hover; dated histogram hovers on long ranges', async () => {
+  const { page, ctx } = await pages.open(`/?range=1h&q=${encodeURIComponent('"tick 0"')}`, { timezoneId: 'America/New_York' })
+  await expectTexts(page, MSGS, ['tick 0'])
+  const time = `${ROWS} time`
+  const utcText = new Date(TICK0).toISOString().replace('T', ' ').replace('Z', '')
+  const nyText = new Date(TICK0 - 5 * 3_600_000).toISOString().replace('T', ' ').replace('Z', '') // EST in November
+  assert.equal(await page.textContent(time), nyText)
+  assert.match((await page.getAttribute(time, 'title')) ?? '', /^\d+ min ago · .* America\/New_York$/)
+  await page.selectOption('[data-testid=time-zone]', 'utc')
+  await page.waitForFunction(({ sel, want }) => document.querySelector(sel)?.textContent === want, { sel: time, want: utcText }, { timeout: T })
+  assert.match((await page.getAttribute(time, 'title')) ?? '', /^\d+ min ago · .* UTC$/)
+  await openEntry(page, 'tick 0')
+  assert.match((await page.textContent('[data-testid=detail-time]')) ?? '', new RegExp(`^\\s*${utcText.replace(/[.]/g, '\\.')} UTC`))
+  await page.reload()
+  await expectTexts(page, MSGS, ['tick 0'])
+  assert.equal(await page.textContent(time), utcText, 'the setting is remembered')
+
+  // A 7-day range: the hovered bucket says its date; the axis too.
+  await page.goto(`${srv.url}/?range=7d&service=shop`)
+  await expectTexts(page, MSGS, ALL)
+  const box = await page.locator('[data-testid=histogram]').boundingBox()
+  assert.ok(box)
+  await page.mouse.move(box.x + box.width - 3, box.y + 40)
+  await page.locator('[data-testid=histogram-hover-time]').waitFor({ timeout: T })
+  assert.match((await page.textContent('[data-testid=histogram-hover-time]')) ?? '', /^\d\d-\d\d \d\d:\d\d:\d\d$/)
+  const axis = await page.$$eval('[data-testid=histogram] text', (els) => els.map((e) => e.textContent))
+  assert.ok(axis.length > 1 && axis.every((t) => /^\d\d-\d\d \d\d:\d\d$/.test(t ?? '')), JSON.stringify(axis))
+  // A rejected query leaves no axis labelled with epoch 0.
+  await page.fill('#search', '"unclosed')
+  await page.press('#search', 'Enter')
+  await page.locator('#search-error').waitFor({ timeout: T })
+  await page.waitForFunction(() => document.querySelectorAll('[data-testid=histogram] text').length === 0, null, { timeout: T })
+  await ctx.close()
+  pages.assertClean()
+})
+
+test('query history: ↑ and ↓ in the search box recall the queries run, and come back to the draft', async () => {
+  const { page, ctx } = await pages.open('/?range=1h')
+  for (const q of ['"tick 1"', '"tick 2"', '"tick 1"']) {
+    await page.fill('#search', q)
+    await page.press('#search', 'Enter')
+    await page.waitForFunction((want) => new URL(location.href).searchParams.get('q') === want, q, { timeout: T })
+  }
+  await page.fill('#search', 'draft')
+  const seen: string[] = []
+  for (const key of ['ArrowUp', 'ArrowUp', 'ArrowUp', 'ArrowDown', 'ArrowDown']) {
+    await page.press('#search', key)
+    seen.push(await page.inputValue('#search'))
+  }
+  assert.deepEqual(seen, ['"tick 1"', '"tick 2"', '"tick 2"', '"tick 1"', 'draft'])
+  // Kept across pages of the same browser.
+  const other = await ctx.newPage()
+  await other.goto(`${srv.url}/live`)
+  await other.press('#search', 'ArrowUp')
+  assert.equal(await other.inputValue('#search'), '"tick 1"')
+  await ctx.close()
+  pages.assertClean()
+})
+
+test('Live: filter for from the detail edits the tail, and the "new" counter starts again after a filter change', async () => {
+  const { page, ctx } = await pages.open('/live?service=tail-a,tail-b')
+  await page.locator('[data-testid=live-status]', { hasText: 'Live' }).waitFor({ timeout: T })
+  const post = (service: string, n: number, tag: string) =>
+    postJson(`${srv.url}/logs`, Array.from({ length: n }, (_, i) => ({ level: 'info', service, message: `${tag} ${i}` })))
+  await post('tail-a', 60, 'first')
+  await page.waitForFunction(() => [...document.querySelectorAll('[data-testid=live-results] .log-message')].some((e) => e.textContent === 'first 59'), null, { timeout: T })
+  // Scrolled up: new entries are counted.
+  await page.$eval('[data-testid=live-results] [role=listbox]', (el) => {
+    el.scrollTop = 0
+    el.dispatchEvent(new Event('scroll'))
+  })
+  await post('tail-a', 3, 'more')
+  await page.locator('[data-testid=jump-latest]', { hasText: '(3 new)' }).waitFor({ timeout: T })
+  // Filter for the service from an entry's detail: the tail starts again, nothing stale is counted.
+  await page.locator('[data-testid=live-results] .log-row', { hasText: 'first 0' }).click()
+  await page.click(`${DETAIL} [data-field=service] [data-action=filter-for]`)
+  await page.waitForFunction(() => new URL(location.href).searchParams.get('q') === 'service:"tail-a"', null, { timeout: T })
+  await page.locator('[data-testid=jump-latest]').waitFor({ state: 'detached', timeout: T })
+  await page.locator('[data-testid=live-status]', { hasText: 'Live' }).waitFor({ timeout: T })
+  await post('tail-b', 2, 'other')
+  await post('tail-a', 2, 'after')
+  await page.waitForFunction(() => [...document.querySelectorAll('[data-testid=live-results] .log-message')].some((e) => e.textContent === 'after 1'), null, { timeout: T })
+  const shown = await page.$$eval('[data-testid=live-results] .log-message', (els) => els.map((e) => e.textContent))
+  assert.deepEqual(shown, ['after 0', 'after 1'], 'only the new tail, only tail-a')
+  assert.equal(await page.locator('[data-testid=jump-latest]').count(), 0)
+  await ctx.close()
+  pages.assertClean()
+})
+
+test('an outage: the header says so within seconds, counts go blank, the list is kept, and the page recovers without a click', async () => {
+  const { page, ctx } = await pages.open('/?range=1h&service=shop')
+  await expectTexts(page, MSGS, ALL)
+  await page.locator('[data-testid=health]', { hasText: 'server ok' }).waitFor({ timeout: T })
+  const old = srv
+  await old.stop()
+  const down = Date.now()
+  await page.click('text=↻ Refresh')
+  await page.locator('[data-testid=health]', { hasText: 'server down' }).waitFor({ timeout: T })
+  const noticedMs = Date.now() - down
+  await page.locator('[data-testid=list-status]', { hasText: 'Cannot reach the server' }).waitFor({ timeout: T })
+  await expectTexts(page, MSGS, ALL)
+  const counts = await page.$$eval('fieldset:has(legend:text("Level")) li .tabular-nums', (els) => els.map((e) => e.textContent))
+  assert.deepEqual(counts, ['', '', '', '', ''], 'unknown, not 0')
+  // The same server again, on the same port and data.
+  srv = await startServer({ env: { RATE_LIMIT_MAX: '0', HTTP_PORT: String(old.port) }, dataDir: old.dataDir })
+  const up = Date.now()
+  await page.locator('[data-testid=list-status]').waitFor({ state: 'detached', timeout: T })
+  const recoveredMs = Date.now() - up
+  await page.locator('[data-testid=health]', { hasText: 'server ok' }).waitFor({ timeout: T })
+  await page.waitForFunction(() => document.querySelector('fieldset li .tabular-nums')?.textContent !== '', null, { timeout: T })
+  await expectTexts(page, MSGS, ALL)
+  console.log(`# outage: header said down ${noticedMs} ms after the refresh; list recovered ${recoveredMs} ms after the server was back`)
   await ctx.close()
   pages.assertClean()
 })

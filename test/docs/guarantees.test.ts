@@ -350,6 +350,10 @@ export const PROOFS: Record<string, Entry> = {
     [LIVEROUTES, 'past LIVE_MAX_CLIENTS the upgrade is refused'],
     [EC, 'LOG_ERR_LIVE_FULL'],
   ],
+  'Configuration: TRACE_URL_TEMPLATE': [
+    ['server/src/config.test.ts', 'TRACE_URL_TEMPLATE: an http(s) URL with {trace_id}'],
+    ['test/browser/explore.test.ts', 'links to the trace UI'],
+  ],
   'Configuration: WEB_DIR': [
     [EC, 'LOG_ERR_DASHBOARD_NOT_BUILT'],
     [BROWSER, 'Explore lists posted entries'],

@@ -52,9 +52,11 @@ export interface QueryRoutesContext {
   auth: AuthHook
   /** Per-tenant max_concurrent_queries (API_KEYS_FILE). */
   slots?: QuerySlots | undefined
+  /** TRACE_URL_TEMPLATE: the dashboard links a trace id to it. */
+  traceUrlTemplate?: string | undefined
 }
 
-export async function queryRoutes(app: FastifyInstance, { store, metrics, auth, slots }: QueryRoutesContext): Promise<void> {
+export async function queryRoutes(app: FastifyInstance, { store, metrics, auth, slots, traceUrlTemplate }: QueryRoutesContext): Promise<void> {
   app.addHook('onRequest', auth)
 
   /** Runs a store call with the endpoint's latency metric; its failure becomes a catalogue error (a timeout is a 504). */
@@ -115,6 +117,9 @@ export async function queryRoutes(app: FastifyInstance, { store, metrics, auth, 
       return { interval_ms: interval, from: toApi(from), to: toApi(to), buckets }
     })
   })
+
+  // What the dashboard needs to know of the server's configuration.
+  app.get('/api/ui-settings', async () => ({ trace_url_template: traceUrlTemplate ?? null }))
 
   // One entry by its stable id (a shared link), and the entries of its service around it.
   app.get('/api/logs/:id', async (req) => {

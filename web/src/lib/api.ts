@@ -30,12 +30,20 @@ export function isAbort(err: unknown): boolean {
   return (err as { name?: string })?.name === 'AbortError'
 }
 
+const unreachable = new Set<() => void>()
+/** `fn` runs whenever a call finds the server unreachable (the header checks the server's health at once). */
+export function onUnreachable(fn: () => void): () => void {
+  unreachable.add(fn)
+  return () => unreachable.delete(fn)
+}
+
 async function get<T>(path: string, params: Params, signal?: AbortSignal): Promise<{ body: T; headers: Headers }> {
   let res: Response
   try {
     res = await fetch(path + queryString(params), { signal, headers: { accept: 'application/json' } })
   } catch (err) {
     if (isAbort(err)) throw err
+    for (const fn of unreachable) fn()
     throw new ApiError('Cannot reach the server. Is OgLogStream running?', 0)
   }
   const text = await res.text()
@@ -75,6 +83,15 @@ export async function fetchHistogram(params: Params, signal?: AbortSignal): Prom
 
 export async function fetchServices(params: Params, signal?: AbortSignal): Promise<ServiceInfo[]> {
   return (await get<ServiceInfo[]>('/api/services', params, signal)).body
+}
+
+export interface UiSettings {
+  /** TRACE_URL_TEMPLATE: a trace id's link, `{trace_id}` replaced. */
+  trace_url_template: string | null
+}
+
+export async function fetchUiSettings(signal?: AbortSignal): Promise<UiSettings> {
+  return (await get<UiSettings>('/api/ui-settings', {}, signal)).body
 }
 
 /** `GET /api/logs/{id}`: one entry by its stable id. */

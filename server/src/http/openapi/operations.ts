@@ -305,6 +305,12 @@ const DOCS: Record<string, OperationDoc> = {
     response: { 200: ok('entries', { type: 'array', items: ENTRY_OUT }), ...errors },
     security: KEY,
   },
+  '/api/ui-settings': {
+    tags: ['query'],
+    summary: "The server's settings the dashboard uses",
+    response: { 200: ok('settings', obj({ trace_url_template: str('TRACE_URL_TEMPLATE, or null') })), ...errors },
+    security: KEY,
+  },
   '/api/logs/:id': {
     tags: ['query'],
     summary: 'One entry by its id',
