@@ -181,7 +181,33 @@ export class Evaluator {
       this.next.set(id, (due > 0 && now - due < interval ? due : now) + interval)
       await this.evaluate(g, now)
     }
+    this.prune(Date.now())
     await this.flush()
+  }
+
+  /** Alerts of rules that are gone (group deleted or changed) are forgotten, as Prometheus does on reload. */
+  private prune(now: number): void {
+    const keys = new Set<string>()
+    for (const g of this.groups) for (const r of g.rules) keys.add(ruleKey(g, r))
+    for (const [id, s] of this.states) {
+      if (keys.has(s.rule_key)) continue
+      this.states.delete(id)
+      this.changed.push({ ...s, deleted: 1 })
+      this.history.push({
+        tenant: s.tenant,
+        time: now,
+        kind: 'state',
+        rule: s.rule,
+        fingerprint: s.fingerprint,
+        labels: s.labels,
+        from_state: s.state,
+        to_state: 'inactive',
+        value: s.value,
+        receiver: '',
+        outcome: '',
+        detail: 'the rule was removed or changed',
+      })
+    }
   }
 
   /** Evaluates every group once at `now` (tests, the bench). */

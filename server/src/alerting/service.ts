@@ -104,10 +104,14 @@ export function groupQuery(store: Store): GroupQueryFn {
     const parts = rules.flatMap((r, i) => {
       if (r.metric.kind === 'scalar') return []
       idx.push(i)
-      return [compileSeries(r.metric, { table: ctx.table, steps: { start: t, end: t, step: stepOf(r.metric) }, where: scopedWhere(ctx), p })]
+      return [
+        compileSeries(r.metric, { table: ctx.table, steps: { start: t, end: t, step: stepOf(r.metric) }, where: scopedWhere(ctx), p }),
+      ]
     })
     if (parts.length === 0) return out
-    const sql = queries.wrapScoped(parts, (...inner) => inner.map((x, j) => `SELECT ${idx[j] as number} AS r, labels, v FROM (${x})`).join(' UNION ALL '))
+    const sql = queries.wrapScoped(parts, (...inner) =>
+      inner.map((x, j) => `SELECT ${idx[j] as number} AS r, labels, v FROM (${x})`).join(' UNION ALL '),
+    )
     const res = await queries.table(ctx, sql, p, MAX_QUERY_MEMORY_BYTES)
     for (const [r, labels, v] of res.data as [number, Record<string, string>, number | null][]) {
       const samples = out[Number(r)] as Sample[]
@@ -115,7 +119,9 @@ export function groupQuery(store: Store): GroupQueryFn {
       for (const k of Object.keys(labels).sort()) if (labels[k]) l[k] = labels[k] as string
       samples.push({ labels: l, value: v === null ? NaN : Number(v) })
     }
-    return out.map((x) => (Array.isArray(x) && x.length > MAX_SERIES ? new Error(`maximum number of series (${MAX_SERIES}) reached for a single query`) : x))
+    return out.map((x) =>
+      Array.isArray(x) && x.length > MAX_SERIES ? new Error(`maximum number of series (${MAX_SERIES}) reached for a single query`) : x,
+    )
   }
 }
 
