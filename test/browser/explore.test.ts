@@ -476,6 +476,36 @@ test('saved searches: name the current view, and anyone of the instance opens it
   pages.assertClean()
 })
 
+test('a phone (390 px): the message under the metadata, filters in a drawer, a full-screen detail', async () => {
+  const { page, ctx } = await pages.open('/?range=1h&service=shop', { width: 390, height: 844 })
+  await expectTexts(page, MSGS, ALL)
+  const msg = await page.locator(MSGS).first().boundingBox()
+  assert.ok(msg && msg.width > 300, `message column ${msg?.width} px wide`)
+  const time = await page.locator(`${ROWS} time`).first().boundingBox()
+  assert.ok(time && msg.y > time.y + 5, 'the message is under the time')
+  assert.ok(await page.evaluate(() => document.documentElement.scrollWidth <= 390), 'nothing wider than the screen')
+  await page.screenshot({ path: join(SHOTS, 'explore-phone.png') })
+  // Filters: hidden, then a drawer with the level and service facets and the field list.
+  assert.equal(await page.locator('[data-testid=filters]').isVisible(), false)
+  await page.click('[data-testid=filters-open]')
+  await page.locator('[data-testid=filters] input[name=level][value=error]').check()
+  await expectTexts(page, MSGS, ['payment failed'])
+  await page.click('[data-testid=filters-close]')
+  assert.equal(await page.locator('[data-testid=filters]').isVisible(), false)
+  assert.equal(await page.textContent('[data-testid=filters-open]').then((t) => t?.trim()), 'Filters (2)')
+  // The detail fills the screen, its close button on it.
+  await openEntry(page, 'payment failed')
+  const detail = await page.locator(DETAIL).boundingBox()
+  assert.ok(detail && Math.round(detail.width) === 390 && detail.x === 0, JSON.stringify(detail))
+  const close = await page.locator('[data-testid=detail-close]').boundingBox()
+  assert.ok(close && close.x >= 0 && close.x + close.width <= 390 && close.y >= 0, JSON.stringify(close))
+  await page.screenshot({ path: join(SHOTS, 'explore-phone-detail.png') })
+  await page.click('[data-testid=detail-close]')
+  await page.locator(DETAIL).waitFor({ state: 'detached', timeout: T })
+  await ctx.close()
+  pages.assertClean()
+})
+
 test('an outage: the header says so within seconds, counts go blank, the list is kept, and the page recovers without a click', async () => {
   const { page, ctx } = await pages.open('/?range=1h&service=shop')
   await expectTexts(page, MSGS, ALL)
