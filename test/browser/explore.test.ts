@@ -476,6 +476,22 @@ test('saved searches: name the current view, and anyone of the instance opens it
   pages.assertClean()
 })
 
+test('newest or oldest first: the list follows, pages by cursor in that order, and the choice is in the link', async () => {
+  const { page, ctx } = await pages.open('/?range=1h&service=ctx', { height: 1600 })
+  const ticks = Array.from({ length: 30 }, (_, i) => `tick ${i}`)
+  await expectTexts(page, MSGS, [...ticks].reverse(), { sorted: false })
+  await page.click('[data-testid=order]')
+  await expectTexts(page, MSGS, ticks, { sorted: false })
+  assert.equal(new URL(page.url()).searchParams.get('order'), 'asc')
+  assert.equal(await page.textContent('[data-testid=order]').then((t) => t?.trim()), '↑ Oldest first')
+  assert.match((await page.getAttribute('a:text("NDJSON")', 'href')) ?? '', /order=asc/)
+  await page.click('[data-testid=order]')
+  await expectTexts(page, MSGS, [...ticks].reverse(), { sorted: false })
+  assert.equal(new URL(page.url()).searchParams.get('order'), null)
+  await ctx.close()
+  pages.assertClean()
+})
+
 test('a phone (390 px): the message under the metadata, filters in a drawer, a full-screen detail', async () => {
   const { page, ctx } = await pages.open('/?range=1h&service=shop', { width: 390, height: 844 })
   await expectTexts(page, MSGS, ALL)
