@@ -215,3 +215,45 @@ describe('trace_id: and span_id: in q', () => {
     assert.equal(stats.body.total_logs, 2)
   })
 })
+
+describe('saved searches: GET, PUT, DELETE /api/saved-searches', () => {
+  const put = (name: string, body: unknown) =>
+    fetch(`${srv.url}/api/saved-searches/${encodeURIComponent(name)}`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) })
+
+  test('save by name, list in name order, save again replaces, delete; an unknown name is a 404', async () => {
+    assert.deepEqual((await getJson(`${srv.url}/api/saved-searches`)).body, { searches: [] })
+    const a = await put('Payment errors', { view: '?q=payment&level=error&range=24h' })
+    assert.equal(a.status, 200)
+    const saved = (await a.json()) as { name: string; view: string; updated: string }
+    assert.equal(saved.view, 'q=payment&level=error&range=24h')
+    assert.equal((await put('api 5xx', { view: 'q=status:>=500&service=api' })).status, 200)
+    assert.equal((await put('Payment errors', { view: 'q=payment&level=error,fatal' })).status, 200)
+    const list = (await getJson(`${srv.url}/api/saved-searches`)).body.searches as { name: string; view: string; updated: string }[]
+    assert.deepEqual(
+      list.map((s) => [s.name, s.view]),
+      [
+        ['api 5xx', 'q=status:>=500&service=api'],
+        ['Payment errors', 'q=payment&level=error,fatal'],
+      ],
+    )
+    assert.ok(list.every((s) => /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/.test(s.updated)), JSON.stringify(list))
+    const del = await fetch(`${srv.url}/api/saved-searches/api%205xx`, { method: 'DELETE' })
+    assert.equal(del.status, 204)
+    assert.deepEqual(
+      ((await getJson(`${srv.url}/api/saved-searches`)).body.searches as { name: string }[]).map((s) => s.name),
+      ['Payment errors'],
+    )
+    const again = await fetch(`${srv.url}/api/saved-searches/api%205xx`, { method: 'DELETE' })
+    assert.equal(again.status, 404)
+    assert.equal(((await again.json()) as { code: string }).code, 'LOG_ERR_SAVED_SEARCH_NOT_FOUND')
+  })
+
+  test('a missing view or a blank name is a 400 naming it', async () => {
+    const r1 = await put('x', {})
+    assert.equal(r1.status, 400)
+    assert.match(await r1.text(), /view/)
+    const r2 = await put('  ', { view: 'q=a' })
+    assert.equal(r2.status, 400)
+    assert.match(await r2.text(), /name/)
+  })
+})

@@ -33,6 +33,9 @@ import {
 const DEFAULT_FIELD_SAMPLE = 10_000
 const MAX_FIELD_SAMPLE = 100_000
 
+const MAX_SAVED_NAME = 100
+const MAX_SAVED_VIEW = 4_096
+
 /** Entries on each side of `GET /api/context` at most. */
 const MAX_CONTEXT = 500
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/
@@ -116,6 +119,28 @@ export async function queryRoutes(app: FastifyInstance, { store, metrics, auth, 
       const buckets = await queries.histogram(ctx, { ...filter, from, to }, interval)
       return { interval_ms: interval, from: toApi(from), to: toApi(to), buckets }
     })
+  })
+
+  // Saved searches: a name and a dashboard view, shared by the users of a tenant.
+  const savedName = (raw: string): string => {
+    const name = raw.trim()
+    if (!name || name.length > MAX_SAVED_NAME) throw new Errors.BAD_PARAMETER('name', `must be 1 to ${MAX_SAVED_NAME} characters`)
+    return name
+  }
+  app.get('/api/saved-searches', async (req) => ({ searches: await run('saved_searches', req, (ctx) => store.savedSearches.list(ctx.tenant)) }))
+  app.put('/api/saved-searches/:name', async (req) => {
+    const name = savedName((req.params as { name: string }).name)
+    const body = req.body as { view?: unknown } | undefined
+    const view = body?.view
+    if (typeof view !== 'string') throw new Errors.BAD_PARAMETER('view', 'is required: the dashboard view as a URL query string, e.g. q=error&range=24h')
+    if (view.length > MAX_SAVED_VIEW) throw new Errors.BAD_PARAMETER('view', `is longer than ${MAX_SAVED_VIEW} characters`)
+    return run('saved_searches', req, (ctx) => store.savedSearches.save(ctx.tenant, name, view.replace(/^\?/, '')))
+  })
+  app.delete('/api/saved-searches/:name', async (req, reply) => {
+    const name = savedName((req.params as { name: string }).name)
+    const removed = await run('saved_searches', req, (ctx) => store.savedSearches.remove(ctx.tenant, name))
+    if (!removed) throw new Errors.SAVED_SEARCH_NOT_FOUND(name)
+    return reply.code(204).send()
   })
 
   // What the dashboard needs to know of the server's configuration.

@@ -38,9 +38,15 @@ export function onUnreachable(fn: () => void): () => void {
 }
 
 async function get<T>(path: string, params: Params, signal?: AbortSignal): Promise<{ body: T; headers: Headers }> {
+  return request<T>('GET', path + queryString(params), undefined, signal)
+}
+
+async function request<T>(method: string, url: string, json: unknown, signal?: AbortSignal): Promise<{ body: T; headers: Headers }> {
   let res: Response
   try {
-    res = await fetch(path + queryString(params), { signal, headers: { accept: 'application/json' } })
+    const headers: Record<string, string> = { accept: 'application/json' }
+    if (json !== undefined) headers['content-type'] = 'application/json'
+    res = await fetch(url, { method, signal, headers, body: json === undefined ? undefined : JSON.stringify(json) })
   } catch (err) {
     if (isAbort(err)) throw err
     for (const fn of unreachable) fn()
@@ -92,6 +98,23 @@ export interface UiSettings {
 
 export async function fetchUiSettings(signal?: AbortSignal): Promise<UiSettings> {
   return (await get<UiSettings>('/api/ui-settings', {}, signal)).body
+}
+
+export interface SavedSearch {
+  name: string
+  /** The dashboard view as a URL query string. */
+  view: string
+  updated: string
+}
+
+export async function fetchSavedSearches(signal?: AbortSignal): Promise<SavedSearch[]> {
+  return (await get<{ searches: SavedSearch[] }>('/api/saved-searches', {}, signal)).body.searches
+}
+export async function saveSearch(name: string, view: string): Promise<SavedSearch> {
+  return (await request<SavedSearch>('PUT', `/api/saved-searches/${encodeURIComponent(name)}`, { view })).body
+}
+export async function deleteSavedSearch(name: string): Promise<void> {
+  await request<undefined>('DELETE', `/api/saved-searches/${encodeURIComponent(name)}`, undefined)
 }
 
 /** `GET /api/logs/{id}`: one entry by its stable id. */

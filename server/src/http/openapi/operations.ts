@@ -305,6 +305,25 @@ const DOCS: Record<string, OperationDoc> = {
     response: { 200: ok('entries', { type: 'array', items: ENTRY_OUT }), ...errors },
     security: KEY,
   },
+  'GET /api/saved-searches': {
+    tags: ['query'],
+    summary: "The tenant's saved searches, by name",
+    response: { 200: ok('saved searches', obj({ searches: { type: 'array', items: obj({ name: str('name'), view: str('dashboard view as a URL query string'), updated: str('RFC 3339') }) } })), ...errors },
+    security: KEY,
+  },
+  'PUT /api/saved-searches/:name': {
+    tags: ['query'],
+    summary: 'Save a dashboard view under a name (replaces one of the same name)',
+    body: obj({ view: str('the dashboard view as a URL query string, at most 4096 characters') }, { required: ['view'] }),
+    response: { 200: ok('saved', obj({ name: str('name'), view: str('view'), updated: str('RFC 3339') })), ...errors },
+    security: KEY,
+  },
+  'DELETE /api/saved-searches/:name': {
+    tags: ['query'],
+    summary: 'Delete a saved search',
+    response: { 204: ok('deleted'), ...errors },
+    security: KEY,
+  },
   '/api/ui-settings': {
     tags: ['query'],
     summary: "The server's settings the dashboard uses",
