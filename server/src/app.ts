@@ -147,7 +147,7 @@ export async function createApp(config: Config, logger?: Logger): Promise<App> {
     const h = hub
     unsubscribeLive = bus.liveFeed.subscribe((entries) => h.publish(entries))
     await server.register(websocket, { options: { maxPayload: config.live.liveMaxPayloadBytes } })
-    await server.register(queryRoutes, { store, metrics: metrics.query, auth, slots })
+    await server.register(queryRoutes, { store, metrics: metrics.query, auth, slots, traceUrlTemplate: config.query.traceUrlTemplate })
     await server.register(rejectedRoutes, {
       store,
       publisher: bus.publisher,

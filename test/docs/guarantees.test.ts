@@ -147,6 +147,8 @@ export const PROOFS: Record<string, Entry> = {
     'a query longer than QUERY_TIMEOUT is stopped and answered 504',
   ]),
   'Errors: LOG_ERR_NOT_FOUND': code('LOG_ERR_NOT_FOUND'),
+  'Errors: LOG_ERR_SAVED_SEARCH_NOT_FOUND': code('LOG_ERR_SAVED_SEARCH_NOT_FOUND', ['test/e2e/explore-api.test.ts', 'save by name, list in name order']),
+  'Errors: LOG_ERR_ENTRY_NOT_FOUND': code('LOG_ERR_ENTRY_NOT_FOUND', ['test/e2e/explore-api.test.ts', 'an unknown id is a 404 LOG_ERR_ENTRY_NOT_FOUND']),
   'Errors: LOG_ERR_REQUEST_TIMEOUT': code('LOG_ERR_REQUEST_TIMEOUT', [RL, '408: a request whose body stalls past REQUEST_TIMEOUT']),
   'Errors: LOG_ERR_DASHBOARD_NOT_BUILT': code('LOG_ERR_DASHBOARD_NOT_BUILT'),
   'Errors: LOG_ERR_INTERNAL': code('LOG_ERR_INTERNAL', [
@@ -348,6 +350,10 @@ export const PROOFS: Record<string, Entry> = {
   'Configuration: LIVE_MAX_CLIENTS': [
     [LIVEROUTES, 'past LIVE_MAX_CLIENTS the upgrade is refused'],
     [EC, 'LOG_ERR_LIVE_FULL'],
+  ],
+  'Configuration: TRACE_URL_TEMPLATE': [
+    ['server/src/config.test.ts', 'TRACE_URL_TEMPLATE: an http(s) URL with {trace_id}'],
+    ['test/browser/explore.test.ts', 'links to the trace UI'],
   ],
   'Configuration: WEB_DIR': [
     [EC, 'LOG_ERR_DASHBOARD_NOT_BUILT'],

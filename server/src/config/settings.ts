@@ -170,6 +170,11 @@ export const SETTINGS = {
   /** The query role (query/, http/web.ts). */
   query: {
     webDir: optional<string>({ env: 'WEB_DIR', parse: p.text, doc: 'the built dashboard to serve at / (default web/dist)' }),
+    traceUrlTemplate: optional<string>({
+      env: 'TRACE_URL_TEMPLATE',
+      parse: p.urlTemplate('trace_id'),
+      doc: 'a link from a trace id in the dashboard to a trace UI, {trace_id} replaced (e.g. https://tempo.example/trace/{trace_id}); none by default',
+    }),
   },
   /** Alerting (alerting/): rules, evaluation, notifications. */
   alerting: {

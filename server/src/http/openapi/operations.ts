@@ -52,6 +52,7 @@ const ENTRY_IN = obj(
   { required: ['message', 'service'] },
 )
 const ENTRY_OUT = obj({
+  id: str('stable id (a UUID) given at ingest; absent on entries stored before ids'),
   timestamp: str('RFC 3339 with up to nanoseconds'),
   level: str('level'),
   service: str('service'),
@@ -168,6 +169,12 @@ const DOCS: Record<string, OperationDoc> = {
   '/stats': {
     tags: ['operations'],
     summary: 'The dashboard, statistics page',
+    produces: ['text/html'],
+    response: { 200: ok('index.html of the dashboard', { type: 'string' }) },
+  },
+  '/alerts': {
+    tags: ['operations'],
+    summary: 'The dashboard, alerts page',
     produces: ['text/html'],
     response: { 200: ok('index.html of the dashboard', { type: 'string' }) },
   },
@@ -296,6 +303,51 @@ const DOCS: Record<string, OperationDoc> = {
       cursor: str('X-Next-Cursor of the previous page'),
     }),
     response: { 200: ok('entries', { type: 'array', items: ENTRY_OUT }), ...errors },
+    security: KEY,
+  },
+  'GET /api/saved-searches': {
+    tags: ['query'],
+    summary: "The tenant's saved searches, by name",
+    response: { 200: ok('saved searches', obj({ searches: { type: 'array', items: obj({ name: str('name'), view: str('dashboard view as a URL query string'), updated: str('RFC 3339') }) } })), ...errors },
+    security: KEY,
+  },
+  'PUT /api/saved-searches/:name': {
+    tags: ['query'],
+    summary: 'Save a dashboard view under a name (replaces one of the same name)',
+    body: obj({ view: str('the dashboard view as a URL query string, at most 4096 characters') }, { required: ['view'] }),
+    response: { 200: ok('saved', obj({ name: str('name'), view: str('view'), updated: str('RFC 3339') })), ...errors },
+    security: KEY,
+  },
+  'DELETE /api/saved-searches/:name': {
+    tags: ['query'],
+    summary: 'Delete a saved search',
+    response: { 204: ok('deleted'), ...errors },
+    security: KEY,
+  },
+  '/api/ui-settings': {
+    tags: ['query'],
+    summary: "The server's settings the dashboard uses",
+    response: { 200: ok('settings', obj({ trace_url_template: str('TRACE_URL_TEMPLATE, or null') })), ...errors },
+    security: KEY,
+  },
+  '/api/logs/:id': {
+    tags: ['query'],
+    summary: 'One entry by its id',
+    response: { 200: ok('the entry', ENTRY_OUT), ...errors },
+    security: KEY,
+  },
+  '/api/context': {
+    tags: ['query'],
+    summary: 'The entries of the same service before and after one entry, by time',
+    querystring: obj({
+      id: str('the entry id (from /api/logs)'),
+      before: int('default 10, at most 500'),
+      after: int('default 10, at most 500'),
+    }),
+    response: {
+      200: ok('oldest first on each side', obj({ entry: ENTRY_OUT, before: { type: 'array', items: ENTRY_OUT }, after: { type: 'array', items: ENTRY_OUT } })),
+      ...errors,
+    },
     security: KEY,
   },
   '/api/stats': {
