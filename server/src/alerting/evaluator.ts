@@ -13,6 +13,7 @@ import type { CompiledRule, RuleGroup } from './rules.js'
 import type { AlertState, AlertStore, HistoryRow, RuleStatus } from './store.js'
 import type { RecordedMetrics } from './recording.js'
 import { expand } from './template.js'
+import type { AlertingMetrics } from './metrics.js'
 
 export const RESOLVED_RETENTION_MS = 15 * 60_000 // 15 min, as Prometheus keeps resolved alerts
 
@@ -87,6 +88,7 @@ export class Evaluator {
   readonly listeners: RoundListener[] = []
   /** Evaluates a group's rules in one query when set; a failed batch falls back to one query per rule. */
   queryGroup: GroupQueryFn | undefined
+  metrics: AlertingMetrics | undefined
   /** Rounds done, for tests and the bench. */
   rounds = 0
 
@@ -183,6 +185,11 @@ export class Evaluator {
     }
     this.prune(Date.now())
     await this.flush()
+    if (this.metrics) {
+      const n = { pending: 0, firing: 0, resolved: 0 }
+      for (const st of this.states.values()) n[st.state]++
+      for (const [state, v] of Object.entries(n)) this.metrics.alerts.set({ state }, v)
+    }
   }
 
   /** Alerts of rules that are gone (group deleted or changed) are forgotten, as Prometheus does on reload. */
@@ -277,7 +284,12 @@ export class Evaluator {
     }
     // The round's notifications are in the outbox before its state is stored.
     for (const l of this.listeners) await l({ tenant: g.tenant, group: g, alerts, now })
-    this.runs.set(Evaluator.groupId(g), { lastEval: now, durationMs: performance.now() - started })
+    const durationMs = performance.now() - started
+    this.runs.set(Evaluator.groupId(g), { lastEval: now, durationMs })
+    if (this.metrics) {
+      this.metrics.groupSeconds.observe(durationMs / 1000)
+      for (const st of statuses.slice(-g.rules.length)) this.metrics.evaluations.inc({ result: st.health === 'ok' ? 'ok' : 'error' })
+    }
     this.rounds++
   }
 

@@ -18,6 +18,7 @@ import { RecordedMetrics } from './recording.js'
 import type { MetricExpr } from '../query/search/ir.js'
 import { checkGroup, parseRuleFile, RuleError, type CompiledRule } from './rules.js'
 import { AlertStore } from './store.js'
+import { AlertingMetrics } from './metrics.js'
 import { EMPTY_CONFIG, readNotifyConfig } from './notify/config.js'
 import { Notifier, type NotifierOptions } from './notify/outbox.js'
 
@@ -129,6 +130,7 @@ export class Alerting {
   readonly alertStore: AlertStore
   readonly evaluator: Evaluator
   notifier: Notifier | undefined
+  private readonly metrics: AlertingMetrics
   private lease: Lease | undefined
   private readonly leader: Gauge
   private fileGroups: LoadedGroup[] = []
@@ -139,8 +141,9 @@ export class Alerting {
     registry: Registry,
     private readonly opts: AlertingOptions,
     private readonly log: Logger,
-    query: QueryFn = instantQuery(store),
-    batch: GroupQueryFn | undefined = groupQuery(store),
+    /** The rule runner (tests give their own; then there is no batch unless given too). */
+    query?: QueryFn,
+    batch?: GroupQueryFn,
   ) {
     this.leader = new Gauge({
       name: 'oglogstream_alerting_evaluator',
@@ -150,11 +153,14 @@ export class Alerting {
     this.alertStore = new AlertStore(store.system.client, store.system.database)
     this.evaluator = new Evaluator(
       this.alertStore,
-      query,
+      query ?? instantQuery(store),
       new RecordedMetrics(registry),
       { defaultIntervalMs: opts.evaluationIntervalMs, externalUrl: opts.externalUrl },
       log,
     )
+    this.evaluator.queryGroup = query ? batch : (batch ?? groupQuery(store))
+    this.metrics = new AlertingMetrics(registry)
+    this.evaluator.metrics = this.metrics
   }
 
   private tables: Promise<void> | undefined
@@ -183,6 +189,7 @@ export class Alerting {
       )
       if (notifier.enabled) {
         this.notifier = notifier
+        notifier.metrics = this.metrics
         notifier.prepare = () => this.ready()
         this.evaluator.listeners.push(notifier.onRound)
       }
