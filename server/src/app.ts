@@ -12,10 +12,12 @@ import { KeyRing } from './auth/index.js'
 import { openTransport, type Transport } from './bus/index.js'
 import { checkRunnable, type Config } from './config.js'
 import { HttpMetrics } from './http/metrics.js'
+import { registerOpenApi } from './http/openapi/index.js'
 import { commonRoutes } from './http/routes.js'
 import { createServer } from './http/server.js'
 import { defaultWebDir, webRoutes } from './http/web.js'
-import { GroupCommit, IngestMetrics, Ingestor, SyslogServer, ingestRoutes } from './ingest/index.js'
+import { GroupCommit, IngestMetrics, Ingestor, SyslogServer, TenantQuotas, ingestRoutes } from './ingest/index.js'
+import { QuerySlots } from './query/concurrency.js'
 import { LiveHub } from './live/hub.js'
 import { configureValidation } from './model/index.js'
 import { LiveMetrics } from './live/metrics.js'
@@ -64,6 +66,8 @@ export interface App {
   /** The query role's alerting (rules, evaluator, notifiers). */
   alerting: Alerting | undefined
   metrics: AppMetrics
+  /** Per-tenant query slots (max_concurrent_queries of API_KEYS_FILE). */
+  querySlots: QuerySlots
   log: Logger
   /** Listens on HTTP_PORT (and the syslog ports); resolves with the HTTP address. */
   listen(): Promise<string>
@@ -89,12 +93,16 @@ export async function createApp(config: Config, logger?: Logger): Promise<App> {
 
   const store = needsStore ? await Store.open(config.store) : undefined
   if (store && roles.has('process')) {
-    const applied = await store.migrate(config.store.retentionDays)
+    const byTenant = Object.fromEntries(Object.entries(config.http.apiKeysFile?.tenants ?? {}).flatMap(([t, l]) => (l.retentionDays ? [[t, l.retentionDays]] : [])))
+    const applied = await store.migrate(config.store.retentionDays, byTenant)
     log.info({ store: store.kind, location: store.location, migrations: applied }, 'store ready')
   }
 
   const keys = new KeyRing(config.http)
+  const tenantLimits = (tenant: string) => config.http.apiKeysFile?.tenants[tenant]
+  const slots = new QuerySlots(tenantLimits, config.store.queryTimeoutMs)
   const server = createServer({ ...config.http, bodyLimit: config.ingest.maxBatchBytes }, log, metrics.http)
+  await registerOpenApi(server, { version: '0.1.0' }) // before any route: it documents those registered after
   await server.register(commonRoutes, {
     serviceName: serviceName(config),
     health: { bus: () => bus.status(), store: store ? () => store.ping() : undefined },
@@ -110,7 +118,7 @@ export async function createApp(config: Config, logger?: Logger): Promise<App> {
   if (bus.publisher && roles.has('ingest')) {
     const { commitMaxEntries } = config.ingest
     const commit = new GroupCommit(bus.publisher, bus.commitDelayMs, commitMaxEntries, (n) => metrics.ingest.commitSize.observe(n))
-    ingestor = new Ingestor(commit, metrics.ingest)
+    ingestor = new Ingestor(commit, metrics.ingest, new TenantQuotas(tenantLimits))
     await server.register(ingestRoutes, { ingestor, config: config.ingest, auth: keys.hook('ingest') })
   }
   const { syslogTcpPort: tcpPort, syslogUdpPort: udpPort } = config.syslog
@@ -139,7 +147,7 @@ export async function createApp(config: Config, logger?: Logger): Promise<App> {
     const h = hub
     unsubscribeLive = bus.liveFeed.subscribe((entries) => h.publish(entries))
     await server.register(websocket, { options: { maxPayload: config.live.liveMaxPayloadBytes } })
-    await server.register(queryRoutes, { store, metrics: metrics.query, auth })
+    await server.register(queryRoutes, { store, metrics: metrics.query, auth, slots, traceUrlTemplate: config.query.traceUrlTemplate })
     await server.register(rejectedRoutes, {
       store,
       publisher: bus.publisher,
@@ -148,9 +156,27 @@ export async function createApp(config: Config, logger?: Logger): Promise<App> {
       queryTimeoutMs: config.store.queryTimeoutMs,
     })
     await server.register(liveRoutes, { hub, auth, metrics: metrics.live, origins: config.http.corsOrigins })
-    await server.register(lokiRoutes, { store, metrics: metrics.query, auth, hub })
+    await server.register(lokiRoutes, { store, metrics: metrics.query, auth, hub, slots })
     const a = config.alerting
-    alerting = new Alerting(store, metrics.registry, { rulesDir: a.rulesDir, evaluationIntervalMs: a.evaluationIntervalMs, externalUrl: a.externalUrl }, log)
+    alerting = new Alerting(
+      store,
+      metrics.registry,
+      {
+        rulesDir: a.rulesDir,
+        evaluationIntervalMs: a.evaluationIntervalMs,
+        externalUrl: a.externalUrl,
+        notify: {
+          configFile: a.alertingConfig,
+          alertmanagerUrls: a.alertmanagerUrls,
+          timeoutMs: a.notifyTimeoutMs,
+          resendDelayMs: a.resendDelayMs,
+          retryBaseMs: a.notifyRetryBaseMs,
+          retryMaxMs: a.notifyRetryMaxMs,
+          giveUpAfterMs: a.notifyGiveUpMs,
+        },
+      },
+      log,
+    )
     alerting.init()
     await server.register(alertingRoutes, { alerting, auth })
     const { webDir } = config.query
@@ -166,12 +192,13 @@ export async function createApp(config: Config, logger?: Logger): Promise<App> {
     worker,
     alerting,
     metrics,
+    querySlots: slots,
     log,
     async listen() {
       worker?.start()
       await syslog?.start()
       const address = await server.listen({ port: config.http.httpPort, host: config.http.host })
-      alerting?.startEvaluating()
+      alerting?.run(bus.lease?.('alerting-evaluator', config.alerting.alertingLeaseTtlMs))
       log.info({ address, roles: [...roles], bus: bus.name, store: store?.kind }, 'oglogstream listening')
       return address
     },
@@ -183,7 +210,7 @@ export async function createApp(config: Config, logger?: Logger): Promise<App> {
           ingestor?.close()
           hub?.closeAll()
           await server.close()
-          await alerting?.stopEvaluating()
+          await alerting?.close()
           unsubscribeLive?.()
           // JetStream: finish the batch in hand and hand the rest back, rather than drain the stream.
           bus.workQueue?.stopPulling()

@@ -21,6 +21,9 @@ export const Errors = {
   UNAUTHORIZED: createError('LOG_ERR_UNAUTHORIZED', 'a valid API key with the %s scope is required (Authorization: Bearer <key> or X-API-Key)', 401),
   ORIGIN_FORBIDDEN: createError('LOG_ERR_ORIGIN_FORBIDDEN', "origin '%s' may not open %s: only the server's own origin and CORS_ORIGINS may", 403),
   TENANT_FORBIDDEN: createError('LOG_ERR_TENANT_FORBIDDEN', "this key may not use tenant '%s' (X-Scope-OrgID or tenant); use a key of that tenant", 403),
+  TENANT_RATE_LIMITED: createError('LOG_ERR_TENANT_RATE_LIMITED', "tenant '%s' is over its ingest_rate of %d entries per second; nothing was accepted, retry after %d s", 429),
+  TENANT_QUOTA_EXCEEDED: createError('LOG_ERR_TENANT_QUOTA_EXCEEDED', "tenant '%s' would pass its daily_bytes of %d bytes today (UTC) with this request; nothing was accepted, retry after %d s", 429),
+  TENANT_QUERIES_LIMITED: createError('LOG_ERR_TENANT_QUERIES_LIMITED', "tenant '%s' has max_concurrent_queries (%d) running and none ended within %d ms; retry later", 429),
   BAD_PARAMETER: createError('LOG_ERR_BAD_PARAMETER', "invalid parameter '%s': %s", 400),
   BAD_QUERY: createError('LOG_ERR_BAD_QUERY', 'invalid q: %s', 400),
   /** A LogQL query Loki would refuse, in Loki's own words (Grafana shows them verbatim). */
@@ -34,6 +37,8 @@ export const Errors = {
   BAD_RULE: createError('LOG_ERR_BAD_RULE', 'invalid rule group: %s', 400),
   RULE_NOT_FOUND: createError('LOG_ERR_RULE_NOT_FOUND', "no rule group '%s' in namespace '%s'", 404),
   RULE_EXISTS: createError('LOG_ERR_RULE_EXISTS', "rule group '%s' already exists in namespace '%s'; PUT /api/rules/<namespace>/<name> replaces it", 409),
+  SAVED_SEARCH_NOT_FOUND: createError('LOG_ERR_SAVED_SEARCH_NOT_FOUND', "no saved search named '%s'", 404),
+  ENTRY_NOT_FOUND: createError('LOG_ERR_ENTRY_NOT_FOUND', "no entry with id '%s'", 404),
   ENTRY_TOO_LARGE: createError('LOG_ERR_ENTRY_TOO_LARGE', '%s; nothing was accepted', 413),
 } as const
 
@@ -76,6 +81,9 @@ export const REJECT_REASONS = [
   'batch_too_large',
   'connection_refused',
   'entry_too_large',
+  // per-tenant limits (issue 13)
+  'tenant_rate_limited',
+  'tenant_quota_exceeded',
 ] as const
 export type RejectReason = (typeof REJECT_REASONS)[number]
 

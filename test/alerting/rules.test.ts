@@ -84,7 +84,10 @@ describe('rules from RULES_DIR', () => {
     assert.match(boom.lastEvaluation, /^\d{4}-\d\d-\d\dT/)
     assert.equal(g.rules.find((x: any) => x.name === 'service:lines:count10m').type, 'recording')
     const a = await get('/prometheus/api/v1/alerts')
-    assert.deepEqual(a.data.alerts.map((x: any) => `${x.labels.alertname}:${x.state}`).sort(), ['ApiBoom:firing', 'NeverLongEnough:pending'])
+    assert.deepEqual(a.data.alerts.map((x: any) => `${x.labels.alertname}:${x.state}`).sort(), [
+      'ApiBoom:firing',
+      'NeverLongEnough:pending',
+    ])
   })
 
   test('Loki /loki/api/v1/rules answers YAML by namespace, as written', async () => {
@@ -103,11 +106,18 @@ describe('rules from RULES_DIR', () => {
       return /^service:lines:count10m\{service="api"\} 3$/m.test(t) && t
     }, 20_000)
     assert.match(text, /# TYPE service:lines:count10m gauge/)
+    assert.match(text, /^oglogstream_alerting_rule_evaluations_total\{result="ok"\} [1-9]/m)
+    assert.match(text, /^oglogstream_alerts\{state="firing"\} [1-9]/m)
+    assert.match(text, /^oglogstream_alerting_evaluator 1$/m)
   })
 })
 
 describe('/api/rules', () => {
-  const group = { name: 'web', interval: '1s', rules: [{ alert: 'WebQuiet', expr: 'sum(count_over_time({service="api"}[10m])) > 1', labels: { team: 'web' } }] }
+  const group = {
+    name: 'web',
+    interval: '1s',
+    rules: [{ alert: 'WebQuiet', expr: 'sum(count_over_time({service="api"}[10m])) > 1', labels: { team: 'web' } }],
+  }
 
   test('create, read, conflict, replace, delete', async () => {
     let r = await postJson(`${srv.url}/api/rules?namespace=team`, group)
@@ -125,7 +135,10 @@ describe('/api/rules', () => {
     assert.equal(res.status, 200, await res.clone().text())
     const listed = await get('/api/rules')
     const web = listed.groups.find((g: any) => g.namespace === 'team')
-    assert.deepEqual(web.rules.map((x: any) => x.alert), ['WebQuiet2'])
+    assert.deepEqual(
+      web.rules.map((x: any) => x.alert),
+      ['WebQuiet2'],
+    )
     res = await fetch(`${srv.url}/api/rules/team/web`, { method: 'DELETE' })
     assert.equal(res.status, 204)
     res = await fetch(`${srv.url}/api/rules/team/web`, { method: 'DELETE' })
@@ -141,7 +154,11 @@ describe('/api/rules', () => {
     const u = await postJson(`${srv.url}/api/rules`, { name: 'bad', rules: [{ alert: 'Bad', expr: 'vector(1)', forr: '1m' }] })
     assert.equal(u.status, 400)
     assert.match(u.body.error, /field forr not found/)
-    const put = await fetch(`${srv.url}/api/rules/default/none`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name: 'none', rules: [] }) })
+    const put = await fetch(`${srv.url}/api/rules/default/none`, {
+      method: 'PUT',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ name: 'none', rules: [] }),
+    })
     assert.equal(put.status, 404)
     const file = await fetch(`${srv.url}/api/rules/api/api`, { method: 'DELETE' })
     assert.equal(file.status, 400)
@@ -167,8 +184,26 @@ describe('state across a restart', () => {
 
 test('a rule file that does not parse stops start-up, naming the file, the rule and the line', () => {
   const d = tempDir('ogls-badrules-')
-  writeFileSync(join(d, 'bad.yaml'), 'groups:\n  - name: g\n    rules:\n      - alert: A\n        expr: sum(rate({a="b"}[1m]))\n        for: soon\n')
-  const r = spawnSync(process.execPath, [CLI, 'all'], { cwd: ROOT, env: { ...process.env, RULES_DIR: d, DATA_DIR: join(d, 'store'), HTTP_PORT: '0', HOST: '127.0.0.1' }, encoding: 'utf8', timeout: 60_000 })
+  writeFileSync(
+    join(d, 'bad.yaml'),
+    'groups:\n  - name: g\n    rules:\n      - alert: A\n        expr: sum(rate({a="b"}[1m]))\n        for: soon\n',
+  )
+  const r = spawnSync(process.execPath, [CLI, 'all'], {
+    cwd: ROOT,
+    env: { ...process.env, RULES_DIR: d, DATA_DIR: join(d, 'store'), HTTP_PORT: '0', HOST: '127.0.0.1' },
+    encoding: 'utf8',
+    timeout: 60_000,
+  })
   assert.equal(r.status, 2, r.stderr + r.stdout)
   assert.match(r.stderr, /invalid rules: .*bad\.yaml:\d+: group "g", rule 1 \(A\): for: not a valid duration/)
+})
+
+test('the example rule file passes promtool check rules and our own parser', async () => {
+  const file = join(ROOT, 'deploy/rules/oglogstream.yml')
+  const r = spawnSync('promtool', ['check', 'rules', file], { encoding: 'utf8' })
+  assert.equal(r.status, 0, r.stdout + r.stderr)
+  assert.match(r.stdout, /SUCCESS: 3 rules found/)
+  const { parseRuleFile } = await import('../../server/src/alerting/rules.ts')
+  const { readFileSync } = await import('node:fs')
+  assert.equal(parseRuleFile(readFileSync(file, 'utf8'), 'oglogstream', file)[0]?.rules.length, 3)
 })

@@ -68,6 +68,7 @@ const ESMAP = 'server/src/ingest/elastic/mapping.test.ts'
 const QUERY = 'test/e2e/query.test.ts'
 const BROWSER = 'test/browser/dashboard.test.ts'
 const ALERTING = 'test/alerting/rules.test.ts'
+const NOTIFY = 'test/alerting/notify.test.ts'
 
 /** Every code of the error table: its row in the error-contract table (the test is named by the code). */
 const code = (c: string, ...more: Proof[]): Proof[] => [[EC, c], ...more]
@@ -146,6 +147,8 @@ export const PROOFS: Record<string, Entry> = {
     'a query longer than QUERY_TIMEOUT is stopped and answered 504',
   ]),
   'Errors: LOG_ERR_NOT_FOUND': code('LOG_ERR_NOT_FOUND'),
+  'Errors: LOG_ERR_SAVED_SEARCH_NOT_FOUND': code('LOG_ERR_SAVED_SEARCH_NOT_FOUND', ['test/e2e/explore-api.test.ts', 'save by name, list in name order']),
+  'Errors: LOG_ERR_ENTRY_NOT_FOUND': code('LOG_ERR_ENTRY_NOT_FOUND', ['test/e2e/explore-api.test.ts', 'an unknown id is a 404 LOG_ERR_ENTRY_NOT_FOUND']),
   'Errors: LOG_ERR_REQUEST_TIMEOUT': code('LOG_ERR_REQUEST_TIMEOUT', [RL, '408: a request whose body stalls past REQUEST_TIMEOUT']),
   'Errors: LOG_ERR_DASHBOARD_NOT_BUILT': code('LOG_ERR_DASHBOARD_NOT_BUILT'),
   'Errors: LOG_ERR_INTERNAL': code('LOG_ERR_INTERNAL', [
@@ -155,6 +158,18 @@ export const PROOFS: Record<string, Entry> = {
   'Errors: LOG_ERR_TENANT_FORBIDDEN': code('LOG_ERR_TENANT_FORBIDDEN', [
     'test/e2e/keys-file.test.ts',
     'X-Scope-OrgID is honoured only for a tenant the key may use',
+  ]),
+  'Errors: LOG_ERR_TENANT_RATE_LIMITED': code('LOG_ERR_TENANT_RATE_LIMITED', [
+    'server/src/ingest/quota.test.ts',
+    'ingest_rate: the bucket empties, refills with time',
+  ]),
+  'Errors: LOG_ERR_TENANT_QUOTA_EXCEEDED': code('LOG_ERR_TENANT_QUOTA_EXCEEDED', [
+    'server/src/ingest/quota.test.ts',
+    'daily_bytes: refused past the quota until the next UTC day',
+  ]),
+  'Errors: LOG_ERR_TENANT_QUERIES_LIMITED': code('LOG_ERR_TENANT_QUERIES_LIMITED', [
+    'server/src/query/concurrency.test.ts',
+    'a query that waits longer than the bound is refused with 429',
   ]),
   'Errors: LOG_ERR_BAD_RULE': code('LOG_ERR_BAD_RULE', [ALERTING, 'a bad rule is a 400 naming the rule and the problem']),
   'Errors: LOG_ERR_RULE_NOT_FOUND': code('LOG_ERR_RULE_NOT_FOUND', [ALERTING, 'create, read, conflict, replace, delete']),
@@ -311,9 +326,19 @@ export const PROOFS: Record<string, Entry> = {
     [ALERTING, 'a rule file that does not parse stops start-up'],
   ],
   'Configuration: ALERTING_EVALUATION_INTERVAL': [[ALERTING, 'an alerting rule fires with its labels and templated annotations']],
-  'Configuration: EXTERNAL_URL': known(
-    'NO TEST YET (follow-up for the alerting area): {{ $externalURL }} in templates and notification links',
-  ),
+  'Configuration: EXTERNAL_URL': [[NOTIFY, 'firing and resolved reach Alertmanager']],
+  'Configuration: ALERTING_LEASE_TTL': [
+    ['test/alerting/lease.test.ts', 'exactly one instance evaluates'],
+    ['test/alerting/lease.test.ts', 'the new evaluator resumes the firing alert'],
+  ],
+  'Configuration: ALERTMANAGER_URL': [[NOTIFY, 'firing and resolved reach Alertmanager']],
+  'Configuration: ALERTING_CONFIG': [
+    [NOTIFY, 'firing and resolved reach Alertmanager'],
+    ['server/src/alerting/notify/config.test.ts', 'routes pick receivers by labels'],
+    ['server/src/alerting/notify/config.test.ts', 'a bad ALERTING_CONFIG names the file'],
+  ],
+  'Configuration: ALERTING_RESEND_DELAY': [[NOTIFY, 'firing and resolved reach Alertmanager']],
+  'Configuration: ALERTING_NOTIFY_TIMEOUT': [['server/src/alerting/notify/outbox.test.ts', 'timeout, retry with backoff']],
   'Configuration: API_KEYS_METRICS': [
     [SD, '/metrics keyed'],
     [EC, 'LOG_ERR_UNAUTHORIZED'],
@@ -325,6 +350,10 @@ export const PROOFS: Record<string, Entry> = {
   'Configuration: LIVE_MAX_CLIENTS': [
     [LIVEROUTES, 'past LIVE_MAX_CLIENTS the upgrade is refused'],
     [EC, 'LOG_ERR_LIVE_FULL'],
+  ],
+  'Configuration: TRACE_URL_TEMPLATE': [
+    ['server/src/config.test.ts', 'TRACE_URL_TEMPLATE: an http(s) URL with {trace_id}'],
+    ['test/browser/explore.test.ts', 'links to the trace UI'],
   ],
   'Configuration: WEB_DIR': [
     [EC, 'LOG_ERR_DASHBOARD_NOT_BUILT'],

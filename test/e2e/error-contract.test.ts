@@ -12,7 +12,7 @@
 import { after, before, describe, test } from 'node:test'
 import assert from 'node:assert/strict'
 import { connect as tcp } from 'node:net'
-import { mkdtempSync, rmSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import WebSocket from 'ws'
@@ -284,6 +284,40 @@ const cases: Record<string, Case> = {
     message: /may not use tenant 'team-x'/,
     provoke: () => embedded('/api/logs', { headers: { 'x-scope-orgid': 'team-x' } }),
   },
+  LOG_ERR_TENANT_QUOTA_EXCEEDED: {
+    // The in-process app's keys file gives tenant `default` daily_bytes: 2000 (and ingest_rate: 1).
+    setup: 'in-process',
+    status: 429,
+    message: /tenant 'default' would pass its daily_bytes of 2000 bytes today \(UTC\)/,
+    provoke: () => injectPost('/log', entry('q'.repeat(3000))),
+  },
+  LOG_ERR_TENANT_RATE_LIMITED: {
+    // ingest_rate: 1, ingest_burst: 1: a first request of 30 entries passes and leaves ~29 s of debt.
+    setup: 'in-process',
+    status: 429,
+    message: /tenant 'default' is over its ingest_rate of 1 entries per second/,
+    provoke: async () => {
+      const first = await injectPost('/logs', Array.from({ length: 30 }, () => entry()))
+      assert.equal(first.status, 202, JSON.stringify(first.body))
+      return injectPost('/log', entry())
+    },
+  },
+  LOG_ERR_TENANT_QUERIES_LIMITED: {
+    // max_concurrent_queries: 1: while one query holds the slot, the next waits QUERY_TIMEOUT (20 ms) and is refused.
+    setup: 'in-process',
+    status: 429,
+    message: /max_concurrent_queries \(1\) running and none ended within 20 ms/,
+    provoke: async () => {
+      let release = () => {}
+      const held = app.querySlots.run(DEFAULT_TENANT, () => new Promise<void>((r) => (release = r)))
+      try {
+        return await inject('/api/services')
+      } finally {
+        release()
+        await held
+      }
+    },
+  },
   LOG_ERR_BAD_PARAMETER: {
     setup: 'embedded',
     status: 400,
@@ -322,6 +356,18 @@ const cases: Record<string, Case> = {
     status: 400,
     message: /group "g", rule 1 \(A\): could not parse expression/,
     provoke: () => embedded('/api/rules', json({ name: 'g', rules: [{ alert: 'A', expr: 'sum(rate({a="b"}[1m])' }] })),
+  },
+  LOG_ERR_SAVED_SEARCH_NOT_FOUND: {
+    setup: 'embedded',
+    status: 404,
+    message: /no saved search named 'nope'/,
+    provoke: () => embedded('/api/saved-searches/nope', { method: 'DELETE' }),
+  },
+  LOG_ERR_ENTRY_NOT_FOUND: {
+    setup: 'embedded',
+    status: 404,
+    message: /no entry with id '00000000-0000-4000-8000-000000000000'/,
+    provoke: () => embedded('/api/logs/00000000-0000-4000-8000-000000000000'),
   },
   LOG_ERR_RULE_NOT_FOUND: {
     setup: 'embedded',
@@ -372,6 +418,11 @@ const cases: Record<string, Case> = {
       return request(() => ingest.url, '/logs', json([{ ...entry(), attributes }]))
     },
   },
+}
+
+async function injectPost(url: string, body: unknown): Promise<Answer> {
+  const r = await app.server.inject({ method: 'POST', url, payload: JSON.stringify(body), headers: { 'content-type': 'application/json' } })
+  return { status: r.statusCode, headers: Object.fromEntries(Object.entries(r.headers).map(([k, v]) => [k, String(v)])), body: r.json() }
 }
 
 async function inject(url: string): Promise<Answer> {
@@ -476,7 +527,10 @@ describe('distributed: ingest and query roles around a real nats-server', () => 
 
 describe('in-process app (createApp) on the real engine', () => {
   before(async () => {
-    app = await createApp(loadConfig('all', { DATA_DIR: appDir, QUERY_TIMEOUT: '20ms', REQUEST_TIMEOUT: '1s', HTTP_PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'silent', RATE_LIMIT_MAX: '0', WEB_DIR: join(appDir, 'no-dashboard') }))
+    const keysFile = join(appDir, 'keys.yaml')
+    mkdirSync(appDir, { recursive: true })
+    writeFileSync(keysFile, 'keys: []\ntenants:\n  default: { daily_bytes: 2000, ingest_rate: 1, ingest_burst: 1, max_concurrent_queries: 1 }\n')
+    app = await createApp(loadConfig('all', { API_KEYS_FILE: keysFile, DATA_DIR: appDir, QUERY_TIMEOUT: '20ms', REQUEST_TIMEOUT: '1s', HTTP_PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'silent', RATE_LIMIT_MAX: '0', WEB_DIR: join(appDir, 'no-dashboard') }))
     const store = app.store as Store
     // Enough rows that a phrase search over all of them takes well over 20 ms on any machine.
     await store.sql(

@@ -34,7 +34,13 @@ test('pending for `for`, then firing; keep_firing_for; resolved; one failing rul
     return rule.alert === 'Broken' ? [{ labels: {}, value: 1 }] : value
   }
   const m = memoryStore()
-  const ev = new Evaluator(m.store, query, new RecordedMetrics(new Registry()), { defaultIntervalMs: 1000, externalUrl: '' }, pino({ level: 'silent' }))
+  const ev = new Evaluator(
+    m.store,
+    query,
+    new RecordedMetrics(new Registry()),
+    { defaultIntervalMs: 1000, externalUrl: '' },
+    pino({ level: 'silent' }),
+  )
   const g = group([
     { alert: 'Broken', expr: 'vector(1)' },
     { alert: 'High', expr: 'vector(1)', for: '2m', keep_firing_for: '1m' },

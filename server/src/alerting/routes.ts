@@ -70,7 +70,8 @@ export async function alertingRoutes(app: FastifyInstance, { alerting, auth }: A
     }
   }
 
-  const existing = (tenant: string, namespace: string, name: string) => alerting.evaluator.loaded.find((g) => g.tenant === tenant && g.namespace === namespace && g.name === name)
+  const existing = (tenant: string, namespace: string, name: string) =>
+    alerting.evaluator.loaded.find((g) => g.tenant === tenant && g.namespace === namespace && g.name === name)
   const NS = /^[A-Za-z0-9_.:-]{1,200}$/
   const namespaceOf = (v: unknown) => {
     const ns = typeof v === 'string' && v !== '' ? v : 'default'
@@ -83,7 +84,8 @@ export async function alertingRoutes(app: FastifyInstance, { alerting, auth }: A
     const g = check(req.body, namespace, tenant)
     await alerting.sync()
     const old = existing(tenant, namespace, g.name)
-    if (old?.source === 'file') throw new Errors.BAD_RULE(`group "${g.name}" in namespace ${namespace} comes from a file under RULES_DIR; change the file instead`)
+    if (old?.source === 'file')
+      throw new Errors.BAD_RULE(`group "${g.name}" in namespace ${namespace} comes from a file under RULES_DIR; change the file instead`)
     if (old && !replace) throw new Errors.RULE_EXISTS(g.name, namespace)
     await store.putGroup({ tenant, namespace, name: g.name, body: JSON.stringify(groupToYamlObject(g)) })
     await alerting.sync()
@@ -95,7 +97,8 @@ export async function alertingRoutes(app: FastifyInstance, { alerting, auth }: A
     await alerting.sync()
     const old = existing(tenant, namespace, name)
     if (!old) throw new Errors.RULE_NOT_FOUND(name, namespace)
-    if (old.source === 'file') throw new Errors.BAD_RULE(`group "${name}" in namespace ${namespace} comes from a file under RULES_DIR; change the file instead`)
+    if (old.source === 'file')
+      throw new Errors.BAD_RULE(`group "${name}" in namespace ${namespace} comes from a file under RULES_DIR; change the file instead`)
     await store.putGroup({ tenant, namespace, name, body: '' }, true)
     await alerting.sync()
     return reply.code(204).send()
@@ -125,7 +128,14 @@ export async function alertingRoutes(app: FastifyInstance, { alerting, auth }: A
               keepFiringFor: r.keepFiringForMs / 1000,
               labels: r.labels,
               annotations: r.annotations,
-              state: r.alert === undefined ? undefined : alerts.some((a) => a.state === 'firing') ? 'firing' : alerts.some((a) => a.state === 'pending') ? 'pending' : 'inactive',
+              state:
+                r.alert === undefined
+                  ? undefined
+                  : alerts.some((a) => a.state === 'firing')
+                    ? 'firing'
+                    : alerts.some((a) => a.state === 'pending')
+                      ? 'pending'
+                      : 'inactive',
               health: st?.health ?? 'unknown',
               lastError: st?.error ?? '',
               lastEvaluation: st ? iso(st.last_eval) : undefined,
@@ -148,7 +158,8 @@ export async function alertingRoutes(app: FastifyInstance, { alerting, auth }: A
   app.put('/api/rules/:namespace/:name', async (req, reply) => {
     const { namespace, name } = req.params as { namespace: string; name: string }
     const body = req.body as Record<string, unknown> | null
-    if (body && typeof body === 'object' && body.name !== undefined && body.name !== name) throw new Errors.BAD_RULE(`the group's name "${String(body.name)}" differs from the path's "${name}"`)
+    if (body && typeof body === 'object' && body.name !== undefined && body.name !== name)
+      throw new Errors.BAD_RULE(`the group's name "${String(body.name)}" differs from the path's "${name}"`)
     await alerting.sync()
     if (!existing(tenantOf(req), namespaceOf(namespace), name)) throw new Errors.RULE_NOT_FOUND(name, namespace)
     return create(req, reply, namespace, true)
@@ -220,7 +231,15 @@ export async function alertingRoutes(app: FastifyInstance, { alerting, auth }: A
               const st = status.get(key)
               lastEval = Math.max(lastEval, st?.last_eval ?? 0)
               evalMs += st?.duration_ms ?? 0
-              const common = { name: r.alert ?? r.record, query: r.expr, labels: r.labels, health: st?.health ?? 'unknown', lastError: st?.error || undefined, lastEvaluation: iso(st?.last_eval ?? 0), evaluationTime: (st?.duration_ms ?? 0) / 1000 }
+              const common = {
+                name: r.alert ?? r.record,
+                query: r.expr,
+                labels: r.labels,
+                health: st?.health ?? 'unknown',
+                lastError: st?.error || undefined,
+                lastEvaluation: iso(st?.last_eval ?? 0),
+                evaluationTime: (st?.duration_ms ?? 0) / 1000,
+              }
               if (r.record !== undefined) return { ...common, type: 'recording' }
               const alerts = (byRule.get(key) ?? []).filter((a) => a.state !== 'resolved')
               return {
@@ -230,7 +249,13 @@ export async function alertingRoutes(app: FastifyInstance, { alerting, auth }: A
                 duration: r.forMs / 1000,
                 keepFiringFor: r.keepFiringForMs / 1000,
                 annotations: r.annotations,
-                alerts: alerts.map((a) => ({ labels: a.labels, annotations: a.annotations, state: a.state, activeAt: iso(a.active_at), value: String(a.value) })),
+                alerts: alerts.map((a) => ({
+                  labels: a.labels,
+                  annotations: a.annotations,
+                  state: a.state,
+                  activeAt: iso(a.active_at),
+                  value: String(a.value),
+                })),
               }
             })
             .filter((r) => !type || (type === 'alert' ? r.type === 'alerting' : r.type === 'recording'))
@@ -249,7 +274,17 @@ export async function alertingRoutes(app: FastifyInstance, { alerting, auth }: A
   })
   app.get('/prometheus/api/v1/alerts', async (req) => {
     const states = (await store.states(tenantOf(req))).filter((s) => s.state !== 'resolved')
-    return { status: 'success', data: { alerts: states.map((a) => ({ labels: a.labels, annotations: a.annotations, state: a.state, activeAt: iso(a.active_at), value: String(a.value) })) } }
+    return {
+      status: 'success',
+      data: {
+        alerts: states.map((a) => ({
+          labels: a.labels,
+          annotations: a.annotations,
+          state: a.state,
+          activeAt: iso(a.active_at),
+          value: String(a.value),
+        })),
+      },
+    }
   })
 }
-

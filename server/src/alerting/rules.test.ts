@@ -36,16 +36,35 @@ test('a Loki rule file parses: durations, labels, annotations, both rule kinds',
 const bad: [string, string, RegExp][] = [
   ['not YAML', 'groups: [', /rules\.yml:\d+:\d+:/],
   ['unknown group field', 'groups:\n  - name: a\n    rulez: []\n', /rules\.yml:3: field rulez not found/],
-  ['unknown rule field', 'groups:\n  - name: a\n    rules:\n      - alert: A\n        expr: sum(rate({a="b"}[1m]))\n        fro: 1m\n', /rules\.yml:6: group "a", rule 1: field fro not found/],
-  ['bad duration', 'groups:\n  - name: a\n    rules:\n      - alert: A\n        expr: sum(rate({a="b"}[1m]))\n        for: soon\n', /group "a", rule 1 \(A\): for: not a valid duration/],
-  ['expr that does not compile', 'groups:\n  - name: a\n    rules:\n      - alert: A\n        expr: sum(rate({a="b"}[1m])\n', /rules\.yml:5: group "a", rule 1 \(A\): could not parse expression/],
+  [
+    'unknown rule field',
+    'groups:\n  - name: a\n    rules:\n      - alert: A\n        expr: sum(rate({a="b"}[1m]))\n        fro: 1m\n',
+    /rules\.yml:6: group "a", rule 1: field fro not found/,
+  ],
+  [
+    'bad duration',
+    'groups:\n  - name: a\n    rules:\n      - alert: A\n        expr: sum(rate({a="b"}[1m]))\n        for: soon\n',
+    /group "a", rule 1 \(A\): for: not a valid duration/,
+  ],
+  [
+    'expr that does not compile',
+    'groups:\n  - name: a\n    rules:\n      - alert: A\n        expr: sum(rate({a="b"}[1m])\n',
+    /rules\.yml:5: group "a", rule 1 \(A\): could not parse expression/,
+  ],
   ['log query as expr', 'groups:\n  - name: a\n    rules:\n      - alert: A\n        expr: \'{a="b"}\'\n', /must be a metric query/],
-  ['both alert and record', 'groups:\n  - name: a\n    rules:\n      - alert: A\n        record: b\n        expr: sum(rate({a="b"}[1m]))\n', /one of 'record' or 'alert'/],
+  [
+    'both alert and record',
+    'groups:\n  - name: a\n    rules:\n      - alert: A\n        record: b\n        expr: sum(rate({a="b"}[1m]))\n',
+    /one of 'record' or 'alert'/,
+  ],
   ['repeated group', 'groups:\n  - name: a\n    rules: []\n  - name: a\n    rules: []\n', /rules\.yml:4: groupname: "a" is repeated/],
 ]
 for (const [what, text, re] of bad) {
   test(`refused, naming file, rule and line: ${what}`, () => {
-    assert.throws(() => parseRuleFile(text, 'ns', 'rules.yml'), (e: unknown) => e instanceof RuleError && re.test(e.message))
+    assert.throws(
+      () => parseRuleFile(text, 'ns', 'rules.yml'),
+      (e: unknown) => e instanceof RuleError && re.test(e.message),
+    )
   })
 }
 

@@ -78,27 +78,39 @@ export function compileExpr(expr: string): MetricExpr {
 }
 
 /** Checks one group (already plain data) and compiles its rules. `line` finds a rule's line for messages. */
-export function checkGroup(raw: unknown, namespace: string, source: string, line: (path: (string | number)[]) => number | undefined = () => undefined, path: (string | number)[] = []): RuleGroup {
+export function checkGroup(
+  raw: unknown,
+  namespace: string,
+  source: string,
+  line: (path: (string | number)[]) => number | undefined = () => undefined,
+  path: (string | number)[] = [],
+): RuleGroup {
   const at = (p: (string | number)[]) => {
     const l = line(p)
     return l === undefined ? source : `${source}:${l}`
   }
-  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new RuleError(`${at(path)}: a group must be a map with name, interval and rules`)
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw))
+    throw new RuleError(`${at(path)}: a group must be a map with name, interval and rules`)
   const g = raw as Record<string, unknown>
-  for (const k of Object.keys(g)) if (!GROUP_FIELDS.has(k)) throw new RuleError(`${at([...path, k])}: field ${k} not found in type rulefmt.RuleGroup`)
+  for (const k of Object.keys(g))
+    if (!GROUP_FIELDS.has(k)) throw new RuleError(`${at([...path, k])}: field ${k} not found in type rulefmt.RuleGroup`)
   if (typeof g.name !== 'string' || g.name === '') throw new RuleError(`${at(path)}: groupname must not be empty`)
   const gwhere = `${at(path)}: group "${g.name}"`
   const intervalMs = duration(g.interval, gwhere, 'interval')
   if (!Array.isArray(g.rules)) throw new RuleError(`${gwhere}: rules must be a list`)
   const rules = g.rules.map((r, i): CompiledRule => {
     const rp = [...path, 'rules', i]
-    if (typeof r !== 'object' || r === null || Array.isArray(r)) throw new RuleError(`${at(rp)}: group "${g.name}", rule ${i + 1}: a rule must be a map`)
+    if (typeof r !== 'object' || r === null || Array.isArray(r))
+      throw new RuleError(`${at(rp)}: group "${g.name}", rule ${i + 1}: a rule must be a map`)
     const o = r as Record<string, unknown>
     const name = (o.alert ?? o.record) as unknown
     const where = `${at(rp)}: group "${g.name}", rule ${i + 1}${typeof name === 'string' ? ` (${name})` : ''}`
-    for (const k of Object.keys(o)) if (!RULE_FIELDS.has(k)) throw new RuleError(`${at([...rp, k])}: group "${g.name}", rule ${i + 1}: field ${k} not found in type rulefmt.Rule`)
+    for (const k of Object.keys(o))
+      if (!RULE_FIELDS.has(k))
+        throw new RuleError(`${at([...rp, k])}: group "${g.name}", rule ${i + 1}: field ${k} not found in type rulefmt.Rule`)
     if ((o.alert === undefined) === (o.record === undefined)) throw new RuleError(`${where}: one of 'record' or 'alert' must be set`)
-    if (o.record !== undefined && (typeof o.record !== 'string' || !NAME.test(o.record))) throw new RuleError(`${where}: invalid recording rule name: ${String(o.record)}`)
+    if (o.record !== undefined && (typeof o.record !== 'string' || !NAME.test(o.record)))
+      throw new RuleError(`${where}: invalid recording rule name: ${String(o.record)}`)
     if (o.alert !== undefined && (typeof o.alert !== 'string' || o.alert === '')) throw new RuleError(`${where}: invalid alert name`)
     if (o.record !== undefined && (o.for !== undefined || o.annotations !== undefined || o.keep_firing_for !== undefined))
       throw new RuleError(`${where}: invalid field 'for', 'keep_firing_for' or 'annotations' in recording rule`)
@@ -107,7 +119,10 @@ export function checkGroup(raw: unknown, namespace: string, source: string, line
     try {
       metric = compileExpr(o.expr)
     } catch (err) {
-      if (err instanceof RuleError) throw new RuleError(`${at([...rp, 'expr'])}: group "${g.name}", rule ${i + 1}${typeof name === 'string' ? ` (${name})` : ''}: could not parse expression: ${err.message}`)
+      if (err instanceof RuleError)
+        throw new RuleError(
+          `${at([...rp, 'expr'])}: group "${g.name}", rule ${i + 1}${typeof name === 'string' ? ` (${name})` : ''}: could not parse expression: ${err.message}`,
+        )
       throw err
     }
     return {
@@ -146,14 +161,16 @@ export function parseRuleFile(text: string, namespace: string, source: string): 
   const data = doc.toJS() as unknown
   if (data === null || data === undefined) return []
   if (typeof data !== 'object' || Array.isArray(data)) throw new RuleError(`${source}: a rule file is a map with 'groups'`)
-  for (const k of Object.keys(data)) if (k !== 'groups') throw new RuleError(`${source}:${line([k]) ?? 1}: field ${k} not found in type rulefmt.RuleGroups`)
+  for (const k of Object.keys(data))
+    if (k !== 'groups') throw new RuleError(`${source}:${line([k]) ?? 1}: field ${k} not found in type rulefmt.RuleGroups`)
   const groups = (data as { groups?: unknown }).groups
   if (groups === undefined || groups === null) return []
   if (!Array.isArray(groups)) throw new RuleError(`${source}: groups must be a list`)
   const seen = new Set<string>()
   return groups.map((g, i) => {
     const group = checkGroup(g, namespace, source, line, ['groups', i])
-    if (seen.has(group.name)) throw new RuleError(`${source}:${line(['groups', i]) ?? 1}: groupname: "${group.name}" is repeated in the same file`)
+    if (seen.has(group.name))
+      throw new RuleError(`${source}:${line(['groups', i]) ?? 1}: groupname: "${group.name}" is repeated in the same file`)
     seen.add(group.name)
     return group
   })
@@ -161,7 +178,8 @@ export function parseRuleFile(text: string, namespace: string, source: string): 
 
 /** A group back in the ruler format (for `/loki/api/v1/rules` and the API). */
 export function groupToYamlObject(g: RuleGroup): Record<string, unknown> {
-  const fmt = (ms: number) => (ms % 3_600_000 === 0 ? `${ms / 3_600_000}h` : ms % 60_000 === 0 ? `${ms / 60_000}m` : ms % 1000 === 0 ? `${ms / 1000}s` : `${ms}ms`)
+  const fmt = (ms: number) =>
+    ms % 3_600_000 === 0 ? `${ms / 3_600_000}h` : ms % 60_000 === 0 ? `${ms / 60_000}m` : ms % 1000 === 0 ? `${ms / 1000}s` : `${ms}ms`
   return {
     name: g.name,
     ...(g.intervalMs ? { interval: fmt(g.intervalMs) } : {}),

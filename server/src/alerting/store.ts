@@ -72,10 +72,12 @@ export interface OutboxRow {
   created: number
   next_at: number
   attempts: number
-  status: 'pending' | 'sent' | 'failed'
+  status: 'pending' | 'sent' | 'failed' | 'superseded'
   error: string
   fingerprint: string
   rule: string
+  /** firing or resolved */
+  event: string
 }
 
 let lastVersion = 0
@@ -120,20 +122,32 @@ export class AlertStore {
       `CREATE TABLE IF NOT EXISTS ${this.t('alert_outbox')} (
         id String, tenant String, receiver String, kind LowCardinality(String), target String, body String,
         created DateTime64(3, 'UTC'), next_at DateTime64(3, 'UTC'), attempts UInt32, status LowCardinality(String), error String,
-        fingerprint String, rule String, version UInt64
+        fingerprint String, rule String, event LowCardinality(String), version UInt64
       ) ENGINE = ReplacingMergeTree(version) ORDER BY id TTL toDateTime(created) + INTERVAL 7 DAY`,
+      // tables of the first version (no event column)
+      `ALTER TABLE ${this.t('alert_outbox')} ADD COLUMN IF NOT EXISTS event LowCardinality(String) AFTER rule`,
     ]
     for (const query of stmts) await this.client.command({ query })
   }
 
   private async rows<T>(query: string, params: Record<string, unknown> = {}): Promise<T[]> {
-    const rs = await this.client.query({ query, query_params: params, format: 'JSONEachRow', clickhouse_settings: { output_format_json_quote_64bit_integers: 0 } })
+    const rs = await this.client.query({
+      query,
+      query_params: params,
+      format: 'JSONEachRow',
+      clickhouse_settings: { output_format_json_quote_64bit_integers: 0 },
+    })
     return rs.json<T>()
   }
 
   private async insert(table: string, values: object[]): Promise<void> {
     if (values.length === 0) return
-    await this.client.insert({ table: this.t(table), values, format: 'JSONEachRow', clickhouse_settings: { date_time_input_format: 'best_effort' } })
+    await this.client.insert({
+      table: this.t(table),
+      values,
+      format: 'JSONEachRow',
+      clickhouse_settings: { date_time_input_format: 'best_effort' },
+    })
   }
 
   // ---- rule groups -----------------------------------------------------------------------------
@@ -163,7 +177,14 @@ export class AlertStore {
   async writeStates(states: AlertState[]): Promise<void> {
     await this.insert(
       'alert_state',
-      states.map((s) => ({ ...s, active_at: dt(s.active_at), fired_at: dt(s.fired_at), resolved_at: dt(s.resolved_at), last_seen: dt(s.last_seen), version: nextVersion() })),
+      states.map((s) => ({
+        ...s,
+        active_at: dt(s.active_at),
+        fired_at: dt(s.fired_at),
+        resolved_at: dt(s.resolved_at),
+        last_seen: dt(s.last_seen),
+        version: nextVersion(),
+      })),
     )
   }
 
@@ -175,7 +196,10 @@ export class AlertStore {
   }
 
   async writeStatuses(s: RuleStatus[]): Promise<void> {
-    await this.insert('alert_rule_status', s.map((x) => ({ ...x, version: nextVersion() })))
+    await this.insert(
+      'alert_rule_status',
+      s.map((x) => ({ ...x, version: nextVersion() })),
+    )
   }
 
   // ---- history ---------------------------------------------------------------------------------
@@ -197,7 +221,10 @@ export class AlertStore {
   /** Adds notifications; one already there (same id) is left as it is, whatever its status. */
   async enqueue(rows: OutboxRow[]): Promise<void> {
     // version 0: any attempt recorded later (version ≥ 1) wins over a repeated enqueue.
-    await this.insert('alert_outbox', rows.map((r) => ({ ...r, version: 0 })))
+    await this.insert(
+      'alert_outbox',
+      rows.map((r) => ({ ...r, version: 0 })),
+    )
   }
 
   /** Records an attempt: the version grows with the attempts, and a final status wins over any. */
@@ -207,15 +234,16 @@ export class AlertStore {
 
   async due(now: number, limit: number): Promise<OutboxRow[]> {
     return this.rows<OutboxRow>(
-      `SELECT id, tenant, receiver, kind, target, body, ${ms('created')}, ${ms('next_at')}, attempts, status, error, fingerprint, rule
-       FROM ${this.t('alert_outbox')} FINAL WHERE status = 'pending' AND next_at <= fromUnixTimestamp64Milli({now:Int64}) ORDER BY created LIMIT {limit:UInt32}`,
+      `SELECT id, tenant, receiver, kind, target, body, ${ms('created')}, ${ms('next_at')}, attempts, status, error, fingerprint, rule, event
+       FROM (SELECT * FROM ${this.t('alert_outbox')} FINAL WHERE status = 'pending' AND next_at <= fromUnixTimestamp64Milli({now:Int64}))
+       ORDER BY created LIMIT {limit:UInt32}`, // the WHERE inside: outside, next_at is the alias (milliseconds)
       { now, limit },
     )
   }
 
   async outbox(): Promise<OutboxRow[]> {
     return this.rows<OutboxRow>(
-      `SELECT id, tenant, receiver, kind, target, body, ${ms('created')}, ${ms('next_at')}, attempts, status, error, fingerprint, rule
+      `SELECT id, tenant, receiver, kind, target, body, ${ms('created')}, ${ms('next_at')}, attempts, status, error, fingerprint, rule, event
        FROM ${this.t('alert_outbox')} FINAL ORDER BY created`,
     )
   }

@@ -9,7 +9,8 @@ export interface TemplateData {
   externalURL?: string
 }
 
-const EXPR = /\{\{-?\s*(\$labels\.([A-Za-z_][A-Za-z0-9_]*)|\.Labels\.([A-Za-z_][A-Za-z0-9_]*)|\$value|\.Value|\$externalURL|\$labels|index \$labels "([^"]+)")\s*(\|\s*humanize\s*)?-?\}\}/g
+const EXPR =
+  /\{\{-?\s*(\$labels\.([A-Za-z_][A-Za-z0-9_]*)|\.Labels\.([A-Za-z_][A-Za-z0-9_]*)|\$value|\.Value|\$externalURL|\$labels|index \$labels "([^"]+)")\s*(\|\s*humanize\s*)?-?\}\}/g
 
 function fmt(v: number, humanize: boolean): string {
   if (!humanize) return String(v)
@@ -33,7 +34,11 @@ export function expand(text: string, d: TemplateData): string {
     if (label !== undefined) return d.labels[label] ?? ''
     if (whole === '$value' || whole === '.Value') return fmt(d.value, !!hum)
     if (whole === '$externalURL') return d.externalURL ?? ''
-    if (whole === '$labels') return `map[${Object.keys(d.labels).sort().map((k) => `${k}:${d.labels[k]}`).join(' ')}]`
+    if (whole === '$labels')
+      return `map[${Object.keys(d.labels)
+        .sort()
+        .map((k) => `${k}:${d.labels[k]}`)
+        .join(' ')}]`
     return m
   })
 }

@@ -12,6 +12,7 @@ import { otlpRoutes } from './otlp/routes.js'
 
 export { GroupCommit } from './commit.js'
 export { Ingestor } from './ingestor.js'
+export { TenantQuotas } from './quota.js'
 export { IngestMetrics } from './metrics.js'
 export type { IngestContext } from './context.js'
 export { SyslogServer } from './syslog/server.js'

@@ -3,9 +3,11 @@
  * them, and turns a bus refusal into the right HTTP error (503 bus down, 429 queue full), counting
  * each outcome by protocol and reason.
  */
+import { randomUUID } from 'node:crypto'
 import { toCatalogueError } from '../error-map.js'
 import { Errors, type RejectReason } from '../errors.js'
-import { DEFAULT_TENANT, EntryError, type Entry, type Tenant } from '../model/index.js'
+import { DEFAULT_TENANT, EntryError, entryBytes, type Entry, type Tenant } from '../model/index.js'
+import type { TenantQuotas } from './quota.js'
 import type { GroupCommit } from './commit.js'
 import type { IngestMetrics } from './metrics.js'
 
@@ -15,15 +17,30 @@ export class Ingestor {
   constructor(
     private readonly commit: GroupCommit,
     private readonly metrics: IngestMetrics,
+    /** Per-tenant ingest_rate and daily_bytes (API_KEYS_FILE); none: no tenant limits. */
+    private readonly quotas?: TenantQuotas,
   ) {}
 
   /**
    * Resolves when the bus holds `entries`; throws a catalogue error (413/429/503) when it does not.
    * `key` identifies the request (`requestKey`), so that a retry of one the bus had to split cannot duplicate.
    * Every entry is stamped with `tenant` (the request's, from auth/); the default tenant is left implicit.
+   * Every entry gets its stable id here, before the bus, so a redelivery or a replay carries the same id.
    */
   async accept(protocol: string, tenant: Tenant, entries: Entry[], key?: string): Promise<void> {
     if (entries.length === 0) return
+    for (const e of entries) e.id ??= randomUUID()
+    if (this.quotas) {
+      let bytes = 0
+      for (const e of entries) bytes += entryBytes(e)
+      try {
+        this.quotas.take(tenant, entries.length, bytes)
+      } catch (err) {
+        const code = (err as { code?: string }).code
+        this.metrics.reject(protocol, code === 'LOG_ERR_TENANT_QUOTA_EXCEEDED' ? 'tenant_quota_exceeded' : 'tenant_rate_limited', entries.length)
+        throw err
+      }
+    }
     if (tenant !== DEFAULT_TENANT) {
       for (const e of entries) e.tenant = tenant
       // The same body from two tenants is two requests.

@@ -8,6 +8,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify'
 import { tenantOf, type AuthHook } from '../auth/index.js'
 import type { ErrorShape } from '../error-map.js'
+import type { QuerySlots } from '../query/concurrency.js'
 import { storeError } from '../error-map.js'
 import { Errors } from '../errors.js'
 import type { LiveHub } from '../live/hub.js'
@@ -25,6 +26,8 @@ export interface LokiRoutesContext {
   store: Store
   metrics: QueryMetrics
   auth: AuthHook
+  /** Per-tenant max_concurrent_queries (API_KEYS_FILE). */
+  slots?: QuerySlots | undefined
   hub?: LiveHub | undefined
 }
 
@@ -50,7 +53,7 @@ export function lokiError(err: unknown): unknown {
   return err
 }
 
-export async function lokiRoutes(app: FastifyInstance, { store, metrics, auth, hub }: LokiRoutesContext): Promise<void> {
+export async function lokiRoutes(app: FastifyInstance, { store, metrics, auth, hub, slots }: LokiRoutesContext): Promise<void> {
   app.addHook('onRequest', auth)
   app.addHook('onRoute', (route) => {
     route.config = { ...route.config, errorShape }
@@ -73,7 +76,7 @@ export async function lokiRoutes(app: FastifyInstance, { store, metrics, auth, h
     const end = metrics.queryLatency.startTimer({ endpoint: `loki_${endpoint}` })
     const ctx = store.queryContext(tenantOf(req), ac.signal)
     try {
-      return await fn(ctx)
+      return await (slots ? slots.run(ctx.tenant, () => fn(ctx)) : fn(ctx))
     } catch (err) {
       const e = lokiError(err)
       throw e === err ? storeError(err, ctx.timeoutMs) : e

@@ -7,6 +7,7 @@ import type { Entry, Tenant } from '../model/index.js'
 import { createStoreClient, type StoreClient } from './client.js'
 import { DEFAULT_BOUNDS, insertBlock, type InsertTarget } from './insert.js'
 import { DeadLetters, type NewDeadLetter } from './deadletters.js'
+import { SavedSearches } from './saved.js'
 import { applyRetention, deadLetterTable, migrate, readTable, writeTable, type SchemaContext } from './migrations.js'
 import type { InsertBounds } from './split.js'
 import type { QueryContext } from './queries.js'
@@ -24,6 +25,7 @@ export interface StoreOpenOptions {
   insertBounds?: Partial<InsertBounds>
 }
 export type { DeadLetter, DeadLetterFilter, NewDeadLetter } from './deadletters.js'
+export type { SavedSearch } from './saved.js'
 
 export class Store {
   private readonly target: InsertTarget
@@ -63,9 +65,9 @@ export class Store {
   }
 
   /** Creates or upgrades the schema and applies the retention. Run by the store-owning roles. */
-  async migrate(retentionDays: number): Promise<number[]> {
+  async migrate(retentionDays: number, retentionByTenant: Readonly<Record<string, number>> = {}): Promise<number[]> {
     const applied = await migrate(this.sc.client, this.schema)
-    await applyRetention(this.sc.client, this.schema, retentionDays)
+    await applyRetention(this.sc.client, this.schema, retentionDays, retentionByTenant)
     return applied
   }
 
@@ -83,6 +85,12 @@ export class Store {
   get deadLetters(): DeadLetters {
     return new DeadLetters(this.sc.client, deadLetterTable(this.schema), this.queryTimeoutMs)
   }
+
+  /** Saved searches of the dashboard, per tenant (made on first use). */
+  get savedSearches(): SavedSearches {
+    return (this.saved ??= new SavedSearches(this.sc.client, this.schema.database))
+  }
+  private saved: SavedSearches | undefined
 
   /** Writes dead letters (process/deadletter.ts); the same ids written again are one row each. */
   deadLetter(letters: NewDeadLetter[], dedupToken: string): Promise<void> {

@@ -131,6 +131,19 @@ export const MIGRATIONS: Migration[] = [
     },
     run: (client, ctx) => rebuildTenantFirst(client, ctx),
   },
+  {
+    version: 4,
+    name: 'entry id',
+    statements: (ctx) => {
+      // The stable id given at ingest (model/entry.ts). Rows stored before it have '' (the API leaves the
+      // id out for them). A bloom filter finds one id without reading every part's ids in full.
+      const add = `ADD COLUMN IF NOT EXISTS id String DEFAULT '' CODEC(ZSTD(1)) AFTER span_id`
+      const index = `ADD INDEX IF NOT EXISTS idx_id id TYPE bloom_filter(0.001) GRANULARITY 1`
+      const db = q(ctx.database)
+      if (!ctx.cluster) return [`ALTER TABLE ${db}.logs ${add}`, `ALTER TABLE ${db}.logs ${index}`]
+      return [`ALTER TABLE ${db}.logs_local${onCluster(ctx)} ${add}`, `ALTER TABLE ${db}.logs_local${onCluster(ctx)} ${index}`, `ALTER TABLE ${db}.logs${onCluster(ctx)} ${add}`]
+    },
+  },
 ]
 
 /**
@@ -233,10 +246,36 @@ export async function migrate(client: ClickHouseClient, ctx: SchemaContext): Pro
  * dead letters by when they were dead-lettered. Configuration rather than a migration, because it may
  * change between restarts.
  */
-export async function applyRetention(client: ClickHouseClient, ctx: SchemaContext, days: number): Promise<void> {
+export async function applyRetention(client: ClickHouseClient, ctx: SchemaContext, days: number, byTenant: Readonly<Record<string, number>> = {}): Promise<void> {
   const local = ctx.cluster ? '_local' : ''
-  await retention(client, ctx, `logs${local}`, 'timestamp', days)
+  const tenants = Object.entries(byTenant).filter(([, d]) => d > 0)
+  if (tenants.length) await tenantRetention(client, ctx, `logs${local}`, days, tenants)
+  else await retention(client, ctx, `logs${local}`, 'timestamp', days)
   await retention(client, ctx, `dead_letters${local}`, 'time', days)
+}
+
+/**
+ * Retention per tenant (`retention_days` in API_KEYS_FILE): one TTL whose number of days depends on the
+ * row's tenant, RETENTION_DAYS for the others (and, when that is 0, a TTL that deletes only the rows of
+ * the tenants with a retention). Tenant names are checked letters, digits, `_`, `-`, `.` (model/tenant.ts),
+ * so they are written as literals. What was applied is kept in the table's comment, so a restart with
+ * the same settings does not rewrite the table's TTL (a MODIFY TTL recomputes it in every part).
+ */
+async function tenantRetention(client: ClickHouseClient, ctx: SchemaContext, table: string, days: number, tenants: [string, number][]): Promise<void> {
+  const sorted = [...tenants].sort(([a], [b]) => (a < b ? -1 : 1))
+  for (const [t] of sorted) if (!/^[A-Za-z0-9_-][A-Za-z0-9_.-]{0,63}$/.test(t)) throw new Error(`invalid tenant name in retention: ${t}`)
+  const signature = `retention ${JSON.stringify({ days, tenants: sorted })}`
+  const rs = await client.query({
+    query: 'SELECT comment FROM system.tables WHERE database = {db:String} AND name = {t:String}',
+    query_params: { db: ctx.database, t: table },
+    format: 'JSONEachRow',
+  })
+  if ((await rs.json<{ comment: string }>())[0]?.comment === signature) return
+  const expr = `multiIf(${sorted.map(([t, d]) => `tenant = '${t}', ${Math.floor(d)}`).join(', ')}, ${Math.floor(days)})`
+  const where = days > 0 ? '' : ` DELETE WHERE tenant IN (${sorted.map(([t]) => `'${t}'`).join(', ')})`
+  const full = `${q(ctx.database)}.${table}${onCluster(ctx)}`
+  await client.command({ query: `ALTER TABLE ${full} MODIFY TTL toDateTime(timestamp) + toIntervalDay(${expr})${where}` })
+  await client.command({ query: `ALTER TABLE ${full} MODIFY COMMENT '${signature.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'` })
 }
 
 async function retention(client: ClickHouseClient, ctx: SchemaContext, table: string, column: string, days: number): Promise<void> {
@@ -253,4 +292,6 @@ async function retention(client: ClickHouseClient, ctx: SchemaContext, table: st
   } else if (days === 0 && /\bTTL\b/.test(ddl)) {
     await client.command({ query: `ALTER TABLE ${full} REMOVE TTL` })
   }
+  // A per-tenant retention applied before is gone now.
+  if (/COMMENT 'retention /.test(ddl)) await client.command({ query: `ALTER TABLE ${full} MODIFY COMMENT ''` })
 }

@@ -11,6 +11,8 @@ export interface MatchableEntry {
   service: string
   message: string
   attributes?: Record<string, string> | undefined
+  trace_id?: string | undefined
+  span_id?: string | undefined
   /** Canonical timestamp, for `_time:`; an entry without one is taken as just received. */
   timestamp?: string | undefined
 }
@@ -58,6 +60,8 @@ function clauseMatches(c: Clause, e: MatchableEntry, lowerMessage: () => string)
       return (c.values as string[]).includes(e.level)
     case 'service':
       return c.values.includes(e.service)
+    case 'id':
+      return c.values.includes((c.column === 'trace_id' ? e.trace_id : e.span_id) ?? '')
     case 'attr': {
       const v = attr(e, c.key)
       return v !== undefined && (c.value === undefined || v === c.value)
