@@ -52,7 +52,7 @@ const app = await createApp(
 )
 const store = app.store as Store
 const alerting = app.alerting as Alerting
-let t0 = performance.now()
+const t0 = performance.now()
 await store.sql(`INSERT INTO oglogstream.logs (timestamp, level, service, message, attributes)
   SELECT fromUnixTimestamp64Milli(toInt64(${END - 2 * HOUR} + intDiv(number * ${2 * HOUR}, ${ROWS}))),
     ['debug','info','info','info','warn','error'][number % 6 + 1], concat('svc-', toString(number % 20)),
