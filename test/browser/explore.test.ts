@@ -401,6 +401,15 @@ test('one time zone for every time (browser or UTC), 24-hour, relative on hover;
   pages.assertClean()
 })
 
+test('Statistics says when it was updated in 24-hour time, as everything else', async () => {
+  const { page, ctx } = await pages.open('/stats', { timezoneId: 'America/Los_Angeles' })
+  const updated = page.locator('text=/Updated \\d\\d:\\d\\d:\\d\\d · every/')
+  await updated.waitFor({ timeout: T })
+  assert.doesNotMatch((await updated.textContent()) ?? '', /AM|PM/)
+  await ctx.close()
+  pages.assertClean()
+})
+
 test('query history: ↑ and ↓ in the search box recall the queries run, and come back to the draft', async () => {
   const { page, ctx } = await pages.open('/?range=1h')
   for (const q of ['"tick 1"', '"tick 2"', '"tick 1"']) {
