@@ -10,6 +10,8 @@ export type AttributeValue = string | number | boolean
 
 /** One log entry as the API returns it (`GET /api/logs`, `WS /ws/live`, export). */
 export interface LogEntry {
+  /** Stable unique id (a UUID) given at ingest: `GET /api/logs/{id}`, `GET /api/context?id=`. Absent on entries stored before ids. */
+  id?: string
   /** RFC 3339 in UTC, milliseconds always, micro/nanoseconds when the source had them. */
   timestamp: string
   level: Level
@@ -131,6 +133,15 @@ export interface QueryResponse {
   /** More rows than `limit` matched; only the first `limit` are here. */
   truncated?: boolean
   stats: { rows_read: number; elapsed_ms: number }
+}
+
+/** `GET /api/context?id=`: the entries of the same service around one entry, by time. */
+export interface ContextResponse {
+  entry: LogEntry
+  /** Oldest first, up to `before`. */
+  before: LogEntry[]
+  /** Oldest first, up to `after`. */
+  after: LogEntry[]
 }
 
 /** `GET /api/field_summary`: the attributes of the newest `sampled` matching entries, most frequent first. */

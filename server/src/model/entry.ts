@@ -5,6 +5,12 @@ import type { Level } from './levels.js'
  * protocol produces this shape through `validate.ts`, so the rules live in one place.
  */
 export interface Entry {
+  /**
+   * Stable unique id (a UUID), given once at ingest (validate.ts) and carried on the bus, so a redelivered
+   * or replayed entry keeps it: links, context and the cursor name one entry even among identical ones.
+   * Absent only in entries written before ids existed.
+   */
+  id?: string
   /** Canonical timestamp, see `time.ts`: `2025-01-01T12:00:00.123456789Z`. */
   timestamp: string
   level: Level

@@ -18,6 +18,7 @@ import type { InsertBounds } from '../store/index.js'
 import { Batcher, type Batch } from './batcher.js'
 import { RetryLater, type IsolationSink } from './deadletter.js'
 import type { ProcessMetrics } from './metrics.js'
+import { afterInsertBeforeAck } from './fault.js'
 import { DEFAULT_INSERT_BOUNDS, writeBatch } from './parts.js'
 import { sortOut } from './recovery.js'
 import { TokenGuard } from './tokens.js'
@@ -143,6 +144,7 @@ export class Worker {
             `insert refused for good; ${deadCount} entries dead-lettered, the rest stored`,
           )
         }
+        afterInsertBeforeAck(token, entries.length) // a test-only fault point (fault.ts); nothing unless set
         this.settle(messages, 'ack')
         if (this.patterns) await this.patterns.flush()
         return

@@ -7,6 +7,7 @@ import type { Entry, Tenant } from '../model/index.js'
 import { createStoreClient, type StoreClient } from './client.js'
 import { DEFAULT_BOUNDS, insertBlock, type InsertTarget } from './insert.js'
 import { DeadLetters, type NewDeadLetter } from './deadletters.js'
+import { SavedSearches } from './saved.js'
 import { applyRetention, deadLetterTable, migrate, patternTable, readTable, writeTable, type SchemaContext } from './migrations.js'
 import { PatternTable, listPatterns, type PatternListOptions } from './patterns.js'
 import type { PatternSummary } from '@oglogstream/shared'
@@ -28,6 +29,7 @@ export interface StoreOpenOptions {
 }
 export type { DeadLetter, DeadLetterFilter, NewDeadLetter } from './deadletters.js'
 export type { PatternListOptions } from './patterns.js'
+export type { SavedSearch } from './saved.js'
 
 export class Store {
   private readonly target: InsertTarget
@@ -87,6 +89,12 @@ export class Store {
   get deadLetters(): DeadLetters {
     return new DeadLetters(this.sc.client, deadLetterTable(this.schema), this.queryTimeoutMs)
   }
+
+  /** Saved searches of the dashboard, per tenant (made on first use). */
+  get savedSearches(): SavedSearches {
+    return (this.saved ??= new SavedSearches(this.sc.client, this.schema.database))
+  }
+  private saved: SavedSearches | undefined
 
   /** Writes dead letters (process/deadletter.ts); the same ids written again are one row each. */
   deadLetter(letters: NewDeadLetter[], dedupToken: string): Promise<void> {

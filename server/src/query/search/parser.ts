@@ -10,6 +10,7 @@
  *   a OR b, (a b)   alternatives and groups; AND (or a space) binds tighter than OR
  *   level:error     level (also a comma list: level:error,fatal)
  *   service:api     service, exact (also a comma list)
+ *   trace_id:4bf9…  the trace id (span_id: the span id), any case, also a comma list; `attr.trace_id:` for an attribute
  *   key:value       attribute `key` equal to `value` (exact); `key:"with space"`; `key:*` = has the key
  *   key:pre*  key:~"re"  key:>=500  key:>250ms  key:<1KiB   prefix, regex and comparisons (values.ts)
  *   attr.key:value  the same, for an attribute named like a reserved field (`attr.level:x`)
@@ -191,6 +192,11 @@ function fieldClause(r: Reader, name: string, negate: boolean, inStage: boolean)
     const bad = levels.find((l) => !(LEVELS as readonly string[]).includes(l))
     if (bad !== undefined) throw new SearchSyntaxError(at, `'${bad.slice(0, 40)}' is not a level; use one of ${LEVELS.join(', ')}`)
     return { kind: 'level', negate, values: levels as Level[] }
+  }
+  if ((lower === 'trace_id' || lower === 'span_id') && !inStage) {
+    const values = value.split(',').map((v) => v.trim().toLowerCase())
+    if (values.some((v) => !v)) throw new SearchSyntaxError(at, `empty value in ${lower}:${value.slice(0, 40)}`)
+    return { kind: 'id', negate, column: lower, values }
   }
   if (name === '_time' && !wasQuoted) {
     const ms = readValue('duration', value)
