@@ -60,6 +60,7 @@ const ENTRY_OUT = obj({
   attributes: { type: 'object', additionalProperties: { type: 'string' } },
   trace_id: str('when present'),
   span_id: str('when present'),
+  pattern_id: str('the template of the message (GET /api/patterns)'),
 })
 const BATCH_OK = obj({ status: { type: 'string', enum: ['accepted'] }, accepted: int('entries accepted') })
 const PARTIAL = obj({
@@ -363,6 +364,28 @@ const DOCS: Record<string, OperationDoc> = {
           logs_by_service: { type: 'object', additionalProperties: { type: 'integer' } },
         }),
       ),
+      ...errors,
+    },
+    security: KEY,
+  },
+  '/api/patterns': {
+    tags: ['query'],
+    summary: 'Templates of the matching entries, most frequent first, with counts and buckets',
+    querystring: filters({ limit: int('default 50, at most 1000') }),
+    response: {
+      200: ok('patterns', {
+        type: 'array',
+        items: obj({
+          pattern_id: str('id'),
+          service: str('service'),
+          template: str('message with <*> for variable parts'),
+          count: int('matching entries in the range'),
+          first_seen: str('RFC 3339, over all time'),
+          last_seen: str('RFC 3339, over all time'),
+          sample: str('first message seen'),
+          buckets: { type: 'array', items: obj({ time: str('RFC 3339'), count: int('entries') }) },
+        }),
+      }),
       ...errors,
     },
     security: KEY,
