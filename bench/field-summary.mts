@@ -1,7 +1,8 @@
-// Explore's field list (issue 19): GET /api/field_summary (attributes of the newest `sample` matching
-// entries with their top 5 values) beside GET /api/stats (a count over the same filter) on generated
-// entries (ROWS, default 2 M, over 26 h, 4 attributes each, one of them unique per entry),
-// in-process (createApp + inject), p50 of RUNS after a warm-up.
+// Explore's reads (issue 19) on generated entries (ROWS, default 2 M, over 26 h, 4 attributes each, one
+// of them unique per entry, each with its id): GET /api/field_summary (attributes of the newest `sample`
+// matching entries with their top 5 values) beside GET /api/stats (a count over the same filter), and one
+// entry by id (GET /api/logs/{id}) and its context (GET /api/context, 20 each side).
+// In-process (createApp + inject), p50 of RUNS after a warm-up.
 //
 //   npx tsx bench/field-summary.mts [--rows N] [--runs N]
 import { mkdtempSync, rmSync } from 'node:fs'
@@ -22,8 +23,8 @@ const HOUR = 3_600_000
 const dir = mkdtempSync(join(tmpdir(), 'ogls-bench-fields-'))
 const app = await createApp(loadConfig('all', { DATA_DIR: dir, RATE_LIMIT_MAX: '0', LOG_LEVEL: 'silent', WEB_DIR: join(dir, 'x'), QUERY_TIMEOUT: '120s' }))
 const store = app.store as Store
-await store.sql(`INSERT INTO oglogstream.logs (timestamp, level, service, message, attributes)
-  SELECT fromUnixTimestamp64Milli(toInt64(${END - 26 * HOUR} + intDiv(number * ${26 * HOUR}, ${ROWS}))),
+await store.sql(`INSERT INTO oglogstream.logs (id, timestamp, level, service, message, attributes)
+  SELECT toString(generateUUIDv4(number)), fromUnixTimestamp64Milli(toInt64(${END - 26 * HOUR} + intDiv(number * ${26 * HOUR}, ${ROWS}))),
     ['debug','info','info','info','warn','error'][number % 6 + 1], concat('svc-', toString(number % 20)),
     concat('request ', toString(number), if(number % 97 = 0, ' connection refused by upstream', ' done')),
     map('host', concat('h', toString(number % 7)), 'region', ['eu','us','ap'][number % 3 + 1], 'status', toString(200 + (number % 5) * 100), 'request_id', toString(number))
@@ -56,6 +57,10 @@ for (const [label, qs] of [
     rows.push([`/api/field_summary ${label} sample=${sample} 24 h`, await p50((i) => `/api/field_summary?from=${from}&to=${END + i}&sample=${sample}${qs}`)])
   }
 }
+const ids = (await store.sql<{ id: string }>(`SELECT id FROM oglogstream.logs WHERE service = 'svc-7' ORDER BY timestamp LIMIT 1 OFFSET 5000`)).map((r) => r.id)
+const id = ids[0] as string
+rows.push([`/api/logs/{id} (one of ${ROWS})`, await p50(() => `/api/logs/${id}`)])
+rows.push(['/api/context?id= before=20 after=20', await p50(() => `/api/context?id=${id}&before=20&after=20`)])
 console.log(`${ROWS} entries, p50 of ${RUNS} runs (ms):`)
 for (const [n, v] of rows) console.log(`  ${String(v).padStart(8)}  ${n}`)
 await app.stop()

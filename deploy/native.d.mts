@@ -18,12 +18,16 @@ export interface NativeOptions {
   logLevel?: string
   /** HAProxy stats password; default HAPROXY_STATS_PASSWORD, else a random one. */
   statsPassword?: string
+  /** A command the store instance is started under, e.g. `['unshare', '--mount']` (fault tests). */
+  storeWrap?: string[]
 }
 
 export interface NativeProc {
   name: string
   port?: number
   out: string
+  /** The environment of the next start (fault tests change it between restarts). */
+  env: Record<string, string | undefined>
   child: ChildProcess | undefined
   readonly running: boolean
   start(timeoutMs?: number): Promise<void>

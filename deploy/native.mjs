@@ -130,7 +130,8 @@ export function haproxyConfig(servers) {
  * dataDir ('data/prod'), storeDataDir (<dataDir>/store), basePort (9100; 0 = free ports), natsUrl
  * (use running NATS server(s) instead of starting one), natsReplicas (1), clickhouseUrl
  * (process.env.CLICKHOUSE_URL), env (extra environment for every oglogstream instance), logLevel,
- * statsPassword (process.env.HAPROXY_STATS_PASSWORD, else a random one: see topology.statsPassword).
+ * statsPassword (process.env.HAPROXY_STATS_PASSWORD, else a random one: see topology.statsPassword),
+ * storeWrap (a command and its arguments the store instance runs under, e.g. ['unshare', '--mount']).
  */
 export async function startNative(opts = {}) {
   const dataDir = resolve(opts.dataDir ?? join(ROOT, 'data/prod'))
@@ -186,6 +187,8 @@ export async function startNative(opts = {}) {
   }
 
   const storeProc = app('store', 'process,query', await port(), { DATA_DIR: opts.storeDataDir ?? join(dataDir, 'store') })
+  // storeWrap: a command the store runs under (the store-failure fault test: its own mount namespace).
+  if (opts.storeWrap?.length) [storeProc.cmd, storeProc.args] = [opts.storeWrap[0], [...opts.storeWrap.slice(1), storeProc.cmd, ...storeProc.args]]
   const ingest = []
   for (let i = 1; i <= 3; i++) ingest.push(app(`ingest${i}`, 'ingest', await port()))
   const query = [storeProc]

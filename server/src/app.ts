@@ -12,6 +12,7 @@ import { KeyRing } from './auth/index.js'
 import { openTransport, type Transport } from './bus/index.js'
 import { checkRunnable, type Config } from './config.js'
 import { HttpMetrics } from './http/metrics.js'
+import { registerOpenApi } from './http/openapi/index.js'
 import { commonRoutes } from './http/routes.js'
 import { createServer } from './http/server.js'
 import { defaultWebDir, webRoutes } from './http/web.js'
@@ -28,6 +29,7 @@ import { ProcessMetrics, Worker } from './process/index.js'
 import { QueryMetrics } from './query/metrics.js'
 import { rejectedRoutes } from './query/rejected.js'
 import { queryRoutes } from './query/routes.js'
+import { PatternStage } from './patterns/index.js'
 import { Store } from './store/index.js'
 
 /** Each stage's metrics, all on the process's one registry (`GET /metrics`). */
@@ -103,6 +105,7 @@ export async function createApp(config: Config, logger?: Logger): Promise<App> {
   const tenantLimits = (tenant: string) => config.http.apiKeysFile?.tenants[tenant]
   const slots = new QuerySlots(tenantLimits, config.store.queryTimeoutMs)
   const server = createServer({ ...config.http, bodyLimit: config.ingest.maxBatchBytes }, log, metrics.http)
+  await registerOpenApi(server, { version: '0.1.0' }) // before any route: it documents those registered after
   await server.register(commonRoutes, {
     serviceName: serviceName(config),
     health: { bus: () => bus.status(), store: store ? () => store.ping() : undefined },
@@ -134,7 +137,9 @@ export async function createApp(config: Config, logger?: Logger): Promise<App> {
 
   let worker: Worker | undefined
   if (bus.workQueue && store) {
-    worker = new Worker(bus.workQueue, store, config.process, metrics.process, log)
+    const s = store
+    const patterns = config.process.patterns === 'on' ? new PatternStage({ save: (r) => s.patterns.save(r), load: () => s.patterns.load() }, log) : undefined
+    worker = new Worker(bus.workQueue, store, config.process, metrics.process, log, patterns)
   }
 
   let alerting: Alerting | undefined
@@ -147,7 +152,7 @@ export async function createApp(config: Config, logger?: Logger): Promise<App> {
     const h = hub
     unsubscribeLive = bus.liveFeed.subscribe((entries) => h.publish(entries))
     await server.register(websocket, { options: { maxPayload: config.live.liveMaxPayloadBytes } })
-    await server.register(queryRoutes, { store, metrics: metrics.query, auth, slots })
+    await server.register(queryRoutes, { store, metrics: metrics.query, auth, slots, traceUrlTemplate: config.query.traceUrlTemplate })
     await server.register(rejectedRoutes, {
       store,
       publisher: bus.publisher,
@@ -200,7 +205,7 @@ export async function createApp(config: Config, logger?: Logger): Promise<App> {
       worker?.start()
       await syslog?.start()
       const address = await server.listen({ port: config.http.httpPort, host: config.http.host })
-      alerting?.startEvaluating()
+      alerting?.run(bus.lease?.('alerting-evaluator', config.alerting.alertingLeaseTtlMs))
       log.info({ address, roles: [...roles], bus: bus.name, store: store?.kind }, 'oglogstream listening')
       return address
     },
@@ -212,7 +217,7 @@ export async function createApp(config: Config, logger?: Logger): Promise<App> {
           ingestor?.close()
           hub?.closeAll()
           await server.close()
-          await alerting?.stopEvaluating()
+          await alerting?.close()
           unsubscribeLive?.()
           // JetStream: finish the batch in hand and hand the rest back, rather than drain the stream.
           bus.workQueue?.stopPulling()

@@ -110,3 +110,10 @@ test('rules spanning settings: a query-only process needs CLICKHOUSE_URL when it
   assert.doesNotThrow(() => checkRunnable(loadConfig('query', { NATS_URL: 'nats://x:4222', CLICKHOUSE_URL: 'http://ch:8123' })))
   assert.throws(() => loadConfig('ingest', {}), /NATS_URL: is required/)
 })
+
+test('TRACE_URL_TEMPLATE: an http(s) URL with {trace_id}, checked at start-up', () => {
+  assert.equal(loadConfig('all', {}).query.traceUrlTemplate, undefined)
+  assert.equal(loadConfig('all', { TRACE_URL_TEMPLATE: 'https://tempo.example/trace/{trace_id}' }).query.traceUrlTemplate, 'https://tempo.example/trace/{trace_id}')
+  assert.throws(() => loadConfig('all', { TRACE_URL_TEMPLATE: 'https://tempo.example/trace/' }), /TRACE_URL_TEMPLATE: .* has no \{trace_id\}/)
+  assert.throws(() => loadConfig('all', { TRACE_URL_TEMPLATE: 'javascript:alert({trace_id})' }), /TRACE_URL_TEMPLATE: .* is not an http\(s\) URL/)
+})

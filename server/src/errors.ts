@@ -38,6 +38,8 @@ export const Errors = {
   BAD_RULE: createError('LOG_ERR_BAD_RULE', 'invalid rule group: %s', 400),
   RULE_NOT_FOUND: createError('LOG_ERR_RULE_NOT_FOUND', "no rule group '%s' in namespace '%s'", 404),
   RULE_EXISTS: createError('LOG_ERR_RULE_EXISTS', "rule group '%s' already exists in namespace '%s'; PUT /api/rules/<namespace>/<name> replaces it", 409),
+  SAVED_SEARCH_NOT_FOUND: createError('LOG_ERR_SAVED_SEARCH_NOT_FOUND', "no saved search named '%s'", 404),
+  ENTRY_NOT_FOUND: createError('LOG_ERR_ENTRY_NOT_FOUND', "no entry with id '%s'", 404),
   ENTRY_TOO_LARGE: createError('LOG_ERR_ENTRY_TOO_LARGE', '%s; nothing was accepted', 413),
 } as const
 

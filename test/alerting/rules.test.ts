@@ -106,6 +106,9 @@ describe('rules from RULES_DIR', () => {
       return /^service:lines:count10m\{service="api"\} 3$/m.test(t) && t
     }, 20_000)
     assert.match(text, /# TYPE service:lines:count10m gauge/)
+    assert.match(text, /^oglogstream_alerting_rule_evaluations_total\{result="ok"\} [1-9]/m)
+    assert.match(text, /^oglogstream_alerts\{state="firing"\} [1-9]/m)
+    assert.match(text, /^oglogstream_alerting_evaluator 1$/m)
   })
 })
 

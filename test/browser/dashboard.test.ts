@@ -523,6 +523,12 @@ test('when the server is down the dashboard says so', async () => {
   await page.waitForSelector(ROWS, { timeout: T })
   await srv.stop()
   await page.click('text=↻ Refresh')
+  // The entries shown stay (a refresh that fails does not discard them), with the reason under them.
+  await page.waitForSelector('[data-testid=list-status]:has-text("Cannot reach the server")', { timeout: T })
+  assert.ok((await page.locator(ROWS).count()) > 0, 'the entries shown are kept')
+  // A new query with no results to keep says it in the list.
+  await page.fill('#search', 'anything')
+  await page.press('#search', 'Enter')
   await page.waitForSelector('[data-testid=results] [data-state=error]:has-text("Cannot reach the server")', { timeout: T })
   await ctx.close()
 })

@@ -30,29 +30,42 @@ const SEED = [
   { level: 'info', service: 'shop', message: 'order 2 placed', timestamp: ago(4 * MIN), attributes: { region: 'eu', user: 'carol' } },
 ]
 const ALL = SEED.map((e) => e.message)
+/** Another service for context: `tick 0` .. `tick 29` a second apart, and two entries of one timestamp. */
+const TICK0 = Date.now() - 20 * MIN
+const TICKS = Array.from({ length: 30 }, (_, i) => ({ level: 'info', service: 'ctx', message: `tick ${i}`, timestamp: new Date(TICK0 + i * 1000).toISOString() }))
+const TRACE = '4bf92f3577b34da6a3ce929d0e0e4736'
+const TRACED = [
+  { level: 'info', service: 'front', message: 'GET /checkout', timestamp: ago(30 * MIN), trace_id: TRACE, span_id: 'aaaaaaaaaaaaaaaa' },
+  { level: 'error', service: 'pay', message: 'card declined', timestamp: ago(30 * MIN - 500), trace_id: TRACE, span_id: 'bbbbbbbbbbbbbbbb' },
+  { level: 'info', service: 'pay', message: 'unrelated', timestamp: ago(30 * MIN - 900), trace_id: 'ffffffffffffffffffffffffffffffff' },
+]
+const DUPS = ['first', 'second'].map((which) => ({ level: 'warn', service: 'dup', message: 'same second', timestamp: new Date(TICK0).toISOString().slice(0, 19) + 'Z', attributes: { which } }))
 const ROWS = '[data-testid=results] .log-row'
 const MSGS = `${ROWS} .log-message`
 const DETAIL = '[data-testid=entry-detail]'
 
 let srv: RunningServer
+/** The first server's data directory goes at the end (the outage test restarts the server on it). */
+let firstCleanup = () => {}
 let browser: Browser
 let pages: Pages
 
 before(async () => {
   mkdirSync(SHOTS, { recursive: true })
-  const [s, b] = await Promise.all([startServer({ env: { RATE_LIMIT_MAX: '0' } }), launch()])
+  const [s, b] = await Promise.all([startServer({ env: { RATE_LIMIT_MAX: '0', TRACE_URL_TEMPLATE: 'https://tempo.example/trace/{trace_id}?x=1' } }), launch()])
   srv = s
+  firstCleanup = () => s.cleanup()
   browser = b
   pages = new Pages(browser, () => srv.url)
-  const res = await postJson(`${srv.url}/logs`, SEED)
+  const res = await postJson(`${srv.url}/logs`, [...SEED, ...TICKS, ...DUPS, ...TRACED])
   assert.equal(res.status, 202, JSON.stringify(res.body))
-  await waitFor(async () => (await getJson(`${srv.url}/api/stats`)).body.total_logs === SEED.length, T)
+  await waitFor(async () => (await getJson(`${srv.url}/api/stats`)).body.total_logs === SEED.length + TICKS.length + DUPS.length + TRACED.length, T)
 })
 
 after(async () => {
   await browser?.close()
   await srv?.stop()
-  srv?.cleanup()
+  firstCleanup()
 })
 
 async function openEntry(page: Page, message: string): Promise<void> {
@@ -277,6 +290,270 @@ test('the field list shows each attribute with its top values; a value filters, 
   await page.click('[data-testid=list-header] button[aria-label="Remove column user"]')
   await page.locator('[data-testid=list-header]').waitFor({ state: 'detached', timeout: T })
   assert.equal(await page.locator(`${ROWS} [data-col]`).count(), 0)
+  await ctx.close()
+  pages.assertClean()
+})
+
+test('show surrounding entries from the detail and from a shared link; earlier entries on demand', async () => {
+  const { page, ctx } = await pages.open(`/?range=1h&q=${encodeURIComponent('"tick 25"')}`)
+  await expectTexts(page, MSGS, ['tick 25'])
+  await openEntry(page, 'tick 25')
+  const id = new URL(page.url()).searchParams.get('entry') ?? ''
+  assert.match(id, /^[0-9a-f-]{36}$/, 'the open entry is named by its id')
+  await page.click(`${DETAIL} [data-testid=show-context]`)
+  const rows = '[data-testid=context] .context-row .log-message'
+  const ticks = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => `tick ${from + i}`)
+  await expectTexts(page, rows, ticks(5, 29), { sorted: false })
+  assert.equal(new URL(page.url()).searchParams.get('context'), id)
+  assert.equal(await page.textContent('[data-testid=context] [data-anchor=true] .log-message'), 'tick 25')
+  assert.equal(await page.textContent('[data-testid=context-status]').then((t) => t?.trim()), '20 before · 4 after')
+  await page.screenshot({ path: join(SHOTS, 'explore-context.png') })
+  await page.click('[data-testid=context-earlier]')
+  await expectTexts(page, rows, ticks(0, 29), { sorted: false })
+  await page.locator('[data-testid=context]', { hasText: 'no earlier entries of this service' }).waitFor({ timeout: T })
+
+  // The same view from the link, in another page.
+  const shared = await ctx.newPage()
+  await shared.goto(page.url().replace(/&?entry=[^&]*/, ''))
+  await expectTexts(shared, rows, ticks(5, 29), { sorted: false })
+  // An entry of the context opens its detail; back to the results.
+  await shared.locator('[data-testid=context] .context-row', { hasText: 'tick 7' }).click()
+  await shared.waitForFunction(() => document.querySelector('[data-testid=detail-message]')?.textContent === 'tick 7', null, { timeout: T })
+  await shared.click('[data-testid=detail-close]')
+  await shared.click('[data-testid=context-close]')
+  await expectTexts(shared, MSGS, ['tick 25'])
+  await shared.close()
+  await ctx.close()
+  pages.assertClean()
+})
+
+test('a shared link opens exactly the entry it names, even among entries of the same timestamp', async () => {
+  const { page, ctx } = await pages.open('/?range=1h&service=dup')
+  await expectTexts(page, MSGS, ['same second', 'same second'])
+  for (const which of ['first', 'second']) {
+    await page.locator(`${ROWS}`).nth(which === 'first' ? 0 : 1).click()
+    const shown = await page.textContent(`${DETAIL} tr[data-key=which] td`)
+    const link = page.url()
+    const other = await ctx.newPage()
+    await other.goto(link)
+    await other.locator(`${DETAIL} tr[data-key=which]`).waitFor({ timeout: T })
+    assert.equal(await other.textContent(`${DETAIL} tr[data-key=which] td`), shown, `the link of the ${which} row`)
+    await other.close()
+    await page.click('[data-testid=detail-close]')
+  }
+  // An id nothing has: the page says so instead of opening another entry.
+  const { page: gone, ctx: c2 } = await pages.open('/?range=1h&context=00000000-0000-4000-8000-000000000000')
+  await gone.locator('[data-testid=context]', { hasText: 'not (or no longer) stored' }).waitFor({ timeout: T })
+  await c2.close()
+  await ctx.close()
+  pages.assertClean()
+})
+
+test('a trace id leads to every entry of its trace, filters by span, and links to the trace UI', async () => {
+  const { page, ctx } = await pages.open(`/?range=1h&q=${encodeURIComponent('"card declined"')}`)
+  await expectTexts(page, MSGS, ['card declined'])
+  await openEntry(page, 'card declined')
+  assert.equal(await page.getAttribute(`${DETAIL} [data-testid=trace-link]`, 'href'), `https://tempo.example/trace/${TRACE}?x=1`)
+  await page.click(`${DETAIL} [data-testid=trace-id]`)
+  await expectTexts(page, MSGS, ['GET /checkout', 'card declined'])
+  assert.equal(urlQ(page), `trace_id:${TRACE}`)
+  await openEntry(page, 'GET /checkout')
+  await page.click(`${DETAIL} [data-field=span_id] [data-action=filter-out]`)
+  await expectTexts(page, MSGS, ['card declined'])
+  assert.equal(urlQ(page), `trace_id:${TRACE} -span_id:"aaaaaaaaaaaaaaaa"`)
+  await ctx.close()
+  pages.assertClean()
+})
+
+test('one time zone for every time (browser or UTC), 24-hour, relative on hover; dated histogram hovers on long ranges', async () => {
+  const { page, ctx } = await pages.open(`/?range=1h&q=${encodeURIComponent('"tick 0"')}`, { timezoneId: 'America/New_York' })
+  await expectTexts(page, MSGS, ['tick 0'])
+  const time = `${ROWS} time`
+  const utcText = new Date(TICK0).toISOString().replace('T', ' ').replace('Z', '')
+  const nyText = new Date(TICK0 - 5 * 3_600_000).toISOString().replace('T', ' ').replace('Z', '') // EST in November
+  assert.equal(await page.textContent(time), nyText)
+  assert.match((await page.getAttribute(time, 'title')) ?? '', /^\d+ min ago · .* America\/New_York$/)
+  await page.selectOption('[data-testid=time-zone]', 'utc')
+  await page.waitForFunction(({ sel, want }) => document.querySelector(sel)?.textContent === want, { sel: time, want: utcText }, { timeout: T })
+  assert.match((await page.getAttribute(time, 'title')) ?? '', /^\d+ min ago · .* UTC$/)
+  await openEntry(page, 'tick 0')
+  assert.match((await page.textContent('[data-testid=detail-time]')) ?? '', new RegExp(`^\\s*${utcText.replace(/[.]/g, '\\.')} UTC`))
+  await page.reload()
+  await expectTexts(page, MSGS, ['tick 0'])
+  assert.equal(await page.textContent(time), utcText, 'the setting is remembered')
+
+  // A 7-day range: the hovered bucket says its date; the axis too.
+  await page.goto(`${srv.url}/?range=7d&service=shop`)
+  await expectTexts(page, MSGS, ALL)
+  const box = await page.locator('[data-testid=histogram]').boundingBox()
+  assert.ok(box)
+  await page.mouse.move(box.x + box.width - 3, box.y + 40)
+  await page.locator('[data-testid=histogram-hover-time]').waitFor({ timeout: T })
+  assert.match((await page.textContent('[data-testid=histogram-hover-time]')) ?? '', /^\d\d-\d\d \d\d:\d\d:\d\d$/)
+  const axis = await page.$$eval('[data-testid=histogram] text', (els) => els.map((e) => e.textContent))
+  assert.ok(axis.length > 1 && axis.every((t) => /^\d\d-\d\d \d\d:\d\d$/.test(t ?? '')), JSON.stringify(axis))
+  // A rejected query leaves no axis labelled with epoch 0.
+  await page.fill('#search', '"unclosed')
+  await page.press('#search', 'Enter')
+  await page.locator('#search-error').waitFor({ timeout: T })
+  await page.waitForFunction(() => document.querySelectorAll('[data-testid=histogram] text').length === 0, null, { timeout: T })
+  await ctx.close()
+  pages.assertClean()
+})
+
+test('Statistics says when it was updated in 24-hour time, as everything else', async () => {
+  const { page, ctx } = await pages.open('/stats', { timezoneId: 'America/Los_Angeles' })
+  const updated = page.locator('text=/Updated \\d\\d:\\d\\d:\\d\\d · every/')
+  await updated.waitFor({ timeout: T })
+  assert.doesNotMatch((await updated.textContent()) ?? '', /AM|PM/)
+  await ctx.close()
+  pages.assertClean()
+})
+
+test('query history: ↑ and ↓ in the search box recall the queries run, and come back to the draft', async () => {
+  const { page, ctx } = await pages.open('/?range=1h')
+  for (const q of ['"tick 1"', '"tick 2"', '"tick 1"']) {
+    await page.fill('#search', q)
+    await page.press('#search', 'Enter')
+    await page.waitForFunction((want) => new URL(location.href).searchParams.get('q') === want, q, { timeout: T })
+  }
+  await page.fill('#search', 'draft')
+  const seen: string[] = []
+  for (const key of ['ArrowUp', 'ArrowUp', 'ArrowUp', 'ArrowDown', 'ArrowDown']) {
+    await page.press('#search', key)
+    seen.push(await page.inputValue('#search'))
+  }
+  assert.deepEqual(seen, ['"tick 1"', '"tick 2"', '"tick 2"', '"tick 1"', 'draft'])
+  // Kept across pages of the same browser.
+  const other = await ctx.newPage()
+  await other.goto(`${srv.url}/live`)
+  await other.press('#search', 'ArrowUp')
+  assert.equal(await other.inputValue('#search'), '"tick 1"')
+  await ctx.close()
+  pages.assertClean()
+})
+
+test('Live: filter for from the detail edits the tail, and the "new" counter starts again after a filter change', async () => {
+  const { page, ctx } = await pages.open('/live?service=tail-a,tail-b')
+  await page.locator('[data-testid=live-status]', { hasText: 'Live' }).waitFor({ timeout: T })
+  const post = (service: string, n: number, tag: string) =>
+    postJson(`${srv.url}/logs`, Array.from({ length: n }, (_, i) => ({ level: 'info', service, message: `${tag} ${i}` })))
+  await post('tail-a', 60, 'first')
+  await page.waitForFunction(() => [...document.querySelectorAll('[data-testid=live-results] .log-message')].some((e) => e.textContent === 'first 59'), null, { timeout: T })
+  // Scrolled up: new entries are counted.
+  await page.$eval('[data-testid=live-results] [role=listbox]', (el) => {
+    el.scrollTop = 0
+    el.dispatchEvent(new Event('scroll'))
+  })
+  await post('tail-a', 3, 'more')
+  await page.locator('[data-testid=jump-latest]', { hasText: '(3 new)' }).waitFor({ timeout: T })
+  // Filter for the service from an entry's detail: the tail starts again, nothing stale is counted.
+  await page.locator('[data-testid=live-results] .log-row', { hasText: 'first 0' }).click()
+  await page.click(`${DETAIL} [data-field=service] [data-action=filter-for]`)
+  await page.waitForFunction(() => new URL(location.href).searchParams.get('q') === 'service:"tail-a"', null, { timeout: T })
+  await page.locator('[data-testid=jump-latest]').waitFor({ state: 'detached', timeout: T })
+  await page.locator('[data-testid=live-status]', { hasText: 'Live' }).waitFor({ timeout: T })
+  await post('tail-b', 2, 'other')
+  await post('tail-a', 2, 'after')
+  await page.waitForFunction(() => [...document.querySelectorAll('[data-testid=live-results] .log-message')].some((e) => e.textContent === 'after 1'), null, { timeout: T })
+  const shown = await page.$$eval('[data-testid=live-results] .log-message', (els) => els.map((e) => e.textContent))
+  assert.deepEqual(shown, ['after 0', 'after 1'], 'only the new tail, only tail-a')
+  assert.equal(await page.locator('[data-testid=jump-latest]').count(), 0)
+  await ctx.close()
+  pages.assertClean()
+})
+
+test('saved searches: name the current view, and anyone of the instance opens it from the list', async () => {
+  const { page, ctx } = await pages.open(`/?range=1h&service=shop&q=${encodeURIComponent('region:"eu"')}`)
+  await expectTexts(page, MSGS, ['order 1 placed', 'order 2 placed'])
+  await page.click('[data-testid=saved-toggle]')
+  await page.fill('#saved-name', 'EU orders')
+  await page.click('[data-testid=saved-save]')
+  await page.locator('[data-testid=saved-searches] li.saved[data-name="EU orders"]').waitFor({ timeout: T })
+  await ctx.close()
+  // Another browser (another user): the search is on the server.
+  const { page: other, ctx: c2 } = await pages.open('/?range=1h')
+  await other.click('[data-testid=saved-toggle]')
+  await other.click('[data-testid=saved-searches] li.saved[data-name="EU orders"] button:not([data-action])')
+  await expectTexts(other, MSGS, ['order 1 placed', 'order 2 placed'])
+  assert.equal(urlQ(other), 'region:"eu"')
+  assert.equal(new URL(other.url()).searchParams.get('service'), 'shop')
+  await other.click('[data-testid=saved-toggle]')
+  await other.click('[data-testid=saved-searches] li.saved[data-name="EU orders"] [data-action=delete]')
+  await other.locator('[data-testid=saved-searches] li.saved').first().waitFor({ state: 'detached', timeout: T })
+  await c2.close()
+  pages.assertClean()
+})
+
+test('newest or oldest first: the list follows, pages by cursor in that order, and the choice is in the link', async () => {
+  const { page, ctx } = await pages.open('/?range=1h&service=ctx', { height: 1600 })
+  const ticks = Array.from({ length: 30 }, (_, i) => `tick ${i}`)
+  await expectTexts(page, MSGS, [...ticks].reverse(), { sorted: false })
+  await page.click('[data-testid=order]')
+  await expectTexts(page, MSGS, ticks, { sorted: false })
+  assert.equal(new URL(page.url()).searchParams.get('order'), 'asc')
+  assert.equal(await page.textContent('[data-testid=order]').then((t) => t?.trim()), '↑ Oldest first')
+  assert.match((await page.getAttribute('a:text("NDJSON")', 'href')) ?? '', /order=asc/)
+  await page.click('[data-testid=order]')
+  await expectTexts(page, MSGS, [...ticks].reverse(), { sorted: false })
+  assert.equal(new URL(page.url()).searchParams.get('order'), null)
+  await ctx.close()
+  pages.assertClean()
+})
+
+test('a phone (390 px): the message under the metadata, filters in a drawer, a full-screen detail', async () => {
+  const { page, ctx } = await pages.open('/?range=1h&service=shop', { width: 390, height: 844 })
+  await expectTexts(page, MSGS, ALL)
+  const msg = await page.locator(MSGS).first().boundingBox()
+  assert.ok(msg && msg.width > 300, `message column ${msg?.width} px wide`)
+  const time = await page.locator(`${ROWS} time`).first().boundingBox()
+  assert.ok(time && msg.y > time.y + 5, 'the message is under the time')
+  assert.ok(await page.evaluate(() => document.documentElement.scrollWidth <= 390), 'nothing wider than the screen')
+  await page.screenshot({ path: join(SHOTS, 'explore-phone.png') })
+  // Filters: hidden, then a drawer with the level and service facets and the field list.
+  assert.equal(await page.locator('[data-testid=filters]').isVisible(), false)
+  await page.click('[data-testid=filters-open]')
+  await page.locator('[data-testid=filters] input[name=level][value=error]').check()
+  await expectTexts(page, MSGS, ['payment failed'])
+  await page.click('[data-testid=filters-close]')
+  assert.equal(await page.locator('[data-testid=filters]').isVisible(), false)
+  assert.equal(await page.textContent('[data-testid=filters-open]').then((t) => t?.trim()), 'Filters (2)')
+  // The detail fills the screen, its close button on it.
+  await openEntry(page, 'payment failed')
+  const detail = await page.locator(DETAIL).boundingBox()
+  assert.ok(detail && Math.round(detail.width) === 390 && detail.x === 0, JSON.stringify(detail))
+  const close = await page.locator('[data-testid=detail-close]').boundingBox()
+  assert.ok(close && close.x >= 0 && close.x + close.width <= 390 && close.y >= 0, JSON.stringify(close))
+  await page.screenshot({ path: join(SHOTS, 'explore-phone-detail.png') })
+  await page.click('[data-testid=detail-close]')
+  await page.locator(DETAIL).waitFor({ state: 'detached', timeout: T })
+  await ctx.close()
+  pages.assertClean()
+})
+
+test('an outage: the header says so within seconds, counts go blank, the list is kept, and the page recovers without a click', async () => {
+  const { page, ctx } = await pages.open('/?range=1h&service=shop')
+  await expectTexts(page, MSGS, ALL)
+  await page.locator('[data-testid=health]', { hasText: 'server ok' }).waitFor({ timeout: T })
+  const old = srv
+  await old.stop()
+  const down = Date.now()
+  await page.click('text=↻ Refresh')
+  await page.locator('[data-testid=health]', { hasText: 'server down' }).waitFor({ timeout: T })
+  const noticedMs = Date.now() - down
+  await page.locator('[data-testid=list-status]', { hasText: 'Cannot reach the server' }).waitFor({ timeout: T })
+  await expectTexts(page, MSGS, ALL)
+  const counts = await page.$$eval('fieldset:has(legend:text("Level")) li .tabular-nums', (els) => els.map((e) => e.textContent))
+  assert.deepEqual(counts, ['', '', '', '', ''], 'unknown, not 0')
+  // The same server again, on the same port and data.
+  srv = await startServer({ env: { RATE_LIMIT_MAX: '0', HTTP_PORT: String(old.port) }, dataDir: old.dataDir })
+  const up = Date.now()
+  await page.locator('[data-testid=list-status]').waitFor({ state: 'detached', timeout: T })
+  const recoveredMs = Date.now() - up
+  await page.locator('[data-testid=health]', { hasText: 'server ok' }).waitFor({ timeout: T })
+  await page.waitForFunction(() => document.querySelector('fieldset li .tabular-nums')?.textContent !== '', null, { timeout: T })
+  await expectTexts(page, MSGS, ALL)
+  console.log(`# outage: header said down ${noticedMs} ms after the refresh; list recovered ${recoveredMs} ms after the server was back`)
   await ctx.close()
   pages.assertClean()
 })

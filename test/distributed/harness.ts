@@ -68,8 +68,15 @@ export function diagnostics(t: Topology | undefined): string {
 }
 
 /**
- * A steady load of single-entry POST /log requests (about `rate` per second over `concurrency`
- * connections). Every entry has a unique `lid` attribute; `accepted` holds the ids answered 202.
+ * What one request of a load sends: `single` one entry to POST /log, `bulk` 20 entries as a JSON array
+ * to POST /logs, `es` 10 documents to the Elasticsearch bulk endpoint (a shipper protocol).
+ */
+export type LoadKind = 'single' | 'bulk' | 'es'
+
+/**
+ * A steady load (about `rate` requests per second over `concurrency` connections) of one kind.
+ * Every entry has a unique `lid` attribute; `accepted` holds the ids answered 202 (for `es`: 200 with
+ * the item created).
  */
 export class Load {
   readonly accepted = new Set<string>()
@@ -86,6 +93,7 @@ export class Load {
     readonly service: string,
     private readonly rate = 150,
     private readonly concurrency = 10,
+    readonly kind: LoadKind = 'single',
   ) {}
 
   start(): this {
@@ -106,25 +114,40 @@ export class Load {
     return this
   }
 
+  private request(ids: string[]): { path: string; type: string; body: string } {
+    const entry = (id: string) => ({ level: 'info', service: this.service, message: `load ${id}`, attributes: { lid: id } })
+    if (this.kind === 'single') return { path: '/log', type: 'application/json', body: JSON.stringify(entry(ids[0] as string)) }
+    if (this.kind === 'bulk') return { path: '/logs', type: 'application/json', body: JSON.stringify(ids.map(entry)) }
+    const lines = ids.flatMap((id) => [JSON.stringify({ create: {} }), JSON.stringify({ message: `load ${id}`, 'service.name': this.service, 'log.level': 'info', lid: id })])
+    return { path: '/es/_bulk', type: 'application/x-ndjson', body: lines.join('\n') + '\n' }
+  }
+
   private async send(): Promise<void> {
-    const id = `${this.service}-${++this.n}`
+    const size = this.kind === 'single' ? 1 : this.kind === 'bulk' ? 20 : 10
+    const ids = Array.from({ length: size }, () => `${this.service}-${this.kind}-${++this.n}`)
+    const req = this.request(ids)
     let status: number
+    let created = ids
     try {
-      const res = await fetch(`${this.url}/log`, {
+      const res = await fetch(`${this.url}${req.path}`, {
         method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ level: 'info', service: this.service, message: `load ${id}`, attributes: { lid: id } }),
+        headers: { 'content-type': req.type },
+        body: req.body,
         signal: AbortSignal.timeout(15_000),
       })
       status = res.status
-      await res.arrayBuffer()
+      if (this.kind === 'es' && status === 200) {
+        const body = (await res.json()) as { items: Record<string, { status: number }>[] }
+        created = ids.filter((_, i) => Object.values(body.items[i] ?? {})[0]?.status === 201)
+        status = created.length === ids.length ? 202 : 207 // counted as 202 only when every item was created
+      } else await res.arrayBuffer()
     } catch {
       status = 0 // connection refused/reset or timeout: not accepted
     }
     this.statuses.set(status, (this.statuses.get(status) ?? 0) + 1)
     this.last = status
-    if (status === 202) {
-      this.accepted.add(id)
+    if (status === 202 || status === 207) {
+      for (const id of created) this.accepted.add(id)
       this.lastAcceptedAt = Date.now()
     }
   }
@@ -194,15 +217,56 @@ export async function assertExactlyOnce(
  * The end of every fault test: stop the load, check that each entry answered 202 is stored exactly
  * once and that the seed's smoke test passes. Returns the load summary and the recoveries seen.
  */
-export async function verifyAfterFault(t: Topology, load: Load): Promise<string> {
+export async function verifyAfterFault(t: Topology, load: Load | Mixed): Promise<string> {
   await load.stop()
   await assertExactlyOnce(t.url, load.service, load.accepted)
   await smoke(t.url)
   return `${load.summary()}; ${recoveries(t)}`
 }
 
+/**
+ * Mixed traffic under one service: single entries (POST /log), bulk requests (POST /logs) and a
+ * shipper protocol (Elasticsearch bulk), each entry with its own `lid`.
+ */
+export class Mixed {
+  readonly loads: Load[]
+  constructor(
+    url: string,
+    readonly service: string,
+    rate = 150,
+  ) {
+    this.loads = [new Load(url, service, rate, 10, 'single'), new Load(url, service, 10, 2, 'bulk'), new Load(url, service, 10, 2, 'es')]
+  }
+  start(): this {
+    for (const l of this.loads) l.start()
+    return this
+  }
+  get accepted(): Set<string> {
+    return new Set(this.loads.flatMap((l) => [...l.accepted]))
+  }
+  /** Resolves once `n` more entries were accepted, at least one more by every kind. */
+  async acceptedMore(n: number, timeoutMs: number): Promise<void> {
+    const base = this.loads.map((l) => l.accepted.size)
+    const target = this.accepted.size + n
+    const end = Date.now() + timeoutMs
+    while (this.accepted.size < target || this.loads.some((l, i) => l.accepted.size <= (base[i] as number))) {
+      if (Date.now() > end) throw new Error(`load: fewer than ${n} entries accepted within ${timeoutMs} ms; statuses ${this.summary()}`)
+      await sleep(100)
+    }
+  }
+  count(status: number): number {
+    return this.loads.reduce((a, l) => a + l.count(status), 0)
+  }
+  async stop(): Promise<void> {
+    await Promise.all(this.loads.map((l) => l.stop()))
+  }
+  summary(): string {
+    return this.loads.map((l) => `${l.kind}: ${l.accepted.size} accepted ${l.summary()}`).join('; ')
+  }
+}
+
 /** A fault test's failure with the load and the output of every process attached. */
-export function faultFailure(err: unknown, t: Topology | undefined, load: Load | undefined): Error {
+export function faultFailure(err: unknown, t: Topology | undefined, load: Load | Mixed | undefined): Error {
   return new Error(`${String(err)}\nload: ${load?.summary()}\n${diagnostics(t)}`, { cause: err })
 }
 

@@ -1,21 +1,29 @@
 // Fault 5: a three-server NATS cluster (cluster routes, clustered JetStream, stream replicas 3) loses
 // one server, the stream's leader, under a steady load through HAProxy. Ingest keeps answering 202
 // (after at most a brief 503 window while a new leader is elected) and every entry answered 202 is
-// stored exactly once.
+// stored exactly once. The killed leader is then restarted on its store and must catch up (a current
+// replica) while the load goes on.
 import { test } from 'node:test'
+import assert from 'node:assert/strict'
 import { connect } from '@nats-io/transport-node'
 import { jetstreamManager } from '@nats-io/jetstream'
 import { startNatsCluster, type NatsSetup } from '../helpers/nats.ts'
+import { waitFor } from '../helpers/server.ts'
 import { Load, faultFailure, startTopology, verifyAfterFault, type TestTopology } from './harness.ts'
 
-async function streamLeader(url: string): Promise<string | undefined> {
+async function streamInfo(url: string) {
   const nc = await connect({ servers: url.split(','), timeout: 5_000 })
   try {
     const jsm = await jetstreamManager(nc, { timeout: 5_000 })
-    return (await jsm.streams.info('LOGS')).cluster?.leader
+    return await jsm.streams.info('LOGS')
   } finally {
     await nc.close()
   }
+}
+
+/** The stream's leader, as the servers say. */
+async function streamLeader(url: string): Promise<string | undefined> {
+  return (await streamInfo(url)).cluster?.leader
 }
 
 test('a 3-server NATS cluster loses the stream leader: ingest keeps accepting, every 202 entry stored once', async (ctx) => {
@@ -29,10 +37,19 @@ test('a 3-server NATS cluster loses the stream leader: ingest keeps accepting, e
     await load.acceptedMore(300, 30_000)
     const leader = await streamLeader(nats.url)
     const victim = nats.servers.find((s) => s.name === leader) ?? nats.servers[0]
-    await victim?.kill('SIGKILL')
+    assert.ok(victim && victim.name === leader, `the stream leader is one of ours: ${leader}`)
+    await victim.kill('SIGKILL')
     // Still accepting on the two others.
     await load.acceptedMore(600, 60_000)
-    ctx.diagnostic(`killed ${victim?.name} (stream leader ${leader}); ${await verifyAfterFault(t, load)}`)
+    // The old leader comes back on its store and catches up: the servers report it a current replica.
+    await victim.start()
+    const caughtUp = await waitFor(async () => {
+      const info = await streamInfo(nats?.url ?? '')
+      const r = info.cluster?.replicas?.find((x) => x.name === victim.name)
+      return r && r.current && !r.offline ? { leader: info.cluster?.leader, messages: info.state.messages } : undefined
+    }, 60_000, 500)
+    await load.acceptedMore(300, 30_000)
+    ctx.diagnostic(`killed ${victim.name} (stream leader ${leader}), restarted it, caught up (new leader ${caughtUp.leader}); ${await verifyAfterFault(t, load)}`)
   } catch (err) {
     throw faultFailure(err, t, load)
   } finally {

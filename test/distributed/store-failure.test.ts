@@ -1,18 +1,22 @@
-// Fault 3: the store fails every insert for 10 s under a steady load through HAProxy. The embedded
-// store's table directories are made immutable (`chattr +i`: unlike chmod it stops root too), so every
-// insert and merge fails when it tries to create its part directory, then they are made writable again.
-// Workers back off and hand batches back to JetStream; nothing is dropped: every entry answered 202 is
-// stored exactly once after the store recovers.
+// Fault 3: the store fails every insert for 10 s under mixed traffic through HAProxy. The store
+// instance runs in its own mount namespace (`unshare --mount`, as root); the test bind-mounts the
+// engine's table directories read-only inside that namespace only (`nsenter … mount -o remount,bind,ro`),
+// so every insert and merge fails when it tries to create its part directory, then unmounts them.
+// Nothing outside the store process sees the mounts, and they vanish with it. This always works as root
+// (tests and CI run as root) and cannot skip: without it the test fails. Workers back off and hand
+// batches back to JetStream; nothing is dropped: every entry answered 202 is stored exactly once after
+// the store recovers.
 // (A full disk was tried first: chdb 3.4.0 then once committed a merged part with an empty marks file,
-// which made every later read of the table fail — see the README's limits. Failing at the directory
-// creation makes the store refuse writes without that engine bug.)
+// which made every later read of the table fail — see the README's limits. `chattr +i` came next, but
+// it is not supported on every file system (overlayfs, tmpfs), and the test skipped itself there.)
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { spawnSync } from 'node:child_process'
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { Load, faultFailure, sleep, startTopology, verifyAfterFault, type TestTopology } from './harness.ts'
+import { waitFor } from '../helpers/server.ts'
+import { Mixed, faultFailure, startTopology, verifyAfterFault, type TestTopology } from './harness.ts'
 
 /** The engine's table directories: <DATA_DIR>/store/<3 hex>/<table uuid>. */
 function tableDirs(dataDir: string): string[] {
@@ -20,40 +24,73 @@ function tableDirs(dataDir: string): string[] {
   return readdirSync(root).flatMap((prefix) => readdirSync(join(root, prefix)).map((uuid) => join(root, prefix, uuid)))
 }
 
-function setImmutable(dirs: string[], on: boolean): boolean {
-  return dirs.every((d) => spawnSync('chattr', [on ? '+i' : '-i', d]).status === 0)
+/** Runs `args` in the mount namespace of process `pid`; throws with its output when it fails. */
+function inNamespace(pid: number, args: string[]): void {
+  const r = spawnSync('nsenter', ['-t', String(pid), '-m', '--', ...args], { encoding: 'utf8' })
+  if (r.status !== 0) throw new Error(`nsenter -t ${pid} -m ${args.join(' ')}: exit ${r.status} ${r.error ?? ''} ${r.stderr}`)
 }
 
-test('the store fails every insert for 10 s (table directories unwritable): nothing dropped, every 202 entry stored exactly once', async (ctx) => {
+function readOnly(pid: number, dirs: string[]): void {
+  for (const d of dirs) {
+    inNamespace(pid, ['mount', '--bind', d, d])
+    inNamespace(pid, ['mount', '-o', 'remount,bind,ro', d])
+  }
+}
+
+function writable(pid: number, dirs: string[]): void {
+  for (const d of dirs) inNamespace(pid, ['umount', d])
+}
+
+/** Whether a file can be created in `dir` as the store process sees it. */
+function canWrite(pid: number, dir: string): boolean {
+  const probe = join(dir, 'probe-store-failure')
+  const r = spawnSync('nsenter', ['-t', String(pid), '-m', '--', 'touch', probe])
+  if (r.status === 0) spawnSync('nsenter', ['-t', String(pid), '-m', '--', 'rm', '-f', probe])
+  return r.status === 0
+}
+
+const failures = (t: TestTopology) => (t.output('store').match(/insert failed/g) ?? []).length
+
+test('the store fails every insert for 10 s (table directories read-only in its mount namespace): nothing dropped, every 202 entry stored exactly once', async (ctx) => {
   const base = mkdtempSync(join(tmpdir(), 'ogls-storefail-'))
   const dataDir = join(base, 'store')
   let t: TestTopology | undefined
-  let load: Load | undefined
+  let load: Mixed | undefined
+  let pid = 0
   let locked: string[] = []
   try {
-    t = await startTopology({ storeDataDir: dataDir })
-    load = new Load(t.url, 'fault-store', 150).start()
+    t = await startTopology({ storeDataDir: dataDir, storeWrap: ['unshare', '--mount', '--propagation', 'private'] })
+    pid = t.proc('store').child?.pid ?? 0
+    assert.ok(pid > 0)
+    load = new Mixed(t.url, 'fault-store', 150).start()
     await load.acceptedMore(300, 30_000)
     locked = tableDirs(dataDir)
-    if (!setImmutable(locked, true)) {
-      setImmutable(locked, false)
-      ctx.skip('chattr +i is not supported on this file system')
-      return
-    }
-    const failedBefore = (t.output('store').match(/insert failed/g) ?? []).length
-    await sleep(10_000)
-    // Ingest kept accepting into JetStream meanwhile.
-    assert.ok(load.count(202) > 300)
-    const failed = (t.output('store').match(/insert failed/g) ?? []).length - failedBefore
-    assert.ok(failed > 0, 'inserts failed while the store was unwritable')
-    setImmutable(locked, false)
+    assert.ok(locked.length >= 2, `table directories: ${locked.join(', ')}`)
+    readOnly(pid, locked)
+    assert.equal(canWrite(pid, locked[0] as string), false, 'read-only for the store')
+    assert.equal(canWrite(process.pid, locked[0] as string), true, 'writable outside its namespace')
+    const failedBefore = failures(t)
+    const since = Date.now()
+    // Inserts fail while ingest keeps accepting into JetStream: wait for both; the outage lasts 10 s.
+    await waitFor(async () => (t ? failures(t) > failedBefore : false), 30_000)
     await load.acceptedMore(300, 30_000)
-    ctx.diagnostic(`failed insert attempts while unwritable: ${failed}; ${await verifyAfterFault(t, load)}`)
+    await new Promise((r) => setTimeout(r, Math.max(0, 10_000 - (Date.now() - since))))
+    const failed = failures(t) - failedBefore
+    writable(pid, locked)
+    locked = []
+    await load.acceptedMore(300, 30_000)
+    ctx.diagnostic(`failed insert attempts while read-only: ${failed}; ${await verifyAfterFault(t, load)}`)
   } catch (err) {
     throw faultFailure(err, t, load)
   } finally {
     await load?.stop()
-    setImmutable(locked, false)
+    if (pid && locked.length) {
+      try {
+        writable(pid, locked)
+      } catch {
+        /* the namespace goes with the process */
+      }
+    }
     await t?.cleanup()
     rmSync(base, { recursive: true, force: true })
   }

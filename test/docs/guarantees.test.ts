@@ -73,7 +73,7 @@ const NOTIFY = 'test/alerting/notify.test.ts'
 /** Every code of the error table: its row in the error-contract table (the test is named by the code). */
 const code = (c: string, ...more: Proof[]): Proof[] => [[EC, c], ...more]
 const FAULTS: Proof[] = [
-  [WK, 'SIGKILL of the worker mid-batch'],
+  [WK, 'SIGKILL of the worker between insert and ack'],
   [IK, 'SIGKILL of one ingest instance'],
   [NR, 'SIGKILL of nats-server, then a restart'],
   [NC, 'a 3-server NATS cluster loses the stream leader'],
@@ -147,6 +147,8 @@ export const PROOFS: Record<string, Entry> = {
     'a query longer than QUERY_TIMEOUT is stopped and answered 504',
   ]),
   'Errors: LOG_ERR_NOT_FOUND': code('LOG_ERR_NOT_FOUND'),
+  'Errors: LOG_ERR_SAVED_SEARCH_NOT_FOUND': code('LOG_ERR_SAVED_SEARCH_NOT_FOUND', ['test/e2e/explore-api.test.ts', 'save by name, list in name order']),
+  'Errors: LOG_ERR_ENTRY_NOT_FOUND': code('LOG_ERR_ENTRY_NOT_FOUND', ['test/e2e/explore-api.test.ts', 'an unknown id is a 404 LOG_ERR_ENTRY_NOT_FOUND']),
   'Errors: LOG_ERR_REQUEST_TIMEOUT': code('LOG_ERR_REQUEST_TIMEOUT', [RL, '408: a request whose body stalls past REQUEST_TIMEOUT']),
   'Errors: LOG_ERR_DASHBOARD_NOT_BUILT': code('LOG_ERR_DASHBOARD_NOT_BUILT'),
   'Errors: LOG_ERR_INTERNAL': code('LOG_ERR_INTERNAL', [
@@ -229,7 +231,7 @@ export const PROOFS: Record<string, Entry> = {
   ],
   'Configuration: SHUTDOWN_TIMEOUT': [
     [LIFE, 'SIGTERM right after a few thousand 202s loses nothing'],
-    [WK, 'then SIGTERM under load'],
+    [WK, 'then SIGTERM under mixed load'],
   ],
   'Configuration: DATA_DIR': [
     [LIFE, 'a restart finds them all'],
@@ -253,7 +255,7 @@ export const PROOFS: Record<string, Entry> = {
   'Configuration: NATS_REPLICAS': [[NC, 'a 3-server NATS cluster loses the stream leader']],
   'Configuration: NATS_ACK_WAIT': [
     [RL, 'NATS_MAX_ACK_PENDING and NATS_ACK_WAIT reach the durable consumer'],
-    [WK, 'SIGKILL of the worker mid-batch'],
+    [WK, 'SIGKILL of the worker between insert and ack'],
   ],
   'Configuration: NATS_MAX_BYTES': [[RL, 'NATS_MAX_BYTES: with no worker the stream fills']],
   'Configuration: NATS_MAX_ACK_PENDING': [[RL, 'NATS_MAX_ACK_PENDING and NATS_ACK_WAIT reach the durable consumer']],
@@ -265,6 +267,7 @@ export const PROOFS: Record<string, Entry> = {
   'Configuration: FLUSH_TIMEOUT': [[WORKER, 'inserts at BATCH_SIZE without waiting for FLUSH_TIMEOUT, and force-flush writes the rest']],
   'Configuration: MAX_RETRIES': [[WORKER, 'a failing store: retries with backoff, the batch returns to the bus']],
   'Configuration: RETRY_BASE': [[WORKER, 'a failing store: retries with backoff']],
+  'Configuration: PATTERNS': [['test/e2e/patterns.test.ts', 'pattern_id in /api/logs and /api/export']],
   'Configuration: COMMIT_DELAY': [[COMMIT, 'concurrent requests become one bus message, answered after the bus has it']],
   'Configuration: MAX_BATCH_BYTES': [
     [LC, 'a body over MAX_BATCH_BYTES -> 413'],
@@ -326,6 +329,10 @@ export const PROOFS: Record<string, Entry> = {
   ],
   'Configuration: ALERTING_EVALUATION_INTERVAL': [[ALERTING, 'an alerting rule fires with its labels and templated annotations']],
   'Configuration: EXTERNAL_URL': [[NOTIFY, 'firing and resolved reach Alertmanager']],
+  'Configuration: ALERTING_LEASE_TTL': [
+    ['test/alerting/lease.test.ts', 'exactly one instance evaluates'],
+    ['test/alerting/lease.test.ts', 'the new evaluator resumes the firing alert'],
+  ],
   'Configuration: ALERTMANAGER_URL': [[NOTIFY, 'firing and resolved reach Alertmanager']],
   'Configuration: ALERTING_CONFIG': [
     [NOTIFY, 'firing and resolved reach Alertmanager'],
@@ -345,6 +352,10 @@ export const PROOFS: Record<string, Entry> = {
   'Configuration: LIVE_MAX_CLIENTS': [
     [LIVEROUTES, 'past LIVE_MAX_CLIENTS the upgrade is refused'],
     [EC, 'LOG_ERR_LIVE_FULL'],
+  ],
+  'Configuration: TRACE_URL_TEMPLATE': [
+    ['server/src/config.test.ts', 'TRACE_URL_TEMPLATE: an http(s) URL with {trace_id}'],
+    ['test/browser/explore.test.ts', 'links to the trace UI'],
   ],
   'Configuration: WEB_DIR': [
     [EC, 'LOG_ERR_DASHBOARD_NOT_BUILT'],
@@ -519,7 +530,7 @@ export const PROOFS: Record<string, Entry> = {
     'a stated shortcoming; the NATS restart fault test checks the ingest side of it',
   ),
   'Limits: Exactly-once over HTTP ClickHouse relies on the same': [[HTTPSTORE, 'one request per part under its token']],
-  'Limits: Keep free disk space under the embedded store': [[SF, 'table directories unwritable']],
+  'Limits: Keep free disk space under the embedded store': [[SF, 'table directories read-only in its mount namespace']],
   "Limits: ClickHouse's non-replicated MergeTree logs a block's insert-deduplication id": [
     [TOKENS, 'an insert whose commit the engine refused is stored by its retry under the same logical token, once'],
     [TOKENS, 'the worker loses nothing when the engine refuses a commit'],

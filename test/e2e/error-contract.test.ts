@@ -366,6 +366,18 @@ const cases: Record<string, Case> = {
     message: /group "g", rule 1 \(A\): could not parse expression/,
     provoke: () => embedded('/api/rules', json({ name: 'g', rules: [{ alert: 'A', expr: 'sum(rate({a="b"}[1m])' }] })),
   },
+  LOG_ERR_SAVED_SEARCH_NOT_FOUND: {
+    setup: 'embedded',
+    status: 404,
+    message: /no saved search named 'nope'/,
+    provoke: () => embedded('/api/saved-searches/nope', { method: 'DELETE' }),
+  },
+  LOG_ERR_ENTRY_NOT_FOUND: {
+    setup: 'embedded',
+    status: 404,
+    message: /no entry with id '00000000-0000-4000-8000-000000000000'/,
+    provoke: () => embedded('/api/logs/00000000-0000-4000-8000-000000000000'),
+  },
   LOG_ERR_RULE_NOT_FOUND: {
     setup: 'embedded',
     status: 404,

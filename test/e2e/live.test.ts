@@ -43,7 +43,7 @@ test('delivers new entries and respects its filters', async () => {
   assert.deepEqual(messages(errors), ['card declined', 'sentinel timeout'])
   assert.deepEqual(messages(search), ['upstream timeout after 30s', 'sentinel timeout'])
   const first = all.got[0] as Record<string, unknown>
-  assert.deepEqual(Object.keys(first).sort(), ['level', 'message', 'service', 'timestamp'])
+  assert.deepEqual(Object.keys(first).sort(), ['id', 'level', 'message', 'service', 'timestamp'])
   for (const c of [all, errors, search]) c.ws.close()
 })
 

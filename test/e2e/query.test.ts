@@ -37,8 +37,14 @@ describe('GET /api/logs', () => {
   test('returns what was posted: level lower-cased, nanoseconds kept, attributes and ids intact', async () => {
     const r = await getJson(`${srv.url}/api/logs?service=precise`)
     assert.equal(r.status, 200)
+    // The stable id given at ingest (a UUID), then the entry as posted.
+    assert.match(r.body[0]?.id ?? '', /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/)
+    // Every stored entry carries the id of its template (patterns/).
+    assert.match(r.body[0]?.pattern_id ?? '', /^[0-9a-f]{16}$/)
+    delete r.body[0].pattern_id
     assert.deepEqual(r.body, [
       {
+        id: r.body[0].id,
         timestamp: '2026-03-02T08:11:12.123456789Z',
         level: 'warn',
         service: 'precise',
@@ -188,7 +194,8 @@ describe('GET /api/export', () => {
     await postJson(`${srv.url}/log`, { level: 'info', service: 'csv', message: 'has, comma and "quotes"\nand a newline', timestamp: '2026-03-03T00:00:00Z' })
     await waitFor(async () => (await getJson(`${srv.url}/api/logs?service=csv`)).body.length === 1)
     const text = await (await fetch(`${srv.url}/api/export?service=csv&format=csv`)).text()
-    assert.equal(text, 'timestamp,level,service,message,trace_id,span_id,attributes\n2026-03-03T00:00:00.000Z,info,csv,"has, comma and ""quotes""\nand a newline",,,\n')
+    const [entry] = (await getJson(`${srv.url}/api/logs?service=csv`)).body
+    assert.equal(text, `timestamp,level,service,message,trace_id,span_id,attributes,pattern_id\n2026-03-03T00:00:00.000Z,info,csv,"has, comma and ""quotes""\nand a newline",,,,${entry.pattern_id}\n`)
   })
 })
 

@@ -10,6 +10,8 @@ export type AttributeValue = string | number | boolean
 
 /** One log entry as the API returns it (`GET /api/logs`, `WS /ws/live`, export). */
 export interface LogEntry {
+  /** Stable unique id (a UUID) given at ingest: `GET /api/logs/{id}`, `GET /api/context?id=`. Absent on entries stored before ids. */
+  id?: string
   /** RFC 3339 in UTC, milliseconds always, micro/nanoseconds when the source had them. */
   timestamp: string
   level: Level
@@ -18,6 +20,25 @@ export interface LogEntry {
   attributes?: Record<string, string>
   trace_id?: string
   span_id?: string
+  /** The template of the message (`GET /api/patterns`); set once the entry is stored, so absent on the live tail. */
+  pattern_id?: string
+}
+
+/** One template of `GET /api/patterns`: the entries in the range that carry it, most frequent first. */
+export interface PatternSummary {
+  pattern_id: string
+  service: string
+  /** The message with its variable parts as `<*>` (tokens joined by one space). */
+  template: string
+  /** Matching entries in the range. */
+  count: number
+  /** When the template was first and last seen at all (not only in the range); RFC 3339. */
+  first_seen: string
+  last_seen: string
+  /** The first message seen with it. */
+  sample: string
+  /** Matching entries per interval over the range (intervals without entries left out). */
+  buckets: { time: string; count: number }[]
 }
 
 /** Body of `POST /log`, and each entry of `POST /logs`. */
@@ -112,6 +133,15 @@ export interface QueryResponse {
   /** More rows than `limit` matched; only the first `limit` are here. */
   truncated?: boolean
   stats: { rows_read: number; elapsed_ms: number }
+}
+
+/** `GET /api/context?id=`: the entries of the same service around one entry, by time. */
+export interface ContextResponse {
+  entry: LogEntry
+  /** Oldest first, up to `before`. */
+  before: LogEntry[]
+  /** Oldest first, up to `after`. */
+  after: LogEntry[]
 }
 
 /** `GET /api/field_summary`: the attributes of the newest `sampled` matching entries, most frequent first. */

@@ -150,3 +150,16 @@ export class EntryTooLargeError extends Error {
 export class MessageTooLargeError extends Error {
   readonly code = 'MESSAGE_TOO_LARGE'
 }
+
+/**
+ * A duty held by one process at a time among many (alerting's evaluator, issue 16). The holder renews
+ * it; when it stops (killed, partitioned), the lease lapses after its TTL and another takes it.
+ * `onGain`/`onLose` are called on every change, never twice in a row with the same one; a holder that
+ * cannot renew for most of the TTL calls `onLose` itself before another can take over.
+ */
+export interface Lease {
+  start(onGain: () => void, onLose: () => void): void
+  readonly held: boolean
+  /** Stops renewing and, when held, releases it so another process takes over at once. */
+  close(): Promise<void>
+}

@@ -7,6 +7,7 @@ export {
   type BatchLedger,
   type BusStatus,
   type LedgerBatch,
+  type Lease,
   type LiveFeed,
   type Publisher,
   type PublishRequest,

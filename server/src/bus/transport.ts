@@ -7,7 +7,7 @@
 import { join } from 'node:path'
 import type { Logger } from 'pino'
 import type { Config } from '../config.js'
-import type { BusStatus, LiveFeed, Publisher, WorkQueue } from './bus.js'
+import type { BusStatus, Lease, LiveFeed, Publisher, WorkQueue } from './bus.js'
 import { WalBus } from './wal/index.js'
 
 /** The part of the configuration the bus reads. */
@@ -44,6 +44,8 @@ export interface Transport {
    * arrive while it syncs by itself (0).
    */
   readonly commitDelayMs: number
+  /** Distributed only: a lease named `name` (NATS key-value). Absent: this process is the only one. */
+  readonly lease?: ((name: string, ttlMs: number) => Lease) | undefined
   status(): BusStatus
   /** Entries waiting to be processed, when the transport can tell cheaply (the process role). */
   pending(): number | undefined

@@ -51,6 +51,16 @@ export function parseRoles(raw: string): Set<Role> {
 
 export const text: Parser<string> = (raw) => raw
 
+/** A link template with `{placeholder}`: an http(s) URL that contains it (e.g. TRACE_URL_TEMPLATE). */
+export const urlTemplate =
+  (placeholder: string): Parser<string> =>
+  (raw, name) => {
+    const t = raw.trim()
+    if (!/^https?:\/\/\S+$/.test(t)) throw new ConfigError(name, `'${raw}' is not an http(s) URL`)
+    if (!t.includes(`{${placeholder}}`)) throw new ConfigError(name, `'${raw}' has no {${placeholder}} to put the id in, e.g. https://tempo.example/trace/{${placeholder}}`)
+    return t
+  }
+
 export const int =
   (min: number, max: number): Parser<number> =>
   (raw, name) => {

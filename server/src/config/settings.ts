@@ -69,6 +69,7 @@ export const DEFAULT_NATS_DUPLICATE_WINDOW_MS = 120_000 // 2 min of Nats-Msg-Id 
 
 export const DEFAULT_ALERTING_INTERVAL_MS = 60_000 // 1 min, as Prometheus's global evaluation_interval
 export const DEFAULT_NOTIFY_TIMEOUT_MS = 10_000 // 10 s
+export const DEFAULT_ALERTING_LEASE_TTL_MS = 15_000 // 15 s
 export const DEFAULT_ALERTING_RESEND_DELAY_MS = 60_000 // 1 min, as Prometheus's --rules.alert.resend-delay
 
 const queryOnly = (roles: ReadonlySet<Role>) => roles.size === 1 && roles.has('query')
@@ -145,6 +146,12 @@ export const SETTINGS = {
     flushTimeoutMs: setting({ env: 'FLUSH_TIMEOUT', default: DEFAULT_FLUSH_TIMEOUT_MS, unit: 'ms', parse: p.duration(1, '1ms'), doc: 'longest an entry waits for its batch to fill' }),
     maxRetries: setting({ env: 'MAX_RETRIES', default: DEFAULT_MAX_RETRIES, parse: p.int(0, 100), doc: 'insert retries before the batch goes back to the bus' }),
     retryBaseMs: setting({ env: 'RETRY_BASE', default: DEFAULT_RETRY_BASE_MS, unit: 'ms', parse: p.duration(), doc: 'first backoff, doubled each retry' }),
+    patterns: setting({
+      env: 'PATTERNS',
+      default: 'on' as 'on' | 'off',
+      parse: p.oneOf(['on', 'off'] as const),
+      doc: 'mine the template of every entry before insert (pattern_id, GET /api/patterns); off stores entries without one',
+    }),
   },
   /** The store (store/): ClickHouse, embedded or over HTTP. */
   store: {
@@ -169,6 +176,11 @@ export const SETTINGS = {
   /** The query role (query/, http/web.ts). */
   query: {
     webDir: optional<string>({ env: 'WEB_DIR', parse: p.text, doc: 'the built dashboard to serve at / (default web/dist)' }),
+    traceUrlTemplate: optional<string>({
+      env: 'TRACE_URL_TEMPLATE',
+      parse: p.urlTemplate('trace_id'),
+      doc: 'a link from a trace id in the dashboard to a trace UI, {trace_id} replaced (e.g. https://tempo.example/trace/{trace_id}); none by default',
+    }),
   },
   /** Alerting (alerting/): rules, evaluation, notifications. */
   alerting: {
@@ -177,6 +189,7 @@ export const SETTINGS = {
     alertmanagerUrls: setting<string[]>({ env: 'ALERTMANAGER_URL', default: [], parse: p.list, doc: 'comma-separated Alertmanager base URLs; alerts are posted to each /api/v2/alerts' }),
     alertingConfig: optional<string>({ env: 'ALERTING_CONFIG', parse: p.text, doc: 'YAML file of receivers (webhook, Slack, PagerDuty) and routes' }),
     notifyTimeoutMs: setting({ env: 'ALERTING_NOTIFY_TIMEOUT', default: DEFAULT_NOTIFY_TIMEOUT_MS, unit: 'ms', parse: p.duration(100, '100ms'), doc: 'timeout of one notification request' }),
+    alertingLeaseTtlMs: setting({ env: 'ALERTING_LEASE_TTL', default: DEFAULT_ALERTING_LEASE_TTL_MS, unit: 'ms', parse: p.duration(1_000, '1s'), doc: 'distributed mode: the evaluator lease in NATS KV lapses this long after its holder stops renewing' }),
     resendDelayMs: setting({ env: 'ALERTING_RESEND_DELAY', default: DEFAULT_ALERTING_RESEND_DELAY_MS, unit: 'ms', parse: p.duration(1_000, '1s'), doc: 'a firing alert is sent to Alertmanager again this often' }),
     notifyRetryBaseMs: setting({ default: 1_000, unit: 'ms', doc: 'first retry of a failed notification, doubled each attempt' }),
     notifyRetryMaxMs: setting({ default: 30_000, unit: 'ms', doc: 'longest wait between two attempts of one notification' }),

@@ -31,4 +31,4 @@ export async function webRoutes(app: FastifyInstance, { dir }: { dir: string }):
 }
 
 /** Pages of the dashboard (web/src/App.vue) besides `/`, so that links into them work. */
-export const DASHBOARD_PATHS = ['/live', '/stats'] as const
+export const DASHBOARD_PATHS = ['/live', '/stats', '/alerts'] as const

@@ -3,6 +3,7 @@
  * them, and turns a bus refusal into the right HTTP error (503 bus down, 429 queue full), counting
  * each outcome by protocol and reason.
  */
+import { randomUUID } from 'node:crypto'
 import { toCatalogueError } from '../error-map.js'
 import { Errors, type RejectReason } from '../errors.js'
 import { DEFAULT_TENANT, EntryError, entryBytes, type Entry, type Tenant } from '../model/index.js'
@@ -24,9 +25,11 @@ export class Ingestor {
    * Resolves when the bus holds `entries`; throws a catalogue error (413/429/503) when it does not.
    * `key` identifies the request (`requestKey`), so that a retry of one the bus had to split cannot duplicate.
    * Every entry is stamped with `tenant` (the request's, from auth/); the default tenant is left implicit.
+   * Every entry gets its stable id here, before the bus, so a redelivery or a replay carries the same id.
    */
   async accept(protocol: string, tenant: Tenant, entries: Entry[], key?: string): Promise<void> {
     if (entries.length === 0) return
+    for (const e of entries) e.id ??= randomUUID()
     if (this.quotas) {
       let bytes = 0
       for (const e of entries) bytes += entryBytes(e)

@@ -5,6 +5,12 @@ import type { Level } from './levels.js'
  * protocol produces this shape through `validate.ts`, so the rules live in one place.
  */
 export interface Entry {
+  /**
+   * Stable unique id (a UUID), given once at ingest (validate.ts) and carried on the bus, so a redelivered
+   * or replayed entry keeps it: links, context and the cursor name one entry even among identical ones.
+   * Absent only in entries written before ids existed.
+   */
+  id?: string
   /** Canonical timestamp, see `time.ts`: `2025-01-01T12:00:00.123456789Z`. */
   timestamp: string
   level: Level
@@ -16,6 +22,8 @@ export interface Entry {
   span_id: string
   /** The tenant (model/tenant.ts); absent means `default`, so entries of the default tenant cost nothing on the bus. */
   tenant?: string
+  /** The template the message belongs to (patterns/), set by the process role before insert. */
+  pattern_id?: string
 }
 
 export const LIMITS = {

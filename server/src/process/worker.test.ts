@@ -71,7 +71,9 @@ test('a failing store: retries with backoff, the batch returns to the bus, nothi
   await temp.store.sql('RENAME TABLE oglogstream.logs TO oglogstream.logs_away')
   t.after(() => w.stop())
   w.start()
-  for (let i = 0; i < 120; i++) await bus.publish([entry('outage', i)])
+  // Each entry with its id, as ingest gives it: the redelivered batch must store the same ids.
+  const ids = Array.from({ length: 120 }, (_, i) => `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`)
+  for (let i = 0; i < 120; i++) await bus.publish([{ ...entry('outage', i), id: ids[i] as string }])
   await new Promise((r) => setTimeout(r, 600))
   const errors = (await metrics.insertErrors.get()).values[0]?.value ?? 0
   assert.ok(errors >= 3, `insert errors: ${errors}`)
@@ -82,6 +84,11 @@ test('a failing store: retries with backoff, the batch returns to the bus, nothi
   await w.stop()
   assert.equal(await count('outage'), 120)
   assert.equal(bus.pending(), 0)
+  const stored = await temp.store.sql<{ id: string }>("SELECT id FROM oglogstream.logs WHERE service = 'outage' ORDER BY id")
+  assert.deepEqual(
+    stored.map((r) => r.id),
+    ids,
+  )
 })
 
 test('the same batch inserted twice with the same token is stored once', async () => {

@@ -13,10 +13,12 @@
 import { randomUUID } from 'node:crypto'
 import type { Logger } from 'pino'
 import type { WorkMessage, WorkQueue } from '../bus/index.js'
+import type { PatternStage } from '../patterns/index.js'
 import type { InsertBounds } from '../store/index.js'
 import { Batcher, type Batch } from './batcher.js'
 import { RetryLater, type IsolationSink } from './deadletter.js'
 import type { ProcessMetrics } from './metrics.js'
+import { afterInsertBeforeAck } from './fault.js'
 import { DEFAULT_INSERT_BOUNDS, writeBatch } from './parts.js'
 import { sortOut } from './recovery.js'
 import { TokenGuard } from './tokens.js'
@@ -63,6 +65,8 @@ export class Worker {
     private readonly opts: WorkerOptions,
     private readonly metrics: ProcessMetrics,
     private readonly log: Logger,
+    /** Labels each entry with its template before insert (patterns/); none: entries go in unlabelled. */
+    private readonly patterns?: PatternStage,
   ) {
     this.batcher = new Batcher(opts.batchSize, opts.flushTimeoutMs, randomUUID())
     this.sink = new TokenGuard(store, log)
@@ -75,6 +79,8 @@ export class Worker {
   }
 
   private async run(): Promise<void> {
+    // The stored templates first, so that a restart labels with the ids it had.
+    if (this.patterns) await this.patterns.load()
     while (this.running) {
       let msgs: WorkMessage[] = []
       try {
@@ -112,6 +118,8 @@ export class Worker {
     const { token, entries, messages } = batch
     const bounds = this.store.insertBounds ?? DEFAULT_INSERT_BOUNDS
     let recorded = batch.recorded
+    // Mined once per batch, before the first attempt: a retry inserts the same labels under the same token.
+    if (this.patterns && entries.some((e) => e.pattern_id === undefined)) this.patterns.label(entries)
     for (let attempt = 0; ; attempt++) {
       const t0 = performance.now()
       try {
@@ -136,7 +144,9 @@ export class Worker {
             `insert refused for good; ${deadCount} entries dead-lettered, the rest stored`,
           )
         }
+        afterInsertBeforeAck(token, entries.length) // a test-only fault point (fault.ts); nothing unless set
         this.settle(messages, 'ack')
+        if (this.patterns) await this.patterns.flush()
         return
       } catch (err) {
         // A ledger that cannot record, a store that failed (now or while isolating a refused part), an

@@ -5,7 +5,7 @@
 import { queries, type Conditions } from '../store/index.js'
 
 const PAGE = 5_000
-const CSV_COLUMNS = ['timestamp', 'level', 'service', 'message', 'trace_id', 'span_id', 'attributes'] as const
+const CSV_COLUMNS = ['timestamp', 'level', 'service', 'message', 'trace_id', 'span_id', 'attributes', 'pattern_id'] as const
 
 function csvField(v: string): string {
   return /[",\r\n]/.test(v) ? `"${v.replace(/"/g, '""')}"` : v
@@ -26,7 +26,7 @@ export async function* exportStream(
       if (format === 'ndjson') chunk += JSON.stringify(e) + '\n'
       else {
         chunk +=
-          [e.timestamp, e.level, e.service, e.message, e.trace_id ?? '', e.span_id ?? '', e.attributes ? JSON.stringify(e.attributes) : '']
+          [e.timestamp, e.level, e.service, e.message, e.trace_id ?? '', e.span_id ?? '', e.attributes ? JSON.stringify(e.attributes) : '', e.pattern_id ?? '']
             .map(csvField)
             .join(',') + '\n'
       }

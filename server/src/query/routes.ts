@@ -4,7 +4,7 @@
  */
 import { Readable } from 'node:stream'
 import type { FastifyInstance, FastifyRequest } from 'fastify'
-import type { FieldSummaryResponse, HistogramResponse } from '@oglogstream/shared'
+import type { FieldSummaryResponse, HistogramResponse, PatternSummary } from '@oglogstream/shared'
 import { tenantOf, type AuthHook } from '../auth/index.js'
 import { storeError } from '../error-map.js'
 import { Errors } from '../errors.js'
@@ -29,9 +29,28 @@ import {
   type Query,
 } from './params.js'
 
+/** Templates /api/patterns returns by default, and at most (`limit`). */
+const DEFAULT_PATTERN_LIMIT = 50
+const MAX_PATTERN_LIMIT = 1_000
+
 /** Entries the field list examines by default, and at most (`sample`). */
 const DEFAULT_FIELD_SAMPLE = 10_000
 const MAX_FIELD_SAMPLE = 100_000
+
+const MAX_SAVED_NAME = 100
+const MAX_SAVED_VIEW = 4_096
+
+/** Entries on each side of `GET /api/context` at most. */
+const MAX_CONTEXT = 500
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/
+
+/** An entry id as the API takes it: a UUID, any case. */
+function entryId(raw: string | undefined): string {
+  if (!raw) throw new Errors.BAD_PARAMETER('id', 'is required: the id of an entry (a UUID, from GET /api/logs)')
+  const id = raw.trim().toLowerCase()
+  if (!UUID.test(id)) throw new Errors.BAD_PARAMETER('id', `'${raw.slice(0, 40)}' is not an entry id (a UUID, from GET /api/logs)`)
+  return id
+}
 
 export interface QueryRoutesContext {
   store: Store
@@ -40,9 +59,11 @@ export interface QueryRoutesContext {
   auth: AuthHook
   /** Per-tenant max_concurrent_queries (API_KEYS_FILE). */
   slots?: QuerySlots | undefined
+  /** TRACE_URL_TEMPLATE: the dashboard links a trace id to it. */
+  traceUrlTemplate?: string | undefined
 }
 
-export async function queryRoutes(app: FastifyInstance, { store, metrics, auth, slots }: QueryRoutesContext): Promise<void> {
+export async function queryRoutes(app: FastifyInstance, { store, metrics, auth, slots, traceUrlTemplate }: QueryRoutesContext): Promise<void> {
   app.addHook('onRequest', auth)
 
   /** Runs a store call with the endpoint's latency metric; its failure becomes a catalogue error (a timeout is a 504). */
@@ -102,6 +123,70 @@ export async function queryRoutes(app: FastifyInstance, { store, metrics, auth, 
       const buckets = await queries.histogram(ctx, { ...filter, from, to }, interval)
       return { interval_ms: interval, from: toApi(from), to: toApi(to), buckets }
     })
+  })
+
+  // Templates of the matching entries (patterns/), most frequent first, each with a sparkline over the
+  // range (the filter's, or the matching entries' span) in about 30 buckets.
+  app.get('/api/patterns', async (req): Promise<PatternSummary[]> => {
+    const q = req.query as Query
+    const filter = parseFilter(q)
+    const limit = parseInt(q, 'limit', DEFAULT_PATTERN_LIMIT, 1, MAX_PATTERN_LIMIT)
+    return run('patterns', req, async (ctx) => {
+      let from = filter.from
+      let to = filter.to
+      if (!from || !to) {
+        const span = await queries.timeSpan(ctx, filter)
+        if (!span) return []
+        from ??= span.min
+        to ??= bump(span.max)
+      }
+      const intervalMs = chooseInterval(Math.max(1, Date.parse(to) - Date.parse(from)), 30)
+      return store.listPatterns(ctx, filter, { limit, intervalMs, from, to })
+    })
+  })
+
+  // Saved searches: a name and a dashboard view, shared by the users of a tenant.
+  const savedName = (raw: string): string => {
+    const name = raw.trim()
+    if (!name || name.length > MAX_SAVED_NAME) throw new Errors.BAD_PARAMETER('name', `must be 1 to ${MAX_SAVED_NAME} characters`)
+    return name
+  }
+  app.get('/api/saved-searches', async (req) => ({ searches: await run('saved_searches', req, (ctx) => store.savedSearches.list(ctx.tenant)) }))
+  app.put('/api/saved-searches/:name', async (req) => {
+    const name = savedName((req.params as { name: string }).name)
+    const body = req.body as { view?: unknown } | undefined
+    const view = body?.view
+    if (typeof view !== 'string') throw new Errors.BAD_PARAMETER('view', 'is required: the dashboard view as a URL query string, e.g. q=error&range=24h')
+    if (view.length > MAX_SAVED_VIEW) throw new Errors.BAD_PARAMETER('view', `is longer than ${MAX_SAVED_VIEW} characters`)
+    return run('saved_searches', req, (ctx) => store.savedSearches.save(ctx.tenant, name, view.replace(/^\?/, '')))
+  })
+  app.delete('/api/saved-searches/:name', async (req, reply) => {
+    const name = savedName((req.params as { name: string }).name)
+    const removed = await run('saved_searches', req, (ctx) => store.savedSearches.remove(ctx.tenant, name))
+    if (!removed) throw new Errors.SAVED_SEARCH_NOT_FOUND(name)
+    return reply.code(204).send()
+  })
+
+  // What the dashboard needs to know of the server's configuration.
+  app.get('/api/ui-settings', async () => ({ trace_url_template: traceUrlTemplate ?? null }))
+
+  // One entry by its stable id (a shared link), and the entries of its service around it.
+  app.get('/api/logs/:id', async (req) => {
+    const id = entryId((req.params as { id: string }).id)
+    const found = await run('entry', req, (ctx) => queries.entryById(ctx, id))
+    if (!found) throw new Errors.ENTRY_NOT_FOUND(id)
+    const { h: _h, ts: _ts, ...entry } = found
+    return entry
+  })
+
+  app.get('/api/context', async (req) => {
+    const q = req.query as Query
+    const id = entryId(param(q, 'id'))
+    const before = parseInt(q, 'before', 10, 0, MAX_CONTEXT)
+    const after = parseInt(q, 'after', 10, 0, MAX_CONTEXT)
+    const found = await run('context', req, (ctx) => queries.context(ctx, id, before, after))
+    if (!found) throw new Errors.ENTRY_NOT_FOUND(id)
+    return found
   })
 
   // The field list of Explore: attributes of the newest `sample` matching entries with their top values.

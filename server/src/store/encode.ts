@@ -14,7 +14,7 @@ import { DEFAULT_TENANT, entryBytes, toClickHouse, type Entry } from '../model/i
  * embedded engine trims the text of a query, and through the client's insert the body is part of it, so
  * a last field that may be empty (a span id) would lose its tab separator and the row would not parse.
  */
-export const COLUMNS = ['tenant', 'timestamp', 'service', 'message', 'attributes', 'trace_id', 'span_id', 'level'] as const
+export const COLUMNS = ['tenant', 'timestamp', 'service', 'message', 'attributes', 'trace_id', 'span_id', 'id', 'pattern_id', 'level'] as const
 
 /** Bytes a chunk of encoded rows grows to before it is handed on (one `Buffer` per chunk). */
 export const CHUNK_BYTES = 1 << 20 // 1 MiB
@@ -45,7 +45,7 @@ export function tsvRow(e: Entry): string {
     first = false
   }
   attrs += '}'
-  return `${tsvField(e.tenant ?? DEFAULT_TENANT)}\t${toClickHouse(e.timestamp)}\t${tsvField(e.service)}\t${tsvField(e.message)}\t${attrs}\t${tsvField(e.trace_id)}\t${tsvField(e.span_id)}\t${e.level}\n`
+  return `${tsvField(e.tenant ?? DEFAULT_TENANT)}\t${toClickHouse(e.timestamp)}\t${tsvField(e.service)}\t${tsvField(e.message)}\t${attrs}\t${tsvField(e.trace_id)}\t${tsvField(e.span_id)}\t${tsvField(e.id ?? '')}\t${tsvField(e.pattern_id ?? '')}\t${e.level}\n`
 }
 
 /** One entry as one JSONEachRow line (the format the store used before; kept for the benchmark). */
@@ -60,6 +60,8 @@ export function jsonRow(e: Entry): string {
       attributes: e.attributes,
       trace_id: e.trace_id,
       span_id: e.span_id,
+      id: e.id ?? '',
+      pattern_id: e.pattern_id ?? '',
     }) + '\n'
   )
 }
@@ -97,7 +99,7 @@ export function encodeBody(entries: readonly Entry[], row: (e: Entry) => string 
   let cap = 0
   for (const e of entries) {
     // Tenant names are at most 64 ASCII characters (model/tenant.ts), written as they are.
-    cap += 2 * (entryBytes(e) + e.trace_id.length * 3 + e.span_id.length * 3) + 64 + 65
+    cap += 2 * (entryBytes(e) + e.trace_id.length * 3 + e.span_id.length * 3 + (e.pattern_id?.length ?? 0)) + 64 + 65
     for (const _ in e.attributes) cap += 6
   }
   const buf = Buffer.allocUnsafe(cap)

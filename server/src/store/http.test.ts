@@ -75,7 +75,7 @@ test('over HTTP the rows stream as a chunked TabSeparated body, one request per 
     ['http-batch#1/2', 'http-batch#2/2'],
   )
   for (const s of seen) {
-    assert.match(s.query, /^INSERT INTO `oglogstream`\.logs \(tenant, timestamp, service, message, attributes, trace_id, span_id, level\) FORMAT TabSeparated/)
+    assert.match(s.query, /^INSERT INTO `oglogstream`\.logs \(tenant, timestamp, service, message, attributes, trace_id, span_id, id, pattern_id, level\) FORMAT TabSeparated/)
     assert.ok(s.chunked, 'a streamed body, not one with a Content-Length')
   }
   assert.ok((seen[0]?.chunks ?? 0) > 1, `part 1 arrived in ${seen[0]?.chunks} chunk(s)`)

@@ -7,7 +7,11 @@ import type { Entry, Tenant } from '../model/index.js'
 import { createStoreClient, type StoreClient } from './client.js'
 import { DEFAULT_BOUNDS, insertBlock, type InsertTarget } from './insert.js'
 import { DeadLetters, type NewDeadLetter } from './deadletters.js'
-import { applyRetention, deadLetterTable, migrate, readTable, writeTable, type SchemaContext } from './migrations.js'
+import { SavedSearches } from './saved.js'
+import { applyRetention, deadLetterTable, migrate, patternTable, readTable, writeTable, type SchemaContext } from './migrations.js'
+import { PatternTable, listPatterns, type PatternListOptions } from './patterns.js'
+import type { PatternSummary } from '@oglogstream/shared'
+import type { Conditions } from './queries.js'
 import type { InsertBounds } from './split.js'
 import { whereClause, type Conditions, type QueryContext } from './queries.js'
 import { Params } from './params.js'
@@ -25,6 +29,8 @@ export interface StoreOpenOptions {
   insertBounds?: Partial<InsertBounds>
 }
 export type { DeadLetter, DeadLetterFilter, NewDeadLetter } from './deadletters.js'
+export type { PatternListOptions } from './patterns.js'
+export type { SavedSearch } from './saved.js'
 
 export class Store {
   private readonly target: InsertTarget
@@ -85,9 +91,25 @@ export class Store {
     return new DeadLetters(this.sc.client, deadLetterTable(this.schema), this.queryTimeoutMs)
   }
 
+  /** Saved searches of the dashboard, per tenant (made on first use). */
+  get savedSearches(): SavedSearches {
+    return (this.saved ??= new SavedSearches(this.sc.client, this.schema.database))
+  }
+  private saved: SavedSearches | undefined
+
   /** Writes dead letters (process/deadletter.ts); the same ids written again are one row each. */
   deadLetter(letters: NewDeadLetter[], dedupToken: string): Promise<void> {
     return this.deadLetters.insert(letters, dedupToken)
+  }
+
+  /** The templates the process role mines (patterns/), as stored. */
+  get patterns(): PatternTable {
+    return new PatternTable(this.sc.client, patternTable(this.schema))
+  }
+
+  /** The templates of the entries matching `f`, most frequent first, with counts and buckets. */
+  listPatterns(ctx: QueryContext, f: Conditions, o: PatternListOptions): Promise<PatternSummary[]> {
+    return listPatterns(ctx, patternTable(this.schema), f, o)
   }
 
   /** The client and database, for the tables other parts keep in the store (alerting/store.ts). */

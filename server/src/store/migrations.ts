@@ -47,10 +47,12 @@ function logsColumns(): string {
     attributes Map(LowCardinality(String), String) CODEC(ZSTD(1)),
     trace_id String CODEC(ZSTD(1)),
     span_id String CODEC(ZSTD(1)),
+    pattern_id LowCardinality(String) DEFAULT '' CODEC(ZSTD(1)),
     INDEX idx_message_tokens lower(message) TYPE tokenbf_v1(32768, 3, 0) GRANULARITY 1,
     INDEX idx_trace_id trace_id TYPE bloom_filter(0.001) GRANULARITY 1,
     INDEX idx_attr_keys mapKeys(attributes) TYPE bloom_filter(0.01) GRANULARITY 1,
-    INDEX idx_attr_values mapValues(attributes) TYPE bloom_filter(0.01) GRANULARITY 1`
+    INDEX idx_attr_values mapValues(attributes) TYPE bloom_filter(0.01) GRANULARITY 1,
+    INDEX idx_pattern_id pattern_id TYPE bloom_filter(0.01) GRANULARITY 1`
 }
 
 const LOGS_ORDER = `PARTITION BY toDate(timestamp)
@@ -131,7 +133,64 @@ export const MIGRATIONS: Migration[] = [
     },
     run: (client, ctx) => rebuildTenantFirst(client, ctx),
   },
+  {
+    version: 4,
+    name: 'entry id',
+    statements: (ctx) => {
+      // The stable id given at ingest (model/entry.ts). Rows stored before it have '' (the API leaves the
+      // id out for them). A bloom filter finds one id without reading every part's ids in full.
+      const add = `ADD COLUMN IF NOT EXISTS id String DEFAULT '' CODEC(ZSTD(1)) AFTER span_id`
+      const index = `ADD INDEX IF NOT EXISTS idx_id id TYPE bloom_filter(0.001) GRANULARITY 1`
+      const db = q(ctx.database)
+      if (!ctx.cluster) return [`ALTER TABLE ${db}.logs ${add}`, `ALTER TABLE ${db}.logs ${index}`]
+      return [`ALTER TABLE ${db}.logs_local${onCluster(ctx)} ${add}`, `ALTER TABLE ${db}.logs_local${onCluster(ctx)} ${index}`, `ALTER TABLE ${db}.logs${onCluster(ctx)} ${add}`]
+    },
+  },
+  {
+    version: 5,
+    name: 'pattern_id of entries; patterns table',
+    statements: (ctx) => {
+      // The template each entry belongs to (patterns/), mined by the process role before insert. A
+      // logs table made before patterns gets the column and its index; a new one has them already.
+      const local = ctx.cluster ? '_local' : ''
+      const logs = (t: string) => `${q(ctx.database)}.${t}${onCluster(ctx)}`
+      const addColumn = (t: string) => `ALTER TABLE ${logs(t)} ADD COLUMN IF NOT EXISTS pattern_id LowCardinality(String) DEFAULT '' CODEC(ZSTD(1))`
+      // Templates as the miners last wrote them: one row per template and write, the newest (by
+      // `last_seen`) kept by ReplacingMergeTree; reads aggregate, so rows of several workers agree.
+      const columns = `
+        tenant LowCardinality(String) DEFAULT 'default',
+        service LowCardinality(String),
+        pattern_id String,
+        template String CODEC(ZSTD(1)),
+        first_seen DateTime64(9, 'UTC'),
+        last_seen DateTime64(9, 'UTC'),
+        sample String CODEC(ZSTD(1))`
+      const layout = 'ORDER BY (tenant, service, pattern_id)'
+      return [
+        addColumn(`logs${local}`),
+        ...(ctx.cluster ? [addColumn('logs')] : []),
+        `ALTER TABLE ${logs(`logs${local}`)} ADD INDEX IF NOT EXISTS idx_pattern_id pattern_id TYPE bloom_filter(0.01) GRANULARITY 1`,
+        ...(ctx.cluster
+          ? [
+              `CREATE TABLE IF NOT EXISTS ${q(ctx.database)}.patterns_local${onCluster(ctx)} (${columns}
+              ) ENGINE = ReplicatedReplacingMergeTree('/clickhouse/tables/{shard}/${ctx.database}/patterns_local', '{replica}', last_seen)
+              ${layout}`,
+              `CREATE TABLE IF NOT EXISTS ${q(ctx.database)}.patterns${onCluster(ctx)}
+                AS ${q(ctx.database)}.patterns_local
+                ENGINE = Distributed(${q(ctx.cluster)}, ${q(ctx.database)}, patterns_local, cityHash64(pattern_id))`,
+            ]
+          : [`CREATE TABLE IF NOT EXISTS ${q(ctx.database)}.patterns (${columns}
+              ) ENGINE = ReplacingMergeTree(last_seen)
+              ${layout}`]),
+      ]
+    },
+  },
 ]
+
+/** The patterns table, for writes and reads alike (Distributed over the cluster). */
+export function patternTable(ctx: SchemaContext): string {
+  return `${q(ctx.database)}.patterns`
+}
 
 /**
  * Migration 3: a logs table made before tenants (sort key `(service, timestamp)`, no `tenant`) is

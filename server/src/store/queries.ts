@@ -64,7 +64,13 @@ export interface QueryContext {
   signal?: AbortSignal | undefined
 }
 
-const TIE = 'cityHash64(service, message, span_id)'
+/**
+ * Orders entries of the same timestamp (cursor, context). The id makes identical entries distinct; rows
+ * stored before ids (id '') fall back to their content.
+ */
+const TIE = 'cityHash64(id, service, message, span_id)'
+/** The columns an entry is read from (`toEntry`). */
+const ENTRY_COLUMNS = `toString(timestamp) AS ts, id, level, service, message, attributes, trace_id, span_id, pattern_id, toString(${TIE}) AS h`
 
 /** SQL around SQL already scoped (a subquery, the parts of a binary operation): checked to contain each. */
 export function wrapScoped(inner: readonly ScopedSql[], build: (...inner: ScopedSql[]) => string): ScopedSql {
@@ -151,12 +157,14 @@ export async function table(ctx: QueryContext, sql: ScopedSql, p: Params, maxMem
 
 interface Row {
   ts: string
+  id: string
   level: Level
   service: string
   message: string
   attributes: Record<string, string>
   trace_id: string
   span_id: string
+  pattern_id: string
   h: string
 }
 
@@ -211,26 +219,87 @@ async function listPage(ctx: QueryContext, f: Conditions, o: ListOptions): Promi
     const where = `${w}${cursor}`
     const edge = `timestamp ${o.order === 'asc' ? '<=' : '>='} (SELECT ${o.order === 'asc' ? 'max' : 'min'}(timestamp) FROM (
       SELECT timestamp FROM ${ctx.table} ${where} ORDER BY timestamp ${dir} LIMIT ${p.add('UInt64', o.limit + offset)}))`
-    return `SELECT toString(timestamp) AS ts, level, service, message, attributes, trace_id, span_id, toString(${TIE}) AS h
+    return `SELECT ${ENTRY_COLUMNS}
     FROM ${ctx.table} ${where} AND ${edge}
     ORDER BY timestamp ${dir}, ${TIE} ${dir}
     LIMIT ${p.add('UInt32', o.limit)}${offset ? ` OFFSET ${p.add('UInt64', offset)}` : ''}`
   })
   const result = await rows<Row>(ctx, sql, p)
-  const entries = result.map((r) =>
-    toApiEntry({
-      timestamp: fromClickHouse(r.ts),
-      level: r.level,
-      service: r.service,
-      message: r.message,
-      attributes: r.attributes,
-      trace_id: r.trace_id,
-      span_id: r.span_id,
-    }),
-  )
+  const entries = result.map(toEntry)
   const last = result[result.length - 1]
   const next = last && result.length === o.limit ? { t: fromClickHouse(last.ts), h: last.h } : undefined
   return { entries, next }
+}
+
+function toEntry(r: Row): ApiEntry {
+  return toApiEntry({
+    ...(r.id ? { id: r.id } : {}),
+    timestamp: fromClickHouse(r.ts),
+    level: r.level,
+    service: r.service,
+    message: r.message,
+    attributes: r.attributes,
+    trace_id: r.trace_id,
+    span_id: r.span_id,
+    pattern_id: r.pattern_id,
+  })
+}
+
+/** One entry by its id (`GET /api/logs/{id}`), with its position for `context`; undefined when there is none. */
+export async function entryById(ctx: QueryContext, id: string): Promise<(ApiEntry & { h: string; ts: string }) | undefined> {
+  const p = new Params()
+  const sql = scopedSql(whereClause({ tenant: ctx.tenant }, p), (w) => `SELECT ${ENTRY_COLUMNS} FROM ${ctx.table} ${w} AND id = ${p.add('String', id)} LIMIT 1`)
+  const r = (await rows<Row>(ctx, sql, p))[0]
+  return r ? { ...toEntry(r), h: r.h, ts: r.ts } : undefined
+}
+
+export interface Context {
+  entry: ApiEntry
+  /** Entries of the same service just before it, oldest first. */
+  before: ApiEntry[]
+  /** Entries of the same service just after it, oldest first. */
+  after: ApiEntry[]
+}
+
+/**
+ * The entries of the same service around one entry by time (Kibana's surrounding documents, Grafana's
+ * show context): `before` and `after` of them, ties at the same timestamp ordered as the cursor orders
+ * them. Each side looks in a window of growing width around the entry first (the sort key starts with
+ * the service, then time), so a busy service reads a few granules rather than its whole history.
+ */
+export async function context(ctx: QueryContext, id: string, before: number, after: number): Promise<Context | undefined> {
+  const anchor = await entryById(ctx, id)
+  if (!anchor) return undefined
+  const { h, ts, ...entry } = anchor
+  const side = async (dir: 'before' | 'after', n: number): Promise<ApiEntry[]> => {
+    if (n === 0) return []
+    const cmp = dir === 'before' ? '<' : '>'
+    const order = dir === 'before' ? 'DESC' : 'ASC'
+    const at = Date.parse(fromClickHouse(ts).slice(0, 23) + 'Z')
+    for (const w of [...WINDOWS_MS, undefined]) {
+      const p = new Params()
+      const t = p.add("DateTime64(9, 'UTC')", ts)
+      const conds = [
+        `timestamp ${cmp}= ${t}`,
+        `(timestamp ${cmp} ${t} OR ${TIE} ${cmp} ${p.add('UInt64', h)})`,
+      ]
+      const bound = w === undefined ? undefined : fromEpochMs(dir === 'before' ? at - w : at + w)
+      if (bound) conds.push(`timestamp ${dir === 'before' ? '>=' : '<='} ${p.add("DateTime64(9, 'UTC')", toClickHouse(bound))}`)
+      else if (w !== undefined) continue
+      const sql = scopedSql(
+        whereClause({ tenant: ctx.tenant, services: [entry.service] }, p),
+        (w) => `SELECT ${ENTRY_COLUMNS} FROM ${ctx.table} ${w} AND ${conds.join(' AND ')}
+        ORDER BY timestamp ${order}, ${TIE} ${order} LIMIT ${p.add('UInt32', n)}`,
+      )
+      const found = await rows<Row>(ctx, sql, p)
+      if (found.length === n || w === undefined) {
+        const out = found.map(toEntry)
+        return dir === 'before' ? out.reverse() : out
+      }
+    }
+    return []
+  }
+  return { entry, before: await side('before', before), after: await side('after', after) }
 }
 
 export async function stats(ctx: QueryContext, f: Conditions): Promise<StatsResponse> {
@@ -315,23 +384,44 @@ export interface FieldSummary {
 }
 
 /**
+ * The timestamp of the oldest of the newest `sample` matching entries, and how many there are: in
+ * growing windows back from `to` first, as `listLogs` does, so a common filter reads the last hour only.
+ */
+async function sampleEdge(ctx: QueryContext, f: Conditions, sample: number): Promise<{ n: number; edge: string } | undefined> {
+  const anchor = Date.parse((f.to ?? nowTimestamp()).slice(0, 23) + 'Z')
+  const once = async (g: Conditions) => {
+    const p = new Params()
+    const sql = scopedSql(
+      whereClause({ ...g, tenant: ctx.tenant }, p),
+      (w) => `SELECT count() AS n, toString(min(timestamp)) AS edge FROM (
+        SELECT timestamp FROM ${ctx.table} ${w} ORDER BY timestamp DESC LIMIT ${p.add('UInt32', sample)})`,
+    )
+    const r = (await rows<{ n: string | number; edge: string }>(ctx, sql, p))[0]
+    return r ? { n: Number(r.n), edge: r.edge } : undefined
+  }
+  for (const w of WINDOWS_MS) {
+    const start = fromEpochMs(anchor - w)
+    if (!start || (f.from && start <= f.from)) break
+    const r = await once({ ...f, from: start })
+    if (r && r.n === sample) return r
+    if (!r || r.n === 0) break
+  }
+  return once(f)
+}
+
+/**
  * Every attribute in the newest `sample` matching entries, with how many of them have it, its number of
  * distinct values and its most frequent values (Kibana's field list, which also looks at a sample).
  * Bounded: the sample is cut by time first (reading the timestamps only), then its attributes are
  * grouped, so the cost does not grow with the range beyond reading the filter's columns.
  */
 export async function fieldSummary(ctx: QueryContext, f: Conditions, o: FieldSummaryOptions): Promise<FieldSummary> {
+  const edge = await sampleEdge(ctx, f, o.sample)
+  const sampled = edge?.n ?? 0
+  if (!edge || sampled === 0) return { sampled: 0, fields: [] }
   const p = new Params()
   const where = whereClause({ ...f, tenant: ctx.tenant }, p)
   const limit = p.add('UInt32', o.sample)
-  const edgeSql = scopedSql(
-    where,
-    (w) => `SELECT count() AS n, toString(min(timestamp)) AS edge FROM (
-      SELECT timestamp FROM ${ctx.table} ${w} ORDER BY timestamp DESC LIMIT ${limit})`,
-  )
-  const edge = (await rows<{ n: string | number; edge: string }>(ctx, edgeSql, p))[0]
-  const sampled = Number(edge?.n ?? 0)
-  if (!edge || sampled === 0) return { sampled: 0, fields: [] }
   const cut = `timestamp >= ${p.add("DateTime64(9, 'UTC')", edge.edge)}`
   const sql = scopedSql(
     where,

@@ -13,6 +13,8 @@ export function useFacets(run: Ref<QueryRun>) {
   /** Entries matching the whole filter. */
   const total = ref<number>()
   const loading = ref(false)
+  /** The last load failed: the counts are unknown (not zero). */
+  const failed = ref(false)
   let ac: AbortController | undefined
 
   async function load(r: QueryRun): Promise<void> {
@@ -33,12 +35,14 @@ export function useFacets(run: Ref<QueryRun>) {
       const missing = r.view.services.filter((s) => !seen.has(s)).map((s) => ({ service: s, count: 0, last_seen: '' }))
       services.value = [...bySvc, ...missing]
       total.value = all ? all.total_logs : byLevel.total_logs
+      failed.value = false
     } catch (err) {
       if (isAbort(err)) return
       // The list shows the error; the counts just go blank.
       levelCounts.value = {}
       services.value = r.view.services.map((s) => ({ service: s, count: 0, last_seen: '' }))
       total.value = undefined
+      failed.value = true
     } finally {
       if (!signal.aborted) loading.value = false
     }
@@ -46,5 +50,5 @@ export function useFacets(run: Ref<QueryRun>) {
 
   watch(run, (r) => void load(r), { immediate: true })
 
-  return { levelCounts, services, total, loading }
+  return { levelCounts, services, total, loading, failed }
 }

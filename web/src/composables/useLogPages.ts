@@ -24,6 +24,9 @@ export function useLogPages(run: Ref<QueryRun>, enabled: (r: QueryRun) => boolea
   const done = ref(false)
   let cursor: string | undefined
   let ac: AbortController | undefined
+  /** The filters of the entries shown: a refresh of the same view that fails keeps them (issue 19). */
+  let shownKey = ''
+  const keyOf = (r: QueryRun) => JSON.stringify([r.view.q.trim(), r.view.levels, r.view.services, r.view.range, r.view.order])
 
   async function start(r: QueryRun): Promise<void> {
     ac?.abort()
@@ -41,14 +44,15 @@ export function useLogPages(run: Ref<QueryRun>, enabled: (r: QueryRun) => boolea
       return
     }
     try {
-      const page = await fetchLogs({ ...r.params, limit: FIRST_PAGE }, signal)
+      const page = await fetchLogs({ ...r.params, order: r.view.order, limit: FIRST_PAGE }, signal)
       if (signal.aborted) return
       entries.value = page.entries
+      shownKey = keyOf(r)
       cursor = page.next
       done.value = !cursor
     } catch (err) {
       if (isAbort(err)) return
-      entries.value = []
+      if (shownKey !== keyOf(r)) entries.value = []
       error.value = errorMessage(err)
       errorStatus.value = err instanceof ApiError ? err.status : 0
     } finally {
@@ -61,7 +65,7 @@ export function useLogPages(run: Ref<QueryRun>, enabled: (r: QueryRun) => boolea
     const signal = (ac ??= new AbortController()).signal
     loadingMore.value = true
     try {
-      const page = await fetchLogs({ ...run.value.params, limit: NEXT_PAGE, cursor }, signal)
+      const page = await fetchLogs({ ...run.value.params, order: run.value.view.order, limit: NEXT_PAGE, cursor }, signal)
       if (signal.aborted) return
       // A new array (a cheap copy of references) so that the list sees the change.
       const all = entries.value.concat(page.entries)

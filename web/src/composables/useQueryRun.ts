@@ -18,7 +18,7 @@ export interface QueryRun {
 let nextId = 1
 
 export function useQueryRun(view: Ref<ViewState>) {
-  const key = computed(() => JSON.stringify([view.value.q.trim(), view.value.levels, view.value.services, view.value.range]))
+  const key = computed(() => JSON.stringify([view.value.q.trim(), view.value.levels, view.value.services, view.value.range, view.value.order]))
   const run = shallowRef<QueryRun>(make(view.value))
 
   function make(v: ViewState): QueryRun {

@@ -14,6 +14,8 @@ export function useViewState() {
     const next: ViewState = { ...view.value, ...patch }
     if ('entry' in patch && patch.entry === undefined) delete next.entry
     if ('columns' in patch && !patch.columns?.length) delete next.columns
+    if ('context' in patch && patch.context === undefined) delete next.context
+    if ('order' in patch && patch.order === undefined) delete next.order
     route.setQuery(encodeView(next), opts)
   }
 

@@ -3,7 +3,7 @@
  * message is fit to show: the server's own `error` text for a 4xx/5xx, or "cannot reach the
  * server" when there is no answer at all.
  */
-import type { ErrorResponse, FieldSummaryResponse, HistogramResponse, LogEntry, QueryResponse, ServiceInfo, StatsResponse } from '@oglogstream/shared'
+import type { ContextResponse, ErrorResponse, FieldSummaryResponse, HistogramResponse, LogEntry, QueryResponse, ServiceInfo, StatsResponse } from '@oglogstream/shared'
 
 export class ApiError extends Error {
   constructor(
@@ -30,12 +30,26 @@ export function isAbort(err: unknown): boolean {
   return (err as { name?: string })?.name === 'AbortError'
 }
 
+const unreachable = new Set<() => void>()
+/** `fn` runs whenever a call finds the server unreachable (the header checks the server's health at once). */
+export function onUnreachable(fn: () => void): () => void {
+  unreachable.add(fn)
+  return () => unreachable.delete(fn)
+}
+
 async function get<T>(path: string, params: Params, signal?: AbortSignal): Promise<{ body: T; headers: Headers }> {
+  return request<T>('GET', path + queryString(params), undefined, signal)
+}
+
+async function request<T>(method: string, url: string, json: unknown, signal?: AbortSignal): Promise<{ body: T; headers: Headers }> {
   let res: Response
   try {
-    res = await fetch(path + queryString(params), { signal, headers: { accept: 'application/json' } })
+    const headers: Record<string, string> = { accept: 'application/json' }
+    if (json !== undefined) headers['content-type'] = 'application/json'
+    res = await fetch(url, { method, signal, headers, body: json === undefined ? undefined : JSON.stringify(json) })
   } catch (err) {
     if (isAbort(err)) throw err
+    for (const fn of unreachable) fn()
     throw new ApiError('Cannot reach the server. Is OgLogStream running?', 0)
   }
   const text = await res.text()
@@ -75,6 +89,42 @@ export async function fetchHistogram(params: Params, signal?: AbortSignal): Prom
 
 export async function fetchServices(params: Params, signal?: AbortSignal): Promise<ServiceInfo[]> {
   return (await get<ServiceInfo[]>('/api/services', params, signal)).body
+}
+
+export interface UiSettings {
+  /** TRACE_URL_TEMPLATE: a trace id's link, `{trace_id}` replaced. */
+  trace_url_template: string | null
+}
+
+export async function fetchUiSettings(signal?: AbortSignal): Promise<UiSettings> {
+  return (await get<UiSettings>('/api/ui-settings', {}, signal)).body
+}
+
+export interface SavedSearch {
+  name: string
+  /** The dashboard view as a URL query string. */
+  view: string
+  updated: string
+}
+
+export async function fetchSavedSearches(signal?: AbortSignal): Promise<SavedSearch[]> {
+  return (await get<{ searches: SavedSearch[] }>('/api/saved-searches', {}, signal)).body.searches
+}
+export async function saveSearch(name: string, view: string): Promise<SavedSearch> {
+  return (await request<SavedSearch>('PUT', `/api/saved-searches/${encodeURIComponent(name)}`, { view })).body
+}
+export async function deleteSavedSearch(name: string): Promise<void> {
+  await request<undefined>('DELETE', `/api/saved-searches/${encodeURIComponent(name)}`, undefined)
+}
+
+/** `GET /api/logs/{id}`: one entry by its stable id. */
+export async function fetchEntry(id: string, signal?: AbortSignal): Promise<LogEntry> {
+  return (await get<LogEntry>(`/api/logs/${encodeURIComponent(id)}`, {}, signal)).body
+}
+
+/** `GET /api/context`: the entries of the same service before and after one entry. */
+export async function fetchContext(id: string, before: number, after: number, signal?: AbortSignal): Promise<ContextResponse> {
+  return (await get<ContextResponse>('/api/context', { id, before, after }, signal)).body
 }
 
 /** `GET /api/field_summary`: the attributes of the newest matching entries with their top values. */

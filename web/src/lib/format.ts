@@ -1,15 +1,77 @@
-/** Display formatting: times in the browser's zone with milliseconds, counts with separators. */
+/**
+ * Display formatting: times in one zone for the whole dashboard (the browser's, or UTC: `timeSettings`,
+ * chosen in the header), always 24-hour with milliseconds; relative times for hovers; counts with separators.
+ */
+import { reactive } from 'vue'
 import type { Level } from '@oglogstream/shared'
 
 const pad = (n: number, w = 2) => String(n).padStart(w, '0')
 
-/** `2025-06-01 14:03:07.123` in local time; the raw value when it does not parse. */
-export function formatTime(ts: string): string {
+/** The zone every time is shown in. Reactive: a template that formats a time follows a change. */
+export const timeSettings = reactive({ utc: false })
+
+/** The zone's name for labels: `UTC`, or the browser's (`Europe/Berlin`). */
+export function zoneName(): string {
+  if (timeSettings.utc) return 'UTC'
+  try {
+    return Intl.DateTimeFormat().resolvedOptions().timeZone || 'local'
+  } catch {
+    return 'local'
+  }
+}
+
+interface Parts {
+  y: number
+  mo: number
+  d: number
+  h: number
+  mi: number
+  s: number
+  ms: number
+}
+function parts(t: number): Parts {
+  const d = new Date(t)
+  return timeSettings.utc
+    ? { y: d.getUTCFullYear(), mo: d.getUTCMonth() + 1, d: d.getUTCDate(), h: d.getUTCHours(), mi: d.getUTCMinutes(), s: d.getUTCSeconds(), ms: d.getUTCMilliseconds() }
+    : { y: d.getFullYear(), mo: d.getMonth() + 1, d: d.getDate(), h: d.getHours(), mi: d.getMinutes(), s: d.getSeconds(), ms: d.getMilliseconds() }
+}
+
+/** Epoch ms of an RFC 3339 timestamp of any precision, or NaN. */
+export function parseTs(ts: string): number {
   const m = /^(.*?)(\.\d+)?(Z|[+-]\d{2}:?\d{2})$/.exec(ts)
-  const ms = m ? Date.parse(`${m[1]}${m[2] ? m[2].slice(0, 4) : ''}${m[3]}`) : Date.parse(ts)
+  return m ? Date.parse(`${m[1]}${m[2] ? m[2].slice(0, 4) : ''}${m[3]}`) : Date.parse(ts)
+}
+
+/** `2025-06-01 14:03:07.123` in the chosen zone; the raw value when it does not parse. */
+export function formatTime(ts: string): string {
+  const ms = parseTs(ts)
   if (!Number.isFinite(ms)) return ts
-  const d = new Date(ms)
-  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())} ${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}.${pad(d.getMilliseconds(), 3)}`
+  const p = parts(ms)
+  return `${p.y}-${pad(p.mo)}-${pad(p.d)} ${pad(p.h)}:${pad(p.mi)}:${pad(p.s)}.${pad(p.ms, 3)}`
+}
+
+/** `14:03`, `14:03:07`, `06-01 14:03` (with `date`), 24-hour in the chosen zone. */
+export function formatClock(t: number, o: { date?: boolean; seconds?: boolean } = {}): string {
+  const p = parts(t)
+  const hm = `${pad(p.h)}:${pad(p.mi)}${o.seconds ? `:${pad(p.s)}` : ''}`
+  return o.date ? `${pad(p.mo)}-${pad(p.d)} ${hm}` : hm
+}
+
+/** `just now`, `42 s ago`, `5 min ago`, `3 h ago`, `2 d ago` (or `in …` for the future). */
+export function relativeTime(t: number, now = Date.now()): string {
+  const diff = now - t
+  const a = Math.abs(diff)
+  if (a < 1_000) return 'just now'
+  const [n, unit] = a < 60_000 ? [a / 1_000, 's'] : a < 3_600_000 ? [a / 60_000, 'min'] : a < 86_400_000 ? [a / 3_600_000, 'h'] : [a / 86_400_000, 'd']
+  const v = Math.floor(n)
+  return diff >= 0 ? `${v} ${unit} ago` : `in ${v} ${unit}`
+}
+
+/** The hover text of a time: how long ago, and the exact time with its zone. */
+export function timeTitle(ts: string): string {
+  const ms = parseTs(ts)
+  if (!Number.isFinite(ms)) return ts
+  return `${relativeTime(ms)} · ${formatTime(ts)} ${zoneName()}`
 }
 
 export function formatCount(n: number): string {

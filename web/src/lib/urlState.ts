@@ -1,7 +1,8 @@
 /**
  * The dashboard's view state <-> the URL query string, so that a link reproduces a view.
  *   q=<search>  level=error,fatal  service=api,web  range=15m|1h|24h|7d|all  from=&to= (custom)
- *   entry=<timestamp of the open entry>  cols=region,user (attribute columns of the list)
+ *   entry=<id (or, for entries stored before ids, timestamp) of the open entry>  cols=region,user (attribute columns of the list)
+ *   context=<id>  (the entries around that one instead of the result list)  order=asc (oldest first)
  * Unknown or malformed values fall back to defaults rather than failing the page.
  */
 import { LEVELS, type Level } from '@oglogstream/shared'
@@ -14,6 +15,10 @@ export interface ViewState {
   range: TimeRange
   /** Timestamp of the entry whose detail is open (Explore only). */
   entry?: string
+  /** Oldest first (Explore's list); absent: newest first. */
+  order?: 'asc'
+  /** Id of the entry whose surrounding entries are shown (Explore only). */
+  context?: string
   /** Attributes shown as columns of the list (Explore only); absent when none. */
   columns?: string[]
 }
@@ -34,6 +39,9 @@ export function decodeView(search: string | URLSearchParams): ViewState {
   const view: ViewState = { q: p.get('q') ?? '', levels: sortLevels(levels), services, range: decodeRange(p) }
   const entry = p.get('entry')
   if (entry) view.entry = entry
+  if (p.get('order') === 'asc') view.order = 'asc'
+  const context = p.get('context')
+  if (context) view.context = context
   const columns = list(p.get('cols')).slice(0, 8)
   if (columns.length) view.columns = columns
   return view
@@ -66,6 +74,8 @@ export function encodeView(v: ViewState): string {
   } else if (r.kind === 'all') p.set('range', 'all')
   else if (!(DEFAULT_RANGE.kind === 'preset' && r.preset === DEFAULT_RANGE.preset)) p.set('range', r.preset)
   if (v.entry) p.set('entry', v.entry)
+  if (v.order === 'asc') p.set('order', 'asc')
+  if (v.context) p.set('context', v.context)
   if (v.columns?.length) p.set('cols', v.columns.join(','))
   // Commas and colons read better unescaped in a shared link, and URLSearchParams accepts them.
   return p.toString().replace(/%2C/g, ',').replace(/%3A/g, ':')

@@ -14,6 +14,7 @@ import type { Logger } from 'pino'
 import type { ActiveAlert, RoundListener } from '../evaluator.js'
 import type { AlertStore, HistoryRow, OutboxRow } from '../store.js'
 import { routeAlert, type NotifyConfig, type Target } from './config.js'
+import type { AlertingMetrics } from '../metrics.js'
 import { alertmanagerBody, pagerdutyBody, slackBody, webhookBody, type AlertView } from './payloads.js'
 
 export interface NotifierOptions {
@@ -49,6 +50,7 @@ export class Notifier {
   private again = false
   /** Attempts made, for tests. */
   attempts = 0
+  metrics: AlertingMetrics | undefined
 
   constructor(
     private readonly store: AlertStore,
@@ -200,6 +202,7 @@ export class Notifier {
   }
 
   private historyRow(r: OutboxRow, now: number, outcome: string, detail: string): HistoryRow {
+    this.metrics?.notifications.inc({ kind: r.kind, outcome })
     const env = JSON.parse(r.body) as Envelope
     return {
       tenant: r.tenant,

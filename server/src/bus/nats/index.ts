@@ -12,6 +12,7 @@ import { jetstream, jetstreamManager } from '@nats-io/jetstream'
 import type { Logger } from 'pino'
 import type { Transport, TransportOptions } from '../transport.js'
 import { Connection } from './connection.js'
+import { NatsLease } from './lease.js'
 import { NatsWorkQueue } from './consumer.js'
 import { NatsLedger } from './ledger.js'
 import { NatsLiveFeed } from './live.js'
@@ -63,8 +64,14 @@ export async function openNats(opts: TransportOptions & { natsUrl: string }, log
   })
   log.info({ server: conn.nc.getServer(), stream: so.stream, subject: n.subject, replicas: so.replicas }, 'NATS JetStream ready')
 
+  const leases: NatsLease[] = []
   return {
     name: 'nats',
+    lease: (name, ttlMs) => {
+      const l = new NatsLease(js, jsm, name, ttlMs, opts.natsReplicas, log)
+      leases.push(l)
+      return l
+    },
     publisher,
     workQueue,
     liveFeed,
@@ -72,6 +79,7 @@ export async function openNats(opts: TransportOptions & { natsUrl: string }, log
     status: () => conn.status(),
     pending: () => workQueue?.pending(),
     async close() {
+      await Promise.all(leases.map((l) => l.close()))
       conn.markClosing()
       await publisher?.close()
       await workQueue?.close()

@@ -44,7 +44,7 @@ export interface Scope {
   /** The message column while rows are still entries; undefined after fields/stats. */
   message: string | undefined
   /** `level`, `service` or `timestamp` while rows are still entries. */
-  builtin(name: 'level' | 'service' | 'timestamp'): string | undefined
+  builtin(name: 'level' | 'service' | 'timestamp' | 'trace_id' | 'span_id' | 'pattern_id'): string | undefined
   /** A field named in a filter (`key:value`). */
   field(key: string, p: Params, at: number): FieldSql
 }
@@ -106,6 +106,14 @@ function clauseCondition(c: Clause, s: Scope, p: Params): string {
     case 'level':
     case 'service': {
       const col = s.builtin(c.kind) ?? s.field(c.kind, p, at).value
+      return `${col} IN ${p.add('Array(String)', c.values)}`
+    }
+    case 'pattern': {
+      const col = s.builtin('pattern_id') ?? s.field('pattern_id', p, at).value
+      return `${col} IN ${p.add('Array(String)', c.values)}`
+    }
+    case 'id': {
+      const col = s.builtin(c.column) ?? s.field(c.column, p, at).value
       return `${col} IN ${p.add('Array(String)', c.values)}`
     }
     case 'time': {

@@ -20,6 +20,10 @@ export type Clause =
     }
   | { kind: 'level'; negate: boolean; values: Level[] }
   | { kind: 'service'; negate: boolean; values: string[] }
+  /** `pattern:<id>[,<id>...]`: the entry's template (patterns/, GET /api/patterns). */
+  | { kind: 'pattern'; negate: boolean; values: string[] }
+  /** `trace_id:<id>`, `span_id:<id>`: the entry's trace or span id (lower-case hex, as stored), one of `values`. */
+  | { kind: 'id'; negate: boolean; column: 'trace_id' | 'span_id'; values: string[] }
   /** `value` undefined: the field exists (`key:*`). `at` only in a filter after a pipe, where the key may be unknown. */
   | { kind: 'attr'; negate: boolean; key: string; value: string | undefined; at?: number }
   /** `conn*` (a token of the message starts with `text`, lower-cased) or `key:al*` (the field's value starts with `text`). */

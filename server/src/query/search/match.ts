@@ -11,8 +11,12 @@ export interface MatchableEntry {
   service: string
   message: string
   attributes?: Record<string, string> | undefined
+  trace_id?: string | undefined
+  span_id?: string | undefined
   /** Canonical timestamp, for `_time:`; an entry without one is taken as just received. */
   timestamp?: string | undefined
+  /** Known once the entry is stored: the live tail sees entries before they are mined. */
+  pattern_id?: string | undefined
 }
 
 /** True when `text` occurs in `haystack` with a token boundary wherever `text` starts (and unless `open`, ends) with a token character. */
@@ -58,6 +62,10 @@ function clauseMatches(c: Clause, e: MatchableEntry, lowerMessage: () => string)
       return (c.values as string[]).includes(e.level)
     case 'service':
       return c.values.includes(e.service)
+    case 'pattern':
+      return c.values.includes(e.pattern_id ?? '')
+    case 'id':
+      return c.values.includes((c.column === 'trace_id' ? e.trace_id : e.span_id) ?? '')
     case 'attr': {
       const v = attr(e, c.key)
       return v !== undefined && (c.value === undefined || v === c.value)

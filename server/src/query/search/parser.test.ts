@@ -120,3 +120,22 @@ test('issue 14 filter errors point at the problem', () => {
     )
   }
 })
+
+test('trace_id: and span_id: name the entry ids (any case, comma lists); attr.trace_id: an attribute', () => {
+  assert.deepEqual(parseSearch('trace_id:4BF92F35 -span_id:"a1,b2" attr.trace_id:x').clauses, [
+    { kind: 'id', negate: false, column: 'trace_id', values: ['4bf92f35'] },
+    { kind: 'id', negate: true, column: 'span_id', values: ['a1', 'b2'] },
+    { kind: 'attr', negate: false, key: 'trace_id', value: 'x' },
+  ])
+  assert.throws(() => parseSearch('trace_id:a,,b'), /empty value in trace_id/)
+})
+
+test('the live tail matches trace_id: and span_id: as the store does', async () => {
+  const { matcher } = await import('./match.ts')
+  const m = matcher(parseSearch('trace_id:ABC -span_id:s1'))
+  const e = { level: 'info', service: 'a', message: 'x', trace_id: 'abc', span_id: 's2' }
+  assert.equal(m(e), true)
+  assert.equal(m({ ...e, span_id: 's1' }), false)
+  assert.equal(m({ ...e, trace_id: 'abd' }), false)
+  assert.equal(m({ ...e, trace_id: undefined, attributes: { trace_id: 'abc' } }), false, 'an attribute is not the trace id')
+})

@@ -10,6 +10,7 @@
  *   a OR b, (a b)   alternatives and groups; AND (or a space) binds tighter than OR
  *   level:error     level (also a comma list: level:error,fatal)
  *   service:api     service, exact (also a comma list)
+ *   trace_id:4bf9…  the trace id (span_id: the span id), any case, also a comma list; `attr.trace_id:` for an attribute
  *   key:value       attribute `key` equal to `value` (exact); `key:"with space"`; `key:*` = has the key
  *   key:pre*  key:~"re"  key:>=500  key:>250ms  key:<1KiB   prefix, regex and comparisons (values.ts)
  *   attr.key:value  the same, for an attribute named like a reserved field (`attr.level:x`)
@@ -170,7 +171,7 @@ function fieldClause(r: Reader, name: string, negate: boolean, inStage: boolean)
   const lower = name.toLowerCase()
   const pos = inStage ? { at: at - name.length - 1 } : {}
   if (r.c === '~') {
-    if (lower === 'level' || lower === 'service') r.fail(at, `${lower}: takes a comma list of values, not a regular expression`)
+    if (lower === 'level' || lower === 'service' || lower === 'pattern') r.fail(at, `${lower}: takes a comma list of values, not a regular expression`)
     return { ...regexClause(r, keyOf(name)), negate, ...pos }
   }
   let value: string
@@ -182,14 +183,20 @@ function fieldClause(r: Reader, name: string, negate: boolean, inStage: boolean)
   if (!value && !wasQuoted) {
     r.fail(at, `field '${name}' has no value (write ${name}:value, or quote "${name}:" to search for the text)`)
   }
-  if (lower === 'level' || lower === 'service') {
+  if (lower === 'level' || lower === 'service' || lower === 'pattern') {
     const values = value.split(',').map((v) => v.trim())
     if (values.some((v) => !v)) throw new SearchSyntaxError(at, `empty value in ${lower}:${value.slice(0, 40)}`)
     if (lower === 'service') return { kind: 'service', negate, values }
+    if (lower === 'pattern') return { kind: 'pattern', negate, values }
     const levels = values.map((v) => v.toLowerCase())
     const bad = levels.find((l) => !(LEVELS as readonly string[]).includes(l))
     if (bad !== undefined) throw new SearchSyntaxError(at, `'${bad.slice(0, 40)}' is not a level; use one of ${LEVELS.join(', ')}`)
     return { kind: 'level', negate, values: levels as Level[] }
+  }
+  if ((lower === 'trace_id' || lower === 'span_id') && !inStage) {
+    const values = value.split(',').map((v) => v.trim().toLowerCase())
+    if (values.some((v) => !v)) throw new SearchSyntaxError(at, `empty value in ${lower}:${value.slice(0, 40)}`)
+    return { kind: 'id', negate, column: lower, values }
   }
   if (name === '_time' && !wasQuoted) {
     const ms = readValue('duration', value)

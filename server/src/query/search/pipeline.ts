@@ -58,6 +58,7 @@ const BUILTIN: Record<string, { sql: string; type: FieldType }> = {
   _msg: { sql: 'message', type: 'string' },
   trace_id: { sql: 'trace_id', type: 'string' },
   span_id: { sql: 'span_id', type: 'string' },
+  pattern_id: { sql: 'pattern_id', type: 'string' },
 }
 /** Built-in text columns that are never numbers: sum(message) is a mistake worth a message. */
 const TEXT_COLUMNS = ['message', '_msg', 'level', 'service', 'trace_id', 'span_id']

@@ -1,0 +1,36 @@
+/** Alerting's own metrics on `/metrics` (the evaluator's work and the notifications' outcomes). */
+import { Counter, Gauge, Histogram, type Registry } from 'prom-client'
+
+export class AlertingMetrics {
+  readonly evaluations: Counter<'result'>
+  readonly groupSeconds: Histogram
+  readonly alerts: Gauge<'state'>
+  readonly notifications: Counter<'kind' | 'outcome'>
+
+  constructor(registry: Registry) {
+    this.evaluations = new Counter({
+      name: 'oglogstream_alerting_rule_evaluations_total',
+      help: 'rule evaluations by result (ok, error)',
+      labelNames: ['result'],
+      registers: [registry],
+    })
+    this.groupSeconds = new Histogram({
+      name: 'oglogstream_alerting_group_evaluation_seconds',
+      help: 'time to evaluate one rule group',
+      buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+      registers: [registry],
+    })
+    this.alerts = new Gauge({
+      name: 'oglogstream_alerts',
+      help: 'alerts by state, on the instance that evaluates',
+      labelNames: ['state'],
+      registers: [registry],
+    })
+    this.notifications = new Counter({
+      name: 'oglogstream_alerting_notifications_total',
+      help: 'notification attempts by receiver kind and outcome (sent, retry, failed, superseded)',
+      labelNames: ['kind', 'outcome'],
+      registers: [registry],
+    })
+  }
+}
