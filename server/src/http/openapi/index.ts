@@ -57,6 +57,7 @@ export async function registerOpenApi(app: FastifyInstance, { version }: OpenApi
         { name: 'alerting', description: 'Alert rules and their state (query role)' },
         { name: 'loki', description: "Loki's query API for Grafana (query role)" },
         { name: 'elasticsearch', description: 'What Elasticsearch shippers probe before sending bulk requests (ingest role)' },
+        { name: 'admin', description: 'Delete by query and the audit log (admin scope, query role)' },
         { name: 'operations', description: 'Health, metrics, this document' },
       ],
     },

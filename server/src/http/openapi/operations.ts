@@ -306,6 +306,26 @@ const DOCS: Record<string, OperationDoc> = {
     response: { 200: ok('entries', { type: 'array', items: ENTRY_OUT }), ...errors },
     security: KEY,
   },
+  'POST /api/delete': {
+    tags: ['admin'],
+    summary: "Delete the tenant's entries that match q in a range (admin scope; runs in the background)",
+    body: obj({ q: str('filter (no pipes); * for all'), from: str('RFC 3339 or relative'), to: str('RFC 3339 or relative'), service: str('service'), level: str('level') }, { required: ['q', 'from', 'to'] }),
+    response: { 202: ok('accepted', obj({ status: str('accepted'), id: str('delete id'), rows_matched: int('entries matched when asked'), progress: str('URL of the progress') })), ...errors },
+    security: KEY,
+  },
+  'GET /api/delete/:id': {
+    tags: ['admin'],
+    summary: 'Progress of a delete by query',
+    response: { 200: ok('state', obj({ id: str('id'), state: str('running, done or failed'), progress: { type: 'number', description: '0 to 1' }, rows_matched: int('matched when asked'), rows_remaining: int('still matching (null when failed)') })), ...errors },
+    security: KEY,
+  },
+  'GET /api/audit': {
+    tags: ['admin'],
+    summary: "The tenant's admin actions, newest first (who, what, when)",
+    querystring: obj({ limit: int('default 100, at most 1000') }),
+    response: { 200: ok('audit entries', { type: 'array', items: obj({ time: str('time'), actor: str('key name'), via: str('how the key came'), action: str('action'), request_id: str('request id'), ip: str('client address') }) }), ...errors },
+    security: KEY,
+  },
   'GET /api/saved-searches': {
     tags: ['query'],
     summary: "The tenant's saved searches, by name",
