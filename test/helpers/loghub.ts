@@ -1,7 +1,7 @@
 /**
  * Loghub-2k for pattern accuracy: the 16 systems' lines (../shared/data/loghub), their headers split
  * off as the Loghub benchmark's log_format strings do, each line's ground-truth event found by matching
- * the published templates (test/data/loghub/*_2k.log_templates.csv, from https://github.com/logpai/loghub)
+ * the published templates (test/fixtures/loghub-templates/*_2k.log_templates.csv, from https://github.com/logpai/loghub)
  * against its content, and grouping accuracy as Zhu et al. define it ("Tools and Benchmarks for
  * Automated Log Parsing", ICSE-SEIP 2019): a line counts iff the set of lines in its mined group equals
  * the set of lines in its ground-truth group.
@@ -16,7 +16,7 @@ export const LOGHUB_DIR =
   process.env.LOGHUB_DIR ??
   [join(here, '../../../shared/data/loghub'), join(here, '../../../../shared/data/loghub')].find((d) => existsSync(d)) ??
   join(here, '../../../shared/data/loghub')
-const TEMPLATES_DIR = join(here, '../data/loghub')
+const TEMPLATES_DIR = join(here, '../fixtures/loghub-templates')
 
 /** The Loghub benchmark's log formats (benchmark/Drain_benchmark.py), the part after the header is Content. */
 export const LOG_FORMATS: Record<string, string> = {
