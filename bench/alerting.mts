@@ -11,15 +11,12 @@ import { cpus, tmpdir, totalmem } from 'node:os'
 import { join } from 'node:path'
 import { createApp } from '../server/src/app.ts'
 import { loadConfig } from '../server/src/config.ts'
+import { arg } from './in-process.mts'
 import { runMetric } from '../server/src/loki/run.ts'
 import { DEFAULT_TENANT } from '../server/src/model/tenant.ts'
 import type { Alerting } from '../server/src/alerting/index.ts'
 import type { Store } from '../server/src/store/index.ts'
 
-const arg = (n: string, d: number) => {
-  const i = process.argv.indexOf(`--${n}`)
-  return i > 0 ? Number(process.argv[i + 1]) : d
-}
 const ROWS = arg('rows', 10_000_000)
 const ROUNDS = arg('rounds', 5)
 const INTERVAL_S = 30

@@ -10,12 +10,9 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { createApp } from '../server/src/app.ts'
 import { loadConfig } from '../server/src/config.ts'
+import { arg, medianGetMs } from './in-process.mts'
 import type { Store } from '../server/src/store/index.ts'
 
-const arg = (n: string, d: number) => {
-  const i = process.argv.indexOf(`--${n}`)
-  return i > 0 ? Number(process.argv[i + 1]) : d
-}
 const ROWS = arg('rows', 2_000_000)
 const RUNS = arg('runs', 7)
 const END = Date.UTC(2026, 5, 1)
@@ -30,21 +27,7 @@ await store.sql(`INSERT INTO oglogstream.logs (id, timestamp, level, service, me
     map('host', concat('h', toString(number % 7)), 'region', ['eu','us','ap'][number % 3 + 1], 'status', toString(200 + (number % 5) * 100), 'request_id', toString(number))
   FROM numbers(${ROWS})`)
 
-async function p50(mk: (i: number) => string): Promise<number> {
-  const get = async (url: string) => {
-    const r = await app.server.inject({ method: 'GET', url })
-    if (r.statusCode !== 200) throw new Error(`${url}: ${r.statusCode} ${r.body.slice(0, 300)}`)
-  }
-  await get(mk(999))
-  const xs: number[] = []
-  for (let i = 0; i < RUNS; i++) {
-    const t = performance.now()
-    await get(mk(i))
-    xs.push(performance.now() - t)
-  }
-  xs.sort((a, b) => a - b)
-  return Math.round((xs[Math.floor(xs.length / 2)] as number) * 10) / 10
-}
+const p50 = (mk: (i: number) => string) => medianGetMs(app.server, mk, RUNS)
 const from = END - 24 * HOUR
 const rows: [string, number][] = []
 for (const [label, qs] of [
@@ -57,7 +40,7 @@ for (const [label, qs] of [
     rows.push([`/api/field_summary ${label} sample=${sample} 24 h`, await p50((i) => `/api/field_summary?from=${from}&to=${END + i}&sample=${sample}${qs}`)])
   }
 }
-const ids = (await store.sql<{ id: string }>(`SELECT id FROM oglogstream.logs WHERE service = 'svc-7' ORDER BY timestamp LIMIT 1 OFFSET 5000`)).map((r) => r.id)
+const ids = (await store.sql<{ id: string }>(`SELECT id FROM oglogstream.logs WHERE service = 'svc-7' ORDER BY timestamp LIMIT 1 OFFSET ${Math.min(5000, Math.floor(ROWS / 40))}`)).map((r) => r.id)
 const id = ids[0] as string
 rows.push([`/api/logs/{id} (one of ${ROWS})`, await p50(() => `/api/logs/${id}`)])
 rows.push(['/api/context?id= before=20 after=20', await p50(() => `/api/context?id=${id}&before=20&after=20`)])

@@ -9,12 +9,9 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { createApp } from '../server/src/app.ts'
 import { loadConfig } from '../server/src/config.ts'
+import { arg, medianGetMs } from './in-process.mts'
 import type { Store } from '../server/src/store/index.ts'
 
-const arg = (n: string, d: number) => {
-  const i = process.argv.indexOf(`--${n}`)
-  return i > 0 ? Number(process.argv[i + 1]) : d
-}
 const ROWS = arg('rows', 2_000_000)
 const RUNS = arg('runs', 9)
 const END = Date.UTC(2026, 5, 1)
@@ -30,22 +27,7 @@ await store.sql(`INSERT INTO oglogstream.logs (timestamp, level, service, messag
   FROM numbers(${ROWS})`)
 
 const ns = (ms: number) => `${ms}000000`
-async function time(url: string): Promise<number> {
-  const r = await app.server.inject({ method: 'GET', url })
-  if (r.statusCode !== 200) throw new Error(`${url}: ${r.statusCode} ${r.body.slice(0, 300)}`)
-  return 0
-}
-async function p50(mk: (i: number) => string): Promise<number> {
-  await time(mk(999))
-  const xs: number[] = []
-  for (let i = 0; i < RUNS; i++) {
-    const t = performance.now()
-    await time(mk(i))
-    xs.push(performance.now() - t)
-  }
-  xs.sort((a, b) => a - b)
-  return Math.round((xs[Math.floor(xs.length / 2)] as number) * 10) / 10
-}
+const p50 = (mk: (i: number) => string) => medianGetMs(app.server, mk, RUNS)
 const from = END - 24 * HOUR
 const rows: [string, number][] = []
 // `i` moves the end by i ms past the data (same answer, no condition cache hit).
