@@ -54,9 +54,9 @@ test('haproxy.cfg is valid as shipped and as the native launcher writes it', () 
   assert.match(noPassword.stderr + noPassword.stdout, /HAPROXY_STATS_PASSWORD is not set/)
   const cfg = readFileSync(join(ROOT, 'deploy/haproxy.cfg'), 'utf8')
   for (const must of [
-    'path /log /logs /es /journal/upload',
-    'path_beg /es/ /loki/ /v1/logs',
-    'path_beg /api/ /ws/',
+    'path /log /logs /es /journal/upload /loki/api/v1/push /api/prom/push',
+    'path_beg /es/ /v1/logs',
+    'path_beg /api/ /ws/ /loki/',
     'timeout tunnel',
     'option httpchk GET /health',
     'default_backend query',
@@ -123,4 +123,45 @@ test("HAProxy replaces the client's X-Forwarded-For; its stats page is local and
   const r = await fetch(`http://127.0.0.1:${httpPort}/log`, { method: 'POST', headers: { 'x-forwarded-for': '6.6.6.6' }, body: '{}' })
   assert.equal(r.status, 200)
   assert.deepEqual(seen, ['127.0.0.1'], "the client's own X-Forwarded-For is replaced, not appended to")
+})
+
+test('HAProxy sends Loki push to ingest and Loki queries, tail and rules to query', async (t) => {
+  const hits: Record<'ingest' | 'query', string[]> = { ingest: [], query: [] }
+  const stubs = await Promise.all(
+    (['ingest', 'query'] as const).map(async (role) => {
+      const s = createServer((req, res) => {
+        if (req.url !== '/health') hits[role].push(`${req.method} ${req.url}`)
+        res.end('{}')
+      })
+      await new Promise<void>((r) => s.listen(0, '127.0.0.1', r))
+      t.after(() => s.close())
+      return (s.address() as AddressInfo).port
+    }),
+  )
+  const [httpPort, statsPort] = [await freePort(), await freePort()]
+  const dir = mkdtempSync(join(tmpdir(), 'ogls-haproxy-'))
+  const file = join(dir, 'native.cfg')
+  writeFileSync(file, haproxyConfig({ ingest: [{ name: 'ingest1', port: stubs[0] as number }], query: [{ name: 'store', port: stubs[1] as number }] }))
+  const env = { ...process.env, HAPROXY_HTTP_PORT: String(httpPort), HAPROXY_STATS_PORT: String(statsPort), HAPROXY_BIND: '127.0.0.1', ...STATS }
+  const haproxy = spawn('haproxy', ['-db', '-f', file], { env, stdio: 'ignore' })
+  t.after(() => {
+    haproxy.kill('SIGKILL')
+    rmSync(dir, { recursive: true, force: true })
+  })
+  const auth = { authorization: `Basic ${Buffer.from('admin:stats-secret').toString('base64')}` }
+  const deadline = Date.now() + 20_000
+  for (;;) {
+    const csv = await fetch(`http://127.0.0.1:${statsPort}/;csv`, { headers: auth }).then((r) => (r.ok ? r.text() : ''), () => '')
+    if (/^ingest,ingest1,(?:[^,]*,){15}UP/m.test(csv) && /^query,store,(?:[^,]*,){15}UP/m.test(csv)) break
+    assert.ok(Date.now() < deadline, `backends not UP: ${csv}`)
+    await new Promise((r) => setTimeout(r, 100))
+  }
+  const ingest = ['POST /loki/api/v1/push', 'POST /api/prom/push', 'POST /log', 'POST /v1/logs', 'POST /journal/upload']
+  const query = ['GET /loki/api/v1/query_range?query=x', 'GET /loki/api/v1/labels', 'GET /loki/api/v1/rules', 'GET /api/logs', 'GET /']
+  for (const req of [...ingest, ...query]) {
+    const [method, path] = req.split(' ') as [string, string]
+    const r = await fetch(`http://127.0.0.1:${httpPort}${path}`, { method, body: method === 'POST' ? '{}' : undefined })
+    assert.equal(r.status, 200, req)
+  }
+  assert.deepEqual(hits, { ingest, query })
 })
