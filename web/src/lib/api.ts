@@ -3,7 +3,7 @@
  * message is fit to show: the server's own `error` text for a 4xx/5xx, or "cannot reach the
  * server" when there is no answer at all.
  */
-import type { ContextResponse, ErrorResponse, FieldSummaryResponse, HistogramResponse, LogEntry, QueryResponse, ServiceInfo, StatsResponse } from '@oglogstream/shared'
+import type { ContextResponse, ErrorResponse, FieldSummaryResponse, HistogramResponse, LogEntry, PatternSummary, QueryResponse, ServiceInfo, StatsResponse } from '@oglogstream/shared'
 
 export class ApiError extends Error {
   constructor(
@@ -145,6 +145,11 @@ export async function fetchFields(params: Params, signal?: AbortSignal): Promise
 /** `GET /api/field_values`: the most frequent values of one field, with counts (autocompletion). */
 export async function fetchFieldValues(params: Params, signal?: AbortSignal): Promise<{ value: unknown; hits: number }[]> {
   return (await get<{ values: { value: unknown; hits: number }[] }>('/api/field_values', params, signal)).body.values
+}
+
+/** `GET /api/patterns`: the templates of the matching entries, most frequent first. */
+export async function fetchPatterns(params: Params, signal?: AbortSignal): Promise<PatternSummary[]> {
+  return (await get<PatternSummary[]>('/api/patterns', params, signal)).body
 }
 
 export function errorMessage(err: unknown): string {
