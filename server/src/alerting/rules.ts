@@ -28,7 +28,7 @@ export interface RuleGroup {
   name: string
   /** 0: the default evaluation interval. */
   intervalMs: number
-  rules: Rule[]
+  rules: CompiledRule[]
 }
 
 /** A compiled rule: what the evaluator runs, a LogQL metric query or a `q` (qrule.ts). */
