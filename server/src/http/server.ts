@@ -105,12 +105,20 @@ export function createServer(opts: ServerOptions, logger: Logger, metrics: HttpM
         addHeaders: { 'retry-after': false },
         errorResponseBuilder: (_req, ctx) => {
           const seconds = Math.ceil(ctx.ttl / 1000)
-          return Object.assign(new Errors.RATE_LIMITED(ctx.max, ctx.after, seconds), { retryAfterSeconds: seconds })
+          // The configured window, not the plugin's `ctx.after` (the time left, "59 seconds" one request
+          // and "1 minute" the next): the message names the limit, Retry-After the wait.
+          return Object.assign(new Errors.RATE_LIMITED(ctx.max, windowText(opts.rateLimitWindowMs), seconds), { retryAfterSeconds: seconds })
         },
       })
       .after(() => app.addHook('onRequest', app.rateLimit()))
   }
   return app
+}
+
+/** A window in ms as the README writes durations: `1s`, `1m`, `1500ms`. */
+export function windowText(ms: number): string {
+  for (const [unit, size] of [['h', 3_600_000], ['m', 60_000], ['s', 1_000]] as const) if (ms % size === 0) return `${ms / size}${unit}`
+  return `${ms}ms`
 }
 
 /**
