@@ -59,6 +59,21 @@ function createMetrics(): AppMetrics {
   }
 }
 
+/**
+ * Where a key or a session cookie could sit in a log line, should anything log a request's headers
+ * or a parser error's raw bytes: censored (issue 13; test/e2e/secrets-in-logs.test.ts).
+ */
+export const SECRET_LOG_PATHS = [
+  'req.headers.authorization',
+  'req.headers.cookie',
+  'req.headers["x-api-key"]',
+  'headers.authorization',
+  'headers.cookie',
+  'headers["x-api-key"]',
+  'res.headers["set-cookie"]',
+  'err.rawPacket',
+]
+
 export interface App {
   config: Config
   server: FastifyInstance
@@ -85,7 +100,7 @@ function serviceName(config: Config): string {
 }
 
 export async function createApp(config: Config, logger?: Logger): Promise<App> {
-  const log = logger ?? pino({ level: config.app.logLevel, base: { roles: [...config.roles].join(',') } })
+  const log = logger ?? pino({ level: config.app.logLevel, base: { roles: [...config.roles].join(',') }, redact: { paths: SECRET_LOG_PATHS, censor: '[redacted]' } })
   checkRunnable(config)
   configureValidation({ maxFutureSkewMs: config.ingest.maxFutureSkewMs })
   const metrics = createMetrics()

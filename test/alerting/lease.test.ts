@@ -45,10 +45,10 @@ describe('real processes', () => {
     }
   })
 
-  test('exactly one instance evaluates; SIGKILL it and another takes over within two evaluation intervals', async () => {
+  test('exactly one instance evaluates (recording rules are gauges on that one only); SIGKILL it and another takes over within two evaluation intervals', async () => {
     const dir = tempDir('ogls-lease-')
     mkdirSync(join(dir, 'rules'))
-    writeFileSync(join(dir, 'rules', 'r.yml'), RULE)
+    writeFileSync(join(dir, 'rules', 'r.yml'), `${RULE}      - record: lease:evaluated\n        expr: vector(7)\n`)
     const env = { NATS_URL: nats.url, RULES_DIR: join(dir, 'rules'), ALERTING_LEASE_TTL: '2s', ALERTING_EVALUATION_INTERVAL: '2s' }
     for (let i = 0; i < 2; i++) servers.push(await startServer({ env }))
     const evaluating = async (s: RunningServer) =>
@@ -64,10 +64,15 @@ describe('real processes', () => {
     }
     const leader = servers[first[0] as number] as RunningServer
     const other = servers[1 - (first[0] as number)] as RunningServer
+    // A recording rule's gauge is on the evaluator's /metrics only: Prometheus, scraping every instance, gets it once.
+    const recorded = async (s: RunningServer) => /^lease:evaluated 7$/m.test(await (await fetch(`${s.url}/metrics`)).text())
+    await waitFor(() => recorded(leader), 20_000)
+    assert.equal(await recorded(other), false)
     const killed = Date.now()
     await leader.stop('SIGKILL')
     await waitFor(() => evaluating(other), 20_000, 100)
     const tookMs = Date.now() - killed
+    await waitFor(() => recorded(other), 20_000)
     console.log(`# lease hand-over after SIGKILL: ${tookMs} ms (TTL 2 s, evaluation interval 2 s)`)
     assert.ok(tookMs <= 2 * 2_000 + 1_000, `took ${tookMs} ms`)
   })

@@ -204,6 +204,11 @@ test('firing and resolved reach Alertmanager, the webhook, Slack and PagerDuty o
     return h.history.some((x) => x.kind === 'notification' && x.receiver === 'hook (webhook)' && x.outcome === 'retry')
   }, 20_000)
   assert.equal(of('/hook').length, 0)
+  // The waiting notification is the outbox's backlog on /metrics (read every 10 s), and the retries are counted.
+  const metric = async (re: RegExp) => re.exec(await (await fetch(`${srv.url}/metrics`)).text())
+  await waitFor(() => metric(/^oglogstream_alerting_outbox_pending [1-9]/m), 25_000)
+  assert.ok(Number((await metric(/^oglogstream_alerting_outbox_oldest_pending_seconds (\S+)$/m))?.[1]) > 0)
+  assert.ok(await metric(/^oglogstream_alerting_notifications_total\{kind="webhook",outcome="retry"\} [1-9]/m))
   await srv.stop('SIGKILL')
   webhookUp = true
   srv = await startServer({ dataDir: dir, env: env() })
@@ -242,4 +247,6 @@ test('firing and resolved reach Alertmanager, the webhook, Slack and PagerDuty o
   assert.equal(of('/slack').length, 2)
   checkSlack(of('/slack')[1]?.body)
   assert.match(JSON.stringify(of('/slack')[1]?.body), /RESOLVED/)
+  // Everything delivered: the backlog is empty again.
+  await waitFor(async () => /^oglogstream_alerting_outbox_pending 0$/m.test(await (await fetch(`${srv.url}/metrics`)).text()), 25_000)
 })

@@ -138,6 +138,10 @@ test('promtool check rules accepts rules.yml', () => {
     'OgLogStreamEntriesRejected',
     'OgLogStreamLiveClientsDropped',
     'OgLogStreamQueryLatencyHigh',
+    'OgLogStreamAlertRulesFailing',
+    'OgLogStreamAlertNotificationsFailing',
+    'OgLogStreamAlertOutboxBacklog',
+    'OgLogStreamAlertEvaluatorCount',
   ])
     assert.ok(names.includes(a), a)
   for (const x of rules) {
@@ -165,6 +169,14 @@ test('promtool test rules passes rules_test.yml, and fails when a threshold is b
   const broken = promtool(['test', 'rules', 'rules_test.yml'], dir)
   assert.notEqual(broken.status, 0)
   assert.match(broken.stdout + broken.stderr, /OgLogStreamBacklogGrowing/)
+  // And alerting's outbox threshold.
+  writeFileSync(
+    join(dir, 'rules.yml'),
+    readFileSync(RULES, 'utf8').replace('(oglogstream_alerting_outbox_oldest_pending_seconds) > 600', '(oglogstream_alerting_outbox_oldest_pending_seconds) > 60000'),
+  )
+  const broken2 = promtool(['test', 'rules', 'rules_test.yml'], dir)
+  assert.notEqual(broken2.status, 0)
+  assert.match(broken2.stdout + broken2.stderr, /OgLogStreamAlertOutboxBacklog/)
 })
 
 test('the rules name only metrics and labels a running server exports', () => {
@@ -195,6 +207,8 @@ test('the Grafana dashboard: valid PromQL over exported metrics only, the panels
     /Insert latency/,
     /Query latency/,
     /Live/,
+    /Alerting: rule evaluations/,
+    /Alerting: notifications and outbox/,
   ])
     assert.match(titles, want)
 

@@ -179,3 +179,34 @@ describe('live paths', () => {
     }
   })
 })
+
+describe('saved searches', () => {
+  const saved = (key: string, path = '', init: RequestInit = {}) =>
+    fetch(`${srv.url}/api/saved-searches${path}`, {
+      ...init,
+      headers: { authorization: `Bearer ${key}`, ...(init.body ? { 'content-type': 'application/json' } : {}), ...(init.headers as Record<string, string>) },
+    })
+  const list = async (key: string) => ((await (await saved(key)).json()) as { searches: { name: string; view: string }[] }).searches
+
+  test('B never sees, overwrites or deletes A\'s saved searches of the same name', async () => {
+    assert.equal((await saved(KEY_A, '/shared-name', { method: 'PUT', body: JSON.stringify({ view: 'q=alpha-secret' }) })).status, 200)
+    assert.equal((await saved(KEY_A, '/only-a', { method: 'PUT', body: JSON.stringify({ view: 'q=alpha-secret&range=1h' }) })).status, 200)
+    // B lists nothing of A's, and a save of the same name is B's own.
+    isolated('/api/saved-searches', JSON.stringify(await list(KEY_B)), /^\[\]$/)
+    assert.equal((await saved(KEY_B, '/shared-name', { method: 'PUT', body: JSON.stringify({ view: 'q=bravo-visible' }) })).status, 200)
+    isolated('/api/saved-searches', JSON.stringify(await list(KEY_B)), 'bravo-visible')
+    // B cannot delete A's: it has none of that name.
+    const del = await saved(KEY_B, '/only-a', { method: 'DELETE' })
+    assert.equal(del.status, 404)
+    assert.equal(((await del.json()) as { code: string }).code, 'LOG_ERR_SAVED_SEARCH_NOT_FOUND')
+    // X-Scope-OrgID cannot reach A's either.
+    assert.equal((await saved(KEY_B, '', { headers: { 'x-scope-orgid': 'team-a' } })).status, 403)
+    // A's are untouched: the same views, B's save of the same name did not replace A's.
+    const a = await list(KEY_A)
+    assert.deepEqual(a.map((s) => [s.name, s.view]), [['only-a', 'q=alpha-secret&range=1h'], ['shared-name', 'q=alpha-secret']])
+    // B deleting its own leaves A's of the same name.
+    assert.equal((await saved(KEY_B, '/shared-name', { method: 'DELETE' })).status, 204)
+    assert.deepEqual((await list(KEY_A)).map((s) => s.name), ['only-a', 'shared-name'])
+    assert.deepEqual(await list(KEY_B), [])
+  })
+})

@@ -6,6 +6,8 @@ export class AlertingMetrics {
   readonly groupSeconds: Histogram
   readonly alerts: Gauge<'state'>
   readonly notifications: Counter<'kind' | 'outcome'>
+  readonly outboxPending: Gauge
+  readonly outboxOldest: Gauge
 
   constructor(registry: Registry) {
     this.evaluations = new Counter({
@@ -32,5 +34,19 @@ export class AlertingMetrics {
       labelNames: ['kind', 'outcome'],
       registers: [registry],
     })
+    this.outboxPending = new Gauge({
+      name: 'oglogstream_alerting_outbox_pending',
+      help: 'notifications in the outbox not delivered yet (retries included), on the instance that evaluates; read every 10 s',
+      registers: [registry],
+    })
+    this.outboxOldest = new Gauge({
+      name: 'oglogstream_alerting_outbox_oldest_pending_seconds',
+      help: 'age of the oldest notification not delivered yet (0 if none), on the instance that evaluates; read every 10 s',
+      registers: [registry],
+    })
+    // Every known series from the start, at 0: rate() and increase() see the first failure.
+    for (const result of ['ok', 'error']) this.evaluations.inc({ result }, 0)
+    for (const kind of ['alertmanager', 'webhook', 'slack', 'pagerduty'])
+      for (const outcome of ['sent', 'retry', 'failed', 'superseded']) this.notifications.inc({ kind, outcome }, 0)
   }
 }

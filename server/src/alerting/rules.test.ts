@@ -75,3 +75,51 @@ test('templates: $labels, $value, .Labels, humanize; unknown ones stay', () => {
   assert.equal(expand('{{ $value | humanize }}', d), '12.35k')
   assert.equal(expand('{{ $labels.nope }}|{{ range . }}', d), '|{{ range . }}')
 })
+
+const qRule = (expr: string) => `groups:\n  - name: a\n    rules:\n      - alert: A\n        expr: '${expr}'\n`
+
+test('a q stats query with a condition is a rule: window, labels from by, value from the condition', () => {
+  const [g] = parseRuleFile(qRule('q: _time:5m level:error | stats count() as n, avg(took) as t by (service, http.host) | n:>10'), 'ns', 'r.yml')
+  const q = g?.rules[0]?.q
+  assert.equal(q?.kind, 'stats')
+  if (q?.kind !== 'stats') return
+  assert.equal(q.windowMs, 300_000)
+  assert.equal(q.value, 'n')
+  assert.deepEqual(q.labels, [
+    { field: 'service', label: 'service' },
+    { field: 'http.host', label: 'http_host' },
+  ])
+  // the window is taken out of the filter (it ends at the evaluation time, not at the wall clock)
+  assert.deepEqual(
+    q.pipeline.filter.clauses.map((c) => c.kind),
+    ['level'],
+  )
+  // without a condition, the first result of stats is the value
+  const [h] = parseRuleFile(qRule('q: _time:1h | stats sum(bytes) as b, count() by (service)'), 'ns', 'r.yml')
+  assert.equal(h?.rules[0]?.q?.kind === 'stats' && h.rules[0].q.value, 'b')
+  const [n] = parseRuleFile(qRule('q: _time:10m service:api | new_patterns'), 'ns', 'r.yml')
+  assert.deepEqual(n?.rules[0]?.q, { kind: 'new_patterns', windowMs: 600_000, filter: { clauses: [{ kind: 'service', negate: false, values: ['api'] }] } })
+})
+
+const badQ: [string, string, RegExp][] = [
+  ['no window', 'q: level:error | stats count() as n | n:>1', /no window|_time:<duration>.*at position 3/],
+  ['syntax', 'q: _time:5m (level:error | stats count() as n', /at position \d+/],
+  ['not stats', 'q: _time:5m level:error', /a q rule is a stats query.*at position 23/],
+  ['unknown field after stats', 'q: _time:5m | stats count() as n by (service) | m:>1', /unknown field 'm'.*at position 48/],
+  ['time buckets', 'q: _time:5m | stats count() as n by (_time:1m)', /not _time buckets at position 37/],
+  ['fields after stats', 'q: _time:5m | stats count() as n | fields n', /fields after stats.* at position 35/],
+  ['new_patterns after a pipe', 'q: _time:5m | json | new_patterns', /filter only.*at position 14/],
+]
+for (const [what, expr, re] of badQ) {
+  test(`a bad q rule is refused naming file, rule and position: ${what}`, () => {
+    assert.throws(
+      () => parseRuleFile(qRule(expr), 'ns', 'rules.yml'),
+      (e: unknown) => {
+        if (!(e instanceof RuleError)) return false
+        assert.match(e.message, /^rules\.yml:5: group "a", rule 1 \(A\): could not parse expression: /)
+        assert.match(e.message, re)
+        return true
+      },
+    )
+  })
+}

@@ -1,14 +1,15 @@
 /**
  * Rule groups in the Prometheus / Loki ruler format (issue 16): `groups` of `name`, `interval`,
  * `rules` (`alert` or `record`, `expr`, `for`, `keep_firing_for`, `labels`, `annotations`). A Loki rule
- * file works unchanged: `expr` is LogQL, compiled here through the Loki translator, so a rule that
- * does not compile is refused before it is stored or evaluated. Problems name the source (file or
+ * file works unchanged: `expr` is LogQL, compiled here through the Loki translator, or a `q` stats
+ * query after `q:` (qrule.ts), so a rule that does not compile is refused before it is stored or evaluated. Problems name the source (file or
  * request), the group, the rule and the line.
  */
 import { LineCounter, parseDocument, isMap, isSeq, type Node } from 'yaml'
 import { durationMs, LogqlError } from '../loki/logql.js'
 import { translate } from '../loki/translate-metric.js'
 import { SearchSyntaxError, type MetricExpr } from '../query/search/ir.js'
+import { compileQRule, isQExpr, type QRule } from './qrule.js'
 
 export interface Rule {
   /** `alert` name, or undefined for a recording rule. */
@@ -27,14 +28,13 @@ export interface RuleGroup {
   name: string
   /** 0: the default evaluation interval. */
   intervalMs: number
-  rules: Rule[]
+  rules: CompiledRule[]
 }
 
-/** A compiled rule: what the evaluator runs. */
-export interface CompiledRule extends Rule {
-  expr: string
-  metric: MetricExpr
-}
+/** A compiled rule: what the evaluator runs, a LogQL metric query or a `q` (qrule.ts). */
+export type CompiledRule = Rule & CompiledExpr
+
+export type CompiledExpr = { metric: MetricExpr; q?: undefined } | { q: QRule; metric?: undefined }
 
 export class RuleError extends Error {}
 
@@ -64,12 +64,13 @@ function stringMap(v: unknown, where: string, field: string): Record<string, str
   return out
 }
 
-/** Compiles a rule's `expr`: a LogQL metric query. */
-export function compileExpr(expr: string): MetricExpr {
+/** Compiles a rule's `expr`: a LogQL metric query, or a `q` after `q:`. */
+export function compileExpr(expr: string): CompiledExpr {
   try {
+    if (isQExpr(expr)) return { q: compileQRule(expr) }
     const t = translate(expr)
     if (t.kind !== 'metric') throw new RuleError('expr must be a metric query (a log query has no value to compare)')
-    return t.expr
+    return { metric: t.expr }
   } catch (err) {
     if (err instanceof LogqlError) throw new RuleError(err.message)
     if (err instanceof SearchSyntaxError) throw new RuleError(err.message)
@@ -115,9 +116,9 @@ export function checkGroup(
     if (o.record !== undefined && (o.for !== undefined || o.annotations !== undefined || o.keep_firing_for !== undefined))
       throw new RuleError(`${where}: invalid field 'for', 'keep_firing_for' or 'annotations' in recording rule`)
     if (typeof o.expr !== 'string' || o.expr.trim() === '') throw new RuleError(`${where}: field 'expr' must be set in rule`)
-    let metric: MetricExpr
+    let compiled: CompiledExpr
     try {
-      metric = compileExpr(o.expr)
+      compiled = compileExpr(o.expr)
     } catch (err) {
       if (err instanceof RuleError)
         throw new RuleError(
@@ -128,7 +129,7 @@ export function checkGroup(
     return {
       ...(o.alert !== undefined ? { alert: o.alert as string } : { record: o.record as string }),
       expr: o.expr,
-      metric,
+      ...compiled,
       forMs: duration(o.for, where, 'for'),
       keepFiringForMs: duration(o.keep_firing_for, where, 'keep_firing_for'),
       labels: stringMap(o.labels, where, 'labels'),

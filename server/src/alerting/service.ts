@@ -18,6 +18,7 @@ import { RecordedMetrics } from './recording.js'
 import type { MetricExpr } from '../query/search/ir.js'
 import { checkGroup, parseRuleFile, RuleError, type CompiledRule } from './rules.js'
 import { AlertStore } from './store.js'
+import { runQRule } from './qrun.js'
 import { AlertingMetrics } from './metrics.js'
 import { EMPTY_CONFIG, readNotifyConfig } from './notify/config.js'
 import { Notifier, type NotifierOptions } from './notify/outbox.js'
@@ -77,6 +78,7 @@ function stepOf(e: MetricExpr): bigint {
  */
 export function instantQuery(store: Store): QueryFn {
   return async (tenant, rule, atMs) => {
+    if (rule.q) return runQRule(store, store.queryContext(asTenant(tenant)), rule.q, atMs)
     if (rule.metric.kind === 'scalar') return [{ labels: {}, value: rule.metric.value }]
     const t = BigInt(atMs) * 1_000_000n
     const r = await runMetric(store.queryContext(asTenant(tenant)), rule.metric, { start: t, end: t, step: stepOf(rule.metric) })
@@ -100,10 +102,13 @@ export function groupQuery(store: Store): GroupQueryFn {
     const ctx = store.queryContext(asTenant(tenant))
     const t = BigInt(atMs) * 1_000_000n
     const p = new Params()
-    const out: (Sample[] | Error)[] = rules.map((r) => (r.metric.kind === 'scalar' ? [{ labels: {}, value: r.metric.value }] : []))
+    const out: (Sample[] | Error)[] = rules.map((r) => (r.metric?.kind === 'scalar' ? [{ labels: {}, value: r.metric.value }] : []))
+    // q rules have their own shapes: one query each, beside the batch.
+    for (const [i, r] of rules.entries())
+      if (r.q) out[i] = await runQRule(store, ctx, r.q, atMs).catch((err: unknown) => (err instanceof Error ? err : new Error(String(err))))
     const idx: number[] = []
     const parts = rules.flatMap((r, i) => {
-      if (r.metric.kind === 'scalar') return []
+      if (!r.metric || r.metric.kind === 'scalar') return []
       idx.push(i)
       return [
         compileSeries(r.metric, { table: ctx.table, steps: { start: t, end: t, step: stepOf(r.metric) }, where: scopedWhere(ctx), p }),

@@ -241,6 +241,15 @@ export class AlertStore {
     )
   }
 
+  /** Notifications waiting to be delivered (retries included) and the creation time (ms) of the oldest, 0 if none. */
+  async backlog(): Promise<{ pending: number; oldest: number }> {
+    const [r] = await this.rows<{ pending: number; oldest: number }>(
+      `SELECT count() AS pending, if(pending = 0, 0, toUnixTimestamp64Milli(min(created))) AS oldest
+       FROM (SELECT created FROM ${this.t('alert_outbox')} FINAL WHERE status = 'pending')`,
+    )
+    return { pending: Number(r?.pending ?? 0), oldest: Number(r?.oldest ?? 0) }
+  }
+
   async outbox(): Promise<OutboxRow[]> {
     return this.rows<OutboxRow>(
       `SELECT id, tenant, receiver, kind, target, body, ${ms('created')}, ${ms('next_at')}, attempts, status, error, fingerprint, rule, event

@@ -9,8 +9,9 @@ import { DEFAULT_BOUNDS, insertBlock, type InsertTarget } from './insert.js'
 import { DeadLetters, type NewDeadLetter } from './deadletters.js'
 import { SavedSearches } from './saved.js'
 import { applyRetention, deadLetterTable, migrate, patternTable, readTable, writeTable, type SchemaContext } from './migrations.js'
-import { PatternTable, listPatterns, type PatternListOptions } from './patterns.js'
+import { PatternTable, listPatterns, patternsFirstSeen, type PatternListOptions } from './patterns.js'
 import type { PatternSummary } from '@oglogstream/shared'
+import type { PatternRecord } from '../patterns/index.js'
 import type { InsertBounds } from './split.js'
 import { whereClause, type Conditions, type QueryContext } from './queries.js'
 import { Params } from './params.js'
@@ -109,6 +110,11 @@ export class Store {
   /** The templates of the entries matching `f`, most frequent first, with counts and buckets. */
   listPatterns(ctx: QueryContext, f: Conditions, o: PatternListOptions): Promise<PatternSummary[]> {
     return listPatterns(ctx, patternTable(this.schema), f, o)
+  }
+
+  /** The templates of the context's tenant first seen in [from, to), at most `limit`. */
+  patternsFirstSeen(ctx: QueryContext, from: string, to: string, limit: number): Promise<PatternRecord[]> {
+    return patternsFirstSeen(ctx, patternTable(this.schema), from, to, limit)
   }
 
   /** The client and database, for the tables other parts keep in the store (alerting/store.ts). */

@@ -121,6 +121,26 @@ export async function listPatterns(ctx: QueryContext, patternTable: string, f: C
   })
 }
 
+/**
+ * The templates of the context's tenant first seen in [from, to) (alert rules on a new pattern,
+ * alerting/qrule.ts), at most `limit`, oldest first.
+ */
+export async function patternsFirstSeen(
+  ctx: QueryContext,
+  patternTable: string,
+  from: string,
+  to: string,
+  limit: number,
+): Promise<PatternRecord[]> {
+  const p = new Params()
+  const sql = scopedSql(whereClause({ tenant: ctx.tenant }, p), (w) => {
+    const [a, b] = [p.add("DateTime64(9, 'UTC')", toClickHouse(from)), p.add("DateTime64(9, 'UTC')", toClickHouse(to))]
+    return `SELECT ${FOLD} FROM ${patternTable} ${w} GROUP BY tenant, service, pattern_id
+    HAVING min(first_seen) >= ${a} AND min(first_seen) < ${b} ORDER BY first, pattern_id LIMIT ${p.add('UInt32', limit)}`
+  })
+  return (await rows<Folded>(ctx, sql, p)).map(fromStored)
+}
+
 async function rows<T>(ctx: QueryContext, query: ScopedSql, p: Params): Promise<T[]> {
   const rs = await ctx.client.query({
     query,

@@ -35,6 +35,7 @@ export interface NotifierOptions {
 
 const ALERTMANAGER = 'alertmanager'
 const MAX_PARALLEL = 8
+const BACKLOG_EVERY_MS = 10_000
 const id = (...parts: unknown[]) => createHash('sha256').update(JSON.stringify(parts)).digest('hex').slice(0, 32)
 
 /** What a row carries: the alert as it was told, rendered per receiver kind at delivery. */
@@ -137,6 +138,21 @@ export class Notifier {
     this.stopped = true
     clearTimeout(this.timer)
     await this.running
+    // Another instance delivers now: the backlog is its to report.
+    this.metrics?.outboxPending.set(0)
+    this.metrics?.outboxOldest.set(0)
+    this.backlogAt = 0
+  }
+
+  private backlogAt = 0
+
+  /** The outbox's backlog on /metrics, read at most every 10 s. */
+  private async measureBacklog(now: number): Promise<void> {
+    if (!this.metrics || now - this.backlogAt < BACKLOG_EVERY_MS) return
+    this.backlogAt = now
+    const b = await this.store.backlog()
+    this.metrics.outboxPending.set(b.pending)
+    this.metrics.outboxOldest.set(b.oldest ? Math.max(0, now - b.oldest) / 1000 : 0)
   }
 
   /** Looks for due rows now (after an enqueue). */
@@ -171,6 +187,7 @@ export class Notifier {
   /** Sends every due row (tests call it directly). */
   async deliverDue(now: number): Promise<void> {
     await this.prepare()
+    await this.measureBacklog(now)
     const due = await this.store.due(now, 1_000)
     if (due.length === 0) return
     // One queue per destination and alert, oldest first.

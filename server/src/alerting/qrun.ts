@@ -1,0 +1,58 @@
+/**
+ * Runs a `q` rule (qrule.ts) at one instant for one tenant, through the same compiler and runner as
+ * `GET /api/query` (query/analytics.ts): the window [at - window, at] as its time range.
+ */
+import { runPipeline } from '../query/analytics.js'
+import type { Stage } from '../query/search/ir.js'
+import { MAX_SERIES } from '../loki/run.js'
+import { fromEpochMs } from '../model/index.js'
+import type { Store } from '../store/index.js'
+import type { queries } from '../store/index.js'
+import type { Sample } from './evaluator.js'
+import type { QRule } from './qrule.js'
+
+const tooMany = () => new Error(`maximum number of series (${MAX_SERIES}) reached for a single query`)
+
+export async function runQRule(store: Store, ctx: queries.QueryContext, rule: QRule, atMs: number): Promise<Sample[]> {
+  const from = fromEpochMs(atMs - rule.windowMs) as string
+  // The end is inclusive, as a LogQL instant query's.
+  const to = fromEpochMs(atMs + 1) as string
+  if (rule.kind === 'stats') {
+    const r = await runPipeline(ctx, { from, to }, rule.pipeline, MAX_SERIES)
+    if (r.truncated) throw tooMany()
+    const col = (name: string) => r.columns.findIndex((c) => c.name === name)
+    const v = col(rule.value)
+    const ls = rule.labels.map((l) => ({ ...l, i: col(l.field) }))
+    return r.rows.map((row) => {
+      const labels: Record<string, string> = {}
+      for (const l of ls) {
+        const x = row[l.i]
+        if (x !== null && x !== undefined && x !== '') labels[l.label] = String(x)
+      }
+      const value = row[v]
+      return { labels, value: value === null || value === undefined ? NaN : Number(value) }
+    })
+  }
+  // New templates first, then the entries of the window that match the filter and carry one of them.
+  const fresh = await store.patternsFirstSeen(ctx, from, to, MAX_SERIES + 1)
+  if (fresh.length > MAX_SERIES) throw tooMany()
+  if (!fresh.length) return []
+  const stats: Stage = {
+    kind: 'stats',
+    at: 0,
+    aggs: [{ fn: 'count', field: undefined, name: 'n', at: 0 }],
+    by: [
+      { name: 'pattern_id', at: 0 },
+      { name: 'service', at: 0 },
+    ],
+  }
+  const filter = { clauses: [...rule.filter.clauses, { kind: 'pattern' as const, negate: false, values: fresh.map((p) => p.pattern_id) }] }
+  const r = await runPipeline(ctx, { from, to }, { filter, stages: [stats] }, MAX_SERIES)
+  const byId = new Map(fresh.map((p) => [`${p.pattern_id}\n${p.service}`, p]))
+  const out: Sample[] = []
+  for (const [id, service, n] of r.rows as [string, string, number][]) {
+    const p = byId.get(`${id}\n${service}`)
+    if (p) out.push({ labels: { pattern_id: id, service, template: p.template }, value: Number(n) })
+  }
+  return out
+}
