@@ -57,6 +57,23 @@ test('GET /api/patterns: templates most frequent first, with counts, sample, fir
   assert.equal((await getJson(`${srv.url}/api/patterns?service=disk`)).body[0].count, 10)
 })
 
+test('new=true: only the templates first seen within the range', async () => {
+  const half = `from=${new Date(BASE + 1_800_000).toISOString()}&to=${new Date(BASE + 3_600_000).toISOString()}`
+  const all = (await getJson(`${srv.url}/api/patterns?service=sshd&${half}`)).body
+  assert.equal(all.length, 3)
+  const fresh = await getJson(`${srv.url}/api/patterns?service=sshd&${half}&new=true`)
+  assert.equal(fresh.status, 200)
+  assert.deepEqual(
+    fresh.body.map((p: { template: string; count: number }) => [p.template, p.count]),
+    [['Server listening on <*> port <*>.', 1]],
+  )
+  // Over the whole hour every template is new; new needs a start.
+  assert.equal((await getJson(`${srv.url}/api/patterns?service=sshd&${range}&new=true`)).body.length, 3)
+  const bad = await getJson(`${srv.url}/api/patterns?new=true`)
+  assert.equal(bad.status, 400)
+  assert.equal(bad.body.code, 'LOG_ERR_BAD_PARAMETER')
+})
+
 test('pattern_id in /api/logs and /api/export; q accepts pattern:<id>', async () => {
   const [failed] = (await getJson(`${srv.url}/api/patterns?service=sshd&${range}&q=Failed`)).body
   const logs = (await getJson(`${srv.url}/api/logs?q=pattern:${failed.pattern_id}&limit=1000`)).body

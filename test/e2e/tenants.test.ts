@@ -93,6 +93,8 @@ describe('/api read paths', () => {
     [`/api/field_values?${range}&name=service`, 'svc-only-b'],
     [`/api/field_summary?${range}`, 'attr_of_b'],
     [`/api/rejected`, /^\[\]$/],
+    [`/api/patterns?${range}`, 'bravo-visible'],
+    [`/api/patterns?${range}&new=true`, 'bravo-visible'],
   ]
   for (const [path, mustSee] of cases) {
     test(path, async () => isolated(path, await asB(path), mustSee))

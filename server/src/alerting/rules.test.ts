@@ -1,6 +1,6 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { parseRuleFile, RuleError } from './rules.js'
+import { parseRuleFile, RuleError, type CompiledRule } from './rules.js'
 import { expand } from './template.js'
 
 const GOOD = `groups:
@@ -80,7 +80,7 @@ const qRule = (expr: string) => `groups:\n  - name: a\n    rules:\n      - alert
 
 test('a q stats query with a condition is a rule: window, labels from by, value from the condition', () => {
   const [g] = parseRuleFile(qRule('q: _time:5m level:error | stats count() as n, avg(took) as t by (service, http.host) | n:>10'), 'ns', 'r.yml')
-  const q = g?.rules[0]?.q
+  const q = (g?.rules[0] as CompiledRule | undefined)?.q
   assert.equal(q?.kind, 'stats')
   if (q?.kind !== 'stats') return
   assert.equal(q.windowMs, 300_000)
@@ -96,9 +96,10 @@ test('a q stats query with a condition is a rule: window, labels from by, value 
   )
   // without a condition, the first result of stats is the value
   const [h] = parseRuleFile(qRule('q: _time:1h | stats sum(bytes) as b, count() by (service)'), 'ns', 'r.yml')
-  assert.equal(h?.rules[0]?.q?.kind === 'stats' && h.rules[0].q.value, 'b')
+  const hq = (h?.rules[0] as CompiledRule | undefined)?.q
+  assert.equal(hq?.kind === 'stats' && hq.value, 'b')
   const [n] = parseRuleFile(qRule('q: _time:10m service:api | new_patterns'), 'ns', 'r.yml')
-  assert.deepEqual(n?.rules[0]?.q, { kind: 'new_patterns', windowMs: 600_000, filter: { clauses: [{ kind: 'service', negate: false, values: ['api'] }] } })
+  assert.deepEqual((n?.rules[0] as CompiledRule | undefined)?.q, { kind: 'new_patterns', windowMs: 600_000, filter: { clauses: [{ kind: 'service', negate: false, values: ['api'] }] } })
 })
 
 const badQ: [string, string, RegExp][] = [

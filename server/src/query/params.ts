@@ -75,6 +75,14 @@ export function parseInt(q: Query, name: string, def: number, min: number, max: 
   return n
 }
 
+/** `true`/`1` or `false`/`0` (absent: false). */
+export function parseBool(q: Query, name: string): boolean {
+  const raw = one(q, name)
+  if (raw === undefined || raw === '' || raw === 'false' || raw === '0') return false
+  if (raw === 'true' || raw === '1') return true
+  throw new Errors.BAD_PARAMETER(name, `'${raw.slice(0, 20)}' is not true or false`)
+}
+
 export function parseOrder(q: Query): 'asc' | 'desc' {
   const o = (one(q, 'order') ?? 'desc').toLowerCase()
   if (o !== 'asc' && o !== 'desc') throw new Errors.BAD_PARAMETER('order', `'${o.slice(0, 20)}' is not asc or desc`)

@@ -21,6 +21,7 @@ import {
   chooseInterval,
   encodeCursor,
   param,
+  parseBool,
   parseCursor,
   parseFilter,
   parseInt,
@@ -131,6 +132,8 @@ export async function queryRoutes(app: FastifyInstance, { store, metrics, auth, 
     const q = req.query as Query
     const filter = parseFilter(q)
     const limit = parseInt(q, 'limit', DEFAULT_PATTERN_LIMIT, 1, MAX_PATTERN_LIMIT)
+    const fresh = parseBool(q, 'new')
+    if (fresh && !filter.from) throw new Errors.BAD_PARAMETER('new', 'needs from: templates first seen at or after from')
     return run('patterns', req, async (ctx) => {
       let from = filter.from
       let to = filter.to
@@ -141,7 +144,7 @@ export async function queryRoutes(app: FastifyInstance, { store, metrics, auth, 
         to ??= bump(span.max)
       }
       const intervalMs = chooseInterval(Math.max(1, Date.parse(to) - Date.parse(from)), 30)
-      return store.listPatterns(ctx, filter, { limit, intervalMs, from, to })
+      return store.listPatterns(ctx, filter, { limit, intervalMs, from, to, ...(fresh && filter.from ? { firstSeenFrom: filter.from } : {}) })
     })
   })
 

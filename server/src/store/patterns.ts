@@ -65,6 +65,8 @@ export interface PatternListOptions {
   /** Range of the buckets (the filter's, or the matching entries' span). */
   from: string
   to: string
+  /** Only the templates first seen at or after this canonical timestamp ("new in this range"). */
+  firstSeenFrom?: string
 }
 
 /**
@@ -73,9 +75,14 @@ export interface PatternListOptions {
  */
 export async function listPatterns(ctx: QueryContext, patternTable: string, f: Conditions, o: PatternListOptions): Promise<PatternSummary[]> {
   const p = new Params()
+  // New in the range: the tenant's templates whose first entry (over all time) is not before it.
+  const fresh = o.firstSeenFrom
+    ? ` AND pattern_id IN (SELECT pattern_id FROM ${patternTable} ${whereClause({ tenant: ctx.tenant }, p)}
+      GROUP BY pattern_id HAVING min(first_seen) >= ${p.add("DateTime64(9, 'UTC')", toClickHouse(o.firstSeenFrom))})`
+    : ''
   const counted = scopedSql(
     whereClause({ ...f, tenant: ctx.tenant }, p),
-    (w) => `SELECT pattern_id, count() AS c FROM ${ctx.table} ${w} AND pattern_id != ''
+    (w) => `SELECT pattern_id, count() AS c FROM ${ctx.table} ${w} AND pattern_id != ''${fresh}
     GROUP BY pattern_id ORDER BY c DESC, pattern_id LIMIT ${p.add('UInt32', o.limit)}`,
   )
   const top = await rows<{ pattern_id: string; c: string | number }>(ctx, counted, p)

@@ -16,6 +16,8 @@ export function useViewState() {
     if ('columns' in patch && !patch.columns?.length) delete next.columns
     if ('context' in patch && patch.context === undefined) delete next.context
     if ('order' in patch && patch.order === undefined) delete next.order
+    if ('tab' in patch && patch.tab === undefined) delete next.tab
+    if ('fresh' in patch && patch.fresh === undefined) delete next.fresh
     route.setQuery(encodeView(next), opts)
   }
 

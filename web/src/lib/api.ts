@@ -3,7 +3,7 @@
  * message is fit to show: the server's own `error` text for a 4xx/5xx, or "cannot reach the
  * server" when there is no answer at all.
  */
-import type { ContextResponse, ErrorResponse, FieldSummaryResponse, HistogramResponse, LogEntry, QueryResponse, ServiceInfo, StatsResponse } from '@oglogstream/shared'
+import type { ContextResponse, ErrorResponse, FieldSummaryResponse, HistogramResponse, LogEntry, PatternSummary, QueryResponse, ServiceInfo, StatsResponse } from '@oglogstream/shared'
 
 export class ApiError extends Error {
   constructor(
@@ -135,6 +135,11 @@ export async function fetchFieldSummary(params: Params, signal?: AbortSignal): P
 /** `GET /api/query` for a `q` with pipes: a table of columns and rows. */
 export async function fetchQuery(params: Params, signal?: AbortSignal): Promise<QueryResponse> {
   return (await get<QueryResponse>('/api/query', params, signal)).body
+}
+
+/** `GET /api/patterns`: the templates of the matching entries, most frequent first. */
+export async function fetchPatterns(params: Params, signal?: AbortSignal): Promise<PatternSummary[]> {
+  return (await get<PatternSummary[]>('/api/patterns', params, signal)).body
 }
 
 export function errorMessage(err: unknown): string {

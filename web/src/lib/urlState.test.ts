@@ -7,6 +7,7 @@ test('a view survives a round trip through the query string', () => {
     EMPTY_VIEW,
     { q: 'timeout "connection reset" -health user:42', levels: ['error', 'fatal'], services: ['api', 'web&co'], range: { kind: 'preset', preset: '15m' } },
     { q: '', levels: [], services: [], range: { kind: 'all' }, entry: '2025-06-01T12:00:00.123456789Z' },
+    { q: 'pattern:0123456789abcdef', levels: [], services: ['api'], range: { kind: 'preset', preset: '24h' }, tab: 'patterns', fresh: true },
     { q: 'ünïcode ✓', levels: ['debug'], services: [], range: { kind: 'custom', from: Date.parse('2025-06-01T11:00:00Z'), to: Date.parse('2025-06-01T12:00:00Z') } },
   ]
   for (const v of views) assert.deepEqual(decodeView(encodeView(v)), v)

@@ -3,6 +3,7 @@
  *   q=<search>  level=error,fatal  service=api,web  range=15m|1h|24h|7d|all  from=&to= (custom)
  *   entry=<id (or, for entries stored before ids, timestamp) of the open entry>  cols=region,user (attribute columns of the list)
  *   context=<id>  (the entries around that one instead of the result list)  order=asc (oldest first)
+ *   tab=patterns  (Explore's Patterns view instead of the entries)  new=1 (only templates first seen in the range)
  * Unknown or malformed values fall back to defaults rather than failing the page.
  */
 import { LEVELS, type Level } from '@oglogstream/shared'
@@ -21,6 +22,10 @@ export interface ViewState {
   context?: string
   /** Attributes shown as columns of the list (Explore only); absent when none. */
   columns?: string[]
+  /** Explore shows the templates of the matching entries instead of the entries. */
+  tab?: 'patterns'
+  /** Patterns: only the templates first seen within the range. */
+  fresh?: true
 }
 
 export const EMPTY_VIEW: ViewState = { q: '', levels: [], services: [], range: DEFAULT_RANGE }
@@ -44,6 +49,8 @@ export function decodeView(search: string | URLSearchParams): ViewState {
   if (context) view.context = context
   const columns = list(p.get('cols')).slice(0, 8)
   if (columns.length) view.columns = columns
+  if (p.get('tab') === 'patterns') view.tab = 'patterns'
+  if (p.get('new') === '1') view.fresh = true
   return view
 }
 
@@ -77,6 +84,8 @@ export function encodeView(v: ViewState): string {
   if (v.order === 'asc') p.set('order', 'asc')
   if (v.context) p.set('context', v.context)
   if (v.columns?.length) p.set('cols', v.columns.join(','))
+  if (v.tab === 'patterns') p.set('tab', 'patterns')
+  if (v.fresh) p.set('new', '1')
   // Commas and colons read better unescaped in a shared link, and URLSearchParams accepts them.
   return p.toString().replace(/%2C/g, ',').replace(/%3A/g, ':')
 }

@@ -391,7 +391,7 @@ const DOCS: Record<string, OperationDoc> = {
   '/api/patterns': {
     tags: ['query'],
     summary: 'Templates of the matching entries, most frequent first, with counts and buckets',
-    querystring: filters({ limit: int('default 50, at most 1000') }),
+    querystring: filters({ limit: int('default 50, at most 1000'), new: { type: 'boolean', description: 'only templates first seen at or after from (needs from)' } }),
     response: {
       200: ok('patterns', {
         type: 'array',
