@@ -38,7 +38,8 @@ interface Seen {
 export class PatternMiner {
   private readonly trees = new Map<string, Drain>()
   private readonly seen = new Map<string, Seen>()
-  private readonly changed = new Map<string, PatternRecord>()
+  /** Templates new or changed since the last `drain()`; their records are made there (once per batch, not per entry). */
+  private readonly changed = new Map<string, { tenant: string; service: string; template: Template }>()
 
   constructor(private readonly opts: DrainOptions = DEFAULT_DRAIN) {}
 
@@ -77,7 +78,7 @@ export class PatternMiner {
       s.last = timestamp
       moved = true
     }
-    if (moved) this.changed.set(template.id, this.record(tenant, service, template, s))
+    if (moved && !this.changed.has(template.id)) this.changed.set(template.id, { tenant, service, template })
     return template.id
   }
 
@@ -92,7 +93,8 @@ export class PatternMiner {
 
   /** The templates that are new or changed (text, first or last seen) since the last call. */
   drain(): PatternRecord[] {
-    const out = [...this.changed.values()]
+    const out: PatternRecord[] = []
+    for (const c of this.changed.values()) out.push(this.record(c.tenant, c.service, c.template, this.seen.get(c.template.id) as Seen))
     this.changed.clear()
     return out
   }
