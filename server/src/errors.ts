@@ -12,7 +12,7 @@ export const Errors = {
   BATCH_TOO_LARGE: createError('LOG_ERR_BATCH_TOO_LARGE', 'the request decodes to more than %s; the limit is %s. Send it in smaller requests', 413),
   UNSUPPORTED_MEDIA_TYPE: createError('LOG_ERR_UNSUPPORTED_MEDIA_TYPE', "unsupported content type '%s'; use %s", 415),
   UNSUPPORTED_ENCODING: createError('LOG_ERR_UNSUPPORTED_ENCODING', "unsupported content encoding '%s'; use gzip or none", 415),
-  RATE_LIMITED: createError('LOG_ERR_RATE_LIMITED', 'rate limit of %d requests per RATE_LIMIT_WINDOW (%s) exceeded; retry after %d s', 429),
+  RATE_LIMITED: createError('LOG_ERR_RATE_LIMITED', 'rate limit of %d requests per %s exceeded; retry after %d s', 429),
   QUEUE_FULL: createError('LOG_ERR_QUEUE_FULL', 'the ingestion queue is full (%d entries waiting); retry later', 429),
   BUS_UNAVAILABLE: createError('LOG_ERR_BUS_UNAVAILABLE', 'the log bus is unavailable (%s); nothing was accepted, retry later', 503),
   STORE_UNAVAILABLE: createError('LOG_ERR_STORE_UNAVAILABLE', 'the log store is unavailable: %s', 503),

@@ -199,7 +199,7 @@ const cases: Record<string, Case> = {
   LOG_ERR_RATE_LIMITED: {
     setup: 'embedded',
     status: 429,
-    message: new RegExp(`rate limit of ${RATE_LIMIT_MAX} requests per RATE_LIMIT_WINDOW \\(1m\\) exceeded; retry after \\d+ s`),
+    message: new RegExp(`rate limit of ${RATE_LIMIT_MAX} requests per 1 minute exceeded; retry after \\d+ s`),
     provoke: async () => {
       const who = client()
       let last!: Answer
