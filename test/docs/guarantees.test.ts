@@ -136,6 +136,7 @@ export const PROOFS: Record<string, Entry> = {
     'LOG_ERR_BAD_PARAMETER',
     [QUERY, 'bad parameters are 400 naming the parameter'],
     [PROBES, 'absurd query parameters are 400s naming them'],
+    [EC, 'headers over 16 KiB are 431, malformed HTTP is 400'],
   ),
   'Errors: LOG_ERR_QUERY_TOO_LARGE': code('LOG_ERR_QUERY_TOO_LARGE'),
   'Errors: LOG_ERR_BAD_QUERY': code('LOG_ERR_BAD_QUERY', [
