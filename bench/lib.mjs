@@ -63,7 +63,9 @@ export function stopProcess(proc, sig = 'SIGTERM') {
  */
 export async function startServer(roles = 'all', env = {}, { timeoutMs = 60_000 } = {}) {
   const dataDir = env.DATA_DIR ?? join(tempDir(), 'store')
-  const p = await startProcess([CLI, roles], {
+  // BENCH_NODE_ARGS: flags for the server's node (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof" to profile it).
+  const nodeArgs = (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean)
+  const p = await startProcess([...nodeArgs, CLI, roles], {
     env: { HTTP_PORT: '0', HOST: '127.0.0.1', DATA_DIR: dataDir, LOG_LEVEL: 'info', RATE_LIMIT_MAX: '0', ...env },
     ready: /"address":"(http:\/\/[^"]+)".*"msg":"oglogstream listening"/,
     timeoutMs,

@@ -61,22 +61,45 @@ const url = await new Promise<string>((resolve) =>
     if (m) resolve(m[1] as string)
   }),
 )
-const rss = () => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${proc.pid}/status`, 'utf8'))?.[1]) / 1024
-const depth = async () => Number(/oglogstream_queue_depth_entries (\d+)/.exec(await (await fetch(`${url}/metrics`)).text())?.[1] ?? NaN)
+// RSS, and its anonymous part: the rest is file pages, mostly the engine's code (libchdb.so, about
+// 180 MiB resident) and node's, which are shared and dropped under memory pressure.
+const status = () => readFileSync(`/proc/${proc.pid}/status`, 'utf8')
+const kib = (text: string, field: string) => Number(new RegExp(`${field}:\\s+(\\d+)`).exec(text)?.[1]) / 1024
+const rss = () => kib(status(), 'VmRSS')
+const anon = () => kib(status(), 'RssAnon')
+// From /metrics: the entries waiting, and what of the RSS is the JavaScript heap and its buffers (the
+// rest is the engine: its code, caches, and the inserts and merges in progress).
+const MIB = 1024 * 1024
+const sample = async () => {
+  const text = await (await fetch(`${url}/metrics`)).text()
+  const metric = (name: string) => Number(new RegExp(`^${name} (\\S+)`, 'm').exec(text)?.[1] ?? NaN)
+  return {
+    waiting: metric('oglogstream_queue_depth_entries'),
+    heap: metric('oglogstream_nodejs_heap_size_total_bytes') / MIB,
+    external: metric('oglogstream_nodejs_external_memory_bytes') / MIB,
+  }
+}
 let peak = 0
+let peakAnon = 0
+let peakHeap = 0
+let peakExternal = 0
 const t1 = performance.now()
 const samples: string[] = []
 for (;;) {
   const r = rss()
+  const a = anon()
   peak = Math.max(peak, r)
-  const d = await depth()
-  samples.push(`${((performance.now() - t1) / 1000).toFixed(0)}s rss=${r.toFixed(0)}MiB waiting=${d}`)
-  if (d === 0) break
+  peakAnon = Math.max(peakAnon, a)
+  const m = await sample()
+  peakHeap = Math.max(peakHeap, m.heap)
+  peakExternal = Math.max(peakExternal, m.external)
+  samples.push(`${((performance.now() - t1) / 1000).toFixed(0)}s rss=${r.toFixed(0)}MiB anon=${a.toFixed(0)}MiB js-heap=${m.heap.toFixed(0)}MiB external=${m.external.toFixed(0)}MiB waiting=${m.waiting}`)
+  if (m.waiting === 0) break
   await new Promise((res) => setTimeout(res, 1_000))
 }
 const drained = (performance.now() - t1) / 1000
 console.log(samples.filter((_, i) => i % 5 === 0).join('\n'))
-console.log(`peak RSS ${peak.toFixed(0)} MiB with ${N} entries waiting; replayed into the store in ${drained.toFixed(1)} s (${(N / drained).toFixed(0)} entries/s)`)
+console.log(`peak RSS ${peak.toFixed(0)} MiB, anonymous ${peakAnon.toFixed(0)} MiB (JS heap at most ${peakHeap.toFixed(0)} MiB, buffers ${peakExternal.toFixed(0)} MiB) with ${N} entries waiting; replayed into the store in ${drained.toFixed(1)} s (${(N / drained).toFixed(0)} entries/s)`)
 proc.kill('SIGTERM')
 await new Promise((r) => proc.once('exit', r))
 rmSync(dir, { recursive: true, force: true })

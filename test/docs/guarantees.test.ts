@@ -328,7 +328,10 @@ export const PROOFS: Record<string, Entry> = {
     [ALERTING, 'a rule file that does not parse stops start-up'],
   ],
   'Configuration: ALERTING_EVALUATION_INTERVAL': [[ALERTING, 'an alerting rule fires with its labels and templated annotations']],
-  'Configuration: EXTERNAL_URL': [[NOTIFY, 'firing and resolved reach Alertmanager']],
+  'Configuration: EXTERNAL_URL': [
+    [NOTIFY, 'firing and resolved reach Alertmanager'],
+    ['test/browser/alerts.test.ts', "the alert's generatorURL is EXTERNAL_URL/alerts?expr=... and opens the Alerts page on its rule"],
+  ],
   'Configuration: ALERTING_LEASE_TTL': [
     ['test/alerting/lease.test.ts', 'exactly one instance evaluates'],
     ['test/alerting/lease.test.ts', 'the new evaluator resumes the firing alert'],

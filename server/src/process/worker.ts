@@ -2,7 +2,8 @@
  * The process role: takes messages from the work queue, sorts out redelivered batches (recovery.ts),
  * accumulates the rest up to BATCH_SIZE entries or FLUSH_TIMEOUT (batcher.ts), records each batch in
  * the ledger, inserts it under its token (as one block, or as parts within the store's insert bounds:
- * parts.ts), and acks the messages only after the insert.
+ * parts.ts), and acks the messages only after the insert. One insert is in flight at a time, in order,
+ * while the loop reads and labels the next batch (the engine inserts on its own threads).
  * On store errors it retries with exponential backoff (MAX_RETRIES), then hands the messages back to
  * the queue with a delay — it never drops what was accepted. An error that retrying cannot cure
  * (failure.ts) isolates the offending entries of the refused part instead (deadletter.ts): the rest is
@@ -92,10 +93,17 @@ export class Worker {
       const { fresh, recovered } = await sortOut(this.queue, msgs, this.log)
       // A recovered batch goes in alone under its recorded token.
       for (const b of recovered) await this.write(b)
-      for (const m of fresh) this.batcher.add(m)
+      for (const m of fresh) {
+        // Labelled as it arrives, so that mining the next batch overlaps the insert in flight.
+        if (this.patterns) this.patterns.label(m.entries)
+        this.batcher.add(m)
+      }
       if (this.batcher.due(this.forceFlush || this.stopping)) {
         this.forceFlush = false
-        await this.write(this.batcher.take())
+        // One insert at a time, in order; not awaited: the next batch is read and labelled while the
+        // engine inserts this one (on its own threads).
+        await this.inflight
+        void this.write(this.batcher.take())
       } else if (this.forceFlush && this.batcher.size === 0) this.forceFlush = false // nothing to force
       else if (this.stopping && msgs.length === 0 && this.batcher.size === 0) break
       this.updateDepth()
@@ -107,8 +115,12 @@ export class Worker {
     if (n !== undefined) this.metrics.queueDepth.set(n)
   }
 
+  /** Starts `batch`'s insert after the one in flight (never throws: insert() settles its messages). */
   private write(batch: Batch): Promise<void> {
-    const p = this.insert(batch)
+    const p = this.inflight.then(() => this.insert(batch)).catch((err: unknown) => {
+      this.log.error({ err: String(err) }, 'batch insert failed unexpectedly; its messages are offered again')
+      this.settle(batch.messages, 'nak', this.opts.retryBaseMs)
+    })
     this.inflight = p
     return p
   }
@@ -118,7 +130,8 @@ export class Worker {
     const { token, entries, messages } = batch
     const bounds = this.store.insertBounds ?? DEFAULT_INSERT_BOUNDS
     let recorded = batch.recorded
-    // Mined once per batch, before the first attempt: a retry inserts the same labels under the same token.
+    // Mined once, before the first attempt (as messages arrive; a recovered batch here): a retry inserts
+    // the same labels under the same token.
     if (this.patterns && entries.some((e) => e.pattern_id === undefined)) this.patterns.label(entries)
     for (let attempt = 0; ; attempt++) {
       const t0 = performance.now()
