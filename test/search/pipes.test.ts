@@ -237,6 +237,32 @@ describe('pipes on generated JSON and logfmt messages', () => {
     assert.deepEqual(recent.rows, [[7]])
   })
 
+  test('every bucket size counts whole buckets from the epoch (UTC), whatever unit the SQL uses', async () => {
+    // Entries over 600 minutes and the OpenSSH lines a day before: several buckets for every size.
+    const times = [...gen.map((g) => g.time), ...ssh.map((_m, i) => BASE - 86_400_000 + i * 1000)]
+    for (const [bucket, ms] of [
+      ['1s', 1000],
+      ['90s', 90_000],
+      ['1m', 60_000],
+      ['5m', 300_000],
+      ['7m', 420_000],
+      ['15m', 900_000],
+      ['90m', 5_400_000],
+      ['1h', 3_600_000],
+      ['2h', 7_200_000],
+      ['5h', 18_000_000],
+      ['6h', 21_600_000],
+      ['1d', 86_400_000],
+      ['2d', 172_800_000],
+      ['7d', 604_800_000],
+    ] as const) {
+      const r = await rows(`service:json,kv,OpenSSH | stats count() as n by (_time:${bucket})`, '&limit=10000')
+      const want = countBy(times, (t) => new Date(t - (t % ms)).toISOString())
+      assert.ok(want.length > 1 || ms >= 172_800_000, bucket)
+      assert.deepEqual(r.rows, want, bucket)
+    }
+  })
+
   test('nested JSON keys by path, OR inside a filter stage', async () => {
     const r = await rows('service:json | json | ctx.region:r1 (route:/pay OR route:/cart) | stats count() as n')
     const want = json.filter((g) => gen.indexOf(g) % 3 === 1 && (g.route === '/pay' || g.route === '/cart')).length

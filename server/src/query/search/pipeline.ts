@@ -275,9 +275,7 @@ function group(s: State, stage: Extract<Stage, { kind: 'stats' | 'top' | 'uniq' 
     const bucket = 'bucketMs' in k ? k.bucketMs : undefined
     if (bucket !== undefined) {
       if (!s.extractors) fail(k.at, '_time buckets group entries; rows after fields, stats, top or uniq are not entries')
-      const step =
-        bucket % 1000 === 0 ? `INTERVAL ${p.add('UInt32', bucket / 1000)} SECOND` : `INTERVAL ${p.add('UInt32', bucket)} MILLISECOND`
-      return { name: k.name, sql: `toStartOfInterval(timestamp, ${step})`, type: 'time' as FieldType }
+      return { name: k.name, sql: `toStartOfInterval(timestamp, ${interval(bucket, p)})`, type: 'time' as FieldType }
     }
     const f = field(s, k, p)
     return { name: k.name, sql: f.value, type: f.type }
@@ -310,6 +308,23 @@ function group(s: State, stage: Extract<Stage, { kind: 'stats' | 'top' | 'uniq' 
   wrap(s, select.join(', '), `${groupBy}${limit}`)
   toTable(s, cols)
   s.order = order
+}
+
+/**
+ * A `_time` bucket as an INTERVAL in the largest unit that gives the same buckets as whole seconds
+ * counted from the epoch (timestamps are UTC): the engine's day, hour and minute intervals are
+ * faster than seconds (`by (_time:1h)` took 1.25x the CPU time of `INTERVAL 1 HOUR` as 3600 SECOND).
+ * Hours and minutes are counted from the start of the day (the hour), so they are used only for a
+ * bucket that divides a day (an hour).
+ */
+function interval(ms: number, p: Params): string {
+  const DAY = 86_400_000
+  const HOUR = 3_600_000
+  const MINUTE = 60_000
+  if (ms % DAY === 0) return `INTERVAL ${p.add('UInt32', ms / DAY)} DAY`
+  if (ms % HOUR === 0 && DAY % ms === 0) return `INTERVAL ${p.add('UInt32', ms / HOUR)} HOUR`
+  if (ms % MINUTE === 0 && HOUR % ms === 0) return `INTERVAL ${p.add('UInt32', ms / MINUTE)} MINUTE`
+  return ms % 1000 === 0 ? `INTERVAL ${p.add('UInt32', ms / 1000)} SECOND` : `INTERVAL ${p.add('UInt32', ms)} MILLISECOND`
 }
 
 function aggregate(s: State, a: Aggregate, p: Params): string {
