@@ -29,7 +29,7 @@ const RULES = `groups:
 test('q stats rules in a group batch answer as each rule alone', async () => {
   const now = Date.now()
   await ts.store.command(`INSERT INTO oglogstream.logs (timestamp, level, service, message, attributes)
-    SELECT fromUnixTimestamp64Milli(toInt64(${now} - number * 300)), ['info', 'error'][number % 2 + 1], concat('svc-', toString(number % 3)),
+    SELECT fromUnixTimestamp64Milli(toInt64(${now} - 150 - number * 300)), ['info', 'error'][number % 2 + 1], concat('svc-', toString(number % 3)),
       concat('request ', toString(number)), map('status', toString(200 + (number % 4) * 100), 'took', toString(number % 50))
     FROM numbers(3000)`)
   const [g] = parseRuleFile(RULES, 'ns', 'mixed.yml')
