@@ -613,6 +613,19 @@ const DOCS: Record<string, OperationDoc> = {
   '/loki/api/v1/index/stats': LOKI_META('Streams, chunks, entries and bytes of a selector'),
   '/loki/api/v1/index/volume': LOKI_META('Log volume by label (Grafana logs volume)'),
   '/loki/api/v1/index/volume_range': LOKI_META('Log volume by label over time'),
+  '/loki/api/v1/patterns': {
+    ...LOKI_META('Patterns of the matching entries (mined templates, variable parts as <_>) with counts per step', { step: str('a duration or seconds') }),
+    response: {
+      200: ok(
+        'most frequent first',
+        obj({
+          status: str('success'),
+          data: { type: 'array', items: obj({ pattern: str('template, <_> for a variable part'), samples: { type: 'array', items: { type: 'array', items: { type: 'integer' } } } }) },
+        }),
+      ),
+      ...errors,
+    },
+  },
   '/loki/api/v1/status/buildinfo': {
     tags: ['loki'],
     summary: 'Build information, as Loki answers (Grafana data source check)',
