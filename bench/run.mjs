@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // `make bench`: every benchmark in one run, each in its own processes, each beside its reference.
 // Results: bench/results/<name>.json, and bench/results/REPORT.md (the README's Performance table).
-// Usage: node bench/run.mjs [--quick] [name ...]   (names: ingest bulk latency ingest-distributed protocols query)
+// Usage: node bench/run.mjs [--quick] [name ...]   (names: ingest bulk latency ingest-distributed protocols query analytics)
 import { spawnSync } from 'node:child_process'
 import { existsSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
@@ -10,17 +10,21 @@ import { RESULTS, ROOT, machine } from './lib.mjs'
 const args = process.argv.slice(2)
 const quick = args.includes('--quick')
 const only = args.filter((a) => !a.startsWith('--'))
-const suites = ['ingest', 'bulk', 'latency', 'ingest-distributed', 'protocols', 'query']
+const suites = ['ingest', 'bulk', 'latency', 'ingest-distributed', 'protocols', 'query', 'analytics']
 
 const reportOnly = args.includes('--report')
 const ran = []
 for (const name of reportOnly ? [] : suites) {
   if (only.length && !only.includes(name)) continue
-  const script = join(ROOT, 'bench', `${name}.mjs`)
+  // A TypeScript bench (.mts) runs the server in-process from its sources, through tsx.
+  const js = join(ROOT, 'bench', `${name}.mjs`)
+  const ts = join(ROOT, 'bench', `${name}.mts`)
+  const script = existsSync(js) ? js : ts
   if (!existsSync(script)) continue
   console.log(`\n== ${name}${quick ? ' (quick)' : ''} ==`)
   const t0 = Date.now()
-  const r = spawnSync(process.execPath, [script, ...(quick ? ['--quick'] : [])], { cwd: ROOT, stdio: 'inherit' })
+  const loader = script === ts ? ['--import', 'tsx'] : []
+  const r = spawnSync(process.execPath, [...loader, script, ...(quick ? ['--quick'] : [])], { cwd: ROOT, stdio: 'inherit' })
   ran.push({ name, status: r.status, seconds: Math.round((Date.now() - t0) / 1000) })
   if (r.status !== 0) console.error(`${name} failed with ${r.status}`)
 }
@@ -80,6 +84,19 @@ if (query) {
   for (const q of query.queries) {
     const goal = q.goal_p50_ms ? `< ${q.goal_p50_ms} ms ${q.meets_goal ? '✓' : '✗'}` : ''
     lines.push(`| ${q.query} | ${q.api_p50_ms} / ${q.api_p99_ms} | ${q.direct_p50_ms} / ${q.direct_p99_ms} | ${q.overhead_p50_pct}% | ${goal} |`)
+  }
+}
+const analytics = read('analytics')
+if (analytics) {
+  lines.push(
+    '',
+    `The query language's analytics (\`npx tsx bench/analytics.mts\`), through \`GET /api/query\` and \`/api/fields\` in-process beside hand-written SQL on the same engine, p50 of ${analytics.runs} runs in ${analytics.rounds} alternating rounds:`,
+    '',
+  )
+  lines.push('| query | entries | API p50 ms | hand-written SQL p50 ms | ratio | API entries/s | SQL entries/s | goal |', '|---|---|---|---|---|---|---|---|')
+  for (const r of analytics.results) {
+    const goal = r.goal ? `${r.goal} ${r.meets_goal ? '✓' : '✗'}` : ''
+    lines.push(`| \`${r.query.replace(/\|/g, '\\|')}\` | ${r.entries.toLocaleString('en')} | ${r.api_p50_ms} | ${r.sql_p50_ms} | ${r.ratio} | ${r.api_entries_per_s.toLocaleString('en')} | ${r.sql_entries_per_s.toLocaleString('en')} | ${goal} |`)
   }
 }
 const report = lines.join('\n') + '\n'

@@ -2,11 +2,13 @@
 import type { ChildProcess } from 'node:child_process'
 
 export interface NativeOptions {
+  /** 0: a free port, HAProxy started again on another if it was taken meanwhile. */
   httpPort?: number
   statsPort?: number
   bind?: string
   dataDir?: string
   storeDataDir?: string
+  /** 0: every instance (HTTP_PORT=0) and nats-server (port -1) binds a port of its own, read back from its log. */
   basePort?: number
   natsPort?: number
   natsUrl?: string
@@ -24,6 +26,7 @@ export interface NativeOptions {
 
 export interface NativeProc {
   name: string
+  /** The port it listens on (read back from its log after the first start with basePort 0). */
   port?: number
   out: string
   /** The environment of the next start (fault tests change it between restarts). */

@@ -66,6 +66,9 @@ class Proc {
   }
 
   async start(timeoutMs = 60_000) {
+    // Where this start's output begins (ready checks read only that; `out` keeps the last OUTPUT_KEEP).
+    this.out = this.out.slice(-OUTPUT_KEEP / 2)
+    this.startedAt = this.out.length
     const child = spawn(this.cmd, this.args, { cwd: ROOT, env: this.env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] })
     this.child = child
     live.add(child)
@@ -126,12 +129,17 @@ export function haproxyConfig(servers) {
 }
 
 /**
- * Starts the topology. Options (all optional): httpPort (80), statsPort (8404), bind ('*'),
- * dataDir ('data/prod'), storeDataDir (<dataDir>/store), basePort (9100; 0 = free ports), natsUrl
- * (use running NATS server(s) instead of starting one), natsReplicas (1), clickhouseUrl
- * (process.env.CLICKHOUSE_URL), env (extra environment for every oglogstream instance), logLevel,
- * statsPassword (process.env.HAPROXY_STATS_PASSWORD, else a random one: see topology.statsPassword),
- * storeWrap (a command and its arguments the store instance runs under, e.g. ['unshare', '--mount']).
+ * Starts the topology. Options (all optional): httpPort (80; 0 = a free port, HAProxy started again
+ * on another when it was taken meanwhile), statsPort (8404; 0 likewise), bind ('*'), dataDir
+ * ('data/prod'), storeDataDir (<dataDir>/store), basePort (9100; 0 = every instance and nats-server
+ * binds a port of its own choosing, read back from its log), natsUrl (use running NATS server(s)
+ * instead of starting one), natsReplicas (1), clickhouseUrl (process.env.CLICKHOUSE_URL), env (extra
+ * environment for every oglogstream instance), logLevel, statsPassword (process.env.HAPROXY_STATS_PASSWORD,
+ * else a random one: see topology.statsPassword), storeWrap (a command and its arguments the store
+ * instance runs under, e.g. ['unshare', '--mount']).
+ *
+ * A port read back is kept for restarts (`topology.restart(name)` binds the same one): HAProxy's
+ * config and the clients name it.
  */
 export async function startNative(opts = {}) {
   const dataDir = resolve(opts.dataDir ?? join(ROOT, 'data/prod'))
@@ -140,29 +148,34 @@ export async function startNative(opts = {}) {
   const clickhouseUrl = opts.clickhouseUrl ?? process.env.CLICKHOUSE_URL ?? ''
   const base = opts.basePort ?? 9100
   let next = 0
-  const port = async () => (base === 0 ? freePort() : base + ++next)
-  const httpPort = opts.httpPort ?? 80
-  const statsPort = opts.statsPort ?? 8404
+  // 0: the instance binds a port of its own (HTTP_PORT=0) and logs it.
+  const port = () => (base === 0 ? 0 : base + ++next)
+  const logLevel = opts.logLevel ?? process.env.LOG_LEVEL ?? 'info'
+  if (base === 0 && !['trace', 'debug', 'info'].includes(logLevel))
+    throw new Error(`basePort 0 reads each instance's port from its "oglogstream listening" log line (info); LOG_LEVEL ${logLevel} hides it`)
   const procs = new Map()
+  const cleanupOnError = async (err) => {
+    await Promise.all([...procs.values()].map((p) => p.kill('SIGKILL')))
+    throw err
+  }
 
   let natsUrl = opts.natsUrl
   if (!natsUrl) {
-    const natsPort = opts.natsPort ?? (base === 0 ? await freePort() : 4222)
-    natsUrl = `nats://127.0.0.1:${natsPort}`
+    const natsPort = opts.natsPort ?? (base === 0 ? -1 : 4222)
     const storeDir = join(dataDir, 'nats')
     mkdirSync(storeDir, { recursive: true })
     const env = { ...process.env, NATS_SERVER_NAME: 'ogls-native', NATS_LISTEN: `127.0.0.1:${natsPort}`, NATS_STORE_DIR: storeDir }
-    procs.set(
-      'nats',
-      new Proc(
-        'nats',
-        opts.natsServer ?? 'nats-server',
-        ['-c', join(ROOT, 'deploy/nats/native.conf')],
-        env,
-        join(logDir, 'nats.log'),
-        (p) => /Server is ready/.test(p.out),
-      ),
-    )
+    const nats = new Proc('nats', opts.natsServer ?? 'nats-server', ['-c', join(ROOT, 'deploy/nats/native.conf')], env, join(logDir, 'nats.log'), (p) => {
+      // -1: nats-server chose the port; this start's lines are after `p.startedAt`.
+      const m = /Listening for client connections on [^\s]*:(\d+)[\s\S]*Server is ready/.exec(p.out.slice(p.startedAt ?? 0))
+      if (!m) return false
+      p.port = Number(m[1])
+      p.env.NATS_LISTEN = `127.0.0.1:${p.port}` // a restart binds the same port
+      return true
+    })
+    procs.set('nats', nats)
+    await nats.start().catch(cleanupOnError)
+    natsUrl = `nats://127.0.0.1:${nats.port}`
   }
 
   const appEnv = (httpPortN, extra = {}) => ({
@@ -173,12 +186,21 @@ export async function startNative(opts = {}) {
     NATS_REPLICAS: String(opts.natsReplicas ?? 1),
     // HAProxy reaches every instance from 127.0.0.1 (and only local clients can reach them).
     TRUSTED_PROXIES: '127.0.0.1',
-    LOG_LEVEL: opts.logLevel ?? process.env.LOG_LEVEL ?? 'info',
+    LOG_LEVEL: logLevel,
     ...(clickhouseUrl ? { CLICKHOUSE_URL: clickhouseUrl } : {}),
     ...opts.env,
     ...extra,
   })
-  const healthy = (p) => httpStatus(`http://127.0.0.1:${p.port}/health`).then((s) => s === 200)
+  const healthy = async (p) => {
+    if (!p.port) {
+      // HTTP_PORT=0: the port the instance got, from its log line of this start.
+      const m = /"address":"http:\/\/[^"]*:(\d+)"[^\n]*"msg":"oglogstream listening"/.exec(p.out.slice(p.startedAt ?? 0))
+      if (!m) return false
+      p.port = Number(m[1])
+      p.env.HTTP_PORT = String(p.port) // a restart binds the same port: HAProxy's config names it
+    }
+    return (await httpStatus(`http://127.0.0.1:${p.port}/health`)) === 200
+  }
   const app = (name, roles, portN, extra) => {
     const p = new Proc(name, process.execPath, [CLI, roles], appEnv(portN, extra), join(logDir, `${name}.log`), healthy)
     p.port = portN
@@ -186,54 +208,31 @@ export async function startNative(opts = {}) {
     return p
   }
 
-  const storeProc = app('store', 'process,query', await port(), { DATA_DIR: opts.storeDataDir ?? join(dataDir, 'store') })
+  const storeProc = app('store', 'process,query', port(), { DATA_DIR: opts.storeDataDir ?? join(dataDir, 'store') })
   // storeWrap: a command the store runs under (the store-failure fault test: its own mount namespace).
   if (opts.storeWrap?.length) [storeProc.cmd, storeProc.args] = [opts.storeWrap[0], [...opts.storeWrap.slice(1), storeProc.cmd, ...storeProc.args]]
   const ingest = []
-  for (let i = 1; i <= 3; i++) ingest.push(app(`ingest${i}`, 'ingest', await port()))
+  for (let i = 1; i <= 3; i++) ingest.push(app(`ingest${i}`, 'ingest', port()))
   const query = [storeProc]
   const workers = []
   if (clickhouseUrl) {
-    for (let i = 1; i <= 2; i++) query.push(app(`query${i}`, 'query', await port()))
-    for (let i = 1; i <= 2; i++) workers.push(app(`process${i}`, 'process', await port()))
+    for (let i = 1; i <= 2; i++) query.push(app(`query${i}`, 'query', port()))
+    for (let i = 1; i <= 2; i++) workers.push(app(`process${i}`, 'process', port()))
   }
 
   const cfgFile = join(dataDir, 'haproxy.cfg')
-  writeFileSync(
-    cfgFile,
-    haproxyConfig({
-      ingest: ingest.map((p) => ({ name: p.name, port: p.port })),
-      query: query.map((p) => ({ name: p.name, port: p.port })),
-    }),
-  )
   const statsPassword = opts.statsPassword || process.env.HAPROXY_STATS_PASSWORD || randomBytes(12).toString('hex')
   const statsUser = process.env.HAPROXY_STATS_USER || 'admin'
   const statsHeaders = { authorization: `Basic ${Buffer.from(`${statsUser}:${statsPassword}`).toString('base64')}` }
-  const haproxyEnv = {
-    ...process.env,
-    HAPROXY_BIND: opts.bind ?? '*',
-    HAPROXY_HTTP_PORT: String(httpPort),
-    HAPROXY_STATS_PORT: String(statsPort),
-    HAPROXY_STATS_BIND: '127.0.0.1',
-    HAPROXY_STATS_USER: statsUser,
-    HAPROXY_STATS_PASSWORD: statsPassword,
-  }
   const host = !opts.bind || opts.bind === '*' || opts.bind === '0.0.0.0' ? '127.0.0.1' : opts.bind
-  const url = `http://${host}:${httpPort}`
-  const statsUrl = `http://127.0.0.1:${statsPort}`
-  const haproxy = new Proc(
-    'haproxy',
-    opts.haproxy ?? 'haproxy',
-    ['-W', '-db', '-f', cfgFile],
-    haproxyEnv,
-    join(logDir, 'haproxy.log'),
-    async () => (await httpStatus(`${statsUrl}/;csv`, 2_000, statsHeaders)) === 200,
+  const haproxy = new Proc('haproxy', opts.haproxy ?? 'haproxy', ['-W', '-db', '-f', cfgFile], {}, join(logDir, 'haproxy.log'), async () =>
+    (await httpStatus(`http://127.0.0.1:${haproxy.env.HAPROXY_STATS_PORT}/;csv`, 2_000, statsHeaders)) === 200,
   )
   procs.set('haproxy', haproxy)
 
   const topology = {
-    url,
-    statsUrl,
+    url: '',
+    statsUrl: '',
     statsUser,
     statsPassword,
     natsUrl,
@@ -263,7 +262,7 @@ export async function startNative(opts = {}) {
       const end = Date.now() + timeoutMs
       for (;;) {
         const want = [...ingest, ...query].filter((p) => p.running).map((p) => p.name)
-        const csv = await fetch(`${statsUrl}/;csv`, { headers: statsHeaders })
+        const csv = await fetch(`${topology.statsUrl}/;csv`, { headers: statsHeaders })
           .then((r) => r.text())
           .catch(() => '')
         const up = new Set(
@@ -292,11 +291,41 @@ export async function startNative(opts = {}) {
   }
 
   try {
-    await procs.get('nats')?.start()
     // The store owner first: it runs the migrations (and creates the JetStream consumer).
     await storeProc.start(120_000)
     await Promise.all([...ingest, ...query.slice(1), ...workers].map((p) => p.start(120_000)))
-    await haproxy.start()
+    // Now every instance's port is known.
+    writeFileSync(
+      cfgFile,
+      haproxyConfig({
+        ingest: ingest.map((p) => ({ name: p.name, port: p.port })),
+        query: query.map((p) => ({ name: p.name, port: p.port })),
+      }),
+    )
+    // HAProxy cannot bind port 0 and report it: with httpPort/statsPort 0 a free port is picked and,
+    // when another program took it before HAProxy bound it, HAProxy is started again on fresh ones.
+    const pick = opts.httpPort === 0 || opts.statsPort === 0
+    for (let attempt = 1; ; attempt++) {
+      const httpPort = opts.httpPort === 0 ? await freePort() : (opts.httpPort ?? 80)
+      const statsPort = opts.statsPort === 0 ? await freePort() : (opts.statsPort ?? 8404)
+      haproxy.env = {
+        ...process.env,
+        HAPROXY_BIND: opts.bind ?? '*',
+        HAPROXY_HTTP_PORT: String(httpPort),
+        HAPROXY_STATS_PORT: String(statsPort),
+        HAPROXY_STATS_BIND: '127.0.0.1',
+        HAPROXY_STATS_USER: statsUser,
+        HAPROXY_STATS_PASSWORD: statsPassword,
+      }
+      topology.url = `http://${host}:${httpPort}`
+      topology.statsUrl = `http://127.0.0.1:${statsPort}`
+      try {
+        await haproxy.start()
+        break
+      } catch (err) {
+        if (!pick || attempt >= 5 || !/cannot bind|Address already in use/i.test(haproxy.out.slice(haproxy.startedAt ?? 0))) throw err
+      }
+    }
     await topology.waitBackendsUp()
   } catch (err) {
     await topology.destroy()

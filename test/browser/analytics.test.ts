@@ -4,6 +4,7 @@
 import { after, before, test } from 'node:test'
 import assert from 'node:assert/strict'
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core'
+import { QUERY_PIPES } from '@oglogstream/shared'
 import { getJson, postJson, startServer, waitFor, type RunningServer } from '../helpers/server.ts'
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
@@ -184,7 +185,8 @@ test('a bad pipe shows the server\'s message once, under the search box', async 
   // The help lists every pipe with an example.
   await page.click('button[aria-controls=search-help]')
   const help = (await page.textContent('[data-testid=pipe-help]')) ?? ''
-  for (const pipe of ['json', 'logfmt', 'extract', 'fields', 'sort by', 'limit', 'filter', 'stats', 'top', 'uniq']) assert.ok(help.includes(`| ${pipe} `), pipe)
+  // Every pipe of the parser's list (shared with the dashboard), written after a | in an example.
+  for (const pipe of QUERY_PIPES) assert.ok(help.includes(`| ${pipe} `), pipe)
   assert.ok(help.includes('by (_time:5m)'))
   await ctx.close()
   assert.deepEqual(problems, [])

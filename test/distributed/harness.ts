@@ -1,5 +1,5 @@
 /**
- * Shared by the fault tests: the native topology (deploy/native.mjs) on free ports with a temporary
+ * Shared by the fault tests: the native topology (deploy/native.mjs), each process on a port it bound, with a temporary
  * data directory, a steady load generator through HAProxy that records every entry answered 202
  * (each carries a unique id in its attributes), and the exactly-once check over /api/export.
  */
@@ -7,7 +7,7 @@ import assert from 'node:assert/strict'
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { freePort, startNative, type NativeOptions, type Topology } from '../../deploy/native.mjs'
+import { startNative, type NativeOptions, type Topology } from '../../deploy/native.mjs'
 import { storedIds } from '../helpers/server.ts'
 
 export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms))
@@ -31,8 +31,9 @@ export async function startTopology(opts: NativeOptions = {}): Promise<TestTopol
   const t = await startNative({
     basePort: 0,
     bind: '127.0.0.1',
-    httpPort: await freePort(),
-    statsPort: await freePort(),
+    // HAProxy on free ports (started again on others if one was taken); every other process binds its own.
+    httpPort: 0,
+    statsPort: 0,
     logLevel: 'info',
     ...opts,
     dataDir,

@@ -2,12 +2,16 @@
 // one server, the stream's leader, under a steady load through HAProxy. Ingest keeps answering 202
 // (after at most a brief 503 window while a new leader is elected) and every entry answered 202 is
 // stored exactly once. The killed leader is then restarted on its store and must catch up (a current
-// replica) while the load goes on.
+// replica) while the load goes on. And a process that starts while the cluster has no JetStream
+// quorum waits for one instead of failing its start (the start-up timeout once seen under load).
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { connect } from '@nats-io/transport-node'
 import { jetstreamManager } from '@nats-io/jetstream'
-import { startNatsCluster, type NatsSetup } from '../helpers/nats.ts'
+import { pino } from 'pino'
+import { startNatsCluster, waitForJetStream, type NatsSetup } from '../helpers/nats.ts'
+import { loadConfig } from '../../server/src/config.ts'
+import { openTransport, type Transport } from '../../server/src/bus/transport.ts'
 import { waitFor } from '../helpers/server.ts'
 import { Load, faultFailure, startTopology, verifyAfterFault, type TestTopology } from './harness.ts'
 
@@ -56,5 +60,42 @@ test('a 3-server NATS cluster loses the stream leader: ingest keeps accepting, e
     await load?.stop()
     await t?.cleanup()
     await nats?.stop()
+  }
+})
+
+test('an ingest process that starts while the cluster has no JetStream quorum waits for one, then provisions', async () => {
+  const nats = await startNatsCluster(3)
+  const lines: string[] = []
+  const log = pino({ level: 'warn' }, { write: (l: string) => void lines.push(l) })
+  let transport: Transport | undefined
+  try {
+    const [, b, c] = nats.servers as [NatsSetup['servers'][0], NatsSetup['servers'][0], NatsSetup['servers'][0]]
+    // One server of three: no meta leader, the JetStream API cannot answer.
+    await Promise.all([b.kill('SIGKILL'), c.kill('SIGKILL')])
+    const cfg = loadConfig('ingest', { NATS_URL: nats.url, NATS_STREAM: 'QUORUM', NATS_REPLICAS: '3', DATA_DIR: '/nonexistent' })
+    let opened = false
+    const opening = openTransport(cfg, log).then((t) => {
+      opened = true
+      transport = t
+      return t
+    })
+    opening.catch(() => {})
+    // It keeps trying (a warning per attempt) and has not given up.
+    await waitFor(async () => lines.some((l) => /JetStream is not ready yet/.test(l)), 60_000, 100)
+    assert.equal(opened, false, 'provisioned without a quorum')
+    await Promise.all([b.start(), c.start()])
+    await waitForJetStream(nats.url, 60_000)
+    const t = await opening
+    const nc = await connect({ servers: nats.url.split(','), timeout: 5_000 })
+    try {
+      const info = await (await jetstreamManager(nc, { timeout: 5_000 })).streams.info('QUORUM')
+      assert.equal(info.config.num_replicas, 3)
+    } finally {
+      await nc.close()
+    }
+    assert.ok(t.publisher, 'the ingest role has its publisher')
+  } finally {
+    await transport?.close()
+    await nats.stop()
   }
 })

@@ -125,7 +125,7 @@ export const PROOFS: Record<string, Entry> = {
     [NR, 'SIGKILL of nats-server, then a restart'],
   ),
   'Errors: LOG_ERR_STORE_UNAVAILABLE': code('LOG_ERR_STORE_UNAVAILABLE'),
-  'Errors: LOG_ERR_ORIGIN_FORBIDDEN': code('LOG_ERR_ORIGIN_FORBIDDEN', [SD, 'same-origin by default']),
+  'Errors: LOG_ERR_ORIGIN_FORBIDDEN': code('LOG_ERR_ORIGIN_FORBIDDEN', [SD, 'same-origin by default'], ['test/e2e/session.test.ts', 'a state-changing request with the cookie from another origin is refused']),
   'Errors: LOG_ERR_LIVE_FULL': code('LOG_ERR_LIVE_FULL', [LIVEROUTES, 'past LIVE_MAX_CLIENTS the upgrade is refused with a 503']),
   'Errors: LOG_ERR_SHUTTING_DOWN': code('LOG_ERR_SHUTTING_DOWN', [
     ERRORS,
@@ -136,6 +136,7 @@ export const PROOFS: Record<string, Entry> = {
     'LOG_ERR_BAD_PARAMETER',
     [QUERY, 'bad parameters are 400 naming the parameter'],
     [PROBES, 'absurd query parameters are 400s naming them'],
+    [EC, 'headers over 16 KiB are 431, malformed HTTP is 400'],
   ),
   'Errors: LOG_ERR_QUERY_TOO_LARGE': code('LOG_ERR_QUERY_TOO_LARGE'),
   'Errors: LOG_ERR_BAD_QUERY': code('LOG_ERR_BAD_QUERY', [
@@ -323,12 +324,23 @@ export const PROOFS: Record<string, Entry> = {
     ['test/e2e/keys-file.test.ts', 'file keys, hashed keys and environment keys authenticate in every form shippers send'],
     ['test/e2e/keys-file.test.ts', 'a bad keys file stops start-up naming the variable and the field'],
   ],
+  'Configuration: SESSION_SECRET': [
+    ['test/e2e/session.test.ts', 'the same SESSION_SECRET makes it valid on another instance, another secret does not'],
+    ['test/e2e/session.test.ts', 'a forged, tampered or truncated cookie is no session'],
+  ],
+  'Configuration: SESSION_TTL': [
+    ['test/e2e/session.test.ts', 'SESSION_TTL: the session ends on time'],
+    ['test/e2e/session.test.ts', 'an HttpOnly, SameSite=Strict cookie for SESSION_TTL'],
+  ],
   'Configuration: RULES_DIR': [
     [ALERTING, 'an alerting rule fires with its labels and templated annotations'],
     [ALERTING, 'a rule file that does not parse stops start-up'],
   ],
   'Configuration: ALERTING_EVALUATION_INTERVAL': [[ALERTING, 'an alerting rule fires with its labels and templated annotations']],
-  'Configuration: EXTERNAL_URL': [[NOTIFY, 'firing and resolved reach Alertmanager']],
+  'Configuration: EXTERNAL_URL': [
+    [NOTIFY, 'firing and resolved reach Alertmanager'],
+    ['test/browser/alerts.test.ts', "the alert's generatorURL is EXTERNAL_URL/alerts?expr=... and opens the Alerts page on its rule"],
+  ],
   'Configuration: ALERTING_LEASE_TTL': [
     ['test/alerting/lease.test.ts', 'exactly one instance evaluates'],
     ['test/alerting/lease.test.ts', 'the new evaluator resumes the firing alert'],

@@ -476,6 +476,18 @@ async function shuttingDown(): Promise<Answer> {
   return parseRaw(answers[1] ?? '')
 }
 
+/** Sends `text` on a new connection and parses what the server answers before it closes. */
+async function raw(port: number, text: string): Promise<Answer> {
+  const s = tcp(port, '127.0.0.1')
+  let out = ''
+  s.on('data', (d) => (out += d.toString()))
+  s.on('error', () => {})
+  const closed = new Promise((r) => s.once('close', r))
+  s.write(text)
+  await closed
+  return parseRaw(out)
+}
+
 // ---- the runs -----------------------------------------------------------------------------------
 
 test('the table has a case for every code of the catalogue, and no other', () => {
@@ -506,6 +518,18 @@ describe('embedded server', () => {
   after(async () => {
     await emb.stop('SIGKILL')
     emb.cleanup()
+  })
+  // Before Fastify has a request (Node's clientError): the same code and JSON shape, the status of the
+  // README row (431 for headers too large, 400 for a request that is not HTTP/1.1).
+  test('LOG_ERR_BAD_PARAMETER of the request itself: headers over 16 KiB are 431, malformed HTTP is 400', async () => {
+    const big = await raw(emb.port, `GET /health HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(17 * 1024)}\r\n\r\n`)
+    assert.equal(big.status, 431, JSON.stringify(big))
+    assert.equal(big.body.code, 'LOG_ERR_BAD_PARAMETER')
+    assert.match(big.body.error ?? '', /request headers are larger than the server accepts/)
+    const bad = await raw(emb.port, `GET /health HTTP/1.1\r\nHost x\r\n\r\n`)
+    assert.equal(bad.status, 400, JSON.stringify(bad))
+    assert.equal(bad.body.code, 'LOG_ERR_BAD_PARAMETER')
+    assert.match(bad.body.error ?? '', /malformed HTTP request \(HPE_/)
   })
   for (const [code, c] of casesOf('embedded', ['LOG_ERR_QUEUE_FULL', 'LOG_ERR_SHUTTING_DOWN'])) {
     test(code, async () => check(code, c, await c.provoke()))

@@ -8,6 +8,15 @@ export type Level = (typeof LEVELS)[number]
 
 export type AttributeValue = string | number | boolean
 
+/**
+ * The pipes of the query language (`q`, SPEC §8) and the functions of `| stats`: the parser
+ * (server/src/query/search) accepts exactly these, and the dashboard completes and documents them.
+ */
+export const QUERY_PIPES = ['json', 'logfmt', 'extract', 'fields', 'sort', 'limit', 'stats', 'top', 'uniq', 'filter'] as const
+export type QueryPipe = (typeof QUERY_PIPES)[number]
+export const STATS_FUNCTIONS = ['count', 'count_uniq', 'sum', 'avg', 'min', 'max', 'quantile'] as const
+export type StatsFunction = (typeof STATS_FUNCTIONS)[number]
+
 /** One log entry as the API returns it (`GET /api/logs`, `WS /ws/live`, export). */
 export interface LogEntry {
   /** Stable unique id (a UUID) given at ingest: `GET /api/logs/{id}`, `GET /api/context?id=`. Absent on entries stored before ids. */

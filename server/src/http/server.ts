@@ -105,7 +105,8 @@ export function createServer(opts: ServerOptions, logger: Logger, metrics: HttpM
         addHeaders: { 'retry-after': false },
         errorResponseBuilder: (_req, ctx) => {
           const seconds = Math.ceil(ctx.ttl / 1000)
-          return Object.assign(new Errors.RATE_LIMITED(ctx.max, ctx.after, seconds), { retryAfterSeconds: seconds })
+          // The window as configured: the plugin's ctx.after is the time left, "59 seconds" a moment in.
+          return Object.assign(new Errors.RATE_LIMITED(ctx.max, windowText(opts.rateLimitWindowMs), seconds), { retryAfterSeconds: seconds })
         },
       })
       .after(() => app.addHook('onRequest', app.rateLimit()))
@@ -125,4 +126,20 @@ export function enforceRequestTimeout(server: FastifyInstance['server'], request
   const http = server as FastifyInstance['server'] & { headersTimeout: number; connectionsCheckingInterval?: number }
   http.headersTimeout = Math.min(http.headersTimeout || requestTimeoutMs, requestTimeoutMs)
   http.connectionsCheckingInterval = Math.min(30_000, Math.max(100, Math.floor(requestTimeoutMs / 4)))
+}
+
+/** A duration in words, as the rate-limit message names its window: `1 minute`, `30 seconds`, `2 hours`. */
+function windowText(ms: number): string {
+  const units: [string, number][] = [
+    ['day', 86_400_000],
+    ['hour', 3_600_000],
+    ['minute', 60_000],
+    ['second', 1_000],
+  ]
+  for (const [unit, n] of units) {
+    if (ms < n) continue
+    const v = Math.round(ms / n)
+    return `${v} ${unit}${v === 1 ? '' : 's'}`
+  }
+  return `${ms} ms`
 }

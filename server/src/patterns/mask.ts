@@ -47,6 +47,15 @@ const ONLY_SEPARATORS = /^[.:,\-/_#@+]*$/
 const KEY_VALUE = /^([A-Za-z_][\w.-]*=)(.+)$/
 
 /**
+ * Masked tokens already seen (those that may be variable): a service's messages repeat many of them
+ * (small numbers, names with digits, paths), so each is masked once. `maskToken` is a pure function of the token, so the cache changes
+ * no result; it is emptied when full (values that never repeat would otherwise grow it for ever).
+ */
+const CACHE_MAX = 50_000
+const CACHE_MAX_TOKEN = 64
+let cache = new Map<string, string>()
+
+/**
  * A token with no digit, slash, backslash or hyphen is never masked: every whole shape above but the
  * URL, the paths and the UUID holds a digit, and those three need one of these characters. Most words
  * of a message are such tokens; this test spares them the shapes (the mining cost of bulk ingest).
@@ -56,6 +65,17 @@ const MAYBE_VARIABLE = /[\d/\\-]/
 /** Masks one whitespace-free token; in `key=value`, the value alone. */
 export function maskToken(token: string): string {
   if (!MAYBE_VARIABLE.test(token)) return token
+  if (token.length > CACHE_MAX_TOKEN) return maskUncached(token)
+  let m = cache.get(token)
+  if (m === undefined) {
+    m = maskUncached(token)
+    if (cache.size >= CACHE_MAX) cache = new Map()
+    cache.set(token, m)
+  }
+  return m
+}
+
+function maskUncached(token: string): string {
   const kv = KEY_VALUE.exec(token)
   if (kv) return (kv[1] as string) + maskValue(kv[2] as string)
   return maskValue(token)

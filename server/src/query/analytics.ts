@@ -75,12 +75,10 @@ export async function fieldNames(
   limit: number,
 ): Promise<{ name: string; hits: number }[]> {
   const { p, c } = compile(ctx, base, pl, limit)
-  const entries = c.entries
-  if (!entries) throw new Errors.BAD_QUERY('/api/fields lists the fields of entries; remove the fields, stats, top or uniq pipe from q')
+  if (!c.entryKeys) throw new Errors.BAD_QUERY('/api/fields lists the fields of entries; remove the fields, stats, top or uniq pipe from q')
   const sql = queries.wrapScoped(
-    [entries.from],
-    (from) => `SELECT name, count() AS hits FROM (${from}) ARRAY JOIN ${entries.keys} AS name
-    GROUP BY name ORDER BY hits DESC, name LIMIT ${p.add('UInt32', limit)}`,
+    [c.entryKeys],
+    (keys) => `SELECT arrayJoin(__keys) AS name, count() AS hits FROM (${keys}) GROUP BY name ORDER BY hits DESC, name LIMIT ${p.add('UInt32', limit)}`,
   )
   const r = await table(ctx, sql, p, MAX_QUERY_MEMORY_BYTES)
   return r.data.map(([name, hits]) => ({ name: String(name), hits: Number(hits) }))

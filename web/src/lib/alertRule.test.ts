@@ -8,9 +8,16 @@ test('an Explore view becomes a LogQL alert expression', () => {
     alertExprFromView({ q: 'payment declined', levels: ['error'], services: ['checkout'] }),
     'sum(count_over_time({service_name="checkout", level="error"} |= "payment declined" [5m])) > 0',
   )
+})
+
+test('a search LogQL cannot say becomes a q rule over the window', () => {
   assert.equal(
-    alertExprFromView({ q: 'level:error AND x', levels: ['error', 'fatal'], services: ['a.b', 'c'] }),
-    'sum(count_over_time({service_name=~"a\\\\.b|c", level=~"error|fatal"} [5m])) > 0',
+    alertExprFromView({ q: 'status:>=500 -health', levels: ['error', 'fatal'], services: ['a.b', 'c'] }),
+    'q: _time:5m service:a.b,c level:error,fatal status:>=500 -health | stats count() as n | n:>0',
+  )
+  assert.equal(
+    alertExprFromView({ q: 'took:>1s | stats count() as slow by (host)', levels: [], services: [] }),
+    'q: _time:5m took:>1s | stats count() as slow by (host)',
   )
 })
 

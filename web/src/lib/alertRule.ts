@@ -7,20 +7,32 @@ import type { ViewState } from './urlState.ts'
 const quote = (s: string) => `"${s.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`
 const re = (values: string[]) => values.map((v) => v.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('|')
 
+const PLAIN = /^[\w\s.,/@-]+$/
+const NAME = /^[\w./-]+$/
+
 /**
- * `sum(count_over_time({...} |= "..." [5m])) > 0` for the view's services, levels and free text. A `q`
- * with field filters or operators is not LogQL: only its plain words become a line filter, the rest
- * is left to the user to write (the form shows the expression for editing).
+ * `sum(count_over_time({...} |= "..." [5m])) > 0` for the view's services, levels and plain words. A
+ * `q` with more (field filters, operators, pipes) is not LogQL: the rule is then written in `q`, the
+ * search as it is over the window — `q: _time:5m service:api status:>=500 | stats count() as n | n:>0`,
+ * or with its own pipes kept (`q: _time:5m ... | stats ... by (...)`) for the user to finish. The form
+ * shows the expression for editing; the server says what it refuses.
  */
 export function alertExprFromView(v: Pick<ViewState, 'q' | 'levels' | 'services'>, window = '5m'): string {
+  const words = v.q.trim()
+  if (words && !PLAIN.test(words) && [...v.services, ...v.levels].every((x) => NAME.test(x))) {
+    const parts = [`_time:${window}`]
+    if (v.services.length) parts.push(`service:${v.services.join(',')}`)
+    if (v.levels.length) parts.push(`level:${v.levels.join(',')}`)
+    parts.push(words.includes('|') ? words : `${words} | stats count() as n | n:>0`)
+    return `q: ${parts.join(' ')}`
+  }
   const matchers: string[] = []
   if (v.services.length === 1) matchers.push(`service_name=${quote(v.services[0] as string)}`)
   else if (v.services.length > 1) matchers.push(`service_name=~${quote(re(v.services))}`)
   if (v.levels.length === 1) matchers.push(`level=${quote(v.levels[0] as string)}`)
   else if (v.levels.length > 1) matchers.push(`level=~${quote(re(v.levels))}`)
   if (matchers.length === 0) matchers.push('service_name=~".+"')
-  const words = v.q.trim()
-  const line = words && /^[\w\s.,/@-]+$/.test(words) ? ` |= ${quote(words)}` : ''
+  const line = words && PLAIN.test(words) ? ` |= ${quote(words)}` : ''
   return `sum(count_over_time({${matchers.join(', ')}}${line} [${window}])) > 0`
 }
 

@@ -137,6 +137,16 @@ export async function fetchQuery(params: Params, signal?: AbortSignal): Promise<
   return (await get<QueryResponse>('/api/query', params, signal)).body
 }
 
+/** `GET /api/fields`: attribute and extracted field names with the number of entries that have each (autocompletion). */
+export async function fetchFields(params: Params, signal?: AbortSignal): Promise<{ name: string; hits: number }[]> {
+  return (await get<{ fields: { name: string; hits: number }[] }>('/api/fields', params, signal)).body.fields
+}
+
+/** `GET /api/field_values`: the most frequent values of one field, with counts (autocompletion). */
+export async function fetchFieldValues(params: Params, signal?: AbortSignal): Promise<{ value: unknown; hits: number }[]> {
+  return (await get<{ values: { value: unknown; hits: number }[] }>('/api/field_values', params, signal)).body.values
+}
+
 /** `GET /api/patterns`: the templates of the matching entries, most frequent first. */
 export async function fetchPatterns(params: Params, signal?: AbortSignal): Promise<PatternSummary[]> {
   return (await get<PatternSummary[]>('/api/patterns', params, signal)).body

@@ -58,7 +58,10 @@ export async function openNats(opts: TransportOptions & { natsUrl: string }, log
   }
   const liveFeed = roles.has('query') ? new NatsLiveFeed(conn, n.subject) : undefined
 
-  await provision()
+  await provisionPatiently(provision, log).catch(async (err: unknown) => {
+    await conn.nc.close().catch(() => {})
+    throw err
+  })
   conn.onReconnect(() => {
     provision().catch((err) => log.warn({ err: String(err) }, 'could not re-check the JetStream stream after reconnecting'))
   })
@@ -86,4 +89,34 @@ export async function openNats(opts: TransportOptions & { natsUrl: string }, log
       await conn.close()
     },
   }
+}
+
+/**
+ * JetStream answers its API only once it has a meta leader (in a cluster, also a leader of the
+ * stream): right after a cluster starts, or under load, `streams.info` times out or answers 503.
+ * Provisioning waits for that as the connection waits for a first server (the process would exit
+ * otherwise, and a supervisor restart it into the same wait); other errors fail the start.
+ */
+export async function provisionPatiently(provision: () => Promise<void>, log: Logger, sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await provision()
+    } catch (err) {
+      if (!isJetStreamUnready(err)) throw err
+      log.warn({ err: String(err), attempt }, 'JetStream is not ready yet (no meta or stream leader); provisioning again')
+      await sleep(Math.min(250 * attempt, 2_000))
+    }
+  }
+}
+
+/** A timeout, no responders or a 503 of the JetStream API: the cluster has no leader (yet). */
+export function isJetStreamUnready(err: unknown): boolean {
+  if (!(err instanceof Error)) return false
+  const e = err as Error & { code?: unknown; status?: unknown; api_error?: { code?: number } }
+  return (
+    e.name === 'TimeoutError' ||
+    e.name === 'NoRespondersError' ||
+    e.api_error?.code === 503 ||
+    /timeout|no responders|temporarily unavailable|no suitable peers|leader/i.test(e.message)
+  )
 }

@@ -4,7 +4,7 @@
  * `compile.ts`/`pipeline.ts` turn it into SQL, and `match.ts` evaluates the filter on one entry for
  * the live tail. Positions (`at`) are 0-based offsets in `q`, for errors found after parsing.
  */
-import type { Level } from '@oglogstream/shared'
+import { QUERY_PIPES, STATS_FUNCTIONS, type Level, type StatsFunction } from '@oglogstream/shared'
 import type { CompareOp, Unit } from './values.js'
 
 export type Clause =
@@ -47,8 +47,9 @@ export interface FieldName {
   at: number
 }
 
-export type AggFn = 'count' | 'count_uniq' | 'sum' | 'avg' | 'min' | 'max' | 'quantile'
-export const AGG_FNS: readonly AggFn[] = ['count', 'count_uniq', 'sum', 'avg', 'min', 'max', 'quantile']
+export type AggFn = StatsFunction
+/** The stats functions and the pipes, shared with the dashboard (its completion and syntax help). */
+export const AGG_FNS: readonly AggFn[] = STATS_FUNCTIONS
 
 export interface Aggregate {
   fn: AggFn
@@ -79,7 +80,7 @@ export type Stage =
   | { kind: 'top'; at: number; n: number; by: FieldName[] }
   | { kind: 'uniq'; at: number; by: FieldName[] }
 
-export const PIPES = ['json', 'logfmt', 'extract', 'fields', 'sort', 'limit', 'stats', 'top', 'uniq', 'filter'] as const
+export const PIPES = QUERY_PIPES
 
 export interface Pipeline {
   filter: SearchQuery

@@ -24,8 +24,11 @@ export interface CompiledPipeline {
   /** The SELECT, to which the caller appends nothing: it is ordered and limited to `maxRows` + 1 rows. */
   sql: ScopedSql
   columns: Column[]
-  /** The SQL of the rows before the final projection, while they are still entries (for /api/fields). */
-  entries: { from: ScopedSql; keys: string } | undefined
+  /**
+   * While the rows are still entries: a SELECT of one column, `__keys`, the names of each entry's fields
+   * (attributes and extracted), for /api/fields.
+   */
+  entryKeys: ScopedSql | undefined
 }
 
 /** `expr`: the SQL that extracts (the same text at every use, so the engine computes it once per row). */
@@ -82,9 +85,8 @@ export function compilePipeline(pl: Pipeline, table: string, where: ScopedWhere,
     order: [{ expr: 'timestamp', dir: 'DESC' }],
     n: 0,
   }
-  let entries: CompiledPipeline['entries']
   for (const stage of pl.stages) apply(s, stage, p)
-  if (s.extractors) entries = { from: scoped(`(${selectFrom(s, '*')})`), keys: entryKeys(s.extractors, p) }
+  const keys = s.extractors ? scoped(selectFrom(s, `${entryKeys(s.extractors, p)} AS __keys`)) : undefined
   const columns: Column[] = s.extractors
     ? ['_time', 'level', 'service', 'message'].map((name) => ({ name, type: BUILTIN[name]?.type ?? 'string' }))
     : []
@@ -100,7 +102,7 @@ export function compilePipeline(pl: Pipeline, table: string, where: ScopedWhere,
     }
   }
   const order = s.order.length ? ` ORDER BY ${orderSql(s)}` : ''
-  return { sql: scoped(selectFrom(s, select.join(', '), `${order} LIMIT ${p.add('UInt32', maxRows + 1)}`)), columns, entries }
+  return { sql: scoped(selectFrom(s, select.join(', '), `${order} LIMIT ${p.add('UInt32', maxRows + 1)}`)), columns, entryKeys: keys }
 }
 
 /** A SELECT over the current rows, with the conditions not applied yet. */
@@ -171,9 +173,12 @@ function extracted(extractors: Extractor[], key: string, p: Params): FieldSql {
   return { value, exists, type: 'string' }
 }
 
-/** The names of an entry's fields (attributes and extracted), as an SQL array, for /api/fields. */
+/**
+ * The names of an entry's fields (attributes and extracted), as an SQL array, for /api/fields. The map's
+ * `keys` subcolumn is read alone (mapKeys() read the values too: 4-7x slower on 20 keys an entry).
+ */
 function entryKeys(extractors: Extractor[], p: Params): string {
-  const parts = ['mapKeys(attributes)']
+  const parts = ['attributes.keys']
   for (const x of extractors) {
     if (x.kind === 'json') parts.push('JSONExtractKeys(message)')
     else if (x.kind === 'logfmt') parts.push(`mapKeys(${x.expr})`)
