@@ -653,7 +653,7 @@ const DOCS: Record<string, OperationDoc> = {
         items: obj({
           alert: str('alert name'),
           record: str('recording rule name'),
-          expr: str('LogQL'),
+          expr: str("LogQL metric query, or a q stats query or '| new_patterns' filter after 'q:' (README Alerting)"),
           for: str('duration'),
           labels: { type: 'object' },
           annotations: { type: 'object' },
