@@ -5,7 +5,11 @@
 // and its share of one core at the 30 s interval; beside it, the reference: the same 200 expressions
 // run directly as instant queries (runMetric) with no evaluator around them.
 //
-//   npx tsx bench/alerting.mts [--rows N] [--rounds N] [--json out.json]
+// With --q, the alerting rules on error counts and on "refused" lines are written in `q` instead
+// (`q: _time:5m service:svc-N level:error | stats count() as n by (service) | n:>1000`), and their
+// reference is the same q run directly (runQRule).
+//
+//   npx tsx bench/alerting.mts [--rows N] [--rounds N] [--q] [--json out.json]
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { cpus, tmpdir, totalmem } from 'node:os'
 import { join } from 'node:path'
@@ -13,12 +17,14 @@ import { createApp } from '../server/src/app.ts'
 import { loadConfig } from '../server/src/config.ts'
 import { arg } from './in-process.mts'
 import { runMetric } from '../server/src/loki/run.ts'
+import { runQRule } from '../server/src/alerting/qrun.ts'
 import { DEFAULT_TENANT } from '../server/src/model/tenant.ts'
 import type { Alerting } from '../server/src/alerting/index.ts'
 import type { Store } from '../server/src/store/index.ts'
 
 const ROWS = arg('rows', 10_000_000)
 const ROUNDS = arg('rounds', 5)
+const Q = process.argv.includes('--q')
 const INTERVAL_S = 30
 const jsonOut = process.argv.includes('--json') ? process.argv[process.argv.indexOf('--json') + 1] : undefined
 const HOUR = 3_600_000
@@ -32,7 +38,10 @@ function rules(): string {
     for (let r = 0; r < 10; r++) {
       const svc = `svc-${(g * 10 + r) % 20}`
       const kind = r % 4
-      if (kind === 0) y += `      - alert: Errors${g}_${r}\n        expr: sum by (service) (count_over_time({service_name="${svc}", level="error"}[5m])) > 1000\n        for: 1m\n`
+      if (kind === 0 && Q)
+        y += `      - alert: Errors${g}_${r}\n        expr: 'q: _time:5m service:${svc} level:error | stats count() as n by (service) | n:>1000'\n        for: 1m\n`
+      else if (kind === 0) y += `      - alert: Errors${g}_${r}\n        expr: sum by (service) (count_over_time({service_name="${svc}", level="error"}[5m])) > 1000\n        for: 1m\n`
+      else if (kind === 1 && Q) y += `      - alert: Refused${g}_${r}\n        expr: 'q: _time:5m service:${svc} refused | stats count() as n | n:>10'\n`
       else if (kind === 1) y += `      - alert: Refused${g}_${r}\n        expr: sum(count_over_time({service_name="${svc}"} |= "refused" [5m])) > 10\n`
       else if (kind === 2) y += `      - alert: Rate${g}_${r}\n        expr: sum by (level) (rate({service_name="${svc}"}[5m])) > 100\n        labels: { severity: warning }\n`
       else y += `      - record: bench:lines:count5m_${g}_${r}\n        expr: sum by (level) (count_over_time({service_name="${svc}"}[5m]))\n`
@@ -78,7 +87,10 @@ async function referenceRound(at: number) {
   const c = cpuMs()
   const t = performance.now()
   const ns = BigInt(at) * 1_000_000n
-  for (const g of groups) for (const r of g.rules) if (r.metric) await runMetric(store.queryContext(DEFAULT_TENANT), r.metric, { start: ns, end: ns, step: 1_000_000_000n })
+  for (const g of groups)
+    for (const r of g.rules)
+      if (r.metric) await runMetric(store.queryContext(DEFAULT_TENANT), r.metric, { start: ns, end: ns, step: 1_000_000_000n })
+      else if (r.q) await runQRule(store, store.queryContext(DEFAULT_TENANT), r.q, at)
   return { wall: performance.now() - t, cpu: cpuMs() - c }
 }
 // The evaluator's instant query (one step as long as the window) answers as the reference's (1 s step);
@@ -124,6 +136,7 @@ const result = {
   machine: { nproc: cpus().length, memGiB: Math.round(totalmem() / 1024 ** 3), node: process.version },
   rows: ROWS,
   rules: nRules,
+  qRules: groups.reduce((n, g) => n + g.rules.filter((r) => r.q).length, 0),
   groups: groups.length,
   intervalS: INTERVAL_S,
   rounds: ROUNDS,
@@ -131,7 +144,7 @@ const result = {
   reference: { roundWallMsP50: Math.round(median(ref.map((x) => x.wall))), roundCpuMsP50: Math.round(median(ref.map((x) => x.cpu))) },
 }
 const share = (ms: number) => `${((ms / (INTERVAL_S * 1000)) * 100).toFixed(1)} %`
-console.log(`${nRules} rules in ${groups.length} groups, ${ROWS} entries, p50 of ${ROUNDS} rounds (${cpus().length} cores, Node ${process.version}):`)
+console.log(`${nRules} rules (${result.qRules} in q) in ${groups.length} groups, ${ROWS} entries, p50 of ${ROUNDS} rounds (${cpus().length} cores, Node ${process.version}):`)
 console.log(`  evaluator round: ${result.evaluator.roundWallMsP50} ms wall, ${result.evaluator.roundCpuMsP50} ms CPU = ${share(result.evaluator.roundCpuMsP50)} of one core at a ${INTERVAL_S} s interval`)
 console.log(`  reference (the 200 queries alone): ${result.reference.roundWallMsP50} ms wall, ${result.reference.roundCpuMsP50} ms CPU = ${share(result.reference.roundCpuMsP50)}`)
 console.log(`  evaluator / reference wall: ${(result.evaluator.roundWallMsP50 / result.reference.roundWallMsP50).toFixed(2)}x`)

@@ -35,6 +35,7 @@ for (let i = 0; i < total; i += batch) {
   blocks.push(encodeBody(list, format === 'TabSeparated' ? tsvRow : jsonRow))
 }
 const t0 = performance.now()
+const cpu0 = process.cpuUsage() // all threads: the engine inserts on its own
 let n = 0
 for (const values of blocks) {
   await connection.chdb.rawInsert({
@@ -46,6 +47,7 @@ for (const values of blocks) {
   })
 }
 const seconds = (performance.now() - t0) / 1000
+const cpu = process.cpuUsage(cpu0)
 await client.command({ query: 'OPTIMIZE TABLE oglogstream.logs FINAL' })
 const rs = await client.query({
   query: "SELECT sum(bytes_on_disk) AS bytes, sum(rows) AS rows, sum(data_uncompressed_bytes) AS raw FROM system.parts WHERE database = 'oglogstream' AND table = 'logs' AND active",
@@ -62,6 +64,7 @@ console.log(
     format,
     seconds,
     entries_per_s: total / seconds,
+    cpu_us_per_entry: (cpu.user + cpu.system) / total,
     bytes_on_disk_per_entry: Number(disk?.bytes) / Number(disk?.rows),
     uncompressed_bytes_per_entry: Number(disk?.raw) / Number(disk?.rows),
   }),

@@ -2,7 +2,7 @@
 // server answering 202 (BENCHMARKS.md), alternating runs in the same session. Peak RSS of the server.
 // Usage: node bench/ingest.mjs [--quick]
 import { join } from 'node:path'
-import { ROOT, autocannon, peakRssMiB, round, startProcess, startServer, summarizeRuns, table, writeResult } from './lib.mjs'
+import { ROOT, autocannon, cpuSeconds, peakRssMiB, round, startProcess, startServer, spread, summarizeRuns, table, writeResult } from './lib.mjs'
 
 const quick = process.argv.includes('--quick')
 const runs = quick ? 2 : 3
@@ -21,9 +21,18 @@ try {
   // Warm-up: JIT, connection pools, the engine's first parts.
   await autocannon(`${refUrl}/log`, { connections, duration: 2, body, headers })
   await autocannon(`${srv.url}/log`, { connections, duration: 3, body, headers })
+  // With the CPU time each server used per request (µs; all threads, and the event loop alone),
+  // which waiting for a core on a shared machine does not inflate.
+  const measured = async (url, pid) => {
+    const c0 = cpuSeconds(pid)
+    const r = await autocannon(url, { connections, duration, body, headers })
+    const c1 = cpuSeconds(pid)
+    const n = r.rps * duration
+    return { ...r, cpu_us_per_request: ((c1.all - c0.all) / n) * 1e6, main_cpu_us_per_request: ((c1.main - c0.main) / n) * 1e6 }
+  }
   for (let i = 0; i < runs; i++) {
-    results.reference.push(await autocannon(`${refUrl}/log`, { connections, duration, body, headers }))
-    results.embedded.push(await autocannon(`${srv.url}/log`, { connections, duration, body, headers }))
+    results.reference.push(await measured(`${refUrl}/log`, ref.proc.pid))
+    results.embedded.push(await measured(`${srv.url}/log`, srv.pid))
   }
 } finally {
   rss = peakRssMiB(srv.pid)
@@ -44,6 +53,11 @@ const out = {
   embedded,
   ratio_to_reference: ratio,
   embedded_peak_rss_mib: rss,
+  cpu_us_per_request: {
+    reference: spread(results.reference.map((r) => round(r.cpu_us_per_request, 1))),
+    embedded: spread(results.embedded.map((r) => round(r.cpu_us_per_request, 1))),
+    embedded_event_loop: spread(results.embedded.map((r) => round(r.main_cpu_us_per_request, 1))),
+  },
   goals: { ratio_min: 0.8, p99_max_ms: 10, met: ratio >= 0.8 && embedded.p99_ms.median < 10 },
 }
 const file = writeResult('ingest', out)
@@ -55,5 +69,8 @@ console.log(
     ],
     ['subject', 'req/s', 'p50', 'p99', 'ratio'],
   ),
+)
+console.log(
+  `CPU per request: reference ${out.cpu_us_per_request.reference.median} µs; embedded ${out.cpu_us_per_request.embedded.median} µs (event loop ${out.cpu_us_per_request.embedded_event_loop.median} µs)`,
 )
 console.log(`peak RSS (all-in-one): ${rss} MiB; non-2xx: ${embedded.non2xx}; written ${file}`)

@@ -177,3 +177,21 @@ export function loghubLines() {
   if (lines.length === 0) throw new Error(`no loghub samples under ${LOGHUB}`)
   return lines
 }
+
+/**
+ * CPU seconds a live process has used (user + system, all threads), and its main thread alone (the
+ * JavaScript event loop). On a shared machine this says more than wall time: it does not count the
+ * time the process waited for a core.
+ */
+export function cpuSeconds(pid) {
+  const ticks = (file) => {
+    try {
+      const f = readFileSync(file, 'utf8')
+      const rest = f.slice(f.lastIndexOf(')') + 2).split(' ')
+      return (Number(rest[11]) + Number(rest[12])) / 100 // utime + stime, in clock ticks (USER_HZ 100)
+    } catch {
+      return NaN
+    }
+  }
+  return { all: ticks(`/proc/${pid}/stat`), main: ticks(`/proc/${pid}/task/${pid}/stat`) }
+}

@@ -9,6 +9,8 @@ import { pino, type Logger } from 'pino'
 import { Registry, collectDefaultMetrics } from 'prom-client'
 import { Alerting, alertingRoutes } from './alerting/index.js'
 import { KeyRing } from './auth/index.js'
+import { sessionRoutes } from './auth/routes.js'
+import { Sessions } from './auth/session.js'
 import { openTransport, type Transport } from './bus/index.js'
 import { checkRunnable, type Config } from './config.js'
 import { HttpMetrics } from './http/metrics.js'
@@ -175,6 +177,12 @@ export async function createApp(config: Config, logger?: Logger): Promise<App> {
       ingestAuth: keys.hook('ingest'),
       queryTimeoutMs: config.store.queryTimeoutMs,
     })
+    const sessions = new Sessions(keys, { secret: config.http.sessionSecret, ttlMs: config.http.sessionTtlMs })
+    keys.sessionLookup = (req) => sessions.lookup(req)
+    if (keys.guarded('query') && !sessions.shared) {
+      log.warn('SESSION_SECRET is unset: dashboard sessions are signed with a random secret of this process, so they end when it stops and are not valid on other instances')
+    }
+    await server.register(sessionRoutes, { keys, sessions, log })
     await server.register(liveRoutes, { hub, auth, metrics: metrics.live, origins: config.http.corsOrigins })
     const admin = new AdminStore(store.system.client, store.system.database)
     await server.register(adminRoutes, { store, admin, auth: keys.hook('admin'), log })

@@ -20,6 +20,8 @@ export const Errors = {
   SHUTTING_DOWN: createError('LOG_ERR_SHUTTING_DOWN', 'the server is shutting down; retry on another instance', 503),
   UNAUTHORIZED: createError('LOG_ERR_UNAUTHORIZED', 'a valid API key with the %s scope is required (Authorization: Bearer <key> or X-API-Key)', 401),
   ORIGIN_FORBIDDEN: createError('LOG_ERR_ORIGIN_FORBIDDEN', "origin '%s' may not open %s: only the server's own origin and CORS_ORIGINS may", 403),
+  /** A request authenticated by the dashboard's session cookie, from a page of another origin (auth/session.ts). */
+  SESSION_ORIGIN_FORBIDDEN: createError('LOG_ERR_ORIGIN_FORBIDDEN', "the session cookie is accepted only from the dashboard's own origin, not '%s' (%s)", 403),
   TENANT_FORBIDDEN: createError('LOG_ERR_TENANT_FORBIDDEN', "this key may not use tenant '%s' (X-Scope-OrgID or tenant); use a key of that tenant", 403),
   TENANT_RATE_LIMITED: createError('LOG_ERR_TENANT_RATE_LIMITED', "tenant '%s' is over its ingest_rate of %d entries per second; nothing was accepted, retry after %d s", 429),
   TENANT_QUOTA_EXCEEDED: createError('LOG_ERR_TENANT_QUOTA_EXCEEDED', "tenant '%s' would pass its daily_bytes of %d bytes today (UTC) with this request; nothing was accepted, retry after %d s", 429),

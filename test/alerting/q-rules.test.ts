@@ -68,7 +68,12 @@ receivers:
   )
   am = spawn(
     '/usr/bin/prometheus-alertmanager',
-    [`--config.file=${join(amDir, 'am.yml')}`, `--storage.path=${amDir}`, `--web.listen-address=127.0.0.1:${amPort}`, '--cluster.listen-address='],
+    [
+      `--config.file=${join(amDir, 'am.yml')}`,
+      `--storage.path=${amDir}`,
+      `--web.listen-address=127.0.0.1:${amPort}`,
+      '--cluster.listen-address=',
+    ],
     { stdio: 'ignore' },
   )
   mkdirSync(join(dir, 'rules'))
@@ -76,7 +81,12 @@ receivers:
   const [s] = await Promise.all([
     startServer({
       dataDir: dir,
-      env: { RULES_DIR: join(dir, 'rules'), ALERTING_EVALUATION_INTERVAL: '1s', ALERTMANAGER_URL: `http://127.0.0.1:${amPort}`, RATE_LIMIT_MAX: '0' },
+      env: {
+        RULES_DIR: join(dir, 'rules'),
+        ALERTING_EVALUATION_INTERVAL: '1s',
+        ALERTMANAGER_URL: `http://127.0.0.1:${amPort}`,
+        RATE_LIMIT_MAX: '0',
+      },
     }),
     waitFor(async () => (await fetch(`http://127.0.0.1:${amPort}/-/ready`).catch(() => undefined))?.ok, 20_000),
   ])
@@ -84,7 +94,12 @@ receivers:
   const hourAgo = new Date(Date.now() - 3_600_000).toISOString()
   const entries = [
     // shop: 3 errors of one new template, and a template first seen an hour ago that is logged again now
-    ...[1, 2, 3].map((i) => ({ level: 'error', service: 'shop', message: `payment declined for order ${1000 + i}`, attributes: { host: `h${i}` } })),
+    ...[1, 2, 3].map((i) => ({
+      level: 'error',
+      service: 'shop',
+      message: `payment declined for order ${1000 + i}`,
+      attributes: { host: `h${i}` },
+    })),
     { level: 'info', service: 'shop', message: 'disk check took 5 ms', timestamp: hourAgo, attributes: { host: 'h1' } },
     { level: 'info', service: 'shop', message: 'disk check took 7 ms', attributes: { host: 'h1' } },
     // web: 2 errors, under the condition; its templates are new, but the rule reads shop only
@@ -106,7 +121,8 @@ test('a q stats query with a condition fires one alert per row, its by fields as
   assert.equal(a.value, 3)
   assert.equal(a.annotations.summary, 'shop: 3 errors in 10 min')
   // web's 2 errors are under the condition: no alert, in a round after the one that fired
-  const rules = async () => (await getJson(`${srv.url}/api/rules`)).body.groups[0].rules as { health: string; lastEvaluation: string; lastError: string }[]
+  const rules = async () =>
+    (await getJson(`${srv.url}/api/rules`)).body.groups[0].rules as { health: string; lastEvaluation: string; lastError: string }[]
   const t0 = Date.parse((await rules())[0]?.lastEvaluation as string)
   await waitFor(async () => Date.parse((await rules())[0]?.lastEvaluation as string) > t0, 20_000)
   assert.deepEqual(
@@ -176,7 +192,10 @@ test('a bad q rule is a 400 naming the rule and the position', async () => {
 
 test('a rule file with a bad q stops start-up, naming the file, the rule and the position', () => {
   const d = tempDir('ogls-badq-')
-  writeFileSync(join(d, 'bad.yml'), "groups:\n  - name: g\n    rules:\n      - alert: A\n        expr: 'q: level:error | stats count() as n'\n")
+  writeFileSync(
+    join(d, 'bad.yml'),
+    "groups:\n  - name: g\n    rules:\n      - alert: A\n        expr: 'q: level:error | stats count() as n'\n",
+  )
   const r = spawnSync(process.execPath, [CLI, 'all'], {
     cwd: ROOT,
     env: { ...process.env, RULES_DIR: d, DATA_DIR: join(d, 'store'), HTTP_PORT: '0', HOST: '127.0.0.1' },
@@ -184,5 +203,8 @@ test('a rule file with a bad q stops start-up, naming the file, the rule and the
     timeout: 60_000,
   })
   assert.equal(r.status, 2, r.stderr + r.stdout)
-  assert.match(r.stderr, /invalid rules: .*bad\.yml:5: group "g", rule 1 \(A\): could not parse expression: .*_time:<duration>.* at position 3/)
+  assert.match(
+    r.stderr,
+    /invalid rules: .*bad\.yml:5: group "g", rule 1 \(A\): could not parse expression: .*_time:<duration>.* at position 3/,
+  )
 })

@@ -39,7 +39,12 @@ before(async () => {
   srv = s
   browser = b
   pages = new Pages(browser, () => srv.url)
-  const entries = [1, 2, 3].map((i) => ({ level: 'error', service: 'shop', message: `payment declined ${i}`, attributes: { amount: String(i * 100) } }))
+  const entries = [1, 2, 3].map((i) => ({
+    level: 'error',
+    service: 'shop',
+    message: `payment declined ${i}`,
+    attributes: { amount: String(i * 100) },
+  }))
   assert.equal((await postJson(`${srv.url}/logs`, entries)).status, 202)
   await waitFor(async () => (await getJson(`${srv.url}/api/stats`)).body.total_logs === 3, T)
 })

@@ -157,7 +157,7 @@ test('HAProxy sends Loki push to ingest and Loki queries, tail and rules to quer
     await new Promise((r) => setTimeout(r, 100))
   }
   const ingest = ['POST /loki/api/v1/push', 'POST /api/prom/push', 'POST /log', 'POST /v1/logs', 'POST /journal/upload']
-  const query = ['GET /loki/api/v1/query_range?query=x', 'GET /loki/api/v1/labels', 'GET /loki/api/v1/rules', 'GET /api/logs', 'GET /']
+  const query = ['GET /loki/api/v1/query_range?query=x', 'GET /loki/api/v1/labels', 'GET /loki/api/v1/patterns', 'GET /loki/api/v1/rules', 'GET /api/logs', 'GET /']
   for (const req of [...ingest, ...query]) {
     const [method, path] = req.split(' ') as [string, string]
     const r = await fetch(`http://127.0.0.1:${httpPort}${path}`, { method, body: method === 'POST' ? '{}' : undefined })

@@ -125,7 +125,7 @@ export const PROOFS: Record<string, Entry> = {
     [NR, 'SIGKILL of nats-server, then a restart'],
   ),
   'Errors: LOG_ERR_STORE_UNAVAILABLE': code('LOG_ERR_STORE_UNAVAILABLE'),
-  'Errors: LOG_ERR_ORIGIN_FORBIDDEN': code('LOG_ERR_ORIGIN_FORBIDDEN', [SD, 'same-origin by default']),
+  'Errors: LOG_ERR_ORIGIN_FORBIDDEN': code('LOG_ERR_ORIGIN_FORBIDDEN', [SD, 'same-origin by default'], ['test/e2e/session.test.ts', 'a state-changing request with the cookie from another origin is refused']),
   'Errors: LOG_ERR_LIVE_FULL': code('LOG_ERR_LIVE_FULL', [LIVEROUTES, 'past LIVE_MAX_CLIENTS the upgrade is refused with a 503']),
   'Errors: LOG_ERR_SHUTTING_DOWN': code('LOG_ERR_SHUTTING_DOWN', [
     ERRORS,
@@ -323,6 +323,14 @@ export const PROOFS: Record<string, Entry> = {
   'Configuration: API_KEYS_FILE': [
     ['test/e2e/keys-file.test.ts', 'file keys, hashed keys and environment keys authenticate in every form shippers send'],
     ['test/e2e/keys-file.test.ts', 'a bad keys file stops start-up naming the variable and the field'],
+  ],
+  'Configuration: SESSION_SECRET': [
+    ['test/e2e/session.test.ts', 'the same SESSION_SECRET makes it valid on another instance, another secret does not'],
+    ['test/e2e/session.test.ts', 'a forged, tampered or truncated cookie is no session'],
+  ],
+  'Configuration: SESSION_TTL': [
+    ['test/e2e/session.test.ts', 'SESSION_TTL: the session ends on time'],
+    ['test/e2e/session.test.ts', 'an HttpOnly, SameSite=Strict cookie for SESSION_TTL'],
   ],
   'Configuration: RULES_DIR': [
     [ALERTING, 'an alerting rule fires with its labels and templated annotations'],

@@ -1,8 +1,8 @@
 // Issue 13, "not done if a key appears in a log line or an error": requests with wrong and right keys in
 // every form a client sends them (Bearer, ApiKey, X-API-Key, Basic, and in the query string, which is
 // not a key form and must not be echoed either), on the ingest, query, Loki, Elasticsearch and live
-// paths, with the server logging at `trace`; then no key appears in the process's output, nor in any
-// answer's body or headers.
+// paths, the dashboard's login (the key in a JSON body) and its session cookie, with the server
+// logging at `trace`; then no key and no cookie appears in the process's output, nor in any answer.
 import { after, before, test } from 'node:test'
 import assert from 'node:assert/strict'
 import { writeFileSync } from 'node:fs'
@@ -65,7 +65,11 @@ test('no key appears in the server log or in any answer, whatever the form and o
       await call('/api/logs?level=nonsense', { headers: h }) // a 400 with the key present
       await call('/api/logs', { headers: { ...h, 'x-scope-orgid': 'team-z' } }) // a 403
       await call('/loki/api/v1/labels', { headers: h })
-      await call('/_bulk', { method: 'POST', headers: { ...h, 'content-type': 'application/x-ndjson' }, body: '{"index":{}}\n{"message":"x"}\n' })
+      await call('/_bulk', {
+        method: 'POST',
+        headers: { ...h, 'content-type': 'application/x-ndjson' },
+        body: '{"index":{}}\n{"message":"x"}\n',
+      })
       await call('/api/audit', { headers: h })
       await call('/metrics', { headers: h })
     }
@@ -91,6 +95,24 @@ test('no key appears in the server log or in any answer, whatever the form and o
       ws.once('error', () => resolve())
     })
   }
+  // The dashboard's login: the key in a JSON body, right and wrong; then the cookie, on good and refused requests.
+  const cookies: string[] = []
+  for (const key of [RIGHT, WRONG, ENV_KEY]) {
+    const r = await fetch(`${srv.url}/api/session`, { method: 'POST', headers: json, body: JSON.stringify({ key }) })
+    answers.push(`${r.status}\n${await r.text()}`) // not the headers: Set-Cookie carries the cookie by design
+    const c = r.headers.get('set-cookie')?.split(';')[0]
+    if (c) cookies.push(c)
+  }
+  assert.equal(cookies.length, 2, 'RIGHT and ENV_KEY logged in')
+  for (const cookie of cookies) {
+    await call('/api/logs', { headers: { cookie } })
+    await call('/api/logs', { headers: { cookie, 'x-scope-orgid': 'team-z' } })
+    await call('/api/logs', { headers: { cookie, origin: 'http://evil.example' } })
+    await call('/api/logs?level=nonsense', { headers: { cookie } })
+    await call('/api/session', { headers: { cookie } })
+    await call('/api/session', { method: 'DELETE', headers: { cookie } })
+    await call('/api/logs', { headers: { cookie } }) // after logout: 401
+  }
   // The right keys were used (the test would prove nothing if every request had failed).
   assert.equal(await call('/api/logs', { headers: { authorization: `Bearer ${RIGHT}` } }), 200)
   assert.equal(await call('/api/audit', { headers: { 'x-api-key': ADMIN } }), 200)
@@ -99,8 +121,22 @@ test('no key appears in the server log or in any answer, whatever the form and o
   await waitFor(async () => /"msg":"[^"]*(insert|stored|flush)/i.test(srv.output()) || srv.output().length > 20_000, 5_000).catch(() => {})
   const log = srv.output()
   assert.ok(log.split('\n').length > 3, 'the server logged (LOG_LEVEL=trace)')
+  for (const c of cookies) {
+    const value = c.slice(c.indexOf('=') + 1)
+    assert.ok(value.length > 20)
+    assert.ok(!log.includes(value), 'the server log contains a session cookie')
+    assert.ok(!log.includes(value.split('.')[1] ?? ''), "the server log contains a session cookie's signature")
+    for (const a of answers) assert.ok(!a.includes(value), `an answer contains a session cookie:\n${a.slice(0, 600)}`)
+  }
   for (const s of SECRETS) {
-    assert.ok(!log.includes(s), `the server log contains the key ${s}:\n${log.split('\n').filter((l) => l.includes(s)).slice(0, 3).join('\n')}`)
+    assert.ok(
+      !log.includes(s),
+      `the server log contains the key ${s}:\n${log
+        .split('\n')
+        .filter((l) => l.includes(s))
+        .slice(0, 3)
+        .join('\n')}`,
+    )
     // Nor its base64 form (Basic), nor a prefix of it.
     assert.ok(!log.includes(Buffer.from(`shipper:${s}`).toString('base64')), `the log contains ${s} in Basic form`)
     assert.ok(!log.includes(s.slice(0, 12)), `the log contains a prefix of ${s}`)

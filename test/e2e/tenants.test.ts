@@ -125,6 +125,7 @@ describe('Loki API', () => {
     [`/loki/api/v1/index/stats?${lr}&query=${q('{service_name=~".+"}')}`, /"entries":2/],
     [`/loki/api/v1/index/volume?${lr}&query=${q('{service_name=~".+"}')}&targetLabels=service_name`, 'svc-only-b'],
     [`/loki/api/v1/index/volume_range?${lr}&query=${q('{service_name=~".+"}')}&targetLabels=service_name&step=60`, 'svc-only-b'],
+    [`/loki/api/v1/patterns?${lr}&query=${q('{service_name=~".+"}')}&step=60`, 'bravo-visible'],
   ]
   for (const [path, mustSee] of cases) {
     test(path.split('?')[0] + ' ' + decodeURIComponent(path.split('query=')[1] ?? '').slice(0, 60), async () => isolated(path, await asB(path), mustSee))

@@ -104,7 +104,8 @@ export function compileQRule(expr: string): QRule {
       throw new SearchSyntaxError(offset + s.at, `${s.kind} after stats: a q rule's rows are the stats result, with conditions (| n:>10)`)
   }
   for (const k of st.by)
-    if (k.bucketMs !== undefined) throw new SearchSyntaxError(offset + k.at, 'a q rule has one value per label set: group by fields, not _time buckets')
+    if (k.bucketMs !== undefined)
+      throw new SearchSyntaxError(offset + k.at, 'a q rule has one value per label set: group by fields, not _time buckets')
   const aggs = new Set(st.aggs.map((a) => a.name))
   let value = st.aggs[0]?.name as string
   const conditions = pl.stages.slice(stats + 1).filter((s) => s.kind === 'filter')

@@ -6,17 +6,34 @@ import { runPipeline } from '../query/analytics.js'
 import type { Stage } from '../query/search/ir.js'
 import { MAX_SERIES } from '../loki/run.js'
 import { fromEpochMs } from '../model/index.js'
-import type { Store } from '../store/index.js'
-import type { queries } from '../store/index.js'
+import { queries, type Params, type ScopedSql, type Store } from '../store/index.js'
+import { compilePipeline, compileQuery, quoteName } from '../query/search/index.js'
 import type { Sample } from './evaluator.js'
 import type { QRule } from './qrule.js'
+
+/** The time range of an evaluation at `atMs`: the window before it, its end inclusive as a LogQL instant query's. */
+const range = (rule: QRule, atMs: number) => ({ from: fromEpochMs(atMs - rule.windowMs) as string, to: fromEpochMs(atMs + 1) as string })
+
+/**
+ * A q stats rule as one part of a group's batch (service.ts `groupQuery`): its pipeline compiled as
+ * `/api/query` compiles it, wrapped into rows of (labels, v), the shape of a LogQL series at one step.
+ */
+export function qBatchPart(ctx: queries.QueryContext, rule: Extract<QRule, { kind: 'stats' }>, atMs: number, p: Params): ScopedSql {
+  const where = queries.whereClause({ tenant: ctx.tenant, ...range(rule, atMs), search: compileQuery(rule.pipeline.filter) }, p)
+  const c = compilePipeline(rule.pipeline, ctx.table, where, p, MAX_SERIES)
+  // Label names are checked names ([a-zA-Z0-9_]), written as literals.
+  const labels = rule.labels.map((l) => `'${l.label}', ifNull(toString(${quoteName(l.field)}), '')`).join(', ')
+  return queries.wrapScoped(
+    [c.sql],
+    (sql) =>
+      `SELECT CAST(map(${labels}), 'Map(String, String)') AS labels, toFloat64(ifNull(${quoteName(rule.value)}, nan)) AS v FROM (${sql})`,
+  )
+}
 
 const tooMany = () => new Error(`maximum number of series (${MAX_SERIES}) reached for a single query`)
 
 export async function runQRule(store: Store, ctx: queries.QueryContext, rule: QRule, atMs: number): Promise<Sample[]> {
-  const from = fromEpochMs(atMs - rule.windowMs) as string
-  // The end is inclusive, as a LogQL instant query's.
-  const to = fromEpochMs(atMs + 1) as string
+  const { from, to } = range(rule, atMs)
   if (rule.kind === 'stats') {
     const r = await runPipeline(ctx, { from, to }, rule.pipeline, MAX_SERIES)
     if (r.truncated) throw tooMany()

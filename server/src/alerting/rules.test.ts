@@ -79,7 +79,11 @@ test('templates: $labels, $value, .Labels, humanize; unknown ones stay', () => {
 const qRule = (expr: string) => `groups:\n  - name: a\n    rules:\n      - alert: A\n        expr: '${expr}'\n`
 
 test('a q stats query with a condition is a rule: window, labels from by, value from the condition', () => {
-  const [g] = parseRuleFile(qRule('q: _time:5m level:error | stats count() as n, avg(took) as t by (service, http.host) | n:>10'), 'ns', 'r.yml')
+  const [g] = parseRuleFile(
+    qRule('q: _time:5m level:error | stats count() as n, avg(took) as t by (service, http.host) | n:>10'),
+    'ns',
+    'r.yml',
+  )
   const q = (g?.rules[0] as CompiledRule | undefined)?.q
   assert.equal(q?.kind, 'stats')
   if (q?.kind !== 'stats') return
@@ -99,7 +103,11 @@ test('a q stats query with a condition is a rule: window, labels from by, value 
   const hq = (h?.rules[0] as CompiledRule | undefined)?.q
   assert.equal(hq?.kind === 'stats' && hq.value, 'b')
   const [n] = parseRuleFile(qRule('q: _time:10m service:api | new_patterns'), 'ns', 'r.yml')
-  assert.deepEqual((n?.rules[0] as CompiledRule | undefined)?.q, { kind: 'new_patterns', windowMs: 600_000, filter: { clauses: [{ kind: 'service', negate: false, values: ['api'] }] } })
+  assert.deepEqual((n?.rules[0] as CompiledRule | undefined)?.q, {
+    kind: 'new_patterns',
+    windowMs: 600_000,
+    filter: { clauses: [{ kind: 'service', negate: false, values: ['api'] }] },
+  })
 })
 
 const badQ: [string, string, RegExp][] = [

@@ -18,7 +18,7 @@ import { RecordedMetrics } from './recording.js'
 import type { MetricExpr } from '../query/search/ir.js'
 import { checkGroup, parseRuleFile, RuleError, type CompiledRule } from './rules.js'
 import { AlertStore } from './store.js'
-import { runQRule } from './qrun.js'
+import { qBatchPart, runQRule } from './qrun.js'
 import { AlertingMetrics } from './metrics.js'
 import { EMPTY_CONFIG, readNotifyConfig } from './notify/config.js'
 import { Notifier, type NotifierOptions } from './notify/outbox.js'
@@ -103,11 +103,16 @@ export function groupQuery(store: Store): GroupQueryFn {
     const t = BigInt(atMs) * 1_000_000n
     const p = new Params()
     const out: (Sample[] | Error)[] = rules.map((r) => (r.metric?.kind === 'scalar' ? [{ labels: {}, value: r.metric.value }] : []))
-    // q rules have their own shapes: one query each, beside the batch.
+    // q rules on new patterns read the templates first: one query each, beside the batch.
     for (const [i, r] of rules.entries())
-      if (r.q) out[i] = await runQRule(store, ctx, r.q, atMs).catch((err: unknown) => (err instanceof Error ? err : new Error(String(err))))
+      if (r.q?.kind === 'new_patterns')
+        out[i] = await runQRule(store, ctx, r.q, atMs).catch((err: unknown) => (err instanceof Error ? err : new Error(String(err))))
     const idx: number[] = []
     const parts = rules.flatMap((r, i) => {
+      if (r.q?.kind === 'stats') {
+        idx.push(i)
+        return [qBatchPart(ctx, r.q, atMs, p)]
+      }
       if (!r.metric || r.metric.kind === 'scalar') return []
       idx.push(i)
       return [

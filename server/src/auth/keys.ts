@@ -66,6 +66,8 @@ export interface KeyLists {
 /** Every configured key; `hook(scope)` makes the request hook of a scope. */
 export class KeyRing {
   private readonly keys: Key[]
+  /** Tenants of the keys file's `tenants:` limits. */
+  private readonly limitTenants: Tenant[]
   /** Finds the principal of a session cookie (auth/session.ts), when sessions are on. */
   sessionLookup: ((req: FastifyRequest) => Principal | undefined) | undefined
 
@@ -90,6 +92,7 @@ export class KeyRing {
     }
     for (const k of lists.apiKeysFile?.keys ?? []) add(k)
     this.keys = [...byDigest.values()]
+    this.limitTenants = Object.keys(lists.apiKeysFile?.tenants ?? {}).filter(isTenantName).map(asTenant)
   }
 
   /** True when some key has `scope`: the scope then requires a key (admin always does). */
@@ -103,10 +106,28 @@ export class KeyRing {
 
   /** The key's principal, or undefined; compares against every key, without an early exit. */
   lookup(key: string): Principal | undefined {
+    return this.find(key)?.principal
+  }
+
+  /** The key's principal and digest (a session names its key by the digest), or undefined. */
+  find(key: string): { digest: Buffer; principal: Principal } | undefined {
     const d = sha256(key.trim())
     let found: Key | undefined
     for (const k of this.keys) if (timingSafeEqual(k.digest, d) && !found) found = k
-    return found && { name: found.name, scopes: found.scopes, tenants: found.tenants, via: 'key' }
+    return found && { digest: found.digest, principal: { name: found.name, scopes: found.scopes, tenants: found.tenants, via: 'key' } }
+  }
+
+  /** Every key, by digest (auth/session.ts). */
+  all(): { digest: Buffer; principal: Omit<Principal, 'via'> }[] {
+    return this.keys.map((k) => ({ digest: k.digest, principal: { name: k.name, scopes: k.scopes, tenants: k.tenants } }))
+  }
+
+  /** Tenants the keys name (for a key of every tenant, the dashboard's picker offers these), `default` first. */
+  knownTenants(): Tenant[] {
+    const out = new Set<Tenant>([DEFAULT_TENANT])
+    for (const k of this.keys) if (k.tenants !== '*') for (const t of k.tenants) out.add(t)
+    for (const t of this.limitTenants) out.add(t)
+    return [...out]
   }
 
   /** The principal of a request: its key, or its session; undefined when it has neither. */

@@ -51,6 +51,14 @@ export function parseRoles(raw: string): Set<Role> {
 
 export const text: Parser<string> = (raw) => raw
 
+/** A secret of at least `min` characters; the message never repeats the value. */
+export const secret =
+  (min: number): Parser<string> =>
+  (raw, name) => {
+    if (raw.length < min) throw new ConfigError(name, `is ${raw.length} characters long; use at least ${min} (e.g. the output of \`openssl rand -hex 32\`)`)
+    return raw
+  }
+
 /** A link template with `{placeholder}`: an http(s) URL that contains it (e.g. TRACE_URL_TEMPLATE). */
 export const urlTemplate =
   (placeholder: string): Parser<string> =>

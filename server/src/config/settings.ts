@@ -48,6 +48,8 @@ export const DEFAULT_RATE_LIMIT_MAX = 10_000 // requests per window per client I
 export const DEFAULT_RATE_LIMIT_WINDOW_MS = 1_000 // 1 s
 export const DEFAULT_REQUEST_TIMEOUT_MS = 30_000 // 30 s
 export const DEFAULT_KEEP_ALIVE_TIMEOUT_MS = 65_000 // 65 s: longer than the 60 s idle timeout of load balancers in front
+export const DEFAULT_SESSION_TTL_MS = 12 * 3_600_000 // 12 h: a working day at the dashboard
+export const MIN_SESSION_SECRET_LENGTH = 32
 export const DEFAULT_QUERY_TIMEOUT_MS = 10_000 // 10 s
 export const DEFAULT_COMMIT_DELAY_MS = 2 // group-commit window at ingest
 export const DEFAULT_COMMIT_MAX_ENTRIES = 1_000 // entries per bus message at most
@@ -114,6 +116,12 @@ export const SETTINGS = {
     apiKeysQuery: setting<string[]>({ env: 'API_KEYS_QUERY', default: [], parse: p.list, doc: 'keys of the query scope; when set, queries and the live tail require one' }),
     apiKeysMetrics: setting<string[]>({ env: 'API_KEYS_METRICS', default: [], parse: p.list, doc: 'keys of the metrics scope; when set, GET /metrics requires one' }),
     apiKeysFile: optional<KeysFile>({ env: 'API_KEYS_FILE', parse: readKeysFile, doc: 'YAML file of keys (each with tenants and scopes) and per-tenant limits' }),
+    sessionSecret: optional<string>({
+      env: 'SESSION_SECRET',
+      parse: p.secret(MIN_SESSION_SECRET_LENGTH),
+      doc: "signs the dashboard's session cookies (HMAC); unset: random per process, so sessions end with the process and are not shared by instances",
+    }),
+    sessionTtlMs: setting({ env: 'SESSION_TTL', default: DEFAULT_SESSION_TTL_MS, unit: 'ms', parse: p.duration(1_000, '1s'), doc: 'a dashboard session ends this long after its login' }),
   },
   /** The ingest role (ingest/): body limits, group commit, timestamp sanity. */
   ingest: {

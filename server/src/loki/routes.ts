@@ -17,10 +17,15 @@ import { SearchSyntaxError } from '../query/search/ir.js'
 import { queries, type Store } from '../store/index.js'
 import { LogqlError } from './logql.js'
 import { metaRoutes } from './meta.js'
-import { get, nowNs, parseDirection, parseLimit, parseRange, parseStep, parseTime, type Form } from './params.js'
+import { canonical, get, nowNs, parseDirection, parseLimit, parseRange, parseStep, parseTime, type Form } from './params.js'
 import { lokiStats, runLogs, runMetric, seconds } from './run.js'
 import { tailRoute } from './tail.js'
 import { translate } from './translate-metric.js'
+import { logSearch } from '../query/search/labels.js'
+import { WILDCARD } from '../patterns/index.js'
+
+/** Templates `GET /loki/api/v1/patterns` returns at most (the most frequent). */
+const MAX_LOKI_PATTERNS = 1_000
 
 export interface LokiRoutesContext {
   store: Store
@@ -146,5 +151,32 @@ export async function lokiRoutes(app: FastifyInstance, { store, metrics, auth, h
   app.get(`${prefix}/query`, instant)
   app.post(`${prefix}/query`, instant)
   metaRoutes(app, { run, guard })
+
+  // Patterns (Loki's pattern ingester; Grafana's Logs Drilldown "Patterns" tab): the templates the
+  // process role mined (patterns/) of the entries the selector matches, most frequent first, each with
+  // its count per `step` as [seconds, count]. Loki writes a variable part as `<_>`.
+  app.get(`${prefix}/patterns`, async (req) => {
+    const f = form(req)
+    const { range, step, log } = guard(() => {
+      const range = parseRange(f)
+      const q = get(f, 'query')
+      const t = q === undefined ? undefined : translate(q)
+      if (t && t.kind !== 'log') throw new LogqlError(`parse error : only a stream selector is accepted here, not ${q?.slice(0, 60)}`)
+      return { range, step: parseStep(f, range.start, range.end), log: t?.kind === 'log' ? t.log : undefined }
+    })
+    const from = canonical(range.start)
+    const to = canonical(range.end + 1n)
+    const stepMs = Math.max(1, Number(step / 1_000_000n))
+    const found = await run('patterns', req, (ctx) =>
+      store.listPatterns(ctx, { from, to, ...(log ? { search: logSearch(log, () => {}) } : {}) }, { limit: MAX_LOKI_PATTERNS, intervalMs: stepMs, from, to }),
+    )
+    return {
+      status: 'success',
+      data: found.map((p) => ({
+        pattern: p.template.split(WILDCARD).join('<_>'),
+        samples: p.buckets.map((b) => [Math.floor(Date.parse(b.time) / 1000), b.count]),
+      })),
+    }
+  })
   if (hub) tailRoute(app, hub, run)
 }

@@ -24,18 +24,22 @@ export function parseTimestamp(raw: string): string | undefined {
   const minute = Number(mi)
   const second = Math.min(Number(s), 59) // a leap second 60 is held at :59
   if (month < 1 || month > 12 || day < 1 || hour > 23 || minute > 59 || Number(s) > 60) return undefined
-  let ms = Date.UTC(year, month - 1, day, hour, minute, second)
-  if (new Date(ms).getUTCDate() !== day) return undefined // 2025-02-30
-  if (sign) {
-    const offset = (Number(oh) * 60 + Number(om)) * 60_000
-    if (Number(oh) > 23 || Number(om) > 59) return undefined
-    ms += sign === '+' ? -offset : offset
-    // the offset can carry a time across the year bounds (2261-12-31T23:00-23:59 is in 2262)
-    const utcYear = new Date(ms).getUTCFullYear()
-    if (utcYear < MIN_YEAR || utcYear > MAX_YEAR) return undefined
-  }
+  if (day > daysIn(year, month)) return undefined // 2025-02-30
   const nanos = (frac + '000000000').slice(0, 9)
+  // In UTC already (the usual case): the canonical form is the parts as they are, with no Date.
+  if (!sign) return `${y}-${mo}-${d}T${h}:${mi}:${s === '60' ? '59' : s}.${nanos}Z`
+  if (Number(oh) > 23 || Number(om) > 59) return undefined
+  const offset = (Number(oh) * 60 + Number(om)) * 60_000
+  const ms = Date.UTC(year, month - 1, day, hour, minute, second) + (sign === '+' ? -offset : offset)
+  // the offset can carry a time across the year bounds (2261-12-31T23:00-23:59 is in 2262)
+  const utcYear = new Date(ms).getUTCFullYear()
+  if (utcYear < MIN_YEAR || utcYear > MAX_YEAR) return undefined
   return fromEpoch(ms, nanos)
+}
+
+function daysIn(year: number, month: number): number {
+  if (month !== 2) return month === 4 || month === 6 || month === 9 || month === 11 ? 30 : 31
+  return (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0 ? 29 : 28
 }
 
 /** Canonical form of epoch milliseconds plus the nine-digit fraction of the second. */

@@ -35,6 +35,9 @@ const WHOLE: readonly RegExp[] = [
   /^\d{2,4}[-/.]\d{1,2}[-/.]\d{1,4}(?:[T_ -]?\d{1,2}[:.]\d{2}(?:[:.]\d{2})?(?:[.,]\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?$/,
 ]
 
+/** Any of the whole shapes, as one alternation: one match attempt per token instead of one per shape. */
+const WHOLE_ANY = new RegExp(WHOLE.map((re) => `(?:${re.source})`).join('|'))
+
 /** Runs of letters and digits holding a digit (a leading minus of a number belongs to it). */
 const DIGIT_RUN = /(?<![A-Za-z0-9])-?(?=[A-Za-z0-9]*\d)[A-Za-z0-9]+|(?<=[A-Za-z0-9])(?=[A-Za-z0-9]*\d)[A-Za-z0-9]+/g
 const NAME_WITH_DIGIT = /^[A-Za-z]{1,6}\d$/
@@ -42,6 +45,15 @@ const NAME_WITH_DIGIT = /^[A-Za-z]{1,6}\d$/
 const ONLY_SEPARATORS = /^[.:,\-/_#@+]*$/
 
 const KEY_VALUE = /^([A-Za-z_][\w.-]*=)(.+)$/
+
+/**
+ * Masked tokens already seen (those that may be variable): a service's messages repeat many of them
+ * (small numbers, names with digits, paths), so each is masked once. `maskToken` is a pure function of the token, so the cache changes
+ * no result; it is emptied when full (values that never repeat would otherwise grow it for ever).
+ */
+const CACHE_MAX = 50_000
+const CACHE_MAX_TOKEN = 64
+let cache = new Map<string, string>()
 
 /**
  * A token with no digit, slash, backslash or hyphen is never masked: every whole shape above but the
@@ -53,6 +65,17 @@ const MAYBE_VARIABLE = /[\d/\\-]/
 /** Masks one whitespace-free token; in `key=value`, the value alone. */
 export function maskToken(token: string): string {
   if (!MAYBE_VARIABLE.test(token)) return token
+  if (token.length > CACHE_MAX_TOKEN) return maskUncached(token)
+  let m = cache.get(token)
+  if (m === undefined) {
+    m = maskUncached(token)
+    if (cache.size >= CACHE_MAX) cache = new Map()
+    cache.set(token, m)
+  }
+  return m
+}
+
+function maskUncached(token: string): string {
   const kv = KEY_VALUE.exec(token)
   if (kv) return (kv[1] as string) + maskValue(kv[2] as string)
   return maskValue(token)
@@ -63,7 +86,7 @@ function maskValue(token: string): string {
   const suf = token.length > pre.length ? (SUFFIX.exec(token.slice(pre.length))?.[0] ?? '') : ''
   const core = token.slice(pre.length, token.length - suf.length)
   if (core === '') return token
-  for (const re of WHOLE) if (re.test(core)) return pre + WILDCARD + suf
+  if (WHOLE_ANY.test(core)) return pre + WILDCARD + suf
   if (!/\d/.test(core)) return token
   const masked = core.replace(DIGIT_RUN, (run) => (NAME_WITH_DIGIT.test(run) ? run : WILDCARD))
   if (masked.includes(WILDCARD) && ONLY_SEPARATORS.test(masked.split(WILDCARD).join(''))) return pre + WILDCARD + suf

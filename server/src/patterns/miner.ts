@@ -30,22 +30,28 @@ export const templateText = (tokens: readonly string[]): string => tokens.join('
 export const templateTokens = (text: string): string[] => (text === '' ? [] : text.split(' '))
 
 interface Seen {
+  tenant: string
+  service: string
   first: string
   last: string
   sample: string
+  /** The template in its tree (its tokens are the current text). */
+  template: Template
 }
 
 export class PatternMiner {
-  private readonly trees = new Map<string, Drain>()
+  /** Tenant -> service -> tree (two lookups, no key string made per message). */
+  private readonly trees = new Map<string, Map<string, Drain>>()
   private readonly seen = new Map<string, Seen>()
-  /** Templates new or changed since the last `drain()`; their records are made there (once per batch, not per entry). */
-  private readonly changed = new Map<string, { tenant: string; service: string; template: Template }>()
+  /** Ids whose record changed since the last `drain()`; records are made there, once per batch. */
+  private readonly changed = new Set<string>()
 
   constructor(private readonly opts: DrainOptions = DEFAULT_DRAIN) {}
 
   private tree(tenant: string, service: string): Drain {
-    const key = `${tenant}\u0000${service}`
-    let d = this.trees.get(key)
+    let byService = this.trees.get(tenant)
+    if (!byService) this.trees.set(tenant, (byService = new Map()))
+    let d = byService.get(service)
     if (!d) {
       const taken = new Set<string>()
       d = new Drain((tokens) => {
@@ -56,7 +62,7 @@ export class PatternMiner {
         taken.add(id)
         return id
       }, this.opts)
-      this.trees.set(key, d)
+      byService.set(service, d)
     }
     return d
   }
@@ -66,7 +72,7 @@ export class PatternMiner {
     const { template, created, changed } = this.tree(tenant, service).add(message)
     let s = this.seen.get(template.id)
     if (!s) {
-      s = { first: timestamp, last: timestamp, sample: message }
+      s = { tenant, service, first: timestamp, last: timestamp, sample: message, template }
       this.seen.set(template.id, s)
     }
     let moved = created || changed
@@ -78,7 +84,7 @@ export class PatternMiner {
       s.last = timestamp
       moved = true
     }
-    if (moved && !this.changed.has(template.id)) this.changed.set(template.id, { tenant, service, template })
+    if (moved) this.changed.add(template.id)
     return template.id
   }
 
@@ -86,15 +92,18 @@ export class PatternMiner {
   restore(records: readonly PatternRecord[]): void {
     for (const r of records) {
       if (this.seen.has(r.pattern_id)) continue
-      this.tree(r.tenant, r.service).restore(r.pattern_id, templateTokens(r.template))
-      this.seen.set(r.pattern_id, { first: r.first_seen, last: r.last_seen, sample: r.sample })
+      const template = this.tree(r.tenant, r.service).restore(r.pattern_id, templateTokens(r.template))
+      this.seen.set(r.pattern_id, { tenant: r.tenant, service: r.service, first: r.first_seen, last: r.last_seen, sample: r.sample, template })
     }
   }
 
   /** The templates that are new or changed (text, first or last seen) since the last call. */
   drain(): PatternRecord[] {
     const out: PatternRecord[] = []
-    for (const c of this.changed.values()) out.push(this.record(c.tenant, c.service, c.template, this.seen.get(c.template.id) as Seen))
+    for (const id of this.changed) {
+      const s = this.seen.get(id)
+      if (s) out.push(this.record(id, s))
+    }
     this.changed.clear()
     return out
   }
@@ -104,7 +113,7 @@ export class PatternMiner {
     return this.seen.size
   }
 
-  private record(tenant: string, service: string, t: Template, s: Seen): PatternRecord {
-    return { tenant, service, pattern_id: t.id, template: templateText(t.tokens), first_seen: s.first, last_seen: s.last, sample: s.sample }
+  private record(id: string, s: Seen): PatternRecord {
+    return { tenant: s.tenant, service: s.service, pattern_id: id, template: templateText(s.template.tokens), first_seen: s.first, last_seen: s.last, sample: s.sample }
   }
 }

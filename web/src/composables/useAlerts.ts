@@ -3,6 +3,7 @@
  * polled every few seconds; and the writes of the rule form (POST, or PUT into an existing group).
  */
 import { onBeforeUnmount, onMounted, ref } from 'vue'
+import { tenantHeaders } from '../lib/session.ts'
 import { groupWith, type RuleForm, type RuleGroupBody } from '../lib/alertRule.ts'
 
 export interface RuleView {
@@ -58,7 +59,7 @@ async function call<T>(method: string, path: string, body?: unknown): Promise<T>
   try {
     res = await fetch(path, {
       method,
-      headers: { accept: 'application/json', ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+      headers: { accept: 'application/json', ...tenantHeaders(), ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
       body: body === undefined ? undefined : JSON.stringify(body),
     })
   } catch {

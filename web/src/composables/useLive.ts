@@ -6,6 +6,7 @@
 import { onBeforeUnmount, ref, shallowRef, watch, type Ref } from 'vue'
 import type { LogEntry } from '@oglogstream/shared'
 import { BoundedBuffer, RateMeter } from '../lib/liveBuffer.ts'
+import { activeTenant, loadSession } from '../lib/session.ts'
 
 export type LiveStatus = 'connecting' | 'open' | 'closed'
 
@@ -33,7 +34,9 @@ export function useLive(params: Ref<Record<string, string>>, capacity = LIVE_CAP
 
   function url(): string {
     const proto = window.location.protocol === 'https:' ? 'wss:' : 'ws:'
-    const qs = new URLSearchParams(params.value).toString()
+    // A browser's WebSocket carries no header: the picked tenant goes in the URL (the cookie authenticates).
+    const t = activeTenant()
+    const qs = new URLSearchParams({ ...params.value, ...(t ? { tenant: t } : {}) }).toString()
     return `${proto}//${window.location.host}/ws/live${qs ? `?${qs}` : ''}`
   }
 
@@ -52,8 +55,10 @@ export function useLive(params: Ref<Record<string, string>>, capacity = LIVE_CAP
     status.value = 'connecting'
     const sock = new WebSocket(url())
     ws = sock
+    let opened = false
     sock.onopen = () => {
       if (ws !== sock) return
+      opened = true
       status.value = 'open'
       error.value = undefined
       backoff = 500
@@ -85,6 +90,8 @@ export function useLive(params: Ref<Record<string, string>>, capacity = LIVE_CAP
       if (ws !== sock) return
       status.value = 'closed'
       if (ev.code === 1008) return // the filter was refused; reconnecting would not help
+      // Refused before it opened (1006): perhaps the session ended; the page checks and shows the login screen if so.
+      if (!opened) void loadSession()
       if (!error.value && ev.code !== 1000) error.value = 'Live connection lost; reconnecting…'
       if (!stopped) retry = setTimeout(connect, (backoff = Math.min(backoff * 2, 10_000)))
     }

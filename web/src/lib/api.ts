@@ -3,6 +3,7 @@
  * message is fit to show: the server's own `error` text for a 4xx/5xx, or "cannot reach the
  * server" when there is no answer at all.
  */
+import { activeTenant, loadSession, tenantHeaders } from './session.ts'
 import type { ContextResponse, ErrorResponse, FieldSummaryResponse, HistogramResponse, LogEntry, PatternSummary, QueryResponse, ServiceInfo, StatsResponse } from '@oglogstream/shared'
 
 export class ApiError extends Error {
@@ -18,6 +19,12 @@ export class ApiError extends Error {
 }
 
 export type Params = Record<string, string | number | undefined>
+
+/** `params` with the picked tenant as `tenant` (links and WebSocket URLs, which carry no header). */
+export function withTenant<T extends Params>(params: T): T & { tenant?: string } {
+  const t = activeTenant()
+  return t ? { ...params, tenant: t } : params
+}
 
 export function queryString(params: Params): string {
   const p = new URLSearchParams()
@@ -44,7 +51,7 @@ async function get<T>(path: string, params: Params, signal?: AbortSignal): Promi
 async function request<T>(method: string, url: string, json: unknown, signal?: AbortSignal): Promise<{ body: T; headers: Headers }> {
   let res: Response
   try {
-    const headers: Record<string, string> = { accept: 'application/json' }
+    const headers: Record<string, string> = { accept: 'application/json', ...tenantHeaders() }
     if (json !== undefined) headers['content-type'] = 'application/json'
     res = await fetch(url, { method, signal, headers, body: json === undefined ? undefined : JSON.stringify(json) })
   } catch (err) {
@@ -60,6 +67,8 @@ async function request<T>(method: string, url: string, json: unknown, signal?: A
     body = undefined
   }
   if (!res.ok) {
+    // The session ended (expired, logged out elsewhere): the page asks again, and shows the login screen.
+    if (res.status === 401) void loadSession()
     const e = body as Partial<ErrorResponse> | undefined
     const msg = typeof e?.error === 'string' ? e.error : `${res.status} ${res.statusText || 'error'}`
     throw new ApiError(res.status >= 502 && res.status <= 504 && !e?.error ? 'The server is unavailable' : msg, res.status, e?.code)

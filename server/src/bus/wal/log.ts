@@ -13,7 +13,7 @@ import type { Entry } from '../../model/index.js'
 import { writeCheckpoint, type Span } from './checkpoint.js'
 import { OffsetLedger } from './ledger.js'
 import { Cursor, type RecordRead } from './reader.js'
-import { MAX_PAYLOAD_BYTES } from './record.js'
+import { HEADER_BYTES, MAX_PAYLOAD_BYTES } from './record.js'
 import { recover } from './recover.js'
 import { DEFAULT_SEGMENT_BYTES, type SegmentSet } from './segment.js'
 import { WalWriter, type WalSync } from './writer.js'
@@ -21,6 +21,12 @@ import { WalWriter, type WalSync } from './writer.js'
 /** Payload bytes one read returns at most (the read-ahead bound applies on top). */
 const READ_CHUNK_BYTES = 4 * 1024 * 1024 // 4 MiB
 const MIN_SEGMENT_BYTES = 1024 * 1024 // 1 MiB
+/**
+ * Payload bytes of records written in this run and not yet read that are kept in memory, so that a
+ * worker keeping up takes them from there instead of reading back from disk what was just written.
+ * Beyond it, records are read from disk as usual.
+ */
+const RECENT_BYTES = 8 * 1024 * 1024 // 8 MiB
 
 export interface LogOptions {
   dir: string
@@ -65,6 +71,9 @@ export class WalLog {
   private readonly lookup: Cursor
   readonly writer: WalWriter
   private readonly segments: SegmentSet
+  /** Records written in this run and not yet read, by offset (RECENT_BYTES). */
+  private readonly recent = new Map<number, { payload: Buffer; count: number }>()
+  private recentBytes = 0
   private cpQueue = 0
   private cpRunning: Promise<void> | undefined
   private closed = false
@@ -125,9 +134,36 @@ export class WalLog {
       throw new RangeError(`a record holds at most ${MAX_PAYLOAD_BYTES} bytes; this one is ${payload.length}`)
     const waiting = this.waitingBytes
     if (waiting > 0 && waiting + payload.length > maxWaiting) return false
-    await this.writer.append(payload, entries.length)
+    // Kept from the moment its offset is known: the reader reads only synced bytes, and a failed
+    // write's record is forgotten (below) before any later sync can make its offset readable.
+    const keep = this.recentBytes + payload.length <= RECENT_BYTES
+    const rec = { payload, count: entries.length }
+    let at: number | undefined
+    try {
+      await this.writer.append(payload, entries.length, keep ? (o) => this.remember((at = o), rec) : undefined)
+    } catch (err) {
+      if (at !== undefined) this.forget(at, rec)
+      throw err
+    }
     this.pendingEntries += entries.length
     return true
+  }
+
+  private remember(offset: number, rec: { payload: Buffer; count: number }): void {
+    const old = this.recent.get(offset)
+    if (old) this.recentBytes -= old.payload.length
+    if (this.recentBytes + rec.payload.length > RECENT_BYTES) {
+      if (old) this.recent.delete(offset)
+      return
+    }
+    this.recent.set(offset, rec)
+    this.recentBytes += rec.payload.length
+  }
+
+  private forget(offset: number, rec: { payload: Buffer; count: number }): void {
+    if (this.recent.get(offset) !== rec) return
+    this.recent.delete(offset)
+    this.recentBytes -= rec.payload.length
   }
 
   /** Entries in the log not yet stored. */
@@ -163,7 +199,9 @@ export class WalLog {
         this.readPos = claim.end
         continue
       }
-      const r = await this.cursor.read(pos, this.writer.durable)
+      const held = this.recent.get(pos)
+      if (held) this.forget(pos, held)
+      const r = held ? { pos, next: pos + HEADER_BYTES + held.payload.length, count: held.count, payload: held.payload } : await this.cursor.read(pos, this.writer.durable)
       if (r === undefined) break
       if (r === 'bad') {
         // Corruption that appeared after start-up: stop here rather than guess; a restart recovers.

@@ -15,6 +15,8 @@ export type WalSync = 'always' | number
 interface Pending {
   bufs: Buffer[]
   bytes: number
+  /** Told the record's global offset once it is placed (just before it is written). */
+  placed: ((offset: number) => void) | undefined
   resolve: () => void
   reject: (err: Error) => void
 }
@@ -52,11 +54,11 @@ export class WalWriter {
     if (sync !== 'always') this.timer = setInterval(() => void this.syncNow().catch(() => {}), sync).unref()
   }
 
-  append(payload: Buffer, count: number): Promise<void> {
+  append(payload: Buffer, count: number, placed?: (offset: number) => void): Promise<void> {
     if (this.broken) return Promise.reject(this.broken)
     return new Promise<void>((resolve, reject) => {
       const bufs = encodeRecord(payload, count)
-      this.queue.push({ bufs, bytes: (bufs[0] as Buffer).length + payload.length, resolve, reject })
+      this.queue.push({ bufs, bytes: (bufs[0] as Buffer).length + payload.length, placed, resolve, reject })
       if (!this.writing) void this.drain()
     })
   }
@@ -118,6 +120,11 @@ export class WalWriter {
     if (!seg || (seg.size > 0 && seg.size + bytes > this.segmentBytes)) seg = await this.roll()
     const fh = (this.fh ??= await open(seg.path, 'a'))
     const before = seg.size
+    let at = seg.base + before
+    for (const p of group) {
+      p.placed?.(at)
+      at += p.bytes
+    }
     try {
       const bufs = group.flatMap((p) => p.bufs)
       // writev may write less than asked (IOV_MAX, signals): continue where it stopped.

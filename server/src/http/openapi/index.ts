@@ -48,6 +48,7 @@ export async function registerOpenApi(app: FastifyInstance, { version }: OpenApi
           },
           apiKeyHeader: { type: 'apiKey', in: 'header', name: 'X-API-Key' },
           basic: { type: 'http', scheme: 'basic', description: 'Any user name, the key as the password (shippers)' },
+          sessionCookie: { type: 'apiKey', in: 'cookie', name: 'ogls_session', description: "The dashboard's session (POST /api/session); from the server's own origin only" },
         },
       },
       tags: [

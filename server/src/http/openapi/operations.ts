@@ -35,6 +35,17 @@ const errors = { default: ERROR }
 /** The three ways to present a key; a route takes any of them (auth/keys.ts). */
 const KEY: Record<string, string[]>[] = [{ bearer: [] }, { apiKeyHeader: [] }, { basic: [] }]
 
+const SESSION_INFO = obj({
+  auth_required: { type: 'boolean', description: 'the query scope needs a key: log in first' },
+  authenticated: { type: 'boolean' },
+  via: str('session (the cookie), key (a key header) or open (no keys)'),
+  name: str("the key's name (never the key)"),
+  scopes: { type: 'array', items: { type: 'string' } },
+  tenants: { type: 'array', items: { type: 'string' }, description: 'tenants it may pick (X-Scope-OrgID, or tenant= on /ws/live), the default first' },
+  all_tenants: { type: 'boolean', description: "a key of every tenant ('*'); tenants lists those the keys file names" },
+  expires: str('RFC 3339, when the session ends'),
+})
+
 const ENTRY_IN = obj(
   {
     message: str('the log line, 1 byte to 10 KiB of UTF-8'),
@@ -345,6 +356,27 @@ const DOCS: Record<string, OperationDoc> = {
     response: { 204: ok('deleted'), ...errors },
     security: KEY,
   },
+  'GET /api/session': {
+    tags: ['query'],
+    summary: 'Who the dashboard is: whether a key is required, and the session or key’s name, scopes and tenants',
+    description: 'Open. `auth_required` is true when the query scope needs a key; the dashboard then shows its login screen until `authenticated`.',
+    response: { 200: ok('the session', SESSION_INFO) },
+    security: [...KEY, { sessionCookie: [] }, {}],
+  },
+  'POST /api/session': {
+    tags: ['query'],
+    summary: 'Log the dashboard in: trades a key of the query scope for the session cookie',
+    description:
+      'Sets `ogls_session` (HttpOnly, SameSite=Strict, Secure over https, Max-Age SESSION_TTL), signed with SESSION_SECRET. The cookie then authenticates API calls and the /ws/live upgrade from the same origin. A wrong key is 401 and counts against the rate limit.',
+    body: obj({ key: str('a key of the query scope') }, { required: ['key'] }),
+    response: { 200: ok('logged in', SESSION_INFO), ...errors },
+  },
+  'DELETE /api/session': {
+    tags: ['query'],
+    summary: 'Log out: ends the session and clears the cookie',
+    response: { 204: ok('logged out'), ...errors },
+    security: [{ sessionCookie: [] }],
+  },
   '/api/ui-settings': {
     tags: ['query'],
     summary: "The server's settings the dashboard uses",
@@ -581,6 +613,19 @@ const DOCS: Record<string, OperationDoc> = {
   '/loki/api/v1/index/stats': LOKI_META('Streams, chunks, entries and bytes of a selector'),
   '/loki/api/v1/index/volume': LOKI_META('Log volume by label (Grafana logs volume)'),
   '/loki/api/v1/index/volume_range': LOKI_META('Log volume by label over time'),
+  '/loki/api/v1/patterns': {
+    ...LOKI_META('Patterns of the matching entries (mined templates, variable parts as <_>) with counts per step', { step: str('a duration or seconds') }),
+    response: {
+      200: ok(
+        'most frequent first',
+        obj({
+          status: str('success'),
+          data: { type: 'array', items: obj({ pattern: str('template, <_> for a variable part'), samples: { type: 'array', items: { type: 'array', items: { type: 'integer' } } } }) },
+        }),
+      ),
+      ...errors,
+    },
+  },
   '/loki/api/v1/status/buildinfo': {
     tags: ['loki'],
     summary: 'Build information, as Loki answers (Grafana data source check)',
@@ -608,7 +653,7 @@ const DOCS: Record<string, OperationDoc> = {
         items: obj({
           alert: str('alert name'),
           record: str('recording rule name'),
-          expr: str('LogQL'),
+          expr: str("LogQL metric query, or a q stats query or '| new_patterns' filter after 'q:' (README Alerting)"),
           for: str('duration'),
           labels: { type: 'object' },
           annotations: { type: 'object' },
