@@ -107,6 +107,7 @@ test("the alert's generatorURL is EXTERNAL_URL/alerts?expr=... and opens the Ale
   await marked.first().waitFor({ timeout: T })
   assert.equal(await marked.count(), 1)
   assert.match((await marked.textContent()) ?? '', /ShopDeclines/)
+  await page.screenshot({ path: join(SHOTS, 'alerts-linked.png'), fullPage: true })
   assert.deepEqual(pages.problems, [])
   await ctx.close()
 })
