@@ -59,6 +59,8 @@ const QUERIES = [
   { name: 'search rare token', endpoint: 'logs', params: (i) => ({ q: RARE, to: END + HOUR + i, limit: 100 }), goal: 300 },
   { name: 'search phrase', endpoint: 'logs', params: (i) => ({ q: PHRASE, from: END - 24 * HOUR, to: END + i, limit: 100 }) },
   { name: 'newest page, no filter', endpoint: 'logs', params: (i) => ({ to: END + HOUR + i, limit: 100 }) },
+  // The Patterns view of Explore over a day: the 50 most frequent templates with their sparklines.
+  { name: 'patterns 24 h', endpoint: 'patterns', params: (i) => ({ from: END - 24 * HOUR, to: END + i }), goal: 300 },
 ]
 
 const summary = (xs) => ({
@@ -131,11 +133,18 @@ async function gen(dir, rows) {
   const store = await openStore(dir)
   await store.migrate(0)
   const { systems, lines } = templates()
+  // Every entry carries the pattern_id of its line's template, as the process role would give it: the
+  // real miner over the Loghub lines of each system, one tree per service (5 per system, each with its
+  // own ids, as per-service mining makes them). The templates go into the patterns table.
+  const { PatternMiner } = await import('../server/src/patterns/index.ts')
+  const miner = new PatternMiner()
+  const mined = lines.map((l, i) => miner.mine('default', systems[i], l, new Date(END - SPAN_MS).toISOString().replace('Z', '000000Z')))
+  const tpls = miner.drain()
   // Every message is a real Loghub line; each run of 4+ digits (block ids, pids, ports, times) is replaced
   // by a number derived from the row, so identifiers are as high-cardinality as in production. 5 services
   // per source system (80), levels skewed (70 % info, 15 % debug, 10 % warn, 4.5 % error, 0.5 % fatal).
   await store.sql(
-    `INSERT INTO oglogstream.logs (timestamp, level, service, message, attributes, trace_id, span_id)
+    `INSERT INTO oglogstream.logs (timestamp, level, service, message, attributes, trace_id, span_id, pattern_id)
      SELECT
        toDateTime64({start:Int64} / 1000, 9, 'UTC') + toIntervalMillisecond(intDiv(number * {span:UInt64}, {rows:UInt64}))
          + toIntervalNanosecond(cityHash64(number, 7) % 1000000) AS timestamp,
@@ -144,13 +153,29 @@ async function gen(dir, rows) {
        replaceRegexpAll(lines[t], '[0-9]{4,}', toString(cityHash64(number, 3) % 100000000000)) AS message,
        map('host', concat('host-', toString(cityHash64(number, 4) % 200)), 'region', ['eu', 'us', 'ap'][1 + number % 3]) AS attributes,
        if(number % 10 < 3, lower(concat(hex(cityHash64(number, 5)), hex(cityHash64(number, 6)))), '') AS trace_id,
-       if(number % 10 < 3, lower(hex(cityHash64(number, 8))), '') AS span_id
+       if(number % 10 < 3, lower(hex(cityHash64(number, 8))), '') AS span_id,
+       lower(hex(cityHash64(service, mined[t]))) AS pattern_id
      FROM (
        SELECT number, 1 + cityHash64(number, 2) % length({lines:Array(String)}) AS t, cityHash64(number, 9) % 1000 AS r,
-              {lines:Array(String)} AS lines, {systems:Array(String)} AS systems
+              {lines:Array(String)} AS lines, {systems:Array(String)} AS systems, {mined:Array(String)} AS mined
        FROM numbers({rows:UInt64})
      )`,
-    { start: END - SPAN_MS, span: SPAN_MS, rows, lines, systems },
+    { start: END - SPAN_MS, span: SPAN_MS, rows, lines, systems, mined },
+  )
+  await store.sql(
+    `INSERT INTO oglogstream.patterns (tenant, service, pattern_id, template, first_seen, last_seen, sample)
+     SELECT 'default', concat(z.1, '-', toString(k)) AS service, lower(hex(cityHash64(service, z.2))), z.3,
+       toDateTime64({start:Int64} / 1000, 9, 'UTC'), toDateTime64({end:Int64} / 1000, 9, 'UTC'), z.4
+     FROM (SELECT arrayJoin(arrayZip({tsys:Array(String)}, {tids:Array(String)}, {ttext:Array(String)}, {tsample:Array(String)})) AS z)
+     ARRAY JOIN range(5) AS k`,
+    {
+      start: END - SPAN_MS,
+      end: END,
+      tsys: tpls.map((t) => t.service),
+      tids: tpls.map((t) => t.pattern_id),
+      ttext: tpls.map((t) => t.template),
+      tsample: tpls.map((t) => t.sample),
+    },
   )
   // One entry in the whole set carries the rare token.
   await store.insert(
@@ -221,7 +246,7 @@ async function apiPhase(dir, runs, first) {
 // ---------------------------------------------------------------------------------------------------
 // Phase `direct`: the same query functions as the routes (same SQL, same parameters), no HTTP.
 
-async function directQueries() {
+async function directQueries(store) {
   const { queries } = await import('../server/src/store/index.ts')
   const { parseFilter, chooseInterval } = await import('../server/src/query/params.ts')
   /** What each route does with its parameters, minus HTTP. */
@@ -231,6 +256,11 @@ async function directQueries() {
     if (q.endpoint === 'logs')
       return queries.listLogs(ctx, filter, { limit: Number(p.limit ?? 100), order: 'desc' }).then((r) => r.entries.length)
     if (q.endpoint === 'stats') return queries.stats(ctx, filter).then((r) => r.total_logs)
+    if (q.endpoint === 'patterns') {
+      // What the route does with a range: about 30 buckets, the 50 most frequent templates.
+      const intervalMs = chooseInterval(Date.parse(filter.to) - Date.parse(filter.from), 30)
+      return store.listPatterns(ctx, filter, { limit: 50, intervalMs, from: filter.from, to: filter.to }).then((r) => r.length)
+    }
     const interval = chooseInterval(Date.parse(filter.to) - Date.parse(filter.from))
     return queries.histogram(ctx, filter, interval).then((r) => r.length)
   }
@@ -238,7 +268,7 @@ async function directQueries() {
 
 async function direct(dir, runs, first, compare) {
   const store = await openStore(dir)
-  const run = await directQueries()
+  const run = await directQueries(store)
   const out = { queries: {} }
   for (const q of runs > 0 ? QUERIES : []) {
     let rows = 0

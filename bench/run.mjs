@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // `make bench`: every benchmark in one run, each in its own processes, each beside its reference.
 // Results: bench/results/<name>.json, and bench/results/REPORT.md (the README's Performance table).
-// Usage: node bench/run.mjs [--quick] [name ...]   (names: ingest bulk latency ingest-distributed protocols query analytics)
+// Usage: node bench/run.mjs [--quick] [name ...]   (names: ingest bulk latency ingest-distributed protocols query analytics patterns)
 import { spawnSync } from 'node:child_process'
 import { existsSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
@@ -10,7 +10,7 @@ import { RESULTS, ROOT, machine } from './lib.mjs'
 const args = process.argv.slice(2)
 const quick = args.includes('--quick')
 const only = args.filter((a) => !a.startsWith('--'))
-const suites = ['ingest', 'bulk', 'latency', 'ingest-distributed', 'protocols', 'query', 'analytics']
+const suites = ['ingest', 'bulk', 'latency', 'ingest-distributed', 'protocols', 'query', 'analytics', 'patterns']
 
 const reportOnly = args.includes('--report')
 const ran = []
@@ -98,6 +98,19 @@ if (analytics) {
     const goal = r.goal ? `${r.goal} ${r.meets_goal ? '✓' : '✗'}` : ''
     lines.push(`| \`${r.query.replace(/\|/g, '\\|')}\` | ${r.entries.toLocaleString('en')} | ${r.api_p50_ms} | ${r.sql_p50_ms} | ${r.ratio} | ${r.api_entries_per_s.toLocaleString('en')} | ${r.sql_entries_per_s.toLocaleString('en')} | ${goal} |`)
   }
+}
+const patterns = read('patterns')
+if (patterns) {
+  lines.push(
+    '',
+    `The cost of patterns (\`node bench/patterns.mjs\`): bulk \`POST /logs\` → queryable, ${patterns.entries.toLocaleString('en')} Loghub-shaped entries, \`PATTERNS=on\` beside \`PATTERNS=off\` in alternating runs (median of ${patterns.pair_ratios.length}):`,
+    '',
+    '| figure | PATTERNS=on | PATTERNS=off (reference, same run) | ratio | goal |',
+    '|---|---|---|---|---|',
+    `| entries/s end to end | ${patterns.patterns_on_end_to_end_per_s.median} | ${patterns.patterns_off_end_to_end_per_s.median} | ${patterns.ratio_on_to_off} (runs: ${patterns.pair_ratios.join(', ')}) | ≥ 0.9 ${patterns.goals.met ? '✓' : '✗'} |`,
+    `| server CPU µs per entry (all threads) | ${patterns.patterns_on_cpu_us_per_entry.median} | ${patterns.patterns_off_cpu_us_per_entry.median} | ${patterns.cpu_ratio_off_to_on} (off / on) | ≥ 0.9 ${patterns.goals.cpu_met ? '✓' : '✗'} |`,
+    `| the miner alone, messages per CPU second | ${patterns.miner_alone_messages_per_s.median} | | | |`,
+  )
 }
 const report = lines.join('\n') + '\n'
 writeFileSync(join(RESULTS, 'REPORT.md'), report)

@@ -1,0 +1,143 @@
+#!/usr/bin/env node
+// The cost of patterns (issue 17: "ingest throughput with patterns on >= 0.9 of off"): bulk ingestion
+// end to end (POST /logs NDJSON, 1,000 entries a request, 4 senders, until every entry is counted by
+// /api/stats) of the built all-in-one server with PATTERNS=on beside the same server with PATTERNS=off,
+// the same Loghub-shaped entries (bench/data.mjs), runs alternating off/on in the same session. Also the
+// miner alone on those messages (messages/s on one core). `/api/patterns` over 10 M entries is in
+// bench/query.mjs. Writes bench/results/patterns.json.
+//
+//   node bench/patterns.mjs [--quick] [--entries N] [--runs N]
+import { spawnSync } from 'node:child_process'
+import { readFileSync } from 'node:fs'
+import { fileURLToPath } from 'node:url'
+import { ROOT, peakRssMiB, round, sleep, spread, startServer, table, writeResult } from './lib.mjs'
+import { entries, ndjson } from './data.mjs'
+
+const args = process.argv.slice(2)
+const opt = (name, def) => {
+  const i = args.indexOf(`--${name}`)
+  return i >= 0 ? Number(args[i + 1]) : def
+}
+const quick = args.includes('--quick')
+const total = opt('entries', quick ? 100_000 : 300_000)
+const runs = opt('runs', quick ? 1 : 3)
+const batch = 1_000
+const senders = 4
+
+if (args[0] === '--phase') {
+  // The miner alone, in a child process with the TypeScript sources (tsx): the same messages, one core.
+  const { PatternMiner } = await import('../server/src/patterns/index.ts')
+  const list = entries(Number(args[1]))
+  const rates = []
+  for (let r = 0; r < 3; r++) {
+    const miner = new PatternMiner()
+    // CPU time of the one thread (less moved by other load than wall time), the records made as per batch
+    const c = process.cpuUsage()
+    for (let i = 0; i < list.length; i++) {
+      const e = list[i]
+      miner.mine('default', e.service, e.message, e.timestamp)
+      if (i % 10_000 === 9_999) miner.drain()
+    }
+    const d = process.cpuUsage(c)
+    rates.push(list.length / ((d.user + d.system) / 1e6))
+  }
+  console.log(JSON.stringify({ messages_per_s: spread(rates) }))
+  process.exit(0)
+}
+
+function minerAlone(n) {
+  const r = spawnSync(process.execPath, ['--import', 'tsx', fileURLToPath(import.meta.url), '--phase', String(n)], { cwd: ROOT, encoding: 'utf8' })
+  if (r.status !== 0) throw new Error(`miner phase failed: ${r.stderr}`)
+  return JSON.parse(r.stdout.trim().split('\n').pop())
+}
+
+// Bodies are prepared once: the clock measures the server, not the generator.
+const bodies = []
+for (let i = 0; i < total; i += batch) bodies.push(ndjson(entries(Math.min(batch, total - i), i)))
+
+/** CPU seconds (user + system, every thread: the embedded engine's too) a process has used. */
+function cpuSeconds(pid) {
+  const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ')
+  return (Number(f[11]) + Number(f[12])) / 100 // utime, stime in clock ticks (USER_HZ = 100 on Linux)
+}
+
+async function ingest(patterns) {
+  const srv = await startServer('all', { PATTERNS: patterns })
+  try {
+    let next = 0
+    const c0 = cpuSeconds(srv.pid)
+    const t0 = performance.now()
+    await Promise.all(
+      Array.from({ length: senders }, async () => {
+        while (next < bodies.length) {
+          const body = bodies[next++]
+          const res = await fetch(`${srv.url}/logs`, { method: 'POST', headers: { 'content-type': 'application/x-ndjson' }, body })
+          if (res.status !== 202) throw new Error(`POST /logs answered ${res.status}: ${await res.text()}`)
+        }
+      }),
+    )
+    const accepted = performance.now() - t0
+    for (;;) {
+      const stats = await (await fetch(`${srv.url}/api/stats?from=0`)).json()
+      if (stats.total_logs >= total) break
+      await sleep(20)
+    }
+    const queryable = performance.now() - t0
+    const cpuUs = ((cpuSeconds(srv.pid) - c0) / total) * 1e6
+    let templates
+    if (patterns === 'on') {
+      const ps = await (await fetch(`${srv.url}/api/patterns?from=0&limit=1000`)).json()
+      templates = ps.length
+    }
+    return { end_to_end_per_s: total / (queryable / 1000), cpu_us_per_entry: cpuUs, accepted_per_s: total / (accepted / 1000), rss_mib: peakRssMiB(srv.pid), templates }
+  } finally {
+    await srv.stop()
+  }
+}
+
+const off = []
+const on = []
+for (let i = 0; i < runs; i++) {
+  off.push(await ingest('off'))
+  on.push(await ingest('on'))
+}
+const miner = minerAlone(Math.min(total, 200_000))
+const offRate = spread(off.map((r) => r.end_to_end_per_s))
+const onRate = spread(on.map((r) => r.end_to_end_per_s))
+const ratio = round(onRate.median / offRate.median, 2)
+const pairRatios = on.map((r, i) => round(r.end_to_end_per_s / off[i].end_to_end_per_s, 2))
+// CPU time per entry moves much less with the other load of a shared machine than wall time: the
+// server's CPU per entry with patterns off over on is the throughput ratio where the cores are the limit.
+const offCpu = spread(off.map((r) => r.cpu_us_per_entry))
+const onCpu = spread(on.map((r) => r.cpu_us_per_entry))
+const cpuRatio = round(offCpu.median / onCpu.median, 2)
+const out = {
+  name: 'patterns',
+  mode: quick ? 'quick' : 'full',
+  entries: total,
+  batch,
+  senders,
+  patterns_off_end_to_end_per_s: offRate,
+  patterns_on_end_to_end_per_s: onRate,
+  ratio_on_to_off: ratio,
+  pair_ratios: pairRatios,
+  patterns_off_cpu_us_per_entry: offCpu,
+  patterns_on_cpu_us_per_entry: onCpu,
+  cpu_ratio_off_to_on: cpuRatio,
+  templates_mined: on[0]?.templates,
+  miner_alone_messages_per_s: miner.messages_per_s,
+  peak_rss_mib: { off: Math.max(...off.map((r) => r.rss_mib ?? 0)), on: Math.max(...on.map((r) => r.rss_mib ?? 0)) },
+  goals: { ratio_min: 0.9, met: ratio >= 0.9, cpu_met: cpuRatio >= 0.9 },
+}
+const file = writeResult('patterns', out)
+console.log(
+  table(
+    [
+      { subject: 'POST /logs -> queryable, PATTERNS=off (reference)', 'entries/s': offRate.median, ratio: 1, 'CPU µs/entry': offCpu.median, 'CPU ratio': 1 },
+      { subject: 'POST /logs -> queryable, PATTERNS=on', 'entries/s': onRate.median, ratio, 'CPU µs/entry': onCpu.median, 'CPU ratio': cpuRatio },
+      { subject: 'the miner alone, one core', 'entries/s': miner.messages_per_s.median, ratio: '', 'CPU µs/entry': round(1e6 / miner.messages_per_s.median), 'CPU ratio': '' },
+    ],
+    ['subject', 'entries/s', 'ratio', 'CPU µs/entry', 'CPU ratio'],
+  ),
+)
+console.log(`per-run ratios ${pairRatios.join(', ')}; ${out.templates_mined} templates; written ${file}`)
