@@ -538,9 +538,10 @@ export const PROOFS: Record<string, Entry> = {
   'Limits: Embedded single-entry ingest waits for an fdatasync per': known(
     'a measured figure: reported by bench/ingest.mjs, not asserted (issue 20: latencies are reported by benchmarks)',
   ),
-  'Limits: During a NATS outage query instances report /health': known(
-    'a stated shortcoming; the NATS restart fault test checks the ingest side of it',
-  ),
+  'Limits: During a NATS outage query instances report /health': [
+    [RL, 'during a NATS outage a query instance answers /health 503'],
+    [NR, 'SIGKILL of nats-server, then a restart'],
+  ],
   'Limits: Exactly-once over HTTP ClickHouse relies on the same': [[HTTPSTORE, 'one request per part under its token']],
   'Limits: Keep free disk space under the embedded store': [[SF, 'table directories read-only in its mount namespace']],
   "Limits: ClickHouse's non-replicated MergeTree logs a block's insert-deduplication id": [

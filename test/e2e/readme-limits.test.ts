@@ -417,4 +417,42 @@ describe('distributed: an ingest and a query role around a real nats-server', ()
     assert.equal(ok.status, 'ok')
     assert.equal(ok.store_status, undefined)
   })
+
+  // Last: it stops the nats-server (and starts it again).
+  test('during a NATS outage a query instance answers /health 503 (degraded, nats_status not CONNECTED, store_status CONNECTED) while stored logs still answer; 200 again after NATS is back', async () => {
+    const store = await startServer({ roles: 'process,query', env: { NATS_URL: nats.url, NATS_STREAM: 'OUTAGE', RATE_LIMIT_MAX: '0' } })
+    type Health = { status: string; nats_status: string; store_status?: string }
+    const health = async () => {
+      const res = await fetch(`${store.url}/health`)
+      return { code: res.status, body: (await res.json()) as Health }
+    }
+    try {
+      assert.deepEqual((await health()).code, 200)
+      const server = nats.servers[0] as NatsSetup['servers'][0]
+      await server.kill('SIGKILL')
+      const down = await waitFor(async () => {
+        const h = await health()
+        return h.code === 503 ? h : undefined
+      }, 30_000)
+      assert.equal(down.body.status, 'degraded')
+      assert.notEqual(down.body.nats_status, 'CONNECTED')
+      assert.equal(down.body.store_status, 'CONNECTED', 'the store is fine: only NATS is out')
+      // The query-only instance says the same about NATS.
+      const q = (await (await fetch(`${query.url}/health`)).json()) as Health
+      assert.notEqual(q.nats_status, 'CONNECTED')
+      // The store could still be queried (the README's point: HAProxy takes the instance out anyway).
+      const logs = await fetch(`${store.url}/api/logs?service=nats-outage`)
+      assert.equal(logs.status, 200, await logs.text())
+      await server.start()
+      const up = await waitFor(async () => {
+        const h = await health()
+        return h.code === 200 ? h : undefined
+      }, 30_000)
+      assert.equal(up.body.status, 'ok')
+      assert.equal(up.body.nats_status, 'CONNECTED')
+    } finally {
+      await store.stop('SIGKILL')
+      store.cleanup()
+    }
+  })
 })

@@ -170,3 +170,48 @@ test('fuzz: any message text maps or is rejected with a reason; any byte stream 
     { numRuns: 400 },
   )
 })
+
+test('property: framed messages give the same frames however the stream is split into chunks', () => {
+  const seed = Number(process.env.FC_SEED ?? Math.floor(Math.random() * 2 ** 31))
+  const MAX = 200
+  const bytes = (s: string) => Buffer.from(s, 'utf8')
+  // Any bytes but the empty message, octet counted (RFC 6587 3.4.1): LF, CR, NUL and digits inside are data.
+  const counted = fc
+    .oneof(fc.uint8Array({ minLength: 1, maxLength: MAX }).map((a) => Buffer.from(a)), fc.constantFrom('12 x', '<13>a\nb', '\r\n', '5 hello').map(bytes))
+    .filter((b) => b.length >= 1 && b.length <= MAX)
+    .map((data) => ({ data, wire: Buffer.concat([bytes(`${data.length} `), data]) }))
+  // One line (3.4.2): no LF; not starting with a separator or with what reads as an octet count.
+  const line = fc
+    .oneof(
+      fc.string({ unit: 'grapheme', minLength: 1, maxLength: 60 }),
+      fc.constantFrom('<13>Oct 11 22:14:15 host app: hi', '12x not a count', '123', '<165>1 - - - - - body', 'a\r'),
+    )
+    .map(bytes)
+    .filter((b) => b.length <= MAX && !b.includes(10) && ![10, 13, 0, 32].includes(b[0] as number) && !/^[1-9][0-9]{0,9}( |$)/.test(b.toString('latin1')))
+    .map((data) => ({ data, wire: Buffer.concat([data, bytes('\n')]) }))
+  fc.assert(
+    fc.property(
+      fc.array(fc.oneof(counted, line), { minLength: 1, maxLength: 15 }),
+      fc.array(fc.nat(), { maxLength: 20 }),
+      fc.constantFrom('', '\n', '\r\n'),
+      (messages, cuts, between) => {
+        const stream = Buffer.concat(messages.flatMap((m, i) => (i === 0 ? [m.wire] : [bytes(between), m.wire])))
+        const points = [...new Set(cuts.map((c) => c % (stream.length + 1)))].sort((a, b) => a - b)
+        const d = new FrameDecoder(MAX)
+        const got: string[] = []
+        let at = 0
+        for (const p of [...points, stream.length]) {
+          for (const f of d.push(stream.subarray(at, p))) got.push(f.ok ? f.data.toString('hex') : `!${f.reason}`)
+          at = p
+        }
+        for (const f of d.end()) got.push(f.ok ? f.data.toString('hex') : `!${f.reason}`)
+        assert.deepEqual(
+          got,
+          messages.map((m) => m.data.toString('hex')),
+          `cut at ${points.join(',')}`,
+        )
+      },
+    ),
+    { numRuns: 1000, seed },
+  )
+})
