@@ -30,7 +30,7 @@ const RULES = `groups:
 `
 
 interface Alert {
-  rule: string
+  name: string
   state: string
   labels: Record<string, string>
   annotations: Record<string, string>
@@ -42,7 +42,7 @@ let am: ChildProcess
 let capture: Server
 const received: any[] = []
 const dir = tempDir('ogls-qrules-')
-const alerts = async () => (await getJson(`${srv.url}/api/alerts`)).body.alerts as Alert[]
+const alerts = async () => (await getJson(`${srv.url}/api/alerts`)).body as Alert[]
 
 before(async () => {
   capture = createServer((req, res) => {
@@ -116,7 +116,7 @@ after(async () => {
 })
 
 test('a q stats query with a condition fires one alert per row, its by fields as labels and the compared column as the value', async () => {
-  const a = await waitFor(async () => (await alerts()).find((x) => x.rule === 'ServiceErrors' && x.state === 'firing'), 20_000)
+  const a = await waitFor(async () => (await alerts()).find((x) => x.name === 'ServiceErrors' && x.state === 'firing'), 20_000)
   assert.deepEqual(a.labels, { alertname: 'ServiceErrors', service: 'shop', severity: 'warning' })
   assert.equal(a.value, 3)
   assert.equal(a.annotations.summary, 'shop: 3 errors in 10 min')
@@ -126,7 +126,7 @@ test('a q stats query with a condition fires one alert per row, its by fields as
   const t0 = Date.parse((await rules())[0]?.lastEvaluation as string)
   await waitFor(async () => Date.parse((await rules())[0]?.lastEvaluation as string) > t0, 20_000)
   assert.deepEqual(
-    (await alerts()).filter((x) => x.rule === 'ServiceErrors').map((x) => x.labels.service),
+    (await alerts()).filter((x) => x.name === 'ServiceErrors').map((x) => x.labels.service),
     ['shop'],
   )
   for (const r of await rules()) assert.equal(r.health, 'ok', r.lastError)
@@ -141,7 +141,7 @@ test('a q recording rule is a gauge per row on /metrics', async () => {
 
 test('| new_patterns fires on each template the miner first saw within the window, with pattern_id, service and template', async () => {
   const firing = await waitFor(async () => {
-    const l = (await alerts()).filter((x) => x.rule === 'NewPattern' && x.state === 'firing')
+    const l = (await alerts()).filter((x) => x.name === 'NewPattern' && x.state === 'firing')
     return l.length >= 1 && l
   }, 20_000)
   // the pattern ids are the ones the stored entries carry
@@ -186,7 +186,7 @@ test('a bad q rule is a 400 naming the rule and the position', async () => {
     rules: [{ alert: 'ApiQ', expr: 'q: _time:10m service:web | stats count() as n by (service, level) | n:>=2' }],
   })
   assert.equal(ok.status, 201, JSON.stringify(ok.body))
-  const a = await waitFor(async () => (await alerts()).find((x) => x.rule === 'ApiQ' && x.state === 'firing'), 20_000)
+  const a = await waitFor(async () => (await alerts()).find((x) => x.name === 'ApiQ' && x.state === 'firing'), 20_000)
   assert.deepEqual(a.labels, { alertname: 'ApiQ', service: 'web', level: 'error' })
 })
 

@@ -27,7 +27,7 @@ const RULES = `groups:
 `
 
 interface Alert {
-  rule: string
+  name: string
   state: string
   labels: Record<string, string>
   annotations: Record<string, string>
@@ -46,7 +46,7 @@ async function get(path: string): Promise<any> {
   assert.equal(res.status, 200, `${path}: ${res.status}`)
   return res.headers.get('content-type')?.includes('json') ? res.json() : res.text()
 }
-const alerts = async () => (await get('/api/alerts')).alerts as Alert[]
+const alerts = async () => (await get('/api/alerts')) as Alert[]
 
 before(async () => {
   mkdirSync(rulesDir)
@@ -62,11 +62,11 @@ after(async () => {
 
 describe('rules from RULES_DIR', () => {
   test('an alerting rule fires with its labels and templated annotations', async () => {
-    const a = await waitFor(async () => (await alerts()).find((x) => x.rule === 'ApiBoom' && x.state === 'firing'), 20_000)
+    const a = await waitFor(async () => (await alerts()).find((x) => x.name === 'ApiBoom' && x.state === 'firing'), 20_000)
     assert.deepEqual(a.labels, { alertname: 'ApiBoom', service: 'api', severity: 'page' })
     assert.equal(a.value, 3)
     assert.equal(a.annotations.summary, 'api logged 3 booms')
-    const p = await waitFor(async () => (await alerts()).find((x) => x.rule === 'NeverLongEnough'))
+    const p = await waitFor(async () => (await alerts()).find((x) => x.name === 'NeverLongEnough'))
     assert.equal(p.state, 'pending')
   })
 
@@ -127,7 +127,7 @@ describe('/api/rules', () => {
     assert.equal(r.body.code, 'LOG_ERR_RULE_EXISTS')
     const one = await get('/api/rules/team/web')
     assert.equal(one.group.rules[0].alert, 'WebQuiet')
-    const a = await waitFor(async () => (await alerts()).find((x) => x.rule === 'WebQuiet' && x.state === 'firing'), 20_000)
+    const a = await waitFor(async () => (await alerts()).find((x) => x.name === 'WebQuiet' && x.state === 'firing'), 20_000)
     assert.equal(a.labels.team, 'web')
     // YAML body, replacing
     const yaml = 'name: web\nrules:\n  - alert: WebQuiet2\n    expr: sum(count_over_time({service="api"}[10m])) > 100\n'
@@ -144,6 +144,55 @@ describe('/api/rules', () => {
     res = await fetch(`${srv.url}/api/rules/team/web`, { method: 'DELETE' })
     assert.equal(res.status, 404)
     assert.equal(((await res.json()) as any).code, 'LOG_ERR_RULE_NOT_FOUND')
+  })
+
+  test('GET /api/alerts is the SPEC array: every alerting rule by name, a quiet or resolved one inactive', async () => {
+    const spec = {
+      name: 'spec',
+      interval: '1s',
+      rules: [
+        {
+          alert: 'Quiet',
+          expr: 'sum(count_over_time({service="nobody"}[10m])) > 0',
+          labels: { team: 'ops', who: '{{ $labels.service }}' },
+          annotations: { summary: 'nobody logged', detail: '{{ $value }} lines' },
+        },
+        { alert: 'Blip', expr: 'sum(count_over_time({service="blip"}[4s])) > 0' },
+      ],
+    }
+    const r = await postJson(`${srv.url}/api/rules?namespace=spec`, spec)
+    assert.equal(r.status, 201, JSON.stringify(r.body))
+    const list = async () => {
+      const body = await get('/api/alerts')
+      assert.ok(Array.isArray(body), `a top-level array, not ${JSON.stringify(body).slice(0, 80)}`)
+      return body as (Alert & { rule: string; since: string | null; resolvedAt?: string })[]
+    }
+    const quiet = await waitFor(async () => (await list()).find((x) => x.name === 'Quiet'), 20_000)
+    assert.deepEqual(quiet, {
+      name: 'Quiet',
+      rule: 'Quiet',
+      state: 'inactive',
+      labels: { team: 'ops', alertname: 'Quiet' },
+      annotations: { summary: 'nobody logged' },
+      value: null,
+      since: null,
+    })
+    assert.equal((await postJson(`${srv.url}/logs`, [{ level: 'info', service: 'blip', message: 'once' }])).status, 202)
+    const fired = await waitFor(async () => (await list()).find((x) => x.name === 'Blip' && x.state === 'firing'), 20_000)
+    assert.match(fired.since ?? '', /^\d{4}-\d\d-\d\dT/)
+    assert.equal(fired.labels.alertname, 'Blip')
+    // once the entry leaves the 4 s window the alert is resolved: listed as inactive, with resolvedAt
+    const done = await waitFor(async () => (await list()).find((x) => x.fingerprint === fired.fingerprint && x.state === 'inactive'), 30_000)
+    assert.equal(done.since, done.resolvedAt)
+    const all = await list()
+    const rank = { firing: 0, pending: 1, inactive: 2 } as Record<string, number>
+    assert.deepEqual(
+      all.map((x) => rank[x.state]),
+      all.map((x) => rank[x.state]).sort(),
+      'firing first, then pending, then inactive',
+    )
+    for (const x of all) assert.ok(['inactive', 'pending', 'firing'].includes(x.state), x.state)
+    assert.equal((await fetch(`${srv.url}/api/rules/spec/spec`, { method: 'DELETE' })).status, 204)
   })
 
   test('a bad rule is a 400 naming the rule and the problem; the others keep running', async () => {
@@ -167,7 +216,7 @@ describe('/api/rules', () => {
 
 describe('state across a restart', () => {
   test('a firing alert stays firing, since the same time, and is not fired again', async () => {
-    const before = await waitFor(async () => (await alerts()).find((x) => x.rule === 'ApiBoom' && x.state === 'firing'), 20_000)
+    const before = await waitFor(async () => (await alerts()).find((x) => x.name === 'ApiBoom' && x.state === 'firing'), 20_000)
     await srv.stop()
     srv = await startServer({ dataDir: dir, env })
     // a few rounds after the restart

@@ -35,14 +35,14 @@ test("each tenant's rule counts its own entries; rules and alerts are per tenant
     rules: [{ alert: 'Booms', expr: 'sum(count_over_time({service="api"} |= "boom" [10m])) > 0' }],
   }
   for (const k of [KEY.a, KEY.b]) assert.equal((await postJson(`${srv.url}/api/rules`, group, auth(k))).status, 201)
-  const firing = (k: string) => waitFor(async () => (await get('/api/alerts', k)).alerts.find((a: any) => a.state === 'firing'), 20_000)
+  const firing = (k: string) => waitFor(async () => (await get('/api/alerts', k)).find((a: any) => a.state === 'firing'), 20_000)
   assert.equal((await firing(KEY.a)).value, 3)
   assert.equal((await firing(KEY.b)).value, 1)
-  assert.equal((await get('/api/alerts', KEY.a)).alerts.length, 1)
+  assert.equal((await get('/api/alerts', KEY.a)).length, 1)
   assert.equal((await get('/api/rules', KEY.b)).groups.length, 1)
   // team-b deletes its group: its alert is forgotten, team-a's stays
   const del = await fetch(`${srv.url}/api/rules/default/booms`, { method: 'DELETE', headers: auth(KEY.b) })
   assert.equal(del.status, 204)
-  await waitFor(async () => (await get('/api/alerts', KEY.b)).alerts.length === 0, 20_000)
-  assert.equal((await get('/api/alerts', KEY.a)).alerts[0]?.state, 'firing')
+  await waitFor(async () => (await get('/api/alerts', KEY.b)).length === 0, 20_000)
+  assert.equal((await get('/api/alerts', KEY.a))[0]?.state, 'firing')
 })

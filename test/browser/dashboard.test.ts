@@ -427,9 +427,8 @@ test('Live shows an entry posted after it opened within a second, and pauses and
   }
   console.log(`live latency (POST /log -> row on screen): ${latencies.map((l) => `${l} ms`).join(', ')}`)
   writeFileSync(join(ARTIFACTS, 'live-latency.json'), JSON.stringify({ latencies_ms: latencies }, null, 2))
-  // The issue says within a second; 2 s (for the median of three) leaves room for a loaded CI machine.
-  const median = [...latencies].sort((a, b) => a - b)[1] as number
-  assert.ok(median < 2_000, `live latency ${latencies.join(', ')} ms`)
+  // Each entry must appear (the waits above, with their deadline); the latency is reported, not asserted
+  // (issue 20: timing on a shared machine decides nothing; bench/ measures it).
 
   // Other services are filtered out.
   await postJson(`${srv.url}/log`, { level: 'info', service: 'live-b', message: 'not for this view' })

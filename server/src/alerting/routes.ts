@@ -22,11 +22,17 @@ export interface AlertingRoutesContext {
 const YAML_TYPES = ['application/yaml', 'application/x-yaml', 'text/yaml', 'text/plain']
 const iso = (ms: number) => (ms > 0 ? new Date(ms).toISOString() : '0001-01-01T00:00:00Z')
 
+/**
+ * One alert as SPEC §10 shapes it: `name` (the alerting rule's name; `rule` kept as an alias),
+ * `state` one of inactive|pending|firing (a resolved alert, kept for 15 min, is `inactive` with its
+ * `resolvedAt`), `labels`, `annotations`, `value`, `since`; plus `activeAt`, `firedAt`, `fingerprint`.
+ */
 function alertJson(s: AlertState) {
   return {
+    name: s.rule,
     rule: s.rule,
     fingerprint: s.fingerprint,
-    state: s.state,
+    state: s.state === 'resolved' ? ('inactive' as const) : s.state,
     labels: s.labels,
     annotations: s.annotations,
     value: s.value,
@@ -35,6 +41,19 @@ function alertJson(s: AlertState) {
     ...(s.fired_at ? { firedAt: iso(s.fired_at) } : {}),
     ...(s.resolved_at ? { resolvedAt: iso(s.resolved_at) } : {}),
   }
+}
+
+/** Labels or annotations whose values hold no template: what is known of an alert before it exists. */
+const untemplated = (m: Record<string, string>) => Object.fromEntries(Object.entries(m).filter(([, v]) => !v.includes('{{')))
+
+interface InactiveRule {
+  name: string
+  rule: string
+  state: 'inactive'
+  labels: Record<string, string>
+  annotations: Record<string, string>
+  value: null
+  since: null
 }
 
 export async function alertingRoutes(app: FastifyInstance, { alerting, auth }: AlertingRoutesContext): Promise<void> {
@@ -171,10 +190,30 @@ export async function alertingRoutes(app: FastifyInstance, { alerting, auth }: A
 
   // ---- /api/alerts -------------------------------------------------------------------------------
 
+  // SPEC §10: a top-level array. Every alerting rule of the tenant is listed: its alerts (firing,
+  // pending, or inactive = resolved in the last 15 min), or, when it has none, one `inactive` item
+  // with the rule's own labels and annotations (those without a {{ template }}), `value` and `since` null.
   app.get('/api/alerts', async (req) => {
-    const states = await store.states(tenantOf(req))
-    const order = { firing: 0, pending: 1, resolved: 2 }
-    return { alerts: states.sort((a, b) => order[a.state] - order[b.state] || a.rule.localeCompare(b.rule)).map(alertJson) }
+    const { groups, byRule } = await snapshot(tenantOf(req))
+    const items: (ReturnType<typeof alertJson> | InactiveRule)[] = []
+    for (const g of groups)
+      for (const r of g.rules) {
+        if (r.alert === undefined) continue
+        const mine = byRule.get(ruleKey(g, r)) ?? []
+        if (mine.length) items.push(...mine.map(alertJson))
+        else
+          items.push({
+            name: r.alert,
+            rule: r.alert,
+            state: 'inactive',
+            labels: { ...untemplated(r.labels), alertname: r.alert },
+            annotations: untemplated(r.annotations),
+            value: null,
+            since: null,
+          })
+      }
+    const order = { firing: 0, pending: 1, inactive: 2 }
+    return items.sort((a, b) => order[a.state] - order[b.state] || a.name.localeCompare(b.name))
   })
   app.get('/api/alerts/history', async (req) => {
     const raw = (req.query as Record<string, string | undefined>).limit

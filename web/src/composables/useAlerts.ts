@@ -29,14 +29,18 @@ export interface GroupView {
   evaluationMs?: number
   rules: RuleView[]
 }
+/** One item of `GET /api/alerts` (SPEC §10); a rule with no alert is one `inactive` item without fingerprint. */
 export interface AlertView {
-  rule: string
-  state: 'firing' | 'pending' | 'resolved'
-  since: string
-  value: number
+  name: string
+  state: 'firing' | 'pending' | 'inactive'
+  since: string | null
+  value: number | null
   labels: Record<string, string>
   annotations: Record<string, string>
-  fingerprint: string
+  fingerprint?: string
+  activeAt?: string
+  firedAt?: string
+  resolvedAt?: string
 }
 export interface HistoryView {
   time: string
@@ -86,11 +90,11 @@ export function useAlerts() {
     try {
       const [r, a, h] = await Promise.all([
         call<{ groups: GroupView[] }>('GET', '/api/rules'),
-        call<{ alerts: AlertView[] }>('GET', '/api/alerts'),
+        call<AlertView[]>('GET', '/api/alerts'),
         call<{ history: HistoryView[] }>('GET', '/api/alerts/history?limit=100'),
       ])
       groups.value = r.groups
-      alerts.value = a.alerts
+      alerts.value = a
       history.value = h.history
       error.value = undefined
     } catch (err) {

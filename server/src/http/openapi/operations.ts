@@ -685,8 +685,27 @@ const DOCS: Record<string, OperationDoc> = {
   },
   '/api/alerts': {
     tags: ['alerting'],
-    summary: 'Pending and firing alerts',
-    response: { 200: ok('alerts', obj({ alerts: { type: 'array', items: { type: 'object' } } })), ...errors },
+    summary: 'Every alerting rule with its alerts: firing, pending, inactive',
+    response: {
+      200: ok('a top-level array (SPEC §10), firing first, then pending, then inactive', {
+        type: 'array',
+        items: obj({
+          name: str("the alerting rule's name (alias `rule`)"),
+          state: str('inactive (a rule without alerts, or an alert resolved in the last 15 min), pending or firing', {
+            enum: ['inactive', 'pending', 'firing'],
+          }),
+          labels: { type: 'object', additionalProperties: { type: 'string' } },
+          annotations: { type: 'object', additionalProperties: { type: 'string' } },
+          value: { type: 'number', nullable: true, description: 'the last value; null for a rule without alerts' },
+          since: str('when it entered this state (ISO 8601); null for a rule without alerts', { nullable: true }),
+          activeAt: str('when it became active'),
+          firedAt: str('when it fired'),
+          resolvedAt: str('when it was resolved'),
+          fingerprint: str('identity of the alert (its labels); absent for a rule without alerts'),
+        }),
+      }),
+      ...errors,
+    },
     security: KEY,
   },
   '/api/alerts/history': {
