@@ -79,9 +79,13 @@ test('an ingest process that starts while the cluster has no JetStream quorum wa
       transport = t
       return t
     })
-    opening.catch(() => {})
+    let failed: unknown
+    opening.catch((err: unknown) => (failed = err))
     // It keeps trying (a warning per attempt) and has not given up.
-    await waitFor(async () => lines.some((l) => /JetStream is not ready yet/.test(l)), 60_000, 100)
+    await waitFor(async () => {
+      if (failed) throw new Error(`the ingest process gave up without a quorum: ${String(failed)}; its log: ${lines.join('')}`)
+      return lines.some((l) => /JetStream is not ready yet/.test(l))
+    }, 60_000, 100)
     assert.equal(opened, false, 'provisioned without a quorum')
     await Promise.all([b.start(), c.start()])
     await waitForJetStream(nats.url, 60_000)

@@ -25,7 +25,8 @@ export async function openNats(opts: TransportOptions & { natsUrl: string }, log
   const { roles } = opts
   const conn = await Connection.open({ servers: opts.natsUrl, name: `oglogstream ${[...roles].join(',')}` }, log)
   const js = jetstream(conn.nc, { timeout: PUBLISH_TIMEOUT_MS })
-  const jsm = await jetstreamManager(conn.nc, { timeout: 5_000 })
+  // No API check here: without a meta leader it times out, and provisioning below waits for one patiently.
+  const jsm = await jetstreamManager(conn.nc, { timeout: 5_000, checkAPI: false })
   const so: StreamOptions = {
     stream: opts.natsStream,
     replicas: opts.natsReplicas,
