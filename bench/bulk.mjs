@@ -5,7 +5,7 @@
 // per entry for loghub-shaped data, and the server's peak RSS.
 // Usage: node bench/bulk.mjs [--quick]
 import { spawnSync } from 'node:child_process'
-import { ROOT, cpuSeconds, peakRssMiB, round, sleep, spread, startServer, table, writeResult } from './lib.mjs'
+import { ROOT, peakRssMiB, postBulk, round, spread, startServer, table, writeResult } from './lib.mjs'
 import { entries, ndjson } from './data.mjs'
 
 const quick = process.argv.includes('--quick')
@@ -31,33 +31,14 @@ async function throughServer() {
     // Bodies are prepared first: the clock measures the server, not the generator.
     const bodies = []
     for (let i = 0; i < total; i += batch) bodies.push(ndjson(entries(Math.min(batch, total - i), i)))
-    let next = 0
-    const cpu0 = cpuSeconds(srv.pid)
-    const t0 = performance.now()
-    await Promise.all(
-      Array.from({ length: senders }, async () => {
-        while (next < bodies.length) {
-          const body = bodies[next++]
-          const res = await fetch(`${srv.url}/logs`, { method: 'POST', headers: { 'content-type': 'application/x-ndjson' }, body })
-          if (res.status !== 202) throw new Error(`POST /logs answered ${res.status}: ${await res.text()}`)
-        }
-      }),
-    )
-    const accepted = performance.now() - t0
-    for (;;) {
-      const stats = await (await fetch(`${srv.url}/api/stats?from=0`)).json()
-      if (stats.total_logs >= total) break
-      await sleep(20)
-    }
-    const queryable = performance.now() - t0
-    const cpu1 = cpuSeconds(srv.pid)
+    const { acceptedMs: accepted, queryableMs: queryable, cpu } = await postBulk(srv, bodies, { senders, total })
     return {
       accepted_per_s: total / (accepted / 1000),
       end_to_end_per_s: total / (queryable / 1000),
       rss_mib: peakRssMiB(srv.pid),
       // CPU per entry, all threads and the event loop alone (µs): what bounds the rate on 2 cores.
-      cpu_us_per_entry: ((cpu1.all - cpu0.all) / total) * 1e6,
-      main_thread_cpu_us_per_entry: ((cpu1.main - cpu0.main) / total) * 1e6,
+      cpu_us_per_entry: (cpu.all / total) * 1e6,
+      main_thread_cpu_us_per_entry: (cpu.main / total) * 1e6,
     }
   } finally {
     await srv.stop()

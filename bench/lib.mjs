@@ -195,3 +195,32 @@ export function cpuSeconds(pid) {
   }
   return { all: ticks(`/proc/${pid}/stat`), main: ticks(`/proc/${pid}/task/${pid}/stat`) }
 }
+
+/**
+ * Sends prepared NDJSON `bodies` to a started server's POST /logs from `senders` concurrent senders,
+ * then waits until /api/stats counts `total` entries. Returns the milliseconds until every body was
+ * accepted and until every entry was queryable, and the server's CPU used meanwhile (cpuSeconds).
+ */
+export async function postBulk(srv, bodies, { senders, total }) {
+  let next = 0
+  const cpu0 = cpuSeconds(srv.pid)
+  const t0 = performance.now()
+  await Promise.all(
+    Array.from({ length: senders }, async () => {
+      while (next < bodies.length) {
+        const body = bodies[next++]
+        const res = await fetch(`${srv.url}/logs`, { method: 'POST', headers: { 'content-type': 'application/x-ndjson' }, body })
+        if (res.status !== 202) throw new Error(`POST /logs answered ${res.status}: ${await res.text()}`)
+      }
+    }),
+  )
+  const acceptedMs = performance.now() - t0
+  for (;;) {
+    const stats = await (await fetch(`${srv.url}/api/stats?from=0`)).json()
+    if (stats.total_logs >= total) break
+    await sleep(20)
+  }
+  const queryableMs = performance.now() - t0
+  const cpu1 = cpuSeconds(srv.pid)
+  return { acceptedMs, queryableMs, cpu: { all: cpu1.all - cpu0.all, main: cpu1.main - cpu0.main } }
+}

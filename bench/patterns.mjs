@@ -8,9 +8,8 @@
 //
 //   node bench/patterns.mjs [--quick] [--entries N] [--runs N]
 import { spawnSync } from 'node:child_process'
-import { readFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
-import { ROOT, peakRssMiB, round, sleep, spread, startServer, table, writeResult } from './lib.mjs'
+import { ROOT, peakRssMiB, postBulk, round, spread, startServer, table, writeResult } from './lib.mjs'
 import { entries, ndjson } from './data.mjs'
 
 const args = process.argv.slice(2)
@@ -55,35 +54,11 @@ function minerAlone(n) {
 const bodies = []
 for (let i = 0; i < total; i += batch) bodies.push(ndjson(entries(Math.min(batch, total - i), i)))
 
-/** CPU seconds (user + system, every thread: the embedded engine's too) a process has used. */
-function cpuSeconds(pid) {
-  const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ')
-  return (Number(f[11]) + Number(f[12])) / 100 // utime, stime in clock ticks (USER_HZ = 100 on Linux)
-}
-
 async function ingest(patterns) {
   const srv = await startServer('all', { PATTERNS: patterns })
   try {
-    let next = 0
-    const c0 = cpuSeconds(srv.pid)
-    const t0 = performance.now()
-    await Promise.all(
-      Array.from({ length: senders }, async () => {
-        while (next < bodies.length) {
-          const body = bodies[next++]
-          const res = await fetch(`${srv.url}/logs`, { method: 'POST', headers: { 'content-type': 'application/x-ndjson' }, body })
-          if (res.status !== 202) throw new Error(`POST /logs answered ${res.status}: ${await res.text()}`)
-        }
-      }),
-    )
-    const accepted = performance.now() - t0
-    for (;;) {
-      const stats = await (await fetch(`${srv.url}/api/stats?from=0`)).json()
-      if (stats.total_logs >= total) break
-      await sleep(20)
-    }
-    const queryable = performance.now() - t0
-    const cpuUs = ((cpuSeconds(srv.pid) - c0) / total) * 1e6
+    const { acceptedMs: accepted, queryableMs: queryable, cpu } = await postBulk(srv, bodies, { senders, total })
+    const cpuUs = (cpu.all / total) * 1e6
     let templates
     if (patterns === 'on') {
       const ps = await (await fetch(`${srv.url}/api/patterns?from=0&limit=1000`)).json()
