@@ -6,13 +6,12 @@
 // SIGKILLed while the notification waits in the outbox: after the restart it is delivered once.
 import { after, before, test } from 'node:test'
 import assert from 'node:assert/strict'
-import { spawn, type ChildProcess } from 'node:child_process'
 import { createHmac } from 'node:crypto'
 import { createServer, type Server } from 'node:http'
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { postJson, startServer, tempDir, waitFor, type RunningServer } from '../helpers/server.ts'
-import { freePort } from '../helpers/nats.ts'
+import { startAlertmanager, type Alertmanager } from '../helpers/alertmanager.ts'
 
 interface Hit {
   path: string
@@ -24,8 +23,7 @@ const hits: Hit[] = []
 let webhookUp = false
 let capture: Server
 let capturePort = 0
-let am: ChildProcess
-let amPort = 0
+let am: Alertmanager | undefined
 let srv: RunningServer
 const dir = tempDir('ogls-notify-')
 const SECRET = 's3cret'
@@ -113,28 +111,8 @@ before(async () => {
   await new Promise<void>((r) => capture.listen(0, '127.0.0.1', r))
   capturePort = (capture.address() as { port: number }).port
 
-  amPort = await freePort()
-  const amDir = join(dir, 'am')
-  mkdirSync(amDir)
-  writeFileSync(
-    join(amDir, 'am.yml'),
-    `route: { receiver: capture, group_by: [alertname], group_wait: 0s, group_interval: 1s, repeat_interval: 1h }
-receivers:
-  - name: capture
-    webhook_configs: [{ url: "http://127.0.0.1:${capturePort}/am-webhook", send_resolved: true }]
-`,
-  )
-  am = spawn(
-    '/usr/bin/prometheus-alertmanager',
-    [
-      `--config.file=${join(amDir, 'am.yml')}`,
-      `--storage.path=${amDir}`,
-      `--web.listen-address=127.0.0.1:${amPort}`,
-      '--cluster.listen-address=',
-    ],
-    { stdio: 'ignore' },
-  )
-  await waitFor(async () => (await fetch(`http://127.0.0.1:${amPort}/-/ready`)).ok, 20_000)
+  am = await startAlertmanager(join(dir, 'am'), `http://127.0.0.1:${capturePort}/am-webhook`)
+  await am.ready
 
   mkdirSync(join(dir, 'rules'))
   writeFileSync(join(dir, 'rules', 'api.yml'), RULES)
@@ -143,14 +121,14 @@ receivers:
 after(async () => {
   await srv?.stop()
   srv?.cleanup()
-  am?.kill('SIGTERM')
+  am?.stop()
   capture?.close()
 })
 
 const env = () => ({
   RULES_DIR: join(dir, 'rules'),
   ALERTING_CONFIG: join(dir, 'alerting.yml'),
-  ALERTMANAGER_URL: `http://127.0.0.1:${amPort},http://127.0.0.1:${capturePort}/am-api`,
+  ALERTMANAGER_URL: `${am?.url},http://127.0.0.1:${capturePort}/am-api`,
   EXTERNAL_URL: EXTERNAL,
   ALERTING_EVALUATION_INTERVAL: '1s',
   ALERTING_RESEND_DELAY: '2s',

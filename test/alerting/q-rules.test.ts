@@ -7,12 +7,12 @@
 // rule and the position, and stops start-up naming the file.
 import { after, before, test } from 'node:test'
 import assert from 'node:assert/strict'
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
+import { spawnSync } from 'node:child_process'
 import { createServer, type Server } from 'node:http'
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { CLI, ROOT, getJson, postJson, startServer, tempDir, waitFor, type RunningServer } from '../helpers/server.ts'
-import { freePort } from '../helpers/nats.ts'
+import { startAlertmanager, type Alertmanager } from '../helpers/alertmanager.ts'
 
 const RULES = `groups:
   - name: q
@@ -38,7 +38,7 @@ interface Alert {
 }
 
 let srv: RunningServer
-let am: ChildProcess
+let am: Alertmanager | undefined
 let capture: Server
 const received: any[] = []
 const dir = tempDir('ogls-qrules-')
@@ -55,27 +55,7 @@ before(async () => {
   })
   await new Promise<void>((r) => capture.listen(0, '127.0.0.1', r))
   const capturePort = (capture.address() as { port: number }).port
-  const amPort = await freePort()
-  const amDir = join(dir, 'am')
-  mkdirSync(amDir)
-  writeFileSync(
-    join(amDir, 'am.yml'),
-    `route: { receiver: capture, group_by: [alertname, pattern_id], group_wait: 0s, group_interval: 1s, repeat_interval: 1h }
-receivers:
-  - name: capture
-    webhook_configs: [{ url: "http://127.0.0.1:${capturePort}/am-webhook", send_resolved: true }]
-`,
-  )
-  am = spawn(
-    '/usr/bin/prometheus-alertmanager',
-    [
-      `--config.file=${join(amDir, 'am.yml')}`,
-      `--storage.path=${amDir}`,
-      `--web.listen-address=127.0.0.1:${amPort}`,
-      '--cluster.listen-address=',
-    ],
-    { stdio: 'ignore' },
-  )
+  am = await startAlertmanager(join(dir, 'am'), `http://127.0.0.1:${capturePort}/am-webhook`, ['alertname', 'pattern_id'])
   mkdirSync(join(dir, 'rules'))
   writeFileSync(join(dir, 'rules', 'q.yml'), RULES)
   const [s] = await Promise.all([
@@ -84,11 +64,11 @@ receivers:
       env: {
         RULES_DIR: join(dir, 'rules'),
         ALERTING_EVALUATION_INTERVAL: '1s',
-        ALERTMANAGER_URL: `http://127.0.0.1:${amPort}`,
+        ALERTMANAGER_URL: am.url,
         RATE_LIMIT_MAX: '0',
       },
     }),
-    waitFor(async () => (await fetch(`http://127.0.0.1:${amPort}/-/ready`).catch(() => undefined))?.ok, 20_000),
+    am.ready,
   ])
   srv = s
   const hourAgo = new Date(Date.now() - 3_600_000).toISOString()
@@ -111,7 +91,7 @@ receivers:
 after(async () => {
   await srv?.stop()
   srv?.cleanup()
-  am?.kill('SIGTERM')
+  am?.stop()
   capture?.close()
 })
 
