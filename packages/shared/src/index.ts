@@ -167,3 +167,21 @@ export interface FieldSummaryResponse {
     values: { value: string; hits: number }[]
   }[]
 }
+
+/** `GET|POST /api/session`: who the dashboard is, and whether it must log in (issue 13). */
+export interface SessionInfo {
+  /** Whether the query scope needs a key (the dashboard then shows its login screen until authenticated). */
+  auth_required: boolean
+  authenticated: boolean
+  /** How: `session` (the cookie), `key` (a key header), `open` (no keys for the query scope). */
+  via?: 'session' | 'key' | 'open'
+  /** The key's name (never the key). */
+  name?: string
+  scopes?: string[]
+  /** Tenants the dashboard may pick, the default first. */
+  tenants?: string[]
+  /** The key may use every tenant (`tenants: ['*']`); `tenants` then lists those the keys file names. */
+  all_tenants?: boolean
+  /** When the session ends (RFC 3339), for `via: session`. */
+  expires?: string
+}

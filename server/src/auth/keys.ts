@@ -132,7 +132,7 @@ export class KeyRing {
 
   /** The principal of a request: its key, or its session; undefined when it has neither. */
   authenticate(req: FastifyRequest): Principal | undefined {
-    const key = presentedKey(req.headers.authorization) ?? headerValue(req.headers['x-api-key'])
+    const key = requestKey(req)
     if (key) return this.lookup(key)
     return this.sessionLookup?.(req)
   }
@@ -174,6 +174,11 @@ function queryTenant(req: FastifyRequest): string | undefined {
 function headerValue(v: string | string[] | undefined): string | undefined {
   const s = Array.isArray(v) ? v[0] : v
   return s && s.trim() ? s.trim() : undefined
+}
+
+/** The key a request presents: in its Authorization header (see presentedKey), or X-API-Key. */
+export function requestKey(req: FastifyRequest): string | undefined {
+  return presentedKey(req.headers.authorization) ?? headerValue(req.headers['x-api-key'])
 }
 
 /**

@@ -4,29 +4,13 @@
  * in, `DELETE /api/session` logs out. Open routes (they are how one gets in), behind the per-IP rate
  * limit like every route, so wrong keys tried here are limited as anywhere else.
  */
+import type { SessionInfo } from '@oglogstream/shared'
 import type { FastifyInstance, FastifyRequest } from 'fastify'
 import type { Logger } from 'pino'
 import { Errors } from '../errors.js'
 import { DEFAULT_TENANT } from '../model/tenant.js'
-import { presentedKey, type KeyRing, type Principal } from './keys.js'
+import { requestKey, type KeyRing, type Principal } from './keys.js'
 import { assertSameOrigin, type Session, type Sessions } from './session.js'
-
-export interface SessionInfo {
-  /** Whether the query scope needs a key (the dashboard then shows its login screen until authenticated). */
-  auth_required: boolean
-  authenticated: boolean
-  /** How: `session` (the cookie), `key` (a key header), `open` (no keys for the query scope). */
-  via?: Principal['via']
-  /** The key's name (never the key). */
-  name?: string
-  scopes?: string[]
-  /** Tenants the dashboard may pick, the default first. */
-  tenants?: string[]
-  /** The key may use every tenant (`tenants: ['*']`); `tenants` then lists those the keys file names. */
-  all_tenants?: boolean
-  /** When the session ends (RFC 3339), for `via: session`. */
-  expires?: string
-}
 
 export interface SessionRoutesContext {
   keys: KeyRing
@@ -62,7 +46,7 @@ export async function sessionRoutes(app: FastifyInstance, { keys, sessions, log 
 
   app.post('/api/session', async (req, reply) => {
     assertSameOrigin(req)
-    const key = bodyKey(req) ?? presentedKey(req.headers.authorization) ?? headerKey(req)
+    const key = bodyKey(req) ?? requestKey(req)
     const found = key ? keys.find(key) : undefined
     if (!found?.principal.scopes.has('query')) {
       // The key is never logged; the address is, for whoever watches for guessing.
@@ -93,10 +77,4 @@ export async function sessionRoutes(app: FastifyInstance, { keys, sessions, log 
 function bodyKey(req: FastifyRequest): string | undefined {
   const b = req.body as { key?: unknown } | undefined
   return b && typeof b === 'object' && typeof b.key === 'string' && b.key.trim() ? b.key : undefined
-}
-
-function headerKey(req: FastifyRequest): string | undefined {
-  const v = req.headers['x-api-key']
-  const s = Array.isArray(v) ? v[0] : v
-  return s && s.trim() ? s : undefined
 }

@@ -5,18 +5,8 @@
  * on every API call and as `tenant=` on the WebSocket URL and the export link; the server authorizes
  * it as it would for a key. The choice is remembered in the browser.
  */
+import type { SessionInfo } from '@oglogstream/shared'
 import { computed, ref } from 'vue'
-
-export interface SessionInfo {
-  auth_required: boolean
-  authenticated: boolean
-  via?: 'session' | 'key' | 'open'
-  name?: string
-  scopes?: string[]
-  tenants?: string[]
-  all_tenants?: boolean
-  expires?: string
-}
 
 const TENANT_KEY = 'oglogstream.tenant'
 
