@@ -33,6 +33,9 @@ export interface LogEntry {
   pattern_id?: string
 }
 
+/** A template's variable part (`connect to <*> failed`), as the miner writes it and the dashboard marks it. */
+export const PATTERN_WILDCARD = '<*>'
+
 /** One template of `GET /api/patterns`: the entries in the range that carry it, most frequent first. */
 export interface PatternSummary {
   pattern_id: string

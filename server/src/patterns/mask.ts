@@ -5,7 +5,9 @@
  * other tokens, every run of letters and digits that holds a digit is masked, except a short word
  * ending in one digit (`eth1`, `alt0`, `ssh2`: names, not values).
  */
-export const WILDCARD = '<*>'
+import { PATTERN_WILDCARD } from '@oglogstream/shared'
+
+export const WILDCARD = PATTERN_WILDCARD
 
 const PREFIX = /^[([{<"'=]+/
 const SUFFIX = /[)\]}>"',;:.!?]+$/

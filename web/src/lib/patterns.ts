@@ -1,6 +1,6 @@
 /** How the Patterns view shows a template: its fixed text and its variable parts, and a sparkline. */
 
-export const WILDCARD = '<*>'
+import { PATTERN_WILDCARD as WILDCARD } from '@oglogstream/shared'
 
 export interface TemplatePart {
   text: string
