@@ -199,7 +199,7 @@ export function cpuSeconds(pid) {
 /** CPU seconds of a live process's threads, summed by thread name (the engine's pools, libuv's, V8's). */
 export function threadCpuSeconds(pid) {
   const out = {}
-  let tasks = []
+  let tasks
   try {
     tasks = readdirSync(`/proc/${pid}/task`)
   } catch {
