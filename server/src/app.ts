@@ -109,14 +109,18 @@ export async function createApp(config: Config, logger?: Logger): Promise<App> {
   const { roles } = config
   const needsStore = roles.has('process') || roles.has('query')
 
-  const bus = await openTransport(config, log)
-
+  // The store first: the embedded engine locks DATA_DIR (chdb's DATA_DIR/status), and that lock is what
+  // keeps a second process off the directory. Taken before the write-ahead log (DATA_DIR/wal) is opened,
+  // a second process stops here (DataDirInUseError) without reading, truncating or rewriting a file of
+  // the log the first one is writing.
   const store = needsStore ? await Store.open(config.store) : undefined
   if (store && roles.has('process')) {
     const byTenant = Object.fromEntries(Object.entries(config.http.apiKeysFile?.tenants ?? {}).flatMap(([t, l]) => (l.retentionDays ? [[t, l.retentionDays]] : [])))
     const applied = await store.migrate(config.store.retentionDays, byTenant)
     log.info({ store: store.kind, location: store.location, migrations: applied }, 'store ready')
   }
+
+  const bus = await openTransport(config, log)
 
   const keys = new KeyRing(config.http)
   const tenantLimits = (tenant: string) => config.http.apiKeysFile?.tenants[tenant]

@@ -25,6 +25,7 @@ const RL = 'test/e2e/readme-limits.test.ts'
 const LC = 'test/e2e/log-contract.test.ts'
 const SD = 'test/e2e/safe-defaults.test.ts'
 const LIFE = 'test/e2e/lifecycle.test.ts'
+const DATADIR = 'test/e2e/data-dir.test.ts'
 const LIVEISO = 'test/e2e/live-isolation.test.ts'
 const E2EDL = 'test/e2e/deadletter.test.ts'
 const AUTH = 'test/e2e/auth.test.ts'
@@ -531,10 +532,8 @@ export const PROOFS: Record<string, Entry> = {
   ],
   'Limits: live fan-out backlog': [[HUB, 'the pending queue is bounded in bytes: what does not fit is dropped and counted']],
   'Limits: live tail messages from clients': [[RL, 'live tail: a client message over 64 KiB closes the connection with 1009']],
-  'Limits: The embedded store belongs to one process: with': known(
-    'an architectural statement: a second process cannot open the chdb directory; nothing to promise',
-  ),
-  'Limits: The embedded write-ahead log belongs to one process': known('an architectural statement, like the embedded store'),
+  'Limits: The embedded store belongs to one process: with': [[DATADIR, 'a second process on the DATA_DIR of a running one stops with a clear error']],
+  'Limits: The embedded write-ahead log belongs to one process': [[DATADIR, 'before it opens the store or the write-ahead log; nothing of the first is changed or lost']],
   'Limits: Embedded single-entry ingest waits for an fdatasync per': known(
     'a measured figure: reported by bench/ingest.mjs, not asserted (issue 20: latencies are reported by benchmarks)',
   ),
