@@ -153,9 +153,10 @@ export async function createApp(config: Config, logger?: Logger): Promise<App> {
         }) : undefined
 
   let worker: Worker | undefined
+  let patterns: PatternStage | undefined
   if (bus.workQueue && store) {
     const s = store
-    const patterns = config.process.patterns === 'on' ? new PatternStage({ save: (r) => s.patterns.save(r), load: () => s.patterns.load() }, log) : undefined
+    patterns = config.process.patterns === 'on' ? new PatternStage({ save: (r) => s.patterns.save(r), load: () => s.patterns.load() }, log) : undefined
     worker = new Worker(bus.workQueue, store, config.process, metrics.process, log, patterns)
   }
 
@@ -245,6 +246,7 @@ export async function createApp(config: Config, logger?: Logger): Promise<App> {
           // JetStream: finish the batch in hand and hand the rest back, rather than drain the stream.
           bus.workQueue?.stopPulling()
           await worker?.stop()
+          await patterns?.close() // the last_seen updates it still holds
           await bus.close()
           return true
         })()

@@ -3,6 +3,9 @@
  * template (`label`); after the insert, the templates that are new or changed are written to the store
  * (`flush`). At start the stored templates are loaded so that a restart keeps its ids, and every
  * `refreshMs` they are loaded again so that several workers converge on each other's templates.
+ * A template that is new, or whose text or first_seen changed, is written after the batch that changed
+ * it; one whose last_seen alone moved (nearly every template of a busy service, every batch) at most
+ * every `lastSeenMs`, and at `close()`: last_seen may lag that long, nothing else does.
  * Writing templates never holds up the entries: a failed write is kept and tried again after the next batch.
  */
 import type { Logger } from 'pino'
@@ -17,16 +20,21 @@ export interface PatternStore {
 }
 
 export const DEFAULT_PATTERN_REFRESH_MS = 60_000 // 1 min
+export const DEFAULT_PATTERN_LAST_SEEN_MS = 10_000 // 10 s
 
 export class PatternStage {
   private readonly miner = new PatternMiner()
   private readonly pending = new Map<string, PatternRecord>()
   private loadedAt = -Infinity
+  private lastSeenAt = -Infinity
+  /** A flush to come for last_seen updates held back (so they are written without a next batch). */
+  private lastSeenTimer: NodeJS.Timeout | undefined
 
   constructor(
     private readonly store: PatternStore,
     private readonly log: Logger,
     private readonly refreshMs = DEFAULT_PATTERN_REFRESH_MS,
+    private readonly lastSeenMs = DEFAULT_PATTERN_LAST_SEEN_MS,
   ) {}
 
   /** Loads the stored templates (at start, and when `refreshMs` has passed). Never throws. */
@@ -44,19 +52,39 @@ export class PatternStage {
     for (const e of entries) e.pattern_id = this.miner.mine(e.tenant ?? 'default', e.service, e.message, e.timestamp)
   }
 
-  /** Writes what changed since the last flush. Never throws. */
+  /** Writes what changed since the last flush (last_seen alone: when due). Never throws. */
   async flush(): Promise<void> {
-    for (const r of this.miner.drain()) this.pending.set(r.pattern_id, r)
-    if (this.pending.size) {
-      const records = [...this.pending.values()]
-      try {
-        await this.store.save(records)
-        for (const r of records) if (this.pending.get(r.pattern_id) === r) this.pending.delete(r.pattern_id)
-      } catch (err) {
-        this.log.warn({ err: String(err), templates: records.length }, 'writing patterns failed; kept for the next batch')
-      }
+    const now = performance.now()
+    const lastSeen = now - this.lastSeenAt >= this.lastSeenMs
+    if (lastSeen) this.lastSeenAt = now
+    await this.write(lastSeen)
+    if (!lastSeen && !this.lastSeenTimer) {
+      this.lastSeenTimer = setTimeout(() => {
+        this.lastSeenTimer = undefined
+        void this.flush()
+      }, this.lastSeenMs - (now - this.lastSeenAt)).unref()
     }
     if (performance.now() - this.loadedAt >= this.refreshMs) await this.load()
+  }
+
+  /** Writes everything still held (at shutdown, after the last batch). Never throws. */
+  async close(): Promise<void> {
+    clearTimeout(this.lastSeenTimer)
+    this.lastSeenTimer = undefined
+    this.lastSeenAt = performance.now()
+    await this.write(true)
+  }
+
+  private async write(lastSeen: boolean): Promise<void> {
+    for (const r of this.miner.drain(lastSeen)) this.pending.set(r.pattern_id, r)
+    if (!this.pending.size) return
+    const records = [...this.pending.values()]
+    try {
+      await this.store.save(records)
+      for (const r of records) if (this.pending.get(r.pattern_id) === r) this.pending.delete(r.pattern_id)
+    } catch (err) {
+      this.log.warn({ err: String(err), templates: records.length }, 'writing patterns failed; kept for the next batch')
+    }
   }
 
   /** Templates known to this worker. */
