@@ -9,13 +9,13 @@
  */
 import Fastify, { LogController, type FastifyInstance, type FastifyRequest } from 'fastify'
 import cors from '@fastify/cors'
-import helmet from '@fastify/helmet'
 import rateLimit from '@fastify/rate-limit'
 import type { Logger } from 'pino'
 import type { HttpOptions } from '../config.js'
 import { Errors } from '../errors.js'
 import { clientErrorHandler, installErrorHandling } from './errors.js'
 import type { HttpMetrics } from './metrics.js'
+import { applySecurityHeaders, securityHeaders } from './security-headers.js'
 
 export interface ServerOptions extends HttpOptions {
   /** Body limit of routes without their own (the ingest role's MAX_BATCH_BYTES). */
@@ -56,7 +56,8 @@ export function createServer(opts: ServerOptions, logger: Logger, metrics: HttpM
     metrics.requests.inc({ route: req.routeOptions.url ?? 'unmatched', method: req.method, status: String(reply.statusCode) })
   })
 
-  app.register(helmet, {
+  // Helmet's headers, computed once (security-headers.ts), on every response.
+  const headers = securityHeaders({
     // The built dashboard (web/dist) loads one module script and one stylesheet from /assets, an
     // inline SVG icon (data:), and talks to /api and /ws/live on its own origin; Vue's :style
     // bindings go through the CSSOM, which style-src does not govern.
@@ -82,6 +83,10 @@ export function createServer(opts: ServerOptions, logger: Logger, metrics: HttpM
     strictTransportSecurity: false,
     // Other origins may read only what CORS_ORIGINS opens to them.
     crossOriginResourcePolicy: { policy: opts.corsOrigins === '*' || opts.corsOrigins.length > 0 ? 'cross-origin' : 'same-origin' },
+  })
+  app.addHook('onRequest', (_req, reply, done) => {
+    applySecurityHeaders(reply.raw, headers)
+    done()
   })
 
   app.register(cors, {

@@ -14,12 +14,12 @@
 import { randomUUID } from 'node:crypto'
 import type { Logger } from 'pino'
 import type { WorkMessage, WorkQueue } from '../bus/index.js'
-import type { PatternStage } from '../patterns/index.js'
 import type { InsertBounds } from '../store/index.js'
 import { Batcher, type Batch } from './batcher.js'
 import { RetryLater, type IsolationSink } from './deadletter.js'
 import type { ProcessMetrics } from './metrics.js'
 import { afterInsertBeforeAck } from './fault.js'
+import type { Labeler } from './labeler.js'
 import { DEFAULT_INSERT_BOUNDS, writeBatch } from './parts.js'
 import { sortOut } from './recovery.js'
 import { TokenGuard } from './tokens.js'
@@ -59,6 +59,8 @@ export class Worker {
   private readonly naks = new Map<string, number>()
   /** The store under tokens the engine did not burn (tokens.ts). */
   private readonly sink: TokenGuard
+  /** Labelling in progress (on the pattern thread, labeler.ts), by message: its insert waits for it. */
+  private readonly labelling = new WeakMap<WorkMessage, Promise<void>>()
 
   constructor(
     private readonly queue: WorkQueue,
@@ -66,8 +68,8 @@ export class Worker {
     private readonly opts: WorkerOptions,
     private readonly metrics: ProcessMetrics,
     private readonly log: Logger,
-    /** Labels each entry with its template before insert (patterns/); none: entries go in unlabelled. */
-    private readonly patterns?: PatternStage,
+    /** Labels each entry with its template before insert (patterns/, labeler.ts); none: entries go in unlabelled. */
+    private readonly patterns?: Labeler,
   ) {
     this.batcher = new Batcher(opts.batchSize, opts.flushTimeoutMs, randomUUID())
     this.sink = new TokenGuard(store, log)
@@ -95,7 +97,8 @@ export class Worker {
       for (const b of recovered) await this.write(b)
       for (const m of fresh) {
         // Labelled as it arrives, so that mining the next batch overlaps the insert in flight.
-        if (this.patterns) this.patterns.label(m.entries)
+        const labelled = this.patterns?.label(m.entries)
+        if (labelled) this.labelling.set(m, labelled)
         this.batcher.add(m)
       }
       if (this.batcher.due(this.forceFlush || this.stopping)) {
@@ -132,7 +135,10 @@ export class Worker {
     let recorded = batch.recorded
     // Mined once, before the first attempt (as messages arrive; a recovered batch here): a retry inserts
     // the same labels under the same token.
-    if (this.patterns && entries.some((e) => e.pattern_id === undefined)) this.patterns.label(entries)
+    if (this.patterns) {
+      await Promise.all(messages.map((m) => this.labelling.get(m)))
+      if (entries.some((e) => e.pattern_id === undefined)) await this.patterns.label(entries)
+    }
     for (let attempt = 0; ; attempt++) {
       const t0 = performance.now()
       try {
