@@ -73,8 +73,8 @@ async function startNginx(): Promise<void> {
   })
   sock.close() // nginx holds it now
   nginx = child
-  child.stdout.on('data', (d: Buffer) => (nginxOut += d.toString()))
-  child.stderr.on('data', (d: Buffer) => (nginxOut += d.toString()))
+  child.stdout?.on('data', (d: Buffer) => (nginxOut += d.toString()))
+  child.stderr?.on('data', (d: Buffer) => (nginxOut += d.toString()))
   base = `http://127.0.0.1:${sock.port}`
   await waitFor(async () => {
     if (child.exitCode !== null) throw new Error(`nginx exited: ${nginxOut}`)
