@@ -1,6 +1,7 @@
 /**
  * The process role: takes messages from the work queue, sorts out redelivered batches (recovery.ts),
- * accumulates the rest up to BATCH_SIZE entries or FLUSH_TIMEOUT (batcher.ts), records each batch in
+ * accumulates the rest up to BATCH_SIZE entries or FLUSH_TIMEOUT (batcher.ts; while an insert runs, up
+ * to GROWN_BATCH_FACTOR × BATCH_SIZE of what is waiting), records each batch in
  * the ledger, inserts it under its token (as one block, or as parts within the store's insert bounds:
  * parts.ts), and acks the messages only after the insert. One insert is in flight at a time, in order,
  * while the loop reads and labels the next batch (the engine inserts on its own threads).
@@ -46,6 +47,14 @@ export interface BatchSink extends IsolationSink {
 
 /** Deliveries before an unclassifiable failure is dead-lettered (`WorkerOptions.maxDeliveries`). */
 const MAX_DELIVERIES = 10
+/**
+ * A batch formed while the insert before it runs grows to this many times BATCH_SIZE (within the
+ * store's insert bounds): under a backlog the engine takes fewer, larger inserts, which cost it less
+ * per entry (bench/direct-insert.mts: 10,000-row blocks about 11 µs an entry, 50,000-row blocks 7–9).
+ */
+export const GROWN_BATCH_FACTOR = 5
+/** How long a growing batch waits for more messages before it looks again whether the insert ended. */
+const GROW_WAIT_MS = 20
 
 export class Worker {
   private running = false
@@ -55,6 +64,8 @@ export class Worker {
   private stopping = false
   /** The insert in progress (tests and shutdown wait on it). */
   private inflight: Promise<void> = Promise.resolve()
+  /** An insert is running: the batch being formed may grow past BATCH_SIZE meanwhile. */
+  private inserting = false
   /** Times this worker handed each unacked message back (for transports that do not count deliveries). */
   private readonly naks = new Map<string, number>()
   /** The store under tokens the engine did not burn (tokens.ts). */
@@ -71,7 +82,9 @@ export class Worker {
     /** Labels each entry with its template before insert (patterns/, labeler.ts); none: entries go in unlabelled. */
     private readonly patterns?: Labeler,
   ) {
-    this.batcher = new Batcher(opts.batchSize, opts.flushTimeoutMs, randomUUID())
+    const bounds = store.insertBounds ?? DEFAULT_INSERT_BOUNDS
+    const grown = Math.max(opts.batchSize, Math.min(bounds.maxEntries, GROWN_BATCH_FACTOR * opts.batchSize))
+    this.batcher = new Batcher(opts.batchSize, opts.flushTimeoutMs, randomUUID(), grown)
     this.sink = new TokenGuard(store, log)
   }
 
@@ -86,8 +99,10 @@ export class Worker {
     if (this.patterns) await this.patterns.load()
     while (this.running) {
       let msgs: WorkMessage[] = []
+      // Full at BATCH_SIZE while an insert runs: take what is waiting, and look again soon.
+      const growing = this.inserting && this.batcher.entries >= this.opts.batchSize
       try {
-        msgs = await this.queue.fetch(this.batcher.room(), this.stopping ? 0 : Math.min(this.batcher.waitMs(), 500))
+        msgs = await this.queue.fetch(this.batcher.room(this.inserting), this.stopping ? 0 : Math.min(this.batcher.waitMs(), growing ? GROW_WAIT_MS : 500))
       } catch (err) {
         this.log.warn({ err }, 'bus fetch failed; retrying')
         await sleep(500)
@@ -101,7 +116,7 @@ export class Worker {
         if (labelled) this.labelling.set(m, labelled)
         this.batcher.add(m)
       }
-      if (this.batcher.due(this.forceFlush || this.stopping)) {
+      if (this.batcher.due(this.forceFlush || this.stopping, this.inserting)) {
         this.forceFlush = false
         // One insert at a time, in order; not awaited: the next batch is read and labelled while the
         // engine inserts this one (on its own threads).
@@ -120,10 +135,18 @@ export class Worker {
 
   /** Starts `batch`'s insert after the one in flight (never throws: insert() settles its messages). */
   private write(batch: Batch): Promise<void> {
-    const p = this.inflight.then(() => this.insert(batch)).catch((err: unknown) => {
-      this.log.error({ err: String(err) }, 'batch insert failed unexpectedly; its messages are offered again')
-      this.settle(batch.messages, 'nak', this.opts.retryBaseMs)
-    })
+    this.inserting = true
+    const p: Promise<void> = this.inflight
+      .then(() => this.insert(batch))
+      .catch((err: unknown) => {
+        this.log.error({ err: String(err) }, 'batch insert failed unexpectedly; its messages are offered again')
+        this.settle(batch.messages, 'nak', this.opts.retryBaseMs)
+      })
+      .finally(() => {
+        if (this.inflight !== p) return
+        this.inserting = false
+        this.queue.wake() // a batch that grew while this insert ran goes now
+      })
     this.inflight = p
     return p
   }
