@@ -18,7 +18,7 @@ import { RecordedMetrics } from './recording.js'
 import type { MetricExpr } from '../query/search/ir.js'
 import { checkGroup, parseRuleFile, RuleError, type CompiledRule } from './rules.js'
 import { AlertStore } from './store.js'
-import { qBatchPart, runQRule } from './qrun.js'
+import { qStatsSql, runQRule, tooMany, toSample } from './qrun.js'
 import { runScan, scanShape, type ScanShape } from './scan.js'
 import { AlertingMetrics } from './metrics.js'
 import { EMPTY_CONFIG, readNotifyConfig } from './notify/config.js'
@@ -140,7 +140,7 @@ export function groupQuery(store: Store): GroupQueryFn {
       const p = new Params()
       const parts = idx.map((i) => {
         const r = rules[i] as CompiledRule
-        if (r.q?.kind === 'stats') return qBatchPart(ctx, r.q, atMs, p)
+        if (r.q?.kind === 'stats') return qStatsSql(ctx, r.q, atMs, p)
         const m = r.metric as MetricExpr
         return compileSeries(m, { table: ctx.table, steps: { start: t, end: t, step: stepOf(m) }, where: scopedWhere(ctx), p })
       })
@@ -148,16 +148,10 @@ export function groupQuery(store: Store): GroupQueryFn {
         inner.map((x, j) => `SELECT ${idx[j] as number} AS r, labels, v FROM (${x})`).join(' UNION ALL '),
       )
       const res = await queries.table(ctx, sql, p, MAX_QUERY_MEMORY_BYTES)
-      for (const [r, labels, v] of res.data as [number, Record<string, string>, number | null][]) {
-        const samples = out[Number(r)] as Sample[]
-        const l: Record<string, string> = {}
-        for (const k of Object.keys(labels).sort()) if (labels[k]) l[k] = labels[k] as string
-        samples.push({ labels: l, value: v === null ? NaN : Number(v) })
-      }
+      for (const [r, labels, v] of res.data as [number, Record<string, string>, number | null][])
+        (out[Number(r)] as Sample[]).push(toSample(labels, v))
     }
-    return out.map((x) =>
-      Array.isArray(x) && x.length > MAX_SERIES ? new Error(`maximum number of series (${MAX_SERIES}) reached for a single query`) : x,
-    )
+    return out.map((x) => (Array.isArray(x) && x.length > MAX_SERIES ? tooMany() : x))
   }
 }
 
