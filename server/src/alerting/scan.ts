@@ -7,33 +7,44 @@
  *   sum by (service) (count_over_time({service_name="api", level="error"}[5m])) > 100
  *   sum(count_over_time({service_name="api"} |= "refused" [5m])) > 10
  *   sum by (level) (rate({service_name="api"}[5m]))
+ *   q: _time:5m service:api level:error | stats count() as n by (service) | n:>100
  *
  * Those of one tenant, window and instant are answered by one GROUP BY over the window: by service,
- * level and one flag per distinct log pipeline (its selector and filters, compiled as the rule's own
- * query compiles them, query/search/labels.ts), counting entries and bytes. Each rule then sums the
- * rows of its flag by its labels, divides by the window for rate, and keeps what its comparison
- * keeps, as series.ts's SQL does for that rule: counts are integers, summed exactly in any order, and
- * a rate is divided once per series in both (test/alerting/scan.test.ts checks the answers are equal).
- * Any other rule runs as before (service.ts `groupQuery`).
+ * level and one flag per distinct filter (the selector and filters, compiled as the rule's own query
+ * compiles them: query/search/labels.ts for LogQL, compile.ts for q), counting entries and bytes.
+ * Each rule then sums the rows of its flag by its labels, divides by the window for rate, and keeps
+ * what its comparison keeps, as its own SQL (series.ts, qrun.ts) does: counts are integers, summed
+ * exactly in any order, and a rate is divided once per series in both (test/alerting/scan.test.ts
+ * checks the answers are equal). Any other rule runs as before (service.ts `groupQuery`).
  */
 import { MAX_QUERY_MEMORY_BYTES } from '../query/analytics.js'
 import type { MetricExpr, RangeFn } from '../query/search/ir.js'
+import { compileQuery } from '../query/search/index.js'
 import { COLUMN_LABELS, logSearch } from '../query/search/labels.js'
 import { scopedWhere } from '../loki/run.js'
-import { Params, queries } from '../store/index.js'
+import { fromEpochMs } from '../model/index.js'
+import { Params, queries, type SearchCompiler } from '../store/index.js'
 import type { Sample } from './evaluator.js'
-
-type RangeExpr = Extract<MetricExpr, { kind: 'range' }>
+import type { QRule } from './qrule.js'
 type Cmp = '==' | '!=' | '>' | '>=' | '<' | '<='
 
 /** What a rule that one scan can answer needs from it. */
 export interface ScanShape {
-  range: RangeExpr
+  /** Rules of one window (its length, and whether it is a LogQL or a `q` one) share a scan. */
+  window: string
+  rangeMs: number
+  /** The time range as `q` reads it ([at - window, at + 1 ms)), else as LogQL ([at - range, at] in ns). */
+  q: boolean
+  /** The entries it counts, as its own query compiles them; `key` tells equal ones apart. */
+  search: SearchCompiler | undefined
+  key: string
   /** The series' labels: (label name, column). */
   labels: [string, 'service' | 'level'][]
   /** Divided by the window's seconds (rate, bytes_rate). */
   perSecond: boolean
   bytes: boolean
+  /** With no label, no entry is one series of 0 (a q `stats` without `by`), not none (LogQL). */
+  zero: boolean
   cmp?: { op: Cmp; value: number }
 }
 
@@ -41,7 +52,7 @@ const COUNTS: readonly RangeFn[] = ['count_over_time', 'rate', 'bytes_over_time'
 const CMP: readonly string[] = ['==', '!=', '>', '>=', '<', '<=']
 
 /**
- * The shape of `e` if one scan can answer it: `sum [by (service|service_name|level|detected_level, ...)]`
+ * The shape of a LogQL `e` if one scan can answer it: `sum [by (service|service_name|level|detected_level, ...)]`
  * of count_over_time, rate, bytes_over_time or bytes_rate over a selector with line and label filters
  * only (no parser, no label_format), optionally compared with a number (`> 10`, not `> bool 10`).
  * A rate summed without `by` is not (series.ts adds its per-stream rates, rounded apart).
@@ -61,11 +72,49 @@ export function scanShape(e: MetricExpr): ScanShape | undefined {
   if (perSecond && !e.grouping) return undefined
   const names = e.grouping?.labels ?? []
   if (!names.every((l) => COLUMN_LABELS[l])) return undefined
+  const log = r.log
   return {
-    range: r,
+    window: `logql:${r.rangeMs}`,
+    rangeMs: r.rangeMs,
+    q: false,
+    search: logSearch(log, () => {}),
+    key: JSON.stringify(log),
     labels: [...new Set(names)].map((l) => [l, COLUMN_LABELS[l] as 'service' | 'level']),
     perSecond,
     bytes: r.fn === 'bytes_over_time' || r.fn === 'bytes_rate',
+    zero: false,
+    cmp,
+  }
+}
+
+/**
+ * The shape of a `q` rule if one scan can answer it: `<filter> | stats count() as n [by (service, level)]`,
+ * optionally followed by one condition on the count (`| n:>10`).
+ */
+export function qScanShape(rule: QRule): ScanShape | undefined {
+  if (rule.kind !== 'stats') return undefined
+  const [stats, cond, ...more] = rule.pipeline.stages
+  if (stats?.kind !== 'stats' || more.length) return undefined
+  const agg = stats.aggs[0]
+  if (stats.aggs.length !== 1 || agg?.fn !== 'count' || agg.field) return undefined
+  if (!stats.by.every((k) => (k.name === 'service' || k.name === 'level') && k.bucketMs === undefined)) return undefined
+  let cmp: ScanShape['cmp']
+  if (cond) {
+    const c = cond.kind === 'filter' && cond.clauses.length === 1 ? cond.clauses[0] : undefined
+    if (c?.kind !== 'compare' || c.negate || c.key !== agg.name) return undefined
+    cmp = { op: c.op === '=' ? '==' : c.op, value: c.value }
+  }
+  const filter = rule.pipeline.filter
+  return {
+    window: `q:${rule.windowMs}`,
+    rangeMs: rule.windowMs,
+    q: true,
+    search: compileQuery(filter),
+    key: JSON.stringify(filter),
+    labels: rule.labels.map((l) => [l.label, l.field as 'service' | 'level']),
+    perSecond: false,
+    bytes: false,
+    zero: rule.labels.length === 0,
     cmp,
   }
 }
@@ -92,26 +141,30 @@ const compare = (op: Cmp, a: number, b: number): boolean => {
  * of samples per shape, in order.
  */
 export async function runScan(ctx: queries.QueryContext, shapes: readonly ScanShape[], atMs: number): Promise<Sample[][]> {
-  const rangeMs = shapes[0]?.range.rangeMs
-  if (rangeMs === undefined) return []
-  if (shapes.some((s) => s.range.rangeMs !== rangeMs)) throw new Error('a scan answers rules of one window')
+  const first = shapes[0]
+  if (!first) return []
+  if (shapes.some((s) => s.window !== first.window)) throw new Error('a scan answers rules of one window')
+  const rangeMs = first.rangeMs
   const p = new Params()
-  // One flag per distinct log pipeline.
+  // One flag per distinct filter.
   const flags = new Map<string, number>()
   const conditions: string[] = []
   const flagOf = shapes.map((s) => {
-    const key = JSON.stringify(s.range.log)
-    let i = flags.get(key)
+    let i = flags.get(s.key)
     if (i === undefined) {
-      flags.set(key, (i = conditions.length))
-      conditions.push(logSearch(s.range.log, () => {})(p))
+      flags.set(s.key, (i = conditions.length))
+      conditions.push(s.search?.(p) ?? '1')
     }
     return i
   })
   const bytes = shapes.some((s) => s.bytes)
+  const any = () => conditions.map((c) => `(${c})`).join(' OR ')
+  // The window of the rules' own queries: series.ts's instant query reads (at - range, at] as
+  // [at - range, at] in nanoseconds; a q rule [at - window, at + 1 ms) (qrun.ts).
   const at = BigInt(atMs) * 1_000_000n
-  // The window of series.ts's instant query: (at - range, at], read as [at - range, at] by its WHERE.
-  const where = scopedWhere(ctx)(() => conditions.map((c) => `(${c})`).join(' OR '), at - BigInt(rangeMs) * 1_000_000n, at, p)
+  const where = first.q
+    ? queries.whereClause({ tenant: ctx.tenant, from: fromEpochMs(atMs - rangeMs), to: fromEpochMs(atMs + 1), search: any }, p)
+    : scopedWhere(ctx)(any, at - BigInt(rangeMs) * 1_000_000n, at, p)
   const sql = queries.scopedSql(where, (w) => {
     const fs = conditions.map((c, i) => `(${c}) AS f${i}`).join(', ')
     const keys = conditions.map((_c, i) => `f${i}`).join(', ')
@@ -141,6 +194,7 @@ export async function runScan(ctx: queries.QueryContext, shapes: readonly ScanSh
       if (x) x.v += v
       else series.set(key, { labels, v })
     }
+    if (s.zero && series.size === 0) series.set('', { labels: {}, v: 0 })
     const out: Sample[] = []
     for (const { labels, v } of series.values()) {
       const value = s.perSecond ? v / seconds : v

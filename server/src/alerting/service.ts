@@ -19,7 +19,7 @@ import type { MetricExpr } from '../query/search/ir.js'
 import { checkGroup, parseRuleFile, RuleError, type CompiledRule } from './rules.js'
 import { AlertStore } from './store.js'
 import { qStatsSql, runQRule, tooMany, toSample } from './qrun.js'
-import { runScan, scanShape, type ScanShape } from './scan.js'
+import { qScanShape, runScan, scanShape, type ScanShape } from './scan.js'
 import { AlertingMetrics } from './metrics.js'
 import { EMPTY_CONFIG, readNotifyConfig } from './notify/config.js'
 import { Notifier, type NotifierOptions } from './notify/outbox.js'
@@ -115,12 +115,11 @@ export function groupQuery(store: Store): GroupQueryFn {
         done.add(i)
       }
     // Counting rules, by window: one scan for two or more.
-    const windows = new Map<number, { i: number; shape: ScanShape }[]>()
+    const windows = new Map<string, { i: number; shape: ScanShape }[]>()
     for (const [i, r] of rules.entries()) {
-      const shape = r.metric && scanShape(r.metric)
+      const shape = r.metric ? scanShape(r.metric) : r.q && qScanShape(r.q)
       if (!shape) continue
-      const w = windows.get(shape.range.rangeMs) ?? []
-      windows.set(shape.range.rangeMs, [...w, { i, shape }])
+      windows.set(shape.window, [...(windows.get(shape.window) ?? []), { i, shape }])
     }
     for (const xs of windows.values()) {
       if (xs.length < 2) continue
