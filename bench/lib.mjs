@@ -1,7 +1,7 @@
 // Shared pieces of the benchmarks: machine facts, starting the built server in its own process,
 // running autocannon in its own process, percentiles, peak RSS, and writing results.
 import { spawn } from 'node:child_process'
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs'
 import { cpus, freemem, tmpdir, totalmem } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -196,6 +196,28 @@ export function cpuSeconds(pid) {
   return { all: ticks(`/proc/${pid}/stat`), main: ticks(`/proc/${pid}/task/${pid}/stat`) }
 }
 
+/** CPU seconds of a live process's threads, summed by thread name (the engine's pools, libuv's, V8's). */
+export function threadCpuSeconds(pid) {
+  const out = {}
+  let tasks
+  try {
+    tasks = readdirSync(`/proc/${pid}/task`)
+  } catch {
+    return out
+  }
+  for (const t of tasks) {
+    try {
+      const f = readFileSync(`/proc/${pid}/task/${t}/stat`, 'utf8')
+      const name = t === String(pid) ? 'event loop' : f.slice(f.indexOf('(') + 1, f.lastIndexOf(')')).replace(/[0-9]+$/, '')
+      const rest = f.slice(f.lastIndexOf(')') + 2).split(' ')
+      out[name] = (out[name] ?? 0) + (Number(rest[11]) + Number(rest[12])) / 100
+    } catch {
+      // the thread ended meanwhile
+    }
+  }
+  return out
+}
+
 /**
  * Sends prepared NDJSON `bodies` to a started server's POST /logs from `senders` concurrent senders,
  * then waits until /api/stats counts `total` entries. Returns the milliseconds until every body was
@@ -204,6 +226,7 @@ export function cpuSeconds(pid) {
 export async function postBulk(srv, bodies, { senders, total }) {
   let next = 0
   const cpu0 = cpuSeconds(srv.pid)
+  const threads0 = threadCpuSeconds(srv.pid)
   const t0 = performance.now()
   await Promise.all(
     Array.from({ length: senders }, async () => {
@@ -222,5 +245,7 @@ export async function postBulk(srv, bodies, { senders, total }) {
   }
   const queryableMs = performance.now() - t0
   const cpu1 = cpuSeconds(srv.pid)
-  return { acceptedMs, queryableMs, cpu: { all: cpu1.all - cpu0.all, main: cpu1.main - cpu0.main } }
+  const threads = threadCpuSeconds(srv.pid)
+  for (const k in threads) threads[k] -= threads0[k] ?? 0
+  return { acceptedMs, queryableMs, cpu: { all: cpu1.all - cpu0.all, main: cpu1.main - cpu0.main, threads } }
 }

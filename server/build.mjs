@@ -4,7 +4,8 @@ import { rmSync } from 'node:fs'
 
 rmSync(new URL('./dist', import.meta.url), { recursive: true, force: true })
 await build({
-  entryPoints: ['src/cli.ts'],
+  // The pattern thread (process/label-thread.ts) is its own entry: a worker thread loads it by file.
+  entryPoints: { cli: 'src/cli.ts', 'label-thread': 'src/process/label-thread.ts' },
   outdir: 'dist',
   bundle: true,
   splitting: true,

@@ -27,11 +27,10 @@ import { configureValidation } from './model/index.js'
 import { LiveMetrics } from './live/metrics.js'
 import { liveRoutes } from './live/routes.js'
 import { lokiRoutes } from './loki/routes.js'
-import { ProcessMetrics, Worker } from './process/index.js'
+import { ProcessMetrics, ThreadedPatternStage, Worker } from './process/index.js'
 import { QueryMetrics } from './query/metrics.js'
 import { rejectedRoutes } from './query/rejected.js'
 import { queryRoutes } from './query/routes.js'
-import { PatternStage } from './patterns/index.js'
 import { Store } from './store/index.js'
 
 /** Each stage's metrics, all on the process's one registry (`GET /metrics`). */
@@ -109,14 +108,18 @@ export async function createApp(config: Config, logger?: Logger): Promise<App> {
   const { roles } = config
   const needsStore = roles.has('process') || roles.has('query')
 
-  const bus = await openTransport(config, log)
-
+  // The store first: the embedded engine locks DATA_DIR (chdb's DATA_DIR/status), and that lock is what
+  // keeps a second process off the directory. Taken before the write-ahead log (DATA_DIR/wal) is opened,
+  // a second process stops here (DataDirInUseError) without reading, truncating or rewriting a file of
+  // the log the first one is writing.
   const store = needsStore ? await Store.open(config.store) : undefined
   if (store && roles.has('process')) {
     const byTenant = Object.fromEntries(Object.entries(config.http.apiKeysFile?.tenants ?? {}).flatMap(([t, l]) => (l.retentionDays ? [[t, l.retentionDays]] : [])))
     const applied = await store.migrate(config.store.retentionDays, byTenant)
     log.info({ store: store.kind, location: store.location, migrations: applied }, 'store ready')
   }
+
+  const bus = await openTransport(config, log)
 
   const keys = new KeyRing(config.http)
   const tenantLimits = (tenant: string) => config.http.apiKeysFile?.tenants[tenant]
@@ -153,9 +156,11 @@ export async function createApp(config: Config, logger?: Logger): Promise<App> {
         }) : undefined
 
   let worker: Worker | undefined
+  let patterns: ThreadedPatternStage | undefined
   if (bus.workQueue && store) {
     const s = store
-    const patterns = config.process.patterns === 'on' ? new PatternStage({ save: (r) => s.patterns.save(r), load: () => s.patterns.load() }, log) : undefined
+    // The miner on a thread of its own (process/labeler.ts): the other core mines while the event loop serves.
+    patterns = config.process.patterns === 'on' ? new ThreadedPatternStage({ save: (r) => s.patterns.save(r), load: () => s.patterns.load() }, log) : undefined
     worker = new Worker(bus.workQueue, store, config.process, metrics.process, log, patterns)
   }
 
@@ -245,6 +250,7 @@ export async function createApp(config: Config, logger?: Logger): Promise<App> {
           // JetStream: finish the batch in hand and hand the rest back, rather than drain the stream.
           bus.workQueue?.stopPulling()
           await worker?.stop()
+          await patterns?.close()
           await bus.close()
           return true
         })()

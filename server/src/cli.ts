@@ -7,6 +7,7 @@ import { RuleError } from './alerting/index.js'
 import { createApp } from './app.js'
 import { ConfigError, loadConfig, variables } from './config.js'
 import { restoreDefaultFatalSignals } from './fatal.js'
+import { DataDirInUseError } from './store/client.js'
 
 const HELP = `usage: oglogstream [all|ingest|process|query|<role>,<role>]
        oglogstream query '<q>' [--from] [--to] [--url] [--api-key] [--output table|json|ndjson|csv] [--follow]
@@ -40,6 +41,10 @@ async function main(): Promise<void> {
     if (err instanceof RuleError) {
       console.error(`oglogstream: invalid rules: ${err.message}`)
       process.exit(2)
+    }
+    if (err instanceof DataDirInUseError) {
+      console.error(`oglogstream: ${err.message}`)
+      process.exit(1)
     }
     throw err
   }

@@ -7,6 +7,8 @@ import assert from 'node:assert/strict'
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { jetstreamManager } from '@nats-io/jetstream'
+import { connect } from '@nats-io/transport-node'
 import { startNative, type NativeOptions, type Topology } from '../../deploy/native.mjs'
 import { storedIds } from '../helpers/server.ts'
 
@@ -179,16 +181,47 @@ export class Load {
 
 
 /**
- * Waits until every id in `accepted` is stored, then (after a pause in which a late redelivery
- * would show) asserts each is stored exactly once and that no id at all is stored twice; the
- * store's own count must agree.
+ * The bus has nothing left to deliver: the shared consumer `process` has no message pending
+ * (num_pending 0), none delivered and not yet acknowledged (num_ack_pending 0, so no ack wait can
+ * run out and redeliver one) and none being redelivered (num_redelivered 0), and the work-queue
+ * stream holds no message (a worker's ack removes it). Asked of the test's own nats-server(s) with
+ * the official client. Resolves with the last consumer state; throws with it after `timeoutMs`.
+ */
+export async function waitBusDrained(natsUrl: string, stream = 'LOGS', timeoutMs = 60_000): Promise<string> {
+  const nc = await connect({ servers: natsUrl.split(','), reconnectTimeWait: 200, maxReconnectAttempts: -1 })
+  try {
+    const jsm = await jetstreamManager(nc, { checkAPI: false })
+    const end = Date.now() + timeoutMs
+    let state = 'not read yet'
+    for (;;) {
+      try {
+        const c = await jsm.consumers.info(stream, 'process')
+        const s = await jsm.streams.info(stream)
+        state = `num_pending ${c.num_pending}, num_ack_pending ${c.num_ack_pending}, num_redelivered ${c.num_redelivered}, stream messages ${s.state.messages}`
+        if (c.num_pending === 0 && c.num_ack_pending === 0 && c.num_redelivered === 0 && s.state.messages === 0) return state
+      } catch (err) {
+        state = `consumer info failed: ${String(err)}` // e.g. no JetStream leader yet after a restart
+      }
+      if (Date.now() > end) throw new Error(`the bus did not drain within ${timeoutMs} ms: ${state}`)
+      await sleep(200)
+    }
+  } finally {
+    await nc.close()
+  }
+}
+
+/**
+ * Waits until every id in `accepted` is stored and the bus has nothing left to deliver (no message
+ * pending or awaiting its ack, so no redelivery can come), then asserts each id is stored exactly
+ * once and that no id at all is stored twice; the store's own count must agree.
  */
 export async function assertExactlyOnce(
-  url: string,
+  t: Pick<Topology, 'url' | 'natsUrl'>,
   service: string,
   accepted: Set<string>,
   timeoutMs = 120_000,
 ): Promise<Map<string, number>> {
+  const { url } = t
   const end = Date.now() + timeoutMs
   let missing: string[] = []
   for (;;) {
@@ -201,7 +234,9 @@ export async function assertExactlyOnce(
     await sleep(1_000)
   }
   assert.deepEqual(missing.slice(0, 20), [], `${missing.length} of ${accepted.size} entries answered 202 are not stored`)
-  await sleep(7_000) // longer than NATS_ACK_WAIT: a duplicate from a redelivery would be visible now
+  // A worker inserts and then acks: once nothing is pending or unacknowledged, every insert that
+  // will ever happen has happened, and a duplicate from a redelivery would be stored by now.
+  await waitBusDrained(t.natsUrl, 'LOGS', Math.max(10_000, end - Date.now()))
   const stored = await storedIds(url, service)
   const dup = [...stored].filter(([, n]) => n > 1).map(([id, n]) => `${id} x${n}`)
   assert.deepEqual(dup.slice(0, 20), [], `${dup.length} entries stored more than once`)
@@ -220,7 +255,7 @@ export async function assertExactlyOnce(
  */
 export async function verifyAfterFault(t: Topology, load: Load | Mixed): Promise<string> {
   await load.stop()
-  await assertExactlyOnce(t.url, load.service, load.accepted)
+  await assertExactlyOnce(t, load.service, load.accepted)
   await smoke(t.url)
   return `${load.summary()}; ${recoveries(t)}`
 }

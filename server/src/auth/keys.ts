@@ -139,15 +139,18 @@ export class KeyRing {
 
   /** The request hook of `scope`: authenticates, checks the scope, resolves the tenant. */
   hook(scope: Scope): AuthHook {
+    // The keys are fixed once the ring is made: whether the scope needs one, and who "anyone" is, too.
+    const guarded = this.guarded(scope)
+    const anyone: Principal = { name: 'anonymous', scopes: new Set([scope]), tenants: [DEFAULT_TENANT], via: 'open' }
     return async (req: FastifyRequest) => {
       let principal: Principal | undefined
-      if (this.guarded(scope)) {
+      if (guarded) {
         principal = this.authenticate(req)
         if (!principal?.scopes.has(scope)) throw new Errors.UNAUTHORIZED(scope)
       } else {
         // An open scope: anyone, as the default tenant; a key of the scope keeps its own tenants.
         const known = this.authenticate(req)
-        principal = known?.scopes.has(scope) ? known : { name: 'anonymous', scopes: new Set([scope]), tenants: [DEFAULT_TENANT], via: 'open' }
+        principal = known?.scopes.has(scope) ? known : anyone
       }
       accesses.set(req, { principal, tenant: requestedTenant(req, principal) })
     }

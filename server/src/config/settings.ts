@@ -150,7 +150,7 @@ export const SETTINGS = {
   },
   /** The process role (process/): batching and retries. */
   process: {
-    batchSize: setting({ env: 'BATCH_SIZE', default: DEFAULT_BATCH_SIZE, unit: 'entries', parse: p.int(1, 1_000_000), doc: 'entries per insert at most' }),
+    batchSize: setting({ env: 'BATCH_SIZE', default: DEFAULT_BATCH_SIZE, unit: 'entries', parse: p.int(1, 1_000_000), doc: 'entries per insert while the worker keeps up (while an insert runs, the next batch takes what is waiting, up to 5 × BATCH_SIZE)' }),
     flushTimeoutMs: setting({ env: 'FLUSH_TIMEOUT', default: DEFAULT_FLUSH_TIMEOUT_MS, unit: 'ms', parse: p.duration(1, '1ms'), doc: 'longest an entry waits for its batch to fill' }),
     maxRetries: setting({ env: 'MAX_RETRIES', default: DEFAULT_MAX_RETRIES, parse: p.int(0, 100), doc: 'insert retries before the batch goes back to the bus' }),
     retryBaseMs: setting({ env: 'RETRY_BASE', default: DEFAULT_RETRY_BASE_MS, unit: 'ms', parse: p.duration(), doc: 'first backoff, doubled each retry' }),

@@ -9,13 +9,13 @@
  */
 import Fastify, { LogController, type FastifyInstance, type FastifyRequest } from 'fastify'
 import cors from '@fastify/cors'
-import helmet from '@fastify/helmet'
 import rateLimit from '@fastify/rate-limit'
 import type { Logger } from 'pino'
 import type { HttpOptions } from '../config.js'
 import { Errors } from '../errors.js'
 import { clientErrorHandler, installErrorHandling } from './errors.js'
 import type { HttpMetrics } from './metrics.js'
+import { securityHeaders } from './security-headers.js'
 
 export interface ServerOptions extends HttpOptions {
   /** Body limit of routes without their own (the ingest role's MAX_BATCH_BYTES). */
@@ -42,21 +42,8 @@ export function createServer(opts: ServerOptions, logger: Logger, metrics: HttpM
   installErrorHandling(app, { bodyLimit: opts.bodyLimit, requestTimeoutMs: opts.requestTimeoutMs })
   enforceRequestTimeout(app.server, opts.requestTimeoutMs)
 
-  let closing = false
-  app.addHook('preClose', async () => {
-    closing = true
-  })
-  app.addHook('onRequest', async (_req, reply) => {
-    if (!closing) return
-    reply.header('connection', 'close')
-    throw new Errors.SHUTTING_DOWN()
-  })
-
-  app.addHook('onResponse', async (req, reply) => {
-    metrics.requests.inc({ route: req.routeOptions.url ?? 'unmatched', method: req.method, status: String(reply.statusCode) })
-  })
-
-  app.register(helmet, {
+  // Helmet's headers, computed once (security-headers.ts), on every response.
+  const headers = securityHeaders({
     // The built dashboard (web/dist) loads one module script and one stylesheet from /assets, an
     // inline SVG icon (data:), and talks to /api and /ws/live on its own origin; Vue's :style
     // bindings go through the CSSOM, which style-src does not govern.
@@ -82,6 +69,23 @@ export function createServer(opts: ServerOptions, logger: Logger, metrics: HttpM
     strictTransportSecurity: false,
     // Other origins may read only what CORS_ORIGINS opens to them.
     crossOriginResourcePolicy: { policy: opts.corsOrigins === '*' || opts.corsOrigins.length > 0 ? 'cross-origin' : 'same-origin' },
+  })
+
+  let closing = false
+  app.addHook('preClose', async () => {
+    closing = true
+  })
+  // Callback hooks (no promise per request). Security headers first, so that every answer has them.
+  app.addHook('onRequest', (_req, reply, done) => {
+    reply.headers(headers)
+    if (!closing) return done()
+    reply.header('connection', 'close')
+    done(new Errors.SHUTTING_DOWN())
+  })
+  const countRequest = requestCounter(metrics)
+  app.addHook('onResponse', (req, reply, done) => {
+    countRequest(req.routeOptions.url ?? 'unmatched', req.method, reply.statusCode)
+    done()
   })
 
   app.register(cors, {
@@ -112,6 +116,20 @@ export function createServer(opts: ServerOptions, logger: Logger, metrics: HttpM
       .after(() => app.addHook('onRequest', app.rateLimit()))
   }
   return app
+}
+
+/**
+ * `oglogstream_http_requests_total{route,method,status}` through the counter's children, kept per
+ * label set (routes, methods and statuses are few): no label object hashed per request.
+ */
+function requestCounter(metrics: HttpMetrics): (route: string, method: string, status: number) => void {
+  const children = new Map<string, { inc(): void }>()
+  return (route, method, status) => {
+    const key = `${route} ${method} ${status}`
+    let c = children.get(key)
+    if (!c) children.set(key, (c = metrics.requests.labels(route, method, String(status))))
+    c.inc()
+  }
 }
 
 /**

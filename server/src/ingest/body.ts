@@ -27,7 +27,8 @@ export function requestKey(req: FastifyRequest): string | undefined {
  * `Content-Encoding: gzip | deflate` bodies.
  */
 export function decodeContentEncoding(app: FastifyInstance): void {
-  app.addHook('preParsing', async (req: FastifyRequest, _reply, payload) => {
+  // A callback hook: no promise per request.
+  app.addHook('preParsing', (req: FastifyRequest, _reply, payload, done) => {
     const enc = (req.headers['content-encoding'] ?? 'identity').toLowerCase().trim()
     // `POST /log` is one entry, never split over bus messages: it needs no key (and saves the hash).
     if (req.routeOptions.url !== '/log') {
@@ -40,8 +41,8 @@ export function decodeContentEncoding(app: FastifyInstance): void {
       payload.on('data', (chunk: Buffer | string) => bodyHashes.get(req) === hash && hash.update(chunk))
       payload.pause()
     }
-    if (enc === 'identity' || enc === '') return payload
-    if (enc !== 'gzip' && enc !== 'x-gzip' && enc !== 'deflate') throw new Errors.UNSUPPORTED_ENCODING(enc)
+    if (enc === 'identity' || enc === '') return done(null, payload)
+    if (enc !== 'gzip' && enc !== 'x-gzip' && enc !== 'deflate') return done(new Errors.UNSUPPORTED_ENCODING(enc))
     const decoder = enc === 'deflate' ? createInflate() : createGunzip()
     // Fastify compares the encoded length it saw with Content-Length; the decoded stream reports it.
     let encoded = 0
@@ -51,7 +52,7 @@ export function decodeContentEncoding(app: FastifyInstance): void {
     })
     payload.on('error', (err) => decoder.destroy(err))
     decoder.on('error', () => {}) // surfaced by Fastify's body reader
-    return payload.pipe(decoder)
+    done(null, payload.pipe(decoder))
   })
 }
 

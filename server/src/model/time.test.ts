@@ -1,6 +1,6 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { fromClickHouse, fromEpochNanos, parseTimestamp, toApi, toClickHouse } from './time.ts'
+import { fromClickHouse, fromEpochNanos, parseTimestamp, toApi, toClickHouse, nowTimestamp } from './time.ts'
 
 test('RFC 3339 to the canonical nanosecond form', () => {
   assert.equal(parseTimestamp('2025-01-01T12:00:00Z'), '2025-01-01T12:00:00.000000000Z')
@@ -36,4 +36,21 @@ test('an offset cannot carry a timestamp past the year bounds (issue 11)', () =>
   assert.equal(parseTimestamp('2261-12-31T23:30:00-23:59'), undefined)
   assert.equal(parseTimestamp('1970-01-01T00:10:00+23:59'), undefined)
   assert.equal(parseTimestamp('2261-12-31T00:30:00-23:00'), '2261-12-31T23:30:00.000000000Z')
+})
+
+test('nowTimestamp is the clock to the millisecond in the canonical form, across second boundaries', () => {
+  // It formats the date part once per second: run until the second has changed.
+  const iso = (ms: number) => new Date(ms).toISOString().slice(0, 23)
+  const end = Date.now() + 5_000
+  const seconds = new Set<string>()
+  while (seconds.size < 2 && Date.now() < end) {
+    const before = iso(Date.now())
+    const ts = nowTimestamp()
+    const after = iso(Date.now())
+    assert.match(ts, /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{9}Z$/)
+    const ms = ts.slice(0, 23)
+    assert.ok(ms >= before && ms <= after, `${ts} is not between ${before} and ${after}`)
+    seconds.add(ts.slice(0, 19))
+  }
+  assert.ok(seconds.size >= 2, 'the clock did not cross a second within 5 s')
 })

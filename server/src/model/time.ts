@@ -48,11 +48,20 @@ function fromEpoch(ms: number, nanos9: string): string {
   return `${iso.slice(0, 19)}.${nanos9}Z`
 }
 
+/** `YYYY-MM-DDTHH:MM:SS` of the last second `nowTimestamp` formatted (one Date per second, not per call). */
+let nowSecond = NaN
+let nowPrefix = ''
+
 /** Canonical now, to the millisecond (plus a sub-ms part from the monotonic clock for ordering). */
 export function nowTimestamp(): string {
   const ms = Date.now()
   const sub = Math.floor((performance.now() % 1) * 1_000_000)
-  return fromEpoch(ms, String(ms % 1000).padStart(3, '0') + String(sub).padStart(6, '0'))
+  const second = Math.floor(ms / 1000)
+  if (second !== nowSecond) {
+    nowPrefix = new Date(second * 1000).toISOString().slice(0, 19)
+    nowSecond = second
+  }
+  return `${nowPrefix}.${String(ms % 1000).padStart(3, '0')}${String(sub).padStart(6, '0')}Z`
 }
 
 /** Canonical form of epoch nanoseconds (bigint or decimal string). */

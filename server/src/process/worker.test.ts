@@ -30,15 +30,63 @@ test('inserts at BATCH_SIZE without waiting for FLUSH_TIMEOUT, and force-flush w
   const w = new Worker(bus, temp.store, { batchSize: 100, flushTimeoutMs: 60_000, maxRetries: 3, retryBaseMs: 10 }, metrics, log)
   t.after(() => w.stop()) // a failed assertion must not leave the loop running
   w.start()
-  for (let i = 0; i < 250; i++) await bus.publish([entry('batching', i)])
-  // Two full batches go without a timer; poll briefly for them.
-  for (let t = 0; t < 200 && (await count('batching')) < 200; t++) await new Promise((r) => setTimeout(r, 10))
-  assert.equal(await count('batching'), 200)
+  const stored = async (n: number) => {
+    for (let t = 0; t < 500 && (await count('batching')) < n; t++) await new Promise((r) => setTimeout(r, 10))
+    return count('batching')
+  }
+  // A full batch goes without a timer; poll briefly for it. (Published while no insert runs: a batch
+  // formed during an insert may grow past BATCH_SIZE, the next test.)
+  for (let i = 0; i < 100; i++) await bus.publish([entry('batching', i)])
+  assert.equal(await stored(100), 100)
+  for (let i = 100; i < 250; i++) await bus.publish([entry('batching', i)])
+  assert.equal(await stored(200), 200)
   await w.flush()
   assert.equal(await count('batching'), 250)
   await w.stop()
   const sizes = await metrics.batchSize.get()
   assert.equal(sizes.values.find((v) => v.metricName === 'oglogstream_batch_size_entries_count')?.value, 3)
+})
+
+test('while an insert runs, the next batch takes what is waiting past BATCH_SIZE, up to 5 × BATCH_SIZE, and goes when the insert ends', async (t) => {
+  const bus = new MemoryBus(10_000)
+  const sizes: number[] = []
+  let release = () => {}
+  const held = new Promise<void>((r) => (release = r))
+  const sink: BatchSink = {
+    insert: async (entries, token) => {
+      sizes.push(entries.length)
+      if (sizes.length === 1) await held
+      return temp.store.insert(entries, token)
+    },
+    deadLetter: (letters, token) => temp.store.deadLetter(letters, token),
+  }
+  // Counts the messages the worker has taken from the queue.
+  let taken = 0
+  const fetch = bus.fetch.bind(bus)
+  bus.fetch = async (max, expiresMs) => {
+    const got = await fetch(max, expiresMs)
+    taken += got.length
+    return got
+  }
+  const w = new Worker(bus, sink, { batchSize: 100, flushTimeoutMs: 60_000, maxRetries: 1, retryBaseMs: 10 }, new ProcessMetrics(), log)
+  t.after(() => {
+    release()
+    return w.stop()
+  })
+  w.start()
+  // Messages of one entry, so that batch sizes are exact.
+  for (let i = 0; i < 100; i++) await bus.publish([entry('growing', i)])
+  for (let i = 0; i < 500 && sizes.length === 0; i++) await new Promise((r) => setTimeout(r, 5))
+  assert.deepEqual(sizes, [100], 'the first batch is being inserted (and held)')
+  // 700 while it is held: the next batch takes 500 (5 × BATCH_SIZE) and waits for the insert.
+  for (let i = 100; i < 800; i++) await bus.publish([entry('growing', i)])
+  for (let i = 0; i < 1000 && taken < 600; i++) await new Promise((r) => setTimeout(r, 5))
+  assert.equal(taken, 600, 'the growing batch took 500, and no more')
+  assert.deepEqual(sizes, [100], 'nothing else inserted while the first insert runs')
+  release()
+  for (let i = 0; i < 1000 && (await count('growing')) < 800; i++) await new Promise((r) => setTimeout(r, 10))
+  assert.equal(await count('growing'), 800, 'all stored without a flush (the last batch went when the insert before it ended)')
+  assert.deepEqual(sizes, [100, 500, 200])
 })
 
 test("a batch over the store's insert bounds goes in as parts, each one insert under its part token", async (t) => {

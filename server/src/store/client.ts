@@ -4,8 +4,8 @@
  * One SQL dialect, one code path; only the insert body takes a shortcut on the embedded engine
  * (`rawInsert`, see insert.ts).
  */
-import { mkdirSync } from 'node:fs'
-import { resolve } from 'node:path'
+import { mkdirSync, readFileSync } from 'node:fs'
+import { join, resolve } from 'node:path'
 import { createClient, type ClickHouseClient } from '@clickhouse/client'
 
 export interface StoreOptions {
@@ -55,8 +55,46 @@ export async function createStoreClient(opts: StoreOptions): Promise<StoreClient
   mkdirSync(dir, { recursive: true })
   // Loaded lazily: the 540 MB engine is not needed by ingest-only or HTTP-store processes.
   const { createChdbConnection } = await import('chdb/connection')
-  const connection = createChdbConnection({ path: dir })
+  let connection
+  try {
+    connection = createChdbConnection({ path: dir })
+  } catch (err) {
+    throw inUseBy(dir) ?? err
+  }
   const client = createClient({ connection } as Parameters<typeof createClient>[0])
   const rawInsert = (params: RawInsertParams) => connection.chdb.rawInsert({ ...params, columns: params.columns && [...params.columns] })
   return { client, kind: 'embedded', database: opts.database, location: dir, rawInsert }
+}
+
+/**
+ * A second process on an embedded store's DATA_DIR: the engine holds a lock on `DATA_DIR/status` for
+ * the life of the process that opened it, and refuses a second one. That process's id is in the file.
+ */
+export class DataDirInUseError extends Error {
+  constructor(
+    readonly dir: string,
+    readonly pid: number,
+  ) {
+    super(
+      `DATA_DIR ${dir} is in use by another process (pid ${pid}, from ${join(dir, 'status')}): the embedded store and its write-ahead log belong to one process; stop that one or give this one its own DATA_DIR`,
+    )
+    this.name = 'DataDirInUseError'
+  }
+}
+
+/** After the engine refused `dir`: the error naming the live process its status file names, if any. */
+function inUseBy(dir: string): DataDirInUseError | undefined {
+  let pid: number
+  try {
+    pid = Number(/^PID:\s*(\d+)/m.exec(readFileSync(join(dir, 'status'), 'utf8'))?.[1])
+  } catch {
+    return undefined
+  }
+  if (!Number.isInteger(pid) || pid <= 0 || pid === process.pid) return undefined
+  try {
+    process.kill(pid, 0) // signal 0: does it exist
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EPERM') return undefined
+  }
+  return new DataDirInUseError(dir, pid)
 }

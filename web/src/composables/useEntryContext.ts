@@ -4,7 +4,8 @@
  */
 import { ref, shallowRef, watch, type Ref } from 'vue'
 import type { ContextResponse } from '@oglogstream/shared'
-import { ApiError, errorMessage, fetchContext, isAbort } from '../lib/api.ts'
+import { fetchContext } from '../lib/api.ts'
+import { useLatestRequest } from './useLatestRequest.ts'
 
 export const CONTEXT_STEP = 20
 /** The server's bound per side. */
@@ -12,33 +13,22 @@ export const CONTEXT_MAX = 500
 
 export function useEntryContext(id: Ref<string | undefined>) {
   const data = shallowRef<ContextResponse>()
-  const loading = ref(false)
-  const error = ref<string>()
-  const errorStatus = ref(0)
   const before = ref(CONTEXT_STEP)
   const after = ref(CONTEXT_STEP)
-  let ac: AbortController | undefined
+  const { loading, error, errorStatus, request, abort } = useLatestRequest()
 
   async function load(): Promise<void> {
-    ac?.abort()
     const target = id.value
     if (!target) {
+      abort()
       data.value = undefined
       return
     }
-    const signal = (ac = new AbortController()).signal
-    loading.value = true
-    error.value = undefined
-    try {
-      data.value = await fetchContext(target, before.value, after.value, signal)
-    } catch (err) {
-      if (isAbort(err)) return
-      data.value = undefined
-      error.value = errorMessage(err)
-      errorStatus.value = err instanceof ApiError ? err.status : 0
-    } finally {
-      if (!signal.aborted) loading.value = false
-    }
+    return request((signal) => fetchContext(target, before.value, after.value, signal), {
+      clearError: true,
+      done: (d) => (data.value = d),
+      failed: () => (data.value = undefined),
+    })
   }
 
   watch(
@@ -60,7 +50,9 @@ export function useEntryContext(id: Ref<string | undefined>) {
   const canMore = (side: 'before' | 'after'): boolean => {
     const d = data.value
     if (!d) return false
-    return side === 'before' ? d.before.length === before.value && before.value < CONTEXT_MAX : d.after.length === after.value && after.value < CONTEXT_MAX
+    return side === 'before'
+      ? d.before.length === before.value && before.value < CONTEXT_MAX
+      : d.after.length === after.value && after.value < CONTEXT_MAX
   }
   return { data, loading, error, errorStatus, more, canMore, reload: load }
 }

@@ -4,7 +4,8 @@
  */
 import { ref, shallowRef, watch, type Ref } from 'vue'
 import type { ServiceInfo } from '@oglogstream/shared'
-import { fetchServices, fetchStats, isAbort } from '../lib/api.ts'
+import { fetchServices, fetchStats } from '../lib/api.ts'
+import { useLatestRequest } from './useLatestRequest.ts'
 import type { QueryRun } from './useQueryRun.ts'
 
 export function useFacets(run: Ref<QueryRun>) {
@@ -12,40 +13,37 @@ export function useFacets(run: Ref<QueryRun>) {
   const services = shallowRef<ServiceInfo[]>([])
   /** Entries matching the whole filter. */
   const total = ref<number>()
-  const loading = ref(false)
   /** The last load failed: the counts are unknown (not zero). */
   const failed = ref(false)
-  let ac: AbortController | undefined
+  const { loading, request } = useLatestRequest()
 
-  async function load(r: QueryRun): Promise<void> {
-    ac?.abort()
-    const signal = (ac = new AbortController()).signal
-    loading.value = true
+  function load(r: QueryRun): Promise<void> {
     const { level: _l, ...withoutLevel } = r.params
     const { service: _s, ...withoutService } = r.params
-    try {
-      const [byLevel, bySvc, all] = await Promise.all([
+    const counts = (signal: AbortSignal) =>
+      Promise.all([
         fetchStats(withoutLevel, signal),
         fetchServices(withoutService, signal),
         r.params.level || r.params.service ? fetchStats(r.params, signal) : undefined,
       ])
-      levelCounts.value = byLevel.logs_by_level
-      // Keep selected services listed even when nothing matches them now.
-      const seen = new Set(bySvc.map((s) => s.service))
-      const missing = r.view.services.filter((s) => !seen.has(s)).map((s) => ({ service: s, count: 0, last_seen: '' }))
-      services.value = [...bySvc, ...missing]
-      total.value = all ? all.total_logs : byLevel.total_logs
-      failed.value = false
-    } catch (err) {
-      if (isAbort(err)) return
+    return request(counts, {
+      done: ([byLevel, bySvc, all]) => {
+        levelCounts.value = byLevel.logs_by_level
+        // Keep selected services listed even when nothing matches them now.
+        const seen = new Set(bySvc.map((s) => s.service))
+        const missing = r.view.services.filter((s) => !seen.has(s)).map((s) => ({ service: s, count: 0, last_seen: '' }))
+        services.value = [...bySvc, ...missing]
+        total.value = all ? all.total_logs : byLevel.total_logs
+        failed.value = false
+      },
       // The list shows the error; the counts just go blank.
-      levelCounts.value = {}
-      services.value = r.view.services.map((s) => ({ service: s, count: 0, last_seen: '' }))
-      total.value = undefined
-      failed.value = true
-    } finally {
-      if (!signal.aborted) loading.value = false
-    }
+      failed: () => {
+        levelCounts.value = {}
+        services.value = r.view.services.map((s) => ({ service: s, count: 0, last_seen: '' }))
+        total.value = undefined
+        failed.value = true
+      },
+    })
   }
 
   watch(run, (r) => void load(r), { immediate: true })

@@ -5,7 +5,8 @@
  */
 import { ref, shallowRef, watch, type Ref } from 'vue'
 import type { LogEntry } from '@oglogstream/shared'
-import { ApiError, errorMessage, fetchLogs, isAbort } from '../lib/api.ts'
+import { errorMessage, fetchLogs, isAbort } from '../lib/api.ts'
+import { useLatestRequest } from './useLatestRequest.ts'
 import type { QueryRun } from './useQueryRun.ts'
 
 const FIRST_PAGE = 200
@@ -16,53 +17,44 @@ const MAX_ENTRIES = 500_000
 /** `enabled(run)`: false for a run whose list is not shown (a `q` with pipes), which fetches nothing. */
 export function useLogPages(run: Ref<QueryRun>, enabled: (r: QueryRun) => boolean = () => true) {
   const entries = shallowRef<LogEntry[]>([])
-  const loading = ref(false)
   const loadingMore = ref(false)
-  const error = ref<string>()
-  /** HTTP status of the error; 400 means the query itself is wrong. */
-  const errorStatus = ref(0)
   const done = ref(false)
   let cursor: string | undefined
-  let ac: AbortController | undefined
+  // The first page; further pages share its signal, so a new run stops them too.
+  const first = useLatestRequest()
+  const { loading, error, errorStatus } = first
   /** The filters of the entries shown: a refresh of the same view that fails keeps them (issue 19). */
   let shownKey = ''
   const keyOf = (r: QueryRun) => JSON.stringify([r.view.q.trim(), r.view.levels, r.view.services, r.view.range, r.view.order])
 
   async function start(r: QueryRun): Promise<void> {
-    ac?.abort()
-    ac = new AbortController()
-    const signal = ac.signal
-    loading.value = true
     loadingMore.value = false
-    error.value = undefined
     done.value = false
     cursor = undefined
     if (!enabled(r)) {
+      first.abort()
+      error.value = undefined
       entries.value = []
-      loading.value = false
       done.value = true
       return
     }
-    try {
-      const page = await fetchLogs({ ...r.params, order: r.view.order, limit: FIRST_PAGE }, signal)
-      if (signal.aborted) return
-      entries.value = page.entries
-      shownKey = keyOf(r)
-      cursor = page.next
-      done.value = !cursor
-    } catch (err) {
-      if (isAbort(err)) return
-      if (shownKey !== keyOf(r)) entries.value = []
-      error.value = errorMessage(err)
-      errorStatus.value = err instanceof ApiError ? err.status : 0
-    } finally {
-      if (!signal.aborted) loading.value = false
-    }
+    return first.request((signal) => fetchLogs({ ...r.params, order: r.view.order, limit: FIRST_PAGE }, signal), {
+      clearError: true,
+      done: (page) => {
+        entries.value = page.entries
+        shownKey = keyOf(r)
+        cursor = page.next
+        done.value = !cursor
+      },
+      failed: () => {
+        if (shownKey !== keyOf(r)) entries.value = []
+      },
+    })
   }
 
   async function loadMore(): Promise<void> {
     if (loading.value || loadingMore.value || done.value || !cursor || error.value) return
-    const signal = (ac ??= new AbortController()).signal
+    const signal = first.signal()
     loadingMore.value = true
     try {
       const page = await fetchLogs({ ...run.value.params, order: run.value.view.order, limit: NEXT_PAGE, cursor }, signal)

@@ -4,9 +4,10 @@
  */
 import { onBeforeUnmount, ref, shallowRef, watch, type Ref } from 'vue'
 import type { ServiceInfo, StatsResponse } from '@oglogstream/shared'
-import { errorMessage, fetchHistogram, fetchServices, fetchStats, isAbort } from '../lib/api.ts'
+import { fetchHistogram, fetchServices, fetchStats } from '../lib/api.ts'
 import { fillBuckets, type Bar } from '../lib/buckets.ts'
 import { resolveRange, type TimeRange } from '../lib/timeRange.ts'
+import { useLatestRequest } from './useLatestRequest.ts'
 
 export const STATS_REFRESH_MS = 10_000 // 10 s
 
@@ -15,41 +16,36 @@ export function useStats(range: Ref<TimeRange>, everyMs = STATS_REFRESH_MS) {
   const services = shallowRef<ServiceInfo[]>([])
   const bars = shallowRef<Bar[]>([])
   const intervalMs = ref(0)
-  const loading = ref(false)
-  const error = ref<string>()
   const updatedAt = ref<Date>()
-  let ac: AbortController | undefined
+  const { loading, error, request, abort } = useLatestRequest()
 
-  async function load(): Promise<void> {
-    ac?.abort()
-    const signal = (ac = new AbortController()).signal
-    loading.value = true
+  function load(): Promise<void> {
     const r = resolveRange(range.value, Date.now())
     const params: Record<string, string> = {}
     if (r.from) params.from = r.from
     if (r.to) params.to = r.to
-    try {
-      const [s, svc, h] = await Promise.all([fetchStats(params, signal), fetchServices(params, signal), fetchHistogram(params, signal)])
-      stats.value = s
-      services.value = svc
-      bars.value = fillBuckets(h)
-      intervalMs.value = h.interval_ms
-      error.value = undefined
-      updatedAt.value = new Date()
-    } catch (err) {
-      if (!isAbort(err)) error.value = errorMessage(err)
-    } finally {
-      if (!signal.aborted) loading.value = false
-    }
+    return request((signal) => Promise.all([fetchStats(params, signal), fetchServices(params, signal), fetchHistogram(params, signal)]), {
+      done: ([s, svc, h]) => {
+        stats.value = s
+        services.value = svc
+        bars.value = fillBuckets(h)
+        intervalMs.value = h.interval_ms
+        updatedAt.value = new Date()
+      },
+    })
   }
 
-  watch(() => JSON.stringify(range.value), () => void load(), { immediate: true })
+  watch(
+    () => JSON.stringify(range.value),
+    () => void load(),
+    { immediate: true },
+  )
   const timer = setInterval(() => {
     if (document.visibilityState === 'visible' && !loading.value) void load()
   }, everyMs)
   onBeforeUnmount(() => {
     clearInterval(timer)
-    ac?.abort()
+    abort()
   })
 
   return { stats, services, bars, intervalMs, loading, error, updatedAt, refresh: load }

@@ -22,9 +22,10 @@ import { WalWriter, type WalSync } from './writer.js'
 const READ_CHUNK_BYTES = 4 * 1024 * 1024 // 4 MiB
 const MIN_SEGMENT_BYTES = 1024 * 1024 // 1 MiB
 /**
- * Payload bytes of records written in this run and not yet read that are kept in memory, so that a
- * worker keeping up takes them from there instead of reading back from disk what was just written.
- * Beyond it, records are read from disk as usual.
+ * Payload bytes of records written in this run and not yet read whose entries are kept in memory, so
+ * that a worker keeping up takes them from there instead of reading back and parsing what was just
+ * written (the entries appended are the ones delivered: the log's JSON of them, parsed, is equal to
+ * them). Beyond it, records are read from disk as usual.
  */
 const RECENT_BYTES = 8 * 1024 * 1024 // 8 MiB
 
@@ -72,7 +73,7 @@ export class WalLog {
   readonly writer: WalWriter
   private readonly segments: SegmentSet
   /** Records written in this run and not yet read, by offset (RECENT_BYTES). */
-  private readonly recent = new Map<number, { payload: Buffer; count: number }>()
+  private readonly recent = new Map<number, Recent>()
   private recentBytes = 0
   private cpQueue = 0
   private cpRunning: Promise<void> | undefined
@@ -137,7 +138,7 @@ export class WalLog {
     // Kept from the moment its offset is known: the reader reads only synced bytes, and a failed
     // write's record is forgotten (below) before any later sync can make its offset readable.
     const keep = this.recentBytes + payload.length <= RECENT_BYTES
-    const rec = { payload, count: entries.length }
+    const rec: Recent = { bytes: payload.length, count: entries.length, entries }
     let at: number | undefined
     try {
       await this.writer.append(payload, entries.length, keep ? (o) => this.remember((at = o), rec) : undefined)
@@ -149,21 +150,21 @@ export class WalLog {
     return true
   }
 
-  private remember(offset: number, rec: { payload: Buffer; count: number }): void {
+  private remember(offset: number, rec: Recent): void {
     const old = this.recent.get(offset)
-    if (old) this.recentBytes -= old.payload.length
-    if (this.recentBytes + rec.payload.length > RECENT_BYTES) {
+    if (old) this.recentBytes -= old.bytes
+    if (this.recentBytes + rec.bytes > RECENT_BYTES) {
       if (old) this.recent.delete(offset)
       return
     }
     this.recent.set(offset, rec)
-    this.recentBytes += rec.payload.length
+    this.recentBytes += rec.bytes
   }
 
-  private forget(offset: number, rec: { payload: Buffer; count: number }): void {
+  private forget(offset: number, rec: Recent): void {
     if (this.recent.get(offset) !== rec) return
     this.recent.delete(offset)
-    this.recentBytes -= rec.payload.length
+    this.recentBytes -= rec.bytes
   }
 
   /** Entries in the log not yet stored. */
@@ -201,7 +202,7 @@ export class WalLog {
       }
       const held = this.recent.get(pos)
       if (held) this.forget(pos, held)
-      const r = held ? { pos, next: pos + HEADER_BYTES + held.payload.length, count: held.count, payload: held.payload } : await this.cursor.read(pos, this.writer.durable)
+      const r = held ? { pos, next: pos + HEADER_BYTES + held.bytes, count: held.count, bytes: held.bytes, entries: held.entries } : await this.cursor.read(pos, this.writer.durable)
       if (r === undefined) break
       if (r === 'bad') {
         // Corruption that appeared after start-up: stop here rather than guess; a restart recovers.
@@ -211,8 +212,8 @@ export class WalLog {
         offset: pos,
         next: r.next,
         count: r.count,
-        bytes: r.payload.length,
-        entries: parse(r),
+        bytes: 'entries' in r ? r.bytes : r.payload.length,
+        entries: 'entries' in r ? r.entries : parse(r),
         redelivered: pos < this.highWater,
       }
       this.claims.set(pos, { end: r.next, count: r.count, state: 'out', by: d })
@@ -330,6 +331,13 @@ export class WalLog {
     await this.ledger.close()
     await this.segments.closeAll()
   }
+}
+
+/** A record of this run kept in memory until it is read: its entries as appended, and its payload's size. */
+interface Recent {
+  bytes: number
+  count: number
+  entries: Entry[]
 }
 
 function parse(r: RecordRead): Entry[] {

@@ -1,0 +1,177 @@
+/**
+ * Labelling entries with their template before insert (patterns/), as the worker sees it: the
+ * `PatternStage` on the event loop, or `ThreadedPatternStage`, the same stage with its miner on a
+ * thread of its own (label-thread.ts). Mining was a third of the event loop's work under bulk ingest
+ * (issue 12); on its own thread it runs on the other core while the event loop takes requests, reads
+ * the log and inserts. Entries are mined in the order they are posted, as on the event loop, so the
+ * ids and templates are the same.
+ *
+ * Should the thread fail, the stage goes on with a miner on the event loop (the stored templates
+ * reloaded first): the requests in flight are labelled there, in order, and nothing waits for ever.
+ */
+import { existsSync } from 'node:fs'
+import { Worker as Thread } from 'node:worker_threads'
+import type { Logger } from 'pino'
+import { DEFAULT_TENANT, type Entry } from '../model/index.js'
+import { DEFAULT_PATTERN_REFRESH_MS, PatternStage, type PatternRecord, type PatternStore } from '../patterns/index.js'
+import type { LabelReply, LabelRequest } from './label-thread.js'
+
+/** What the worker needs of the patterns step (`PatternStage` is one). */
+export interface Labeler {
+  /** Loads the stored templates (at start). Never throws. */
+  load(): Promise<void>
+  /** Sets `pattern_id` on every entry: at once, or when the promise resolves (it never rejects). */
+  label(entries: readonly Entry[]): void | Promise<void>
+  /** Writes the templates that changed. Never throws. */
+  flush(): Promise<void>
+  /** Stops what the labeler started (a thread). */
+  close?(): Promise<void>
+}
+
+type Request = LabelRequest extends infer R ? (R extends { id: number } ? Omit<R, 'id'> : never) : never
+
+/**
+ * The thread: the module built beside the bundle (dist/label-thread.js); from the TypeScript source
+ * (tests, under tsx) a thread does not inherit tsx's loader, so it registers it before importing.
+ */
+function startThread(): Thread {
+  const js = new URL('./label-thread.js', import.meta.url)
+  if (existsSync(js)) return new Thread(js)
+  const tsx = import.meta.resolve('tsx/esm/api')
+  const ts = new URL('./label-thread.ts', import.meta.url).href
+  return new Thread(`import(${JSON.stringify(tsx)}).then((t) => { t.register(); return import(${JSON.stringify(ts)}) })`, { eval: true })
+}
+
+export class ThreadedPatternStage implements Labeler {
+  private thread: Thread | undefined
+  private nextId = 1
+  private readonly waiting = new Map<number, { resolve: (r: LabelReply) => void; reject: (err: Error) => void }>()
+  /** After the thread failed: the stage on the event loop, and its first load. */
+  private local: { stage: PatternStage; loaded: Promise<void> } | undefined
+  /** Templates drained from the thread and not yet written. */
+  private readonly pending = new Map<string, PatternRecord>()
+  private loadedAt = -Infinity
+
+  constructor(
+    private readonly store: PatternStore,
+    private readonly log: Logger,
+    private readonly refreshMs = DEFAULT_PATTERN_REFRESH_MS,
+  ) {
+    const thread = startThread()
+    thread.unref() // never what keeps the process alive
+    thread.on('message', (r: LabelReply) => this.answer(r))
+    thread.on('error', (err) => this.fail(err))
+    thread.on('exit', (code) => this.fail(new Error(`pattern thread exited (code ${code})`)))
+    this.thread = thread
+  }
+
+  async load(): Promise<void> {
+    this.loadedAt = performance.now()
+    if (this.local) return this.local.stage.load()
+    try {
+      const records = await this.store.load()
+      await this.request({ op: 'restore', records })
+    } catch (err) {
+      if (!this.local) this.log.warn({ err: String(err) }, 'loading the stored patterns failed; mining goes on and tries again later')
+    }
+  }
+
+  label(entries: readonly Entry[]): Promise<void> {
+    if (this.local) return this.labelLocal(entries)
+    let text = ''
+    const lengths = new Uint32Array(entries.length * 4)
+    let i = 0
+    for (const e of entries) {
+      const tenant = e.tenant ?? DEFAULT_TENANT
+      text += tenant
+      text += e.service
+      text += e.message
+      text += e.timestamp
+      lengths[i++] = tenant.length
+      lengths[i++] = e.service.length
+      lengths[i++] = e.message.length
+      lengths[i++] = e.timestamp.length
+    }
+    return this.request({ op: 'mine', text, lengths }, [lengths.buffer]).then(
+      (r) => {
+        const ids = r.ids as string[]
+        for (let k = 0; k < entries.length; k++) (entries[k] as Entry).pattern_id = ids[k]
+      },
+      () => this.labelLocal(entries),
+    )
+  }
+
+  async flush(): Promise<void> {
+    if (!this.local) {
+      try {
+        for (const r of (await this.request({ op: 'drain' })).records ?? []) this.pending.set(r.pattern_id, r)
+      } catch {
+        // The thread failed: the stage on the event loop goes on (fail()).
+      }
+    }
+    if (this.pending.size) {
+      const records = [...this.pending.values()]
+      try {
+        await this.store.save(records)
+        for (const r of records) if (this.pending.get(r.pattern_id) === r) this.pending.delete(r.pattern_id)
+      } catch (err) {
+        this.log.warn({ err: String(err), templates: records.length }, 'writing patterns failed; kept for the next batch')
+      }
+    }
+    if (this.local) return this.local.stage.flush()
+    if (performance.now() - this.loadedAt >= this.refreshMs) await this.load()
+  }
+
+  async close(): Promise<void> {
+    const t = this.thread
+    this.thread = undefined
+    if (t) {
+      t.removeAllListeners('exit')
+      await t.terminate()
+    }
+  }
+
+  private async labelLocal(entries: readonly Entry[]): Promise<void> {
+    const local = this.local as NonNullable<ThreadedPatternStage['local']>
+    await local.loaded
+    local.stage.label(entries)
+  }
+
+  private request(req: Request, transfer?: ArrayBuffer[]): Promise<LabelReply> {
+    const thread = this.thread
+    if (!thread) return Promise.reject(new Error('pattern thread stopped'))
+    const id = this.nextId++
+    return new Promise<LabelReply>((resolve, reject) => {
+      this.waiting.set(id, { resolve, reject })
+      thread.postMessage({ ...req, id }, transfer)
+    })
+  }
+
+  private answer(r: LabelReply): void {
+    const w = this.waiting.get(r.id)
+    if (!w) return
+    this.waiting.delete(r.id)
+    if (r.error !== undefined) {
+      // A bug in the thread: it cannot be trusted with what comes next either.
+      w.reject(new Error(r.error))
+      this.fail(new Error(`pattern thread failed: ${r.error}`))
+    } else w.resolve(r)
+  }
+
+  /** The thread is gone or broken: mining goes on here; what was in flight is labelled here, in order. */
+  private fail(err: Error): void {
+    if (this.local) return
+    this.log.error({ err: String(err) }, 'the pattern thread failed; mining goes on on the event loop')
+    const stage = new PatternStage(this.store, this.log, this.refreshMs)
+    this.local = { stage, loaded: stage.load() }
+    const t = this.thread
+    this.thread = undefined
+    if (t) {
+      t.removeAllListeners('exit')
+      void t.terminate()
+    }
+    const waiting = [...this.waiting.values()]
+    this.waiting.clear()
+    for (const w of waiting) w.reject(err)
+  }
+}
