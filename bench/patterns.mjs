@@ -6,11 +6,13 @@
 // miner alone on those messages (messages/s on one core). `/api/patterns` over 10 M entries is in
 // bench/query.mjs. Writes bench/results/patterns.json.
 //
-//   node bench/patterns.mjs [--quick] [--entries N] [--runs N]
+//   node bench/patterns.mjs [--quick] [--entries N] [--runs N] [--cycled] [--miner-only] [--miner path/to/patterns/index.ts]
 import { spawnSync } from 'node:child_process'
-import { fileURLToPath } from 'node:url'
+import { resolve } from 'node:path'
+import { fileURLToPath, pathToFileURL } from 'node:url'
 import { ROOT, peakRssMiB, postBulk, round, spread, startServer, table, writeResult } from './lib.mjs'
 import { entries, ndjson } from './data.mjs'
+import { vary } from './vary.mjs'
 
 const args = process.argv.slice(2)
 const opt = (name, def) => {
@@ -18,41 +20,59 @@ const opt = (name, def) => {
   return i >= 0 ? Number(args[i + 1]) : def
 }
 const quick = args.includes('--quick')
+// The entries sent: with fresh values per entry (bench/vary.mjs, the default) or the Loghub lines as they are.
+const cycled = args.includes('--cycled')
+// The miner measured alone (another copy of server/src/patterns, e.g. an older commit's, for before/after).
+const minerModule = args.includes('--miner') ? args[args.indexOf('--miner') + 1] : 'server/src/patterns/index.ts'
 const total = opt('entries', quick ? 100_000 : 300_000)
 const runs = opt('runs', quick ? 1 : 3)
 const batch = 1_000
 const senders = 4
 
+const variedEntries = (n, start = 0) => entries(n, start).map((e, k) => ({ ...e, message: vary(e.message, start + k) }))
+
 if (args[0] === '--phase') {
-  // The miner alone, in a child process with the TypeScript sources (tsx): the same messages, one core.
-  const { PatternMiner } = await import('../server/src/patterns/index.ts')
-  const list = entries(Number(args[1]))
-  const rates = []
-  for (let r = 0; r < 3; r++) {
-    const miner = new PatternMiner()
-    // CPU time of the one thread (less moved by other load than wall time), the records made as per batch
-    const c = process.cpuUsage()
-    for (let i = 0; i < list.length; i++) {
-      const e = list[i]
-      miner.mine('default', e.service, e.message, e.timestamp)
-      if (i % 10_000 === 9_999) miner.drain()
+  // The miner alone, in a child process with the TypeScript sources (tsx): the same messages, one core;
+  // the Loghub lines as they are (cycled: every line seen many times) and with fresh values per entry.
+  const { PatternMiner } = await import(pathToFileURL(resolve(ROOT, args[2])).href)
+  const n = Number(args[1])
+  const result = {}
+  for (const [name, list] of [['cycled', entries(n)], ['varied', variedEntries(n)]]) {
+    const rates = []
+    let templates = 0
+    for (let r = 0; r < 3; r++) {
+      const miner = new PatternMiner()
+      // CPU time of the one thread (less moved by other load than wall time), the records made as per batch
+      const c = process.cpuUsage()
+      for (let i = 0; i < list.length; i++) {
+        const e = list[i]
+        miner.mine('default', e.service, e.message, e.timestamp)
+        if (i % 10_000 === 9_999) miner.drain()
+      }
+      const d = process.cpuUsage(c)
+      rates.push(list.length / ((d.user + d.system) / 1e6))
+      templates = miner.size()
     }
-    const d = process.cpuUsage(c)
-    rates.push(list.length / ((d.user + d.system) / 1e6))
+    result[name] = { messages_per_s: spread(rates), templates }
   }
-  console.log(JSON.stringify({ messages_per_s: spread(rates) }))
+  console.log(JSON.stringify(result))
   process.exit(0)
 }
 
 function minerAlone(n) {
-  const r = spawnSync(process.execPath, ['--import', 'tsx', fileURLToPath(import.meta.url), '--phase', String(n)], { cwd: ROOT, encoding: 'utf8' })
+  const r = spawnSync(process.execPath, ['--import', 'tsx', fileURLToPath(import.meta.url), '--phase', String(n), minerModule], { cwd: ROOT, encoding: 'utf8' })
   if (r.status !== 0) throw new Error(`miner phase failed: ${r.stderr}`)
   return JSON.parse(r.stdout.trim().split('\n').pop())
 }
 
+if (args.includes('--miner-only')) {
+  console.log(JSON.stringify(minerAlone(total)))
+  process.exit(0)
+}
+
 // Bodies are prepared once: the clock measures the server, not the generator.
 const bodies = []
-for (let i = 0; i < total; i += batch) bodies.push(ndjson(entries(Math.min(batch, total - i), i)))
+for (let i = 0; i < total; i += batch) bodies.push(ndjson((cycled ? entries : variedEntries)(Math.min(batch, total - i), i)))
 
 async function ingest(patterns) {
   const srv = await startServer('all', { PATTERNS: patterns })
@@ -89,6 +109,7 @@ const cpuRatio = round(offCpu.median / onCpu.median, 2)
 const out = {
   name: 'patterns',
   mode: quick ? 'quick' : 'full',
+  values: cycled ? 'cycled Loghub lines' : 'Loghub lines with fresh values per entry (bench/vary.mjs)',
   entries: total,
   batch,
   senders,
@@ -100,7 +121,7 @@ const out = {
   patterns_on_cpu_us_per_entry: onCpu,
   cpu_ratio_off_to_on: cpuRatio,
   templates_mined: on[0]?.templates,
-  miner_alone_messages_per_s: miner.messages_per_s,
+  miner_alone_messages_per_s: { cycled: miner.cycled.messages_per_s, varied: miner.varied.messages_per_s },
   peak_rss_mib: { off: Math.max(...off.map((r) => r.rss_mib ?? 0)), on: Math.max(...on.map((r) => r.rss_mib ?? 0)) },
   goals: { ratio_min: 0.9, met: ratio >= 0.9, cpu_met: cpuRatio >= 0.9 },
 }
@@ -110,7 +131,7 @@ console.log(
     [
       { subject: 'POST /logs -> queryable, PATTERNS=off (reference)', 'entries/s': offRate.median, ratio: 1, 'CPU µs/entry': offCpu.median, 'CPU ratio': 1 },
       { subject: 'POST /logs -> queryable, PATTERNS=on', 'entries/s': onRate.median, ratio, 'CPU µs/entry': onCpu.median, 'CPU ratio': cpuRatio },
-      { subject: 'the miner alone, one core', 'entries/s': miner.messages_per_s.median, ratio: '', 'CPU µs/entry': round(1e6 / miner.messages_per_s.median), 'CPU ratio': '' },
+      ...['varied', 'cycled'].map((k) => ({ subject: `the miner alone, one thread, ${k} values`, 'entries/s': miner[k].messages_per_s.median, ratio: '', 'CPU µs/entry': round(1e6 / miner[k].messages_per_s.median, 2), 'CPU ratio': '' })),
     ],
     ['subject', 'entries/s', 'ratio', 'CPU µs/entry', 'CPU ratio'],
   ),

@@ -7,7 +7,7 @@
  * A template keeps the id it was created with, however far it generalizes (ids.ts derives it from the
  * service and the first message's masked tokens, so workers and restarts agree).
  */
-import { WILDCARD, tokenize } from './mask.js'
+import { MaskedMessage, WILDCARD } from './mask.js'
 
 export interface DrainOptions {
   /** Leading tokens used as tree keys. */
@@ -30,9 +30,24 @@ export interface Template {
 interface Node {
   children: Map<string, Node>
   templates: Template[]
+  /** Moves when a template of this node is added or generalizes (see `Drain.seen`). */
+  version: number
 }
 
-const newNode = (): Node => ({ children: new Map(), templates: [] })
+const newNode = (): Node => ({ children: new Map(), templates: [], version: 0 })
+
+/** A masked message matched before: its template, valid while its leaf's version is this one. */
+interface Seen {
+  readonly tokens: readonly string[]
+  template: Template
+  leaf: Node
+  version: number
+  /** Another masked message with the same hash. */
+  readonly next: Seen | undefined
+}
+
+/** Masked messages remembered per tree; the memory is emptied when full. */
+const SEEN_MAX = 20_000
 const isVariable = (t: string): boolean => t.includes(WILDCARD)
 
 export interface MatchResult {
@@ -45,6 +60,17 @@ export interface MatchResult {
 
 export class Drain {
   private readonly byLength = new Map<number, Node>()
+  /**
+   * The template each masked message matched (by the hash of its masked tokens), so that a message
+   * masked as one seen before skips the tree: while its leaf has neither a new template nor a
+   * generalized one, the search would choose the same template again and generalize nothing (the
+   * message agrees with it everywhere it is not `<*>`). Values vary, masked messages much less.
+   */
+  private seen = new Map<number, Seen>()
+  private seenCount = 0
+  private readonly masked = new MaskedMessage()
+  /** The leaf `addTokens` last went to. */
+  private lastLeaf: Node | undefined
 
   constructor(
     private readonly newId: (tokens: readonly string[]) => string,
@@ -53,19 +79,49 @@ export class Drain {
 
   /** Finds or creates the template of `message`, generalizing it if needed. */
   add(message: string): MatchResult {
-    return this.addTokens(tokenize(message))
+    return this.addMasked(this.masked.read(message))
   }
 
-  addTokens(tokens: string[]): MatchResult {
+  /** As `add`, for a message already read. */
+  addMasked(m: MaskedMessage): MatchResult {
+    let seen = this.seen.get(m.key)
+    for (; seen !== undefined; seen = seen.next) if (m.equals(seen.tokens)) break
+    if (seen !== undefined && seen.leaf.version === seen.version) {
+      seen.template.count++
+      return { template: seen.template, created: false, changed: false }
+    }
+    const tokens = seen?.tokens ?? m.tokens()
+    const result = this.addTokens(tokens)
+    const leaf = this.lastLeaf as Node
+    if (seen !== undefined) {
+      seen.template = result.template
+      seen.leaf = leaf
+      seen.version = leaf.version
+    } else {
+      if (this.seenCount >= SEEN_MAX) {
+        this.seen = new Map()
+        this.seenCount = 0
+      }
+      this.seen.set(m.key, { tokens, template: result.template, leaf, version: leaf.version, next: this.seen.get(m.key) })
+      this.seenCount++
+    }
+    return result
+  }
+
+  /** The search itself, for masked tokens (without the memory of masked messages). */
+  addTokens(tokens: readonly string[]): MatchResult {
     const leaf = this.leaf(tokens)
+    this.lastLeaf = leaf
     const best = this.best(leaf.templates, tokens)
     if (best) {
       best.count++
       const changed = generalize(best, tokens)
+      if (changed) leaf.version++
       return { template: best, created: false, changed }
     }
     const template: Template = { id: this.newId(tokens), tokens: [...tokens], count: 1 }
     leaf.templates.push(template)
+    leaf.version++
     return { template, created: true, changed: true }
   }
 
@@ -76,6 +132,7 @@ export class Drain {
     if (found) return found
     const template: Template = { id, tokens: [...tokens], count }
     leaf.templates.push(template)
+    leaf.version++
     return template
   }
 

@@ -2,4 +2,4 @@
 export { PatternMiner, patternId, templateText, templateTokens, type PatternRecord } from './miner.js'
 export { Drain, DEFAULT_DRAIN, type DrainOptions, type Template } from './drain.js'
 export { tokenize, maskToken, WILDCARD } from './mask.js'
-export { PatternStage, DEFAULT_PATTERN_REFRESH_MS, type PatternStore } from './stage.js'
+export { PatternStage, TemplateWriter, DEFAULT_PATTERN_REFRESH_MS, DEFAULT_PATTERN_LAST_SEEN_MS, type PatternStore } from './stage.js'

@@ -1,6 +1,7 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { maskToken, tokenize } from './mask.ts'
+import { SYSTEMS, loadSystem } from '../../../test/helpers/loghub.ts'
+import { maskToken, maskTokenByRules, tokenize } from './mask.ts'
 
 test('values are masked whole: IPs, host:port, UUIDs, URLs, paths, hex, numbers with units, times, dates', () => {
   for (const t of [
@@ -31,4 +32,65 @@ test('a number and its unit are one value, a size restated in parentheses too', 
   assert.deepEqual(tokenize('close, 1190 bytes (1.16 KB) sent, lifetime <1 sec'), ['close,', '<*>', 'sent,', 'lifetime', '<<*>'])
   assert.deepEqual(tokenize('close, 403 bytes sent, lifetime 00:02'), ['close,', '<*>', 'sent,', 'lifetime', '<*>'])
   assert.deepEqual(tokenize('  took  30 ms\t'), ['took', '<*>'])
+})
+
+// The tokenizer as it was written first (split on whitespace, each token masked by the rules alone):
+// the one-pass reader with its memory of shapes must give the same tokens.
+const UNIT = /^(?:[KMGTP]i?B|[kmgt]b|B|bytes?|ms|us|µs|ns|s|secs?|seconds?|mins?|minutes?|h|hours?|days?)(?=$|[)\],;.])/
+function referenceTokenize(message: string): string[] {
+  const raw = message.split(/\s+/)
+  const out: string[] = []
+  for (let i = 0; i < raw.length; i++) {
+    let t = raw[i] as string
+    if (t === '') continue
+    const next = raw[i + 1]
+    const sized = next !== undefined && /\d$/.test(t) && UNIT.test(next)
+    if (sized) t += raw[++i]
+    const masked = maskTokenByRules(t)
+    out.push(masked)
+    if (sized && masked === '<*>' && raw[i + 1]?.startsWith('(') && UNIT.test(raw[i + 2] ?? '') && maskTokenByRules(raw[i + 1] + (raw[i + 2] as string)) === '(<*>)') i += 2
+  }
+  return out
+}
+
+/** `message` with other digits: the same length (`same`), or numbers one digit longer or shorter too. */
+function otherDigits(message: string, seed: number, same: boolean): string {
+  let h = seed
+  return message.replace(/\d+/g, (run) => {
+    h = (Math.imul(h ^ run.length, 0x2c1b3c6d) + 0x9e3779b9) | 0
+    const len = same || run.length < 2 ? run.length : run.length - 1 + ((h >>> 3) % 3)
+    let out = ''
+    for (let j = 0; j < len; j++) out += String((h >>> (j % 24)) & 7 ^ j % 10).slice(-1)
+    return out
+  })
+}
+
+test('masking by shape gives what the rules give, token by token, on Loghub lines with their own and other values', () => {
+  let tokens = 0
+  for (const system of SYSTEMS) {
+    for (const [i, line] of loadSystem(system).entries()) {
+      for (const m of [line.content, otherDigits(line.content, i, true), otherDigits(line.content, i, false), otherDigits(line.content, i + 7, true)]) {
+        assert.deepEqual(tokenize(m), referenceTokenize(m), m)
+        for (const t of m.split(/\s+/)) {
+          assert.equal(maskToken(t), maskTokenByRules(t), t)
+          tokens++
+        }
+      }
+    }
+  }
+  assert.ok(tokens > 500_000, `${tokens} tokens`)
+})
+
+test('tokens are split on any whitespace as \\s reads it', () => {
+  for (const m of ['', '   ', ' a  b\tc\n', 'x\u00a0y\u2028z\u3000w\ufeffv', 'took 30\u00a0ms', '\t1190 bytes (1.16 KB) sent ']) {
+    assert.deepEqual(tokenize(m), referenceTokenize(m), JSON.stringify(m))
+  }
+  assert.deepEqual(tokenize('a\u00a0b\u2003c'), ['a', 'b', 'c'])
+})
+
+test('a shape that keeps digits beside a wildcard is masked token by token', () => {
+  assert.equal(maskToken('R02-M1-N0-C:J12-U11'), '<*>-M1-N0-C:<*>-<*>')
+  assert.equal(maskToken('R17-M0-N4-C:J03-U01'), '<*>-M0-N4-C:<*>-<*>')
+  assert.equal(maskToken('eth1'), 'eth1')
+  assert.equal(maskToken('eth7'), 'eth7')
 })

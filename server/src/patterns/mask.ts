@@ -49,15 +49,6 @@ const ONLY_SEPARATORS = /^[.:,\-/_#@+]*$/
 const KEY_VALUE = /^([A-Za-z_][\w.-]*=)(.+)$/
 
 /**
- * Masked tokens already seen (those that may be variable): a service's messages repeat many of them
- * (small numbers, names with digits, paths), so each is masked once. `maskToken` is a pure function of the token, so the cache changes
- * no result; it is emptied when full (values that never repeat would otherwise grow it for ever).
- */
-const CACHE_MAX = 50_000
-const CACHE_MAX_TOKEN = 64
-let cache = new Map<string, string>()
-
-/**
  * A token with no digit, slash, backslash or hyphen is never masked: every whole shape above but the
  * URL, the paths and the UUID holds a digit, and those three need one of these characters. Most words
  * of a message are such tokens; this test spares them the shapes (the mining cost of bulk ingest).
@@ -67,14 +58,113 @@ const MAYBE_VARIABLE = /[\d/\\-]/
 /** Masks one whitespace-free token; in `key=value`, the value alone. */
 export function maskToken(token: string): string {
   if (!MAYBE_VARIABLE.test(token)) return token
-  if (token.length > CACHE_MAX_TOKEN) return maskUncached(token)
-  let m = cache.get(token)
+  return maskRange(token, 0, token.length, shapeHash(token, 0, token.length))
+}
+
+/**
+ * Masked tokens by shape. A token's shape is the token with every digit read as `0`; no rule above
+ * tells one digit from another (`0x` is the exception, and a digit before `x` is masked with what
+ * follows either way), so masking commutes with changing digits. Hence, for a shape whose masked
+ * form holds no digit, every token of that shape masks to that same form (`10.251.73.220` and
+ * `192.168.10.111` -> `<*>`, `blk_-695...` -> `blk_<*>`), and for a shape that masks to itself with no
+ * wildcard, every token of it is kept as it is (`ssh2`, `eth1`). Values repeat their shapes far more
+ * than themselves (a cache of whole tokens misses on every fresh id), so the rules run once per shape;
+ * the few shapes that keep some digits beside a wildcard (`eth1:<*>`) are masked token by token.
+ * Test: mask.test.ts compares this with masking every token on its own, on Loghub lines with fresh values.
+ */
+interface Shape {
+  /** The shape's first token as seen (its digits are compared as equal). */
+  readonly token: string
+  /** Every token of the shape is kept as it is. */
+  readonly keep: boolean
+  /** Else the masked form of every token of the shape, and its hash; undefined: each token is masked on its own. */
+  readonly masked: string | undefined
+  readonly maskedHash: number
+  next: Shape | undefined
+}
+/** Shapes remembered; emptied when full (a source of ever new shapes would otherwise grow it for ever). */
+const SHAPES_MAX = 50_000
+let shapes = new Map<number, Shape>()
+let shapeCount = 0
+
+const isDigit = (c: number): boolean => c >= 48 && c <= 57
+
+// FNV-1a over UTF-16 code units, kept to a small integer (a Map key without a number allocated).
+const HASH_SEED = 0x811c9dc5
+const step = (h: number, c: number): number => Math.imul(h ^ c, 0x01000193)
+const small = (h: number): number => h & 0x3fffffff
+
+/** Hash of a token's shape (digits as `0`); for a token without digits, of the token itself. */
+function shapeHash(text: string, start: number, end: number): number {
+  let h = HASH_SEED
+  for (let i = start; i < end; i++) {
+    const c = text.charCodeAt(i)
+    h = step(h, isDigit(c) ? 48 : c)
+  }
+  return small(h)
+}
+
+function textHash(text: string, start = 0, end = text.length): number {
+  let h = HASH_SEED
+  for (let i = start; i < end; i++) h = step(h, text.charCodeAt(i))
+  return small(h)
+}
+
+/** The shape of `text.slice(start, end)`, whose shape hash is `h`; learnt if new. */
+function shapeOf(text: string, start: number, end: number, h: number): Shape {
+  let s = shapes.get(h)
+  for (; s !== undefined; s = s.next) if (sameShape(s.token, text, start, end)) return s
+  const token = text.slice(start, end)
+  const shape = token.replace(/\d/g, '0')
+  const masked = maskUncached(shape)
+  const keep = masked === shape && !masked.includes(WILDCARD)
+  const fixed = !keep && !/\d/.test(masked) ? masked : undefined
+  if (shapeCount >= SHAPES_MAX) {
+    shapes = new Map()
+    shapeCount = 0
+  }
+  s = { token, keep, masked: fixed, maskedHash: fixed === undefined ? 0 : textHash(fixed), next: shapes.get(h) }
+  shapes.set(h, s)
+  shapeCount++
+  return s
+}
+
+/** Masks `text.slice(start, end)` (a token that may hold a variable part; `h` its shape hash). */
+function maskRange(text: string, start: number, end: number, h: number): string {
+  const s = shapeOf(text, start, end, h)
+  if (s.keep) return start === 0 && end === text.length ? text : text.slice(start, end)
+  return s.masked ?? maskOwn(text.slice(start, end))
+}
+
+/**
+ * A token of a shape that keeps some digits, masked on its own: such tokens are mostly names that
+ * repeat as they are (`R02-M1-N0-C:J12-U11` -> `<*>-M1-N0-C:<*>-<*>`), so they are remembered whole.
+ */
+const OWN_MAX = 10_000
+let own = new Map<string, string>()
+function maskOwn(token: string): string {
+  let m = own.get(token)
   if (m === undefined) {
     m = maskUncached(token)
-    if (cache.size >= CACHE_MAX) cache = new Map()
-    cache.set(token, m)
+    if (own.size >= OWN_MAX) own = new Map()
+    own.set(token, m)
   }
   return m
+}
+
+function sameShape(token: string, text: string, start: number, end: number): boolean {
+  if (token.length !== end - start) return false
+  for (let i = 0; i < token.length; i++) {
+    const a = token.charCodeAt(i)
+    const b = text.charCodeAt(start + i)
+    if (a !== b && !(isDigit(a) && isDigit(b))) return false
+  }
+  return true
+}
+
+/** The masking rules themselves, for one token (no shape memory; tests compare against this). */
+export function maskTokenByRules(token: string): string {
+  return MAYBE_VARIABLE.test(token) ? maskUncached(token) : token
 }
 
 function maskUncached(token: string): string {
@@ -96,23 +186,161 @@ function maskValue(token: string): string {
 }
 
 /** A unit after a number is part of the value: `1.16 KB`, `30 ms`, `<1 sec`. */
-const NUMBER_END = /\d$/
 const UNIT = /^(?:[KMGTP]i?B|[kmgt]b|B|bytes?|ms|us|µs|ns|s|secs?|seconds?|mins?|minutes?|h|hours?|days?)(?=$|[)\],;.])/
+
+/** JavaScript's `\s` beyond ASCII: what separates the tokens of a message. */
+const isWideSpace = (c: number): boolean =>
+  c === 160 || c === 5760 || (c >= 8192 && c <= 8202) || c === 8232 || c === 8233 || c === 8239 || c === 8287 || c === 12288 || c === 65279
+
+// Classes of ASCII characters: part of a word, whitespace (`\s`), may hold a variable part (see
+// MAYBE_VARIABLE: a digit, `/`, `\`, `-`; digits apart, as a shape reads them as `0`).
+const WORD_CHAR = 0
+const SPACE = 1
+const MAYBE = 2
+const DIGIT = 3
+const ASCII_CLASS = new Uint8Array(128)
+for (const c of [9, 10, 11, 12, 13, 32]) ASCII_CLASS[c] = SPACE
+for (const c of '/\\-') ASCII_CLASS[c.charCodeAt(0)] = MAYBE
+for (let c = 48; c <= 57; c++) ASCII_CLASS[c] = DIGIT
+const charClass = (c: number): number => (c < 128 ? (ASCII_CLASS[c] as number) : isWideSpace(c) ? SPACE : WORD_CHAR)
+
+/** First letters of the units (UNIT), to try the expression only after a number followed by one of them. */
+const UNIT_FIRST = new Set([...'KMGTPkmgtBbuµnshd'].map((c) => c.charCodeAt(0)))
+
+/**
+ * A message as masked tokens (split on whitespace), read in one pass over its characters into arrays
+ * used again for the next message, with a hash of the masked tokens (`key`): Drain's memory of masked
+ * messages (drain.ts) compares a message with the tokens it remembers (`equals`) without making them;
+ * `tokens()` makes them. A token with nothing that may be variable is taken as it is, others are
+ * masked through their shape.
+ */
+export class MaskedMessage {
+  text = ''
+  /** Number of masked tokens. */
+  count = 0
+  /** Hash of the masked tokens. */
+  key = 0
+  // Raw tokens (whitespace-separated): range, shape hash, may hold a variable part.
+  private rawStart = new Int32Array(64)
+  private rawEnd = new Int32Array(64)
+  private rawHash = new Int32Array(64)
+  private rawMaybe = new Uint8Array(64)
+  // Masked tokens: a string (masked) or, where `fixed` is undefined, the range of the text itself.
+  private fixed: (string | undefined)[] = []
+  private start = new Int32Array(64)
+  private end = new Int32Array(64)
+
+  read(message: string): this {
+    this.text = message
+    const n = message.length
+    let raws = 0
+    for (let i = 0; i < n; ) {
+      while (i < n && charClass(message.charCodeAt(i)) === SPACE) i++
+      if (i >= n) break
+      const start = i
+      let maybe = 0
+      let h = HASH_SEED
+      for (; i < n; i++) {
+        const c = message.charCodeAt(i)
+        const k = charClass(c)
+        if (k === WORD_CHAR) h = step(h, c)
+        else if (k === SPACE) break
+        else {
+          maybe = 1
+          h = step(h, k === DIGIT ? 48 : c)
+        }
+      }
+      if (raws === this.rawStart.length) this.growRaw()
+      this.rawStart[raws] = start
+      this.rawEnd[raws] = i
+      this.rawHash[raws] = small(h)
+      this.rawMaybe[raws] = maybe
+      raws++
+    }
+    if (this.start.length < raws) {
+      this.start = new Int32Array(raws * 2)
+      this.end = new Int32Array(raws * 2)
+    }
+    let count = 0
+    let key = HASH_SEED
+    for (let i = 0; i < raws; i++) {
+      const start = this.rawStart[i] as number
+      const end = this.rawEnd[i] as number
+      let fixed: string | undefined
+      let h = this.rawHash[i] as number
+      if (i + 1 < raws && isDigit(message.charCodeAt(end - 1)) && UNIT_FIRST.has(message.charCodeAt(this.rawStart[i + 1] as number)) && UNIT.test(this.raw(i + 1))) {
+        // A number and its unit: one value.
+        const t = message.slice(start, end) + this.raw(++i)
+        fixed = maskRange(t, 0, t.length, shapeHash(t, 0, t.length))
+        h = textHash(fixed)
+        // A size restated in parentheses (`1190 bytes (1.16 KB)`) is the same value.
+        if (fixed === WILDCARD && i + 2 < raws && message.charCodeAt(this.rawStart[i + 1] as number) === 40 && UNIT.test(this.raw(i + 2)) && maskToken(this.raw(i + 1) + this.raw(i + 2)) === `(${WILDCARD})`) i += 2
+      } else if (this.rawMaybe[i] === 1) {
+        const s = shapeOf(message, start, end, h)
+        if (s.keep) h = textHash(message, start, end)
+        else if (s.masked !== undefined) {
+          fixed = s.masked
+          h = s.maskedHash
+        } else {
+          fixed = maskOwn(message.slice(start, end))
+          h = textHash(fixed)
+        }
+      }
+      this.fixed[count] = fixed
+      this.start[count] = start
+      this.end[count] = end
+      key = step(key, h)
+      count++
+    }
+    this.count = count
+    this.key = small(key)
+    return this
+  }
+
+  /** The masked tokens are `tokens`. */
+  equals(tokens: readonly string[]): boolean {
+    if (tokens.length !== this.count) return false
+    for (let j = 0; j < this.count; j++) {
+      const t = tokens[j] as string
+      const f = this.fixed[j]
+      if (f !== undefined) {
+        if (t !== f) return false
+        continue
+      }
+      const start = this.start[j] as number
+      if (t.length !== (this.end[j] as number) - start) return false
+      for (let k = 0; k < t.length; k++) if (t.charCodeAt(k) !== this.text.charCodeAt(start + k)) return false
+    }
+    return true
+  }
+
+  /** The masked tokens. */
+  tokens(): string[] {
+    const out = new Array<string>(this.count)
+    for (let j = 0; j < this.count; j++) out[j] = this.fixed[j] ?? this.text.slice(this.start[j], this.end[j])
+    return out
+  }
+
+  private raw(i: number): string {
+    return this.text.slice(this.rawStart[i], this.rawEnd[i])
+  }
+
+  private growRaw(): void {
+    const grow = <T extends Int32Array | Uint8Array>(a: T, make: (n: number) => T): T => {
+      const b = make(a.length * 2)
+      b.set(a)
+      return b
+    }
+    this.rawStart = grow(this.rawStart, (n) => new Int32Array(n))
+    this.rawEnd = grow(this.rawEnd, (n) => new Int32Array(n))
+    this.rawHash = grow(this.rawHash, (n) => new Int32Array(n))
+    this.rawMaybe = grow(this.rawMaybe, (n) => new Uint8Array(n))
+  }
+}
+
+const scratch = new MaskedMessage()
 
 /** A message as masked tokens (split on whitespace). */
 export function tokenize(message: string): string[] {
-  const raw = message.split(/\s+/)
-  const out: string[] = []
-  for (let i = 0; i < raw.length; i++) {
-    let t = raw[i] as string
-    if (t === '') continue
-    const next = raw[i + 1]
-    const sized = next !== undefined && NUMBER_END.test(t) && UNIT.test(next)
-    if (sized) t += raw[++i]
-    const masked = maskToken(t)
-    out.push(masked)
-    // A size restated in parentheses (`1190 bytes (1.16 KB)`) is the same value.
-    if (sized && masked === WILDCARD && raw[i + 1]?.startsWith('(') && UNIT.test(raw[i + 2] ?? '') && maskToken(raw[i + 1] + (raw[i + 2] as string)) === `(${WILDCARD})`) i += 2
-  }
-  return out
+  return scratch.read(message).tokens()
 }

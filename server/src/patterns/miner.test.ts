@@ -1,5 +1,6 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
+import { SYSTEMS, loadSystem } from '../../../test/helpers/loghub.ts'
 import { Drain } from './drain.ts'
 import { PatternMiner, patternId } from './miner.ts'
 import { tokenize } from './mask.ts'
@@ -53,4 +54,36 @@ test('two workers seeing the same first message agree; a restart that restores t
   assert.equal(restarted.mine('default', 'sshd', 'Invalid user mallory from 7.7.7.7', T(9)), idsA[1])
   assert.equal(restarted.mine('default', 'sshd', 'Accepted password for joe from 7.7.7.7 port 1 ssh2', T(9)), idsA[0])
   assert.equal(restarted.size(), 2)
+})
+
+test('the memory of masked messages chooses what the search would, also after a leaf gained or generalized a template', () => {
+  // Ids are the first message's tokens: two trees agree iff every message went to the same template.
+  const id = (tokens: readonly string[]) => tokens.join(' ')
+  let compared = 0
+  for (const system of SYSTEMS) {
+    const remembering = new Drain(id)
+    const searching = new Drain(id)
+    const lines = loadSystem(system).map((l) => l.content)
+    // Each line twice, the second time later, with other values (after the templates grew).
+    for (const m of [...lines, ...lines.map((l, i) => l.replace(/\d/g, (d) => String((Number(d) + i) % 10)))]) {
+      const a = remembering.add(m)
+      const b = searching.addTokens(tokenize(m))
+      assert.equal(a.template.id, b.template.id, m)
+      assert.equal(a.template.tokens.join(' '), b.template.tokens.join(' '), m)
+      compared++
+    }
+  }
+  assert.equal(compared, 64_000)
+})
+
+test('a message seen before goes to a template added to its leaf since, if that one is closer', () => {
+  const d = new Drain((t) => t.join(' '))
+  const first = d.add('open file alpha beta gamma end').template
+  assert.equal(d.add('open file alpha omega gamma end').template, first) // 5 of 6 agree: joins, generalizes
+  const m = 'open file alpha kappa gamma end'
+  assert.equal(d.add(m).template, first)
+  assert.equal(d.add(m).template, first)
+  // Restored from the store (another worker): the message's own template, in the same leaf, closer.
+  const own = d.restore('own', ['open', 'file', 'alpha', 'kappa', 'gamma', 'end'])
+  assert.equal(d.add(m).template, own)
 })

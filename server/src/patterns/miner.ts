@@ -43,8 +43,10 @@ export class PatternMiner {
   /** Tenant -> service -> tree (two lookups, no key string made per message). */
   private readonly trees = new Map<string, Map<string, Drain>>()
   private readonly seen = new Map<string, Seen>()
-  /** Ids whose record changed since the last `drain()`; records are made there, once per batch. */
+  /** Ids whose template is new, or whose text or first_seen changed, since the last `drain()`. */
   private readonly changed = new Set<string>()
+  /** Ids whose last_seen alone moved since they were last drained. */
+  private readonly later = new Set<string>()
 
   constructor(private readonly opts: DrainOptions = DEFAULT_DRAIN) {}
 
@@ -80,11 +82,11 @@ export class PatternMiner {
       s.first = timestamp
       moved = true
     }
+    if (moved) this.changed.add(template.id)
     if (timestamp > s.last) {
       s.last = timestamp
-      moved = true
+      if (!moved) this.later.add(template.id)
     }
-    if (moved) this.changed.add(template.id)
     return template.id
   }
 
@@ -97,14 +99,25 @@ export class PatternMiner {
     }
   }
 
-  /** The templates that are new or changed (text, first or last seen) since the last call. */
-  drain(): PatternRecord[] {
+  /**
+   * The templates that are new or changed (text, first seen) since the last call, and, with `lastSeen`,
+   * those whose last seen alone moved (else they stay for a later call).
+   */
+  drain(lastSeen = true): PatternRecord[] {
     const out: PatternRecord[] = []
-    for (const id of this.changed) {
+    const add = (id: string): void => {
       const s = this.seen.get(id)
       if (s) out.push(this.record(id, s))
     }
+    for (const id of this.changed) {
+      add(id)
+      this.later.delete(id)
+    }
     this.changed.clear()
+    if (lastSeen) {
+      for (const id of this.later) add(id)
+      this.later.clear()
+    }
     return out
   }
 

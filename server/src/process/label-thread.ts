@@ -6,7 +6,8 @@
  * - `mine`: `text` holds, per entry, its tenant, service, message and timestamp back to back, and
  *   `lengths` their lengths (4 per entry); the answer is the pattern id of each entry.
  * - `restore`: stored templates go back into the miner (`PatternMiner.restore`).
- * - `drain`: the templates that changed since the last drain (`PatternMiner.drain`).
+ * - `drain`: the templates that changed since the last drain (`PatternMiner.drain`; `lastSeen`: also
+ *   those whose last_seen alone moved).
  */
 import { parentPort } from 'node:worker_threads'
 import { PatternMiner, type PatternRecord } from '../patterns/miner.js'
@@ -14,7 +15,7 @@ import { PatternMiner, type PatternRecord } from '../patterns/miner.js'
 export type LabelRequest =
   | { op: 'mine'; id: number; text: string; lengths: Uint32Array }
   | { op: 'restore'; id: number; records: PatternRecord[] }
-  | { op: 'drain'; id: number }
+  | { op: 'drain'; id: number; lastSeen: boolean }
 
 export type LabelReply = { id: number; ids?: string[]; records?: PatternRecord[]; error?: string }
 
@@ -41,7 +42,7 @@ parentPort?.on('message', (req: LabelRequest) => {
     else if (req.op === 'restore') {
       miner.restore(req.records)
       reply = { id: req.id }
-    } else reply = { id: req.id, records: miner.drain() }
+    } else reply = { id: req.id, records: miner.drain(req.lastSeen) }
   } catch (err) {
     reply = { id: req.id, error: String((err as Error)?.stack ?? err) }
   }

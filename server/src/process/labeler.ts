@@ -13,7 +13,7 @@ import { existsSync } from 'node:fs'
 import { Worker as Thread } from 'node:worker_threads'
 import type { Logger } from 'pino'
 import { DEFAULT_TENANT, type Entry } from '../model/index.js'
-import { DEFAULT_PATTERN_REFRESH_MS, PatternStage, type PatternRecord, type PatternStore } from '../patterns/index.js'
+import { DEFAULT_PATTERN_LAST_SEEN_MS, DEFAULT_PATTERN_REFRESH_MS, PatternStage, TemplateWriter, type PatternStore } from '../patterns/index.js'
 import type { LabelReply, LabelRequest } from './label-thread.js'
 
 /** What the worker needs of the patterns step (`PatternStage` is one). */
@@ -48,15 +48,17 @@ export class ThreadedPatternStage implements Labeler {
   private readonly waiting = new Map<number, { resolve: (r: LabelReply) => void; reject: (err: Error) => void }>()
   /** After the thread failed: the stage on the event loop, and its first load. */
   private local: { stage: PatternStage; loaded: Promise<void> } | undefined
-  /** Templates drained from the thread and not yet written. */
-  private readonly pending = new Map<string, PatternRecord>()
+  /** Templates drained from the thread and not yet written (patterns/stage.ts). */
+  private readonly writer: TemplateWriter
   private loadedAt = -Infinity
 
   constructor(
     private readonly store: PatternStore,
     private readonly log: Logger,
     private readonly refreshMs = DEFAULT_PATTERN_REFRESH_MS,
+    private readonly lastSeenMs = DEFAULT_PATTERN_LAST_SEEN_MS,
   ) {
+    this.writer = new TemplateWriter(store, log, lastSeenMs, () => void this.flush())
     const thread = startThread()
     thread.unref() // never what keeps the process alive
     thread.on('message', (r: LabelReply) => this.answer(r))
@@ -104,25 +106,23 @@ export class ThreadedPatternStage implements Labeler {
   async flush(): Promise<void> {
     if (!this.local) {
       try {
-        for (const r of (await this.request({ op: 'drain' })).records ?? []) this.pending.set(r.pattern_id, r)
+        await this.writer.write((await this.request({ op: 'drain', lastSeen: this.writer.lastSeenDue() })).records ?? [])
       } catch {
         // The thread failed: the stage on the event loop goes on (fail()).
       }
     }
-    if (this.pending.size) {
-      const records = [...this.pending.values()]
-      try {
-        await this.store.save(records)
-        for (const r of records) if (this.pending.get(r.pattern_id) === r) this.pending.delete(r.pattern_id)
-      } catch (err) {
-        this.log.warn({ err: String(err), templates: records.length }, 'writing patterns failed; kept for the next batch')
-      }
+    if (this.local) {
+      await this.writer.write([])
+      return this.local.stage.flush()
     }
-    if (this.local) return this.local.stage.flush()
     if (performance.now() - this.loadedAt >= this.refreshMs) await this.load()
   }
 
   async close(): Promise<void> {
+    // What the miner still holds (last_seen updates not yet due) goes out first.
+    this.writer.close()
+    if (!this.local) await this.request({ op: 'drain', lastSeen: true }).then((r) => this.writer.write(r.records ?? []), () => {})
+    if (this.local) await this.local.stage.close()
     const t = this.thread
     this.thread = undefined
     if (t) {
@@ -162,7 +162,7 @@ export class ThreadedPatternStage implements Labeler {
   private fail(err: Error): void {
     if (this.local) return
     this.log.error({ err: String(err) }, 'the pattern thread failed; mining goes on on the event loop')
-    const stage = new PatternStage(this.store, this.log, this.refreshMs)
+    const stage = new PatternStage(this.store, this.log, this.refreshMs, this.lastSeenMs)
     this.local = { stage, loaded: stage.load() }
     const t = this.thread
     this.thread = undefined

@@ -58,6 +58,17 @@ export class PatternTable {
   }
 }
 
+/**
+ * "First seen in [from, to)" (`to` open: from on), as a HAVING condition over a GROUP BY of the
+ * templates table: a template's first_seen is the earliest over its rows (all workers' writes) and
+ * over all time, however rare it is in the range. `/api/patterns?new=true` and alert rules on a new
+ * pattern (alerting/qrule.ts) both read it here.
+ */
+function firstSeenIn(p: Params, from: string, to?: string): string {
+  const after = `min(first_seen) >= ${p.add("DateTime64(9, 'UTC')", toClickHouse(from))}`
+  return to === undefined ? after : `${after} AND min(first_seen) < ${p.add("DateTime64(9, 'UTC')", toClickHouse(to))}`
+}
+
 export interface PatternListOptions {
   limit: number
   /** Width of a sparkline bucket. */
@@ -75,10 +86,10 @@ export interface PatternListOptions {
  */
 export async function listPatterns(ctx: QueryContext, patternTable: string, f: Conditions, o: PatternListOptions): Promise<PatternSummary[]> {
   const p = new Params()
-  // New in the range: the tenant's templates whose first entry (over all time) is not before it.
+  // New in the range: the tenant's templates first seen (over all time) at or after its start.
   const fresh = o.firstSeenFrom
     ? ` AND pattern_id IN (SELECT pattern_id FROM ${patternTable} ${whereClause({ tenant: ctx.tenant }, p)}
-      GROUP BY pattern_id HAVING min(first_seen) >= ${p.add("DateTime64(9, 'UTC')", toClickHouse(o.firstSeenFrom))})`
+      GROUP BY pattern_id HAVING ${firstSeenIn(p, o.firstSeenFrom)})`
     : ''
   const counted = scopedSql(
     whereClause({ ...f, tenant: ctx.tenant }, p),
@@ -140,11 +151,11 @@ export async function patternsFirstSeen(
   limit: number,
 ): Promise<PatternRecord[]> {
   const p = new Params()
-  const sql = scopedSql(whereClause({ tenant: ctx.tenant }, p), (w) => {
-    const [a, b] = [p.add("DateTime64(9, 'UTC')", toClickHouse(from)), p.add("DateTime64(9, 'UTC')", toClickHouse(to))]
-    return `SELECT ${FOLD} FROM ${patternTable} ${w} GROUP BY tenant, service, pattern_id
-    HAVING min(first_seen) >= ${a} AND min(first_seen) < ${b} ORDER BY first, pattern_id LIMIT ${p.add('UInt32', limit)}`
-  })
+  const sql = scopedSql(
+    whereClause({ tenant: ctx.tenant }, p),
+    (w) => `SELECT ${FOLD} FROM ${patternTable} ${w} GROUP BY tenant, service, pattern_id
+    HAVING ${firstSeenIn(p, from, to)} ORDER BY first, pattern_id LIMIT ${p.add('UInt32', limit)}`,
+  )
   return (await rows<Folded>(ctx, sql, p)).map(fromStored)
 }
 
