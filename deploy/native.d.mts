@@ -2,7 +2,7 @@
 import type { ChildProcess } from 'node:child_process'
 
 export interface NativeOptions {
-  /** 0: a free port, HAProxy started again on another if it was taken meanwhile. */
+  /** 0: a port this process binds (port 0) and hands to HAProxy as a descriptor (`bind fd@3`). */
   httpPort?: number
   statsPort?: number
   bind?: string
@@ -56,6 +56,9 @@ export interface Topology {
   destroy(): Promise<void>
 }
 
-export function freePort(): Promise<number>
+/** A socket listening on `host` (127.0.0.1) on a port the kernel chose, to hand to a child as a descriptor. */
+export function listeningSocket(host?: string): Promise<{ port: number; fd: number; close(): void }>
+/** The HAProxy config with its HTTP and stats `bind` lines on inherited descriptors (`bind fd@<n>`). */
+export function haproxyOnFds(cfg: string, fds: { http?: number; stats?: number }): string
 export function haproxyConfig(servers: Record<string, { name: string; port: number }[]>): string
 export function startNative(opts?: NativeOptions): Promise<Topology>

@@ -30,15 +30,42 @@ const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..')
 const CLI = join(ROOT, 'server/bin/oglogstream.js')
 const OUTPUT_KEEP = 256 * 1024 // bytes of each process's output kept in memory for diagnostics
 
-export async function freePort() {
-  return new Promise((res, rej) => {
-    const s = createServer()
-    s.once('error', rej)
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address()
-      s.close(() => res(port))
-    })
+/**
+ * A socket listening on `host`, on a port the kernel chose, for a program that cannot bind port 0
+ * and report the port (HAProxy, nginx): the program is handed the socket itself as an inherited file
+ * descriptor (HAProxy `bind fd@<n>`, nginx through its NGINX variable), so no other program can take
+ * the port between a pick and a bind. The parent closes its copy once the child has it (`close`).
+ */
+export async function listeningSocket(host = '127.0.0.1') {
+  const server = createServer()
+  await new Promise((res, rej) => {
+    server.once('error', rej)
+    server.listen(0, host, res)
   })
+  // Node has no public API for a server's descriptor; its TCP handle carries it on Unix.
+  const fd = server._handle?.fd
+  if (typeof fd !== 'number' || fd < 0) {
+    server.close()
+    throw new Error('no file descriptor for a listening socket on this platform')
+  }
+  return { port: server.address().port, fd, close: () => server.close() }
+}
+
+/**
+ * deploy/haproxy.cfg (as haproxyConfig gives it) with its HTTP and stats `bind` lines on inherited
+ * descriptors: `bind fd@<http>` and `bind fd@<stats>` (either left as it is when undefined).
+ */
+export function haproxyOnFds(cfg, { http, stats }) {
+  const lines = [
+    [http, /^(\s*)bind "\$\{HAPROXY_BIND-\*\}:\$\{HAPROXY_HTTP_PORT-80\}"$/m],
+    [stats, /^(\s*)bind "\$\{HAPROXY_STATS_BIND-127\.0\.0\.1\}:\$\{HAPROXY_STATS_PORT-8404\}"$/m],
+  ]
+  for (const [fd, re] of lines) {
+    if (fd === undefined) continue
+    if (!re.test(cfg)) throw new Error(`deploy/haproxy.cfg lacks the bind line ${re}`)
+    cfg = cfg.replace(re, `$1bind fd@${fd}`)
+  }
+  return cfg
 }
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms))
@@ -59,6 +86,8 @@ class Proc {
     Object.assign(this, { name, cmd, args, env, logFile, ready })
     this.out = ''
     this.child = undefined
+    /** Listening sockets (listeningSocket) the next start hands over as descriptors 3, 4, ... */
+    this.pass = []
   }
 
   get running() {
@@ -69,7 +98,10 @@ class Proc {
     // Where this start's output begins (ready checks read only that; `out` keeps the last OUTPUT_KEEP).
     this.out = this.out.slice(-OUTPUT_KEEP / 2)
     this.startedAt = this.out.length
-    const child = spawn(this.cmd, this.args, { cwd: ROOT, env: this.env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] })
+    const pass = this.pass
+    this.pass = []
+    const child = spawn(this.cmd, this.args, { cwd: ROOT, env: this.env, detached: true, stdio: ['ignore', 'pipe', 'pipe', ...pass.map((s) => s.fd)] })
+    for (const s of pass) s.close() // the child holds them now
     this.child = child
     live.add(child)
     const onData = (b) => {
@@ -129,8 +161,8 @@ export function haproxyConfig(servers) {
 }
 
 /**
- * Starts the topology. Options (all optional): httpPort (80; 0 = a free port, HAProxy started again
- * on another when it was taken meanwhile), statsPort (8404; 0 likewise), bind ('*'), dataDir
+ * Starts the topology. Options (all optional): httpPort (80; 0 = a port this process binds and hands
+ * to HAProxy as a descriptor), statsPort (8404; 0 likewise), bind ('*'), dataDir
  * ('data/prod'), storeDataDir (<dataDir>/store), basePort (9100; 0 = every instance and nats-server
  * binds a port of its own choosing, read back from its log), natsUrl (use running NATS server(s)
  * instead of starting one), natsReplicas (1), clickhouseUrl (process.env.CLICKHOUSE_URL), env (extra
@@ -302,29 +334,38 @@ export async function startNative(opts = {}) {
         query: query.map((p) => ({ name: p.name, port: p.port })),
       }),
     )
-    // HAProxy cannot bind port 0 and report it: with httpPort/statsPort 0 a free port is picked and,
-    // when another program took it before HAProxy bound it, HAProxy is started again on fresh ones.
-    const pick = opts.httpPort === 0 || opts.statsPort === 0
-    for (let attempt = 1; ; attempt++) {
-      const httpPort = opts.httpPort === 0 ? await freePort() : (opts.httpPort ?? 80)
-      const statsPort = opts.statsPort === 0 ? await freePort() : (opts.statsPort ?? 8404)
-      haproxy.env = {
-        ...process.env,
-        HAPROXY_BIND: opts.bind ?? '*',
-        HAPROXY_HTTP_PORT: String(httpPort),
-        HAPROXY_STATS_PORT: String(statsPort),
-        HAPROXY_STATS_BIND: '127.0.0.1',
-        HAPROXY_STATS_USER: statsUser,
-        HAPROXY_STATS_PASSWORD: statsPassword,
-      }
-      topology.url = `http://${host}:${httpPort}`
-      topology.statsUrl = `http://127.0.0.1:${statsPort}`
-      try {
-        await haproxy.start()
-        break
-      } catch (err) {
-        if (!pick || attempt >= 5 || !/cannot bind|Address already in use/i.test(haproxy.out.slice(haproxy.startedAt ?? 0))) throw err
-      }
+    // HAProxy cannot bind port 0 and report it: with httpPort/statsPort 0 it is handed sockets this
+    // process bound (port 0) as descriptors 3 and 4 (`bind fd@3`, `bind fd@4`) for its first start.
+    // A later restart binds the same ports by number (the environment names them), as the instances do.
+    const httpSock = opts.httpPort === 0 ? await listeningSocket(!opts.bind || opts.bind === '*' ? '0.0.0.0' : opts.bind) : undefined
+    const statsSock = opts.statsPort === 0 ? await listeningSocket('127.0.0.1') : undefined
+    const httpPort = httpSock?.port ?? opts.httpPort ?? 80
+    const statsPort = statsSock?.port ?? opts.statsPort ?? 8404
+    haproxy.env = {
+      ...process.env,
+      HAPROXY_BIND: opts.bind ?? '*',
+      HAPROXY_HTTP_PORT: String(httpPort),
+      HAPROXY_STATS_PORT: String(statsPort),
+      HAPROXY_STATS_BIND: '127.0.0.1',
+      HAPROXY_STATS_USER: statsUser,
+      HAPROXY_STATS_PASSWORD: statsPassword,
+    }
+    topology.url = `http://${host}:${httpPort}`
+    topology.statsUrl = `http://127.0.0.1:${statsPort}`
+    if (httpSock || statsSock) {
+      const fdFile = join(dataDir, 'haproxy-fd.cfg')
+      const pass = [httpSock, statsSock].filter(Boolean)
+      const fdOf = (s) => (s ? 3 + pass.indexOf(s) : undefined)
+      writeFileSync(fdFile, haproxyOnFds(readFileSync(cfgFile, 'utf8'), { http: fdOf(httpSock), stats: fdOf(statsSock) }))
+      haproxy.args = ['-W', '-db', '-f', fdFile]
+      haproxy.pass = pass
+    }
+    try {
+      await haproxy.start()
+    } finally {
+      haproxy.args = ['-W', '-db', '-f', cfgFile]
+      for (const s of haproxy.pass) s.close() // not handed over (start failed before the spawn)
+      haproxy.pass = []
     }
     await topology.waitBackendsUp()
   } catch (err) {

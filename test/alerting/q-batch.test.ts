@@ -1,10 +1,14 @@
-// A group's q stats rules run in its one batched query (UNION ALL with its LogQL rules, service.ts
-// `groupQuery`): each answers exactly as the rule run alone through /api/query's runner (`instantQuery`),
-// on the real embedded engine.
+// A group's q stats rules run in its batched query (UNION ALL with its LogQL rules, service.ts
+// `groupQuery`), and alone (`instantQuery`) through the same SELECT (qrun.ts `qStatsSql`): each answers
+// exactly as /api/query's runner (query/analytics.ts `runPipeline`) answers the rule's q over its
+// window, on the real embedded engine.
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { groupQuery, instantQuery } from '../../server/src/alerting/index.ts'
-import { parseRuleFile } from '../../server/src/alerting/rules.ts'
+import { parseRuleFile, type CompiledRule } from '../../server/src/alerting/rules.ts'
+import { runPipeline } from '../../server/src/query/analytics.ts'
+import { fromEpochMs } from '../../server/src/model/index.ts'
+import { DEFAULT_TENANT } from '../../server/src/model/tenant.ts'
 import { tempStore } from '../helpers/store.ts'
 
 const ts = tempStore('qbatch')
@@ -36,11 +40,33 @@ test('q stats rules in a group batch answer as each rule alone', async () => {
   assert.ok(g)
   const batch = await groupQuery(ts.store)('default', g.rules, now)
   const one = instantQuery(ts.store)
+  // /api/query's answer: a row per label set, labels from the by fields (none when empty), the value from its column.
+  const apiQuery = async (r: CompiledRule) => {
+    if (r.q?.kind !== 'stats') return one('default', r, now)
+    const res = await runPipeline(
+      ts.store.queryContext(DEFAULT_TENANT),
+      { from: fromEpochMs(now - r.q.windowMs), to: fromEpochMs(now + 1) },
+      r.q.pipeline,
+      500,
+    )
+    const col = (name: string) => res.columns.findIndex((c) => c.name === name)
+    const q = r.q
+    return res.rows.map((row) => {
+      const labels: Record<string, string> = {}
+      for (const l of [...q.labels].sort((a, b) => (a.label < b.label ? -1 : 1))) {
+        const x = row[col(l.field)]
+        if (x !== null && x !== undefined && x !== '') labels[l.label] = String(x)
+      }
+      const v = row[col(q.value)]
+      return { labels, value: v === null || v === undefined ? NaN : Number(v) }
+    })
+  }
   const sorted = (xs: { labels: Record<string, string>; value: number }[]) => xs.map((x) => JSON.stringify(x)).sort()
   for (const [i, r] of g.rules.entries()) {
     const b = batch[i]
     assert.ok(Array.isArray(b), `${r.alert ?? r.record}: ${String(b)}`)
-    assert.deepEqual(sorted(b), sorted(await one('default', r, now)), r.alert ?? r.record)
+    assert.deepEqual(sorted(b), sorted(await apiQuery(r)), r.alert ?? r.record)
+    assert.deepEqual(sorted(await one('default', r, now)), sorted(b), `${r.alert ?? r.record} alone`)
     if (r.alert !== 'Nothing') assert.ok(b.length > 0, `${r.alert ?? r.record}: no rows`)
   }
   // labels from the by fields, the value from the condition's column

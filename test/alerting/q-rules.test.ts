@@ -7,11 +7,11 @@
 // rule and the position, and stops start-up naming the file.
 import { after, before, test } from 'node:test'
 import assert from 'node:assert/strict'
-import { spawnSync } from 'node:child_process'
 import { createServer, type Server } from 'node:http'
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { CLI, ROOT, getJson, postJson, startServer, tempDir, waitFor, type RunningServer } from '../helpers/server.ts'
+import { getJson, postJson, startServer, tempDir, waitFor, type RunningServer } from '../helpers/server.ts'
+import { startWithRuleFile } from '../helpers/rules.ts'
 import { startAlertmanager, type Alertmanager } from '../helpers/alertmanager.ts'
 
 const RULES = `groups:
@@ -171,17 +171,10 @@ test('a bad q rule is a 400 naming the rule and the position', async () => {
 })
 
 test('a rule file with a bad q stops start-up, naming the file, the rule and the position', () => {
-  const d = tempDir('ogls-badq-')
-  writeFileSync(
-    join(d, 'bad.yml'),
+  const r = startWithRuleFile(
+    'bad.yml',
     "groups:\n  - name: g\n    rules:\n      - alert: A\n        expr: 'q: level:error | stats count() as n'\n",
   )
-  const r = spawnSync(process.execPath, [CLI, 'all'], {
-    cwd: ROOT,
-    env: { ...process.env, RULES_DIR: d, DATA_DIR: join(d, 'store'), HTTP_PORT: '0', HOST: '127.0.0.1' },
-    encoding: 'utf8',
-    timeout: 60_000,
-  })
   assert.equal(r.status, 2, r.stderr + r.stdout)
   assert.match(
     r.stderr,

@@ -7,7 +7,8 @@ import { spawnSync } from 'node:child_process'
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { parse as parseYaml } from 'yaml'
-import { CLI, ROOT, postJson, startServer, tempDir, waitFor, type RunningServer } from '../helpers/server.ts'
+import { ROOT, postJson, startServer, tempDir, waitFor, type RunningServer } from '../helpers/server.ts'
+import { startWithRuleFile } from '../helpers/rules.ts'
 
 const RULES = `groups:
   - name: api
@@ -182,7 +183,10 @@ describe('/api/rules', () => {
     assert.match(fired.since ?? '', /^\d{4}-\d\d-\d\dT/)
     assert.equal(fired.labels.alertname, 'Blip')
     // once the entry leaves the 4 s window the alert is resolved: listed as inactive, with resolvedAt
-    const done = await waitFor(async () => (await list()).find((x) => x.fingerprint === fired.fingerprint && x.state === 'inactive'), 30_000)
+    const done = await waitFor(
+      async () => (await list()).find((x) => x.fingerprint === fired.fingerprint && x.state === 'inactive'),
+      30_000,
+    )
     assert.equal(done.since, done.resolvedAt)
     const all = await list()
     const rank = { firing: 0, pending: 1, inactive: 2 } as Record<string, number>
@@ -232,17 +236,10 @@ describe('state across a restart', () => {
 })
 
 test('a rule file that does not parse stops start-up, naming the file, the rule and the line', () => {
-  const d = tempDir('ogls-badrules-')
-  writeFileSync(
-    join(d, 'bad.yaml'),
+  const r = startWithRuleFile(
+    'bad.yaml',
     'groups:\n  - name: g\n    rules:\n      - alert: A\n        expr: sum(rate({a="b"}[1m]))\n        for: soon\n',
   )
-  const r = spawnSync(process.execPath, [CLI, 'all'], {
-    cwd: ROOT,
-    env: { ...process.env, RULES_DIR: d, DATA_DIR: join(d, 'store'), HTTP_PORT: '0', HOST: '127.0.0.1' },
-    encoding: 'utf8',
-    timeout: 60_000,
-  })
   assert.equal(r.status, 2, r.stderr + r.stdout)
   assert.match(r.stderr, /invalid rules: .*bad\.yaml:\d+: group "g", rule 1 \(A\): for: not a valid duration/)
 })

@@ -1,7 +1,7 @@
 // deploy/nginx/oglogstream.conf with Debian's real nginx in front of a running server (roles all, so
 // both upstreams are that one instance): the dashboard from web/dist with its caching headers and
 // gzip, a query, an ingest and a live-tail WebSocket through the proxy. Nginx cannot listen on port
-// 0, so the test picks a free port and tries another when nginx finds it taken.
+// 0, so it is handed a socket the test bound (port 0) as an inherited descriptor.
 import { after, before, test } from 'node:test'
 import assert from 'node:assert/strict'
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
@@ -10,7 +10,7 @@ import { request } from 'node:http'
 import { join } from 'node:path'
 import { gunzipSync } from 'node:zlib'
 import WebSocket from 'ws'
-import { freePort } from '../../deploy/native.mjs'
+import { listeningSocket } from '../../deploy/native.mjs'
 import { ROOT, getJson, postJson, startServer, tempDir, waitFor, type RunningServer } from '../helpers/server.ts'
 
 const NGINX = '/usr/sbin/nginx'
@@ -60,29 +60,27 @@ let nginxOut = ''
 
 async function startNginx(): Promise<void> {
   const upstream = `127.0.0.1:${srv.port}`
-  for (let attempt = 0; attempt < 5; attempt++) {
-    const port = await freePort()
-    const site = join(dir, 'oglogstream.conf')
-    writeFileSync(site, renderNginx({ port, ingest: upstream, query: upstream, root: WEB }))
-    writeFileSync(join(dir, 'nginx.conf'), mainConf(dir, site))
-    nginxOut = ''
-    const child = spawn(NGINX, ['-e', 'stderr', '-p', dir, '-c', join(dir, 'nginx.conf')], { stdio: ['ignore', 'pipe', 'pipe'] })
-    child.stdout.on('data', (d: Buffer) => (nginxOut += d.toString()))
-    child.stderr.on('data', (d: Buffer) => (nginxOut += d.toString()))
-    const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)))
-    const url = `http://127.0.0.1:${port}`
-    const up = await Promise.race([
-      waitFor(async () => (await fetch(`${url}/health`)).status === 200, 15_000).then(() => true),
-      exited.then(() => false),
-    ])
-    if (up) {
-      nginx = child
-      base = url
-      return
-    }
-    if (!/Address already in use/.test(nginxOut)) throw new Error(`nginx did not start:\n${nginxOut}`)
-  }
-  throw new Error(`no free port for nginx after 5 attempts:\n${nginxOut}`)
+  // Nginx cannot listen on port 0: it inherits a socket bound here (its NGINX variable names the
+  // descriptor, as in its binary upgrade), and the site's `listen` names that socket's address.
+  const sock = await listeningSocket('127.0.0.1')
+  const site = join(dir, 'oglogstream.conf')
+  writeFileSync(site, renderNginx({ port: sock.port, ingest: upstream, query: upstream, root: WEB }))
+  writeFileSync(join(dir, 'nginx.conf'), mainConf(dir, site))
+  nginxOut = ''
+  const child = spawn(NGINX, ['-e', 'stderr', '-p', dir, '-c', join(dir, 'nginx.conf')], {
+    env: { ...process.env, NGINX: '3;' },
+    stdio: ['ignore', 'pipe', 'pipe', sock.fd],
+  })
+  sock.close() // nginx holds it now
+  nginx = child
+  child.stdout?.on('data', (d: Buffer) => (nginxOut += d.toString()))
+  child.stderr?.on('data', (d: Buffer) => (nginxOut += d.toString()))
+  base = `http://127.0.0.1:${sock.port}`
+  await waitFor(async () => {
+    if (child.exitCode !== null) throw new Error(`nginx exited: ${nginxOut}`)
+    return (await fetch(`${base}/health`)).status === 200
+  }, 15_000)
+  assert.match(nginxOut, /using inherited sockets from "3;"/, 'nginx took the socket it was given')
 }
 
 before(async () => {

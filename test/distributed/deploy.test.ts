@@ -11,7 +11,7 @@ import type { AddressInfo } from 'node:net'
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { freePort, haproxyConfig } from '../../deploy/native.mjs'
+import { haproxyConfig, haproxyOnFds, listeningSocket } from '../../deploy/native.mjs'
 import { ROOT } from '../helpers/server.ts'
 import { NATS_SERVER } from '../helpers/nats.ts'
 
@@ -98,12 +98,15 @@ test("HAProxy replaces the client's X-Forwarded-For; its stats page is local and
   await new Promise<void>((r) => stub.listen(0, '127.0.0.1', r))
   t.after(() => stub.close())
   const port = (stub.address() as AddressInfo).port
-  const [httpPort, statsPort] = [await freePort(), await freePort()]
+  // HAProxy cannot bind port 0 and report it: it gets sockets bound here as descriptors 3 and 4.
+  const socks = [await listeningSocket(), await listeningSocket()]
+  const [httpPort, statsPort] = socks.map((s) => s.port)
   const dir = mkdtempSync(join(tmpdir(), 'ogls-haproxy-'))
   const file = join(dir, 'native.cfg')
-  writeFileSync(file, haproxyConfig({ ingest: [{ name: 'ingest1', port }], query: [{ name: 'store', port }] }))
-  const env = { ...process.env, HAPROXY_HTTP_PORT: String(httpPort), HAPROXY_STATS_PORT: String(statsPort), HAPROXY_BIND: '127.0.0.1', ...STATS }
-  const haproxy = spawn('haproxy', ['-db', '-f', file], { env, stdio: 'ignore' })
+  writeFileSync(file, haproxyOnFds(haproxyConfig({ ingest: [{ name: 'ingest1', port }], query: [{ name: 'store', port }] }), { http: 3, stats: 4 }))
+  const env = { ...process.env, ...STATS }
+  const haproxy = spawn('haproxy', ['-db', '-f', file], { env, stdio: ['ignore', 'ignore', 'ignore', ...socks.map((s) => s.fd)] })
+  for (const s of socks) s.close() // HAProxy holds them now
   t.after(() => {
     haproxy.kill('SIGKILL')
     rmSync(dir, { recursive: true, force: true })
@@ -138,12 +141,18 @@ test('HAProxy sends Loki push to ingest and Loki queries, tail and rules to quer
       return (s.address() as AddressInfo).port
     }),
   )
-  const [httpPort, statsPort] = [await freePort(), await freePort()]
+  // HAProxy cannot bind port 0 and report it: it gets sockets bound here as descriptors 3 and 4.
+  const socks = [await listeningSocket(), await listeningSocket()]
+  const [httpPort, statsPort] = socks.map((s) => s.port)
   const dir = mkdtempSync(join(tmpdir(), 'ogls-haproxy-'))
   const file = join(dir, 'native.cfg')
-  writeFileSync(file, haproxyConfig({ ingest: [{ name: 'ingest1', port: stubs[0] as number }], query: [{ name: 'store', port: stubs[1] as number }] }))
-  const env = { ...process.env, HAPROXY_HTTP_PORT: String(httpPort), HAPROXY_STATS_PORT: String(statsPort), HAPROXY_BIND: '127.0.0.1', ...STATS }
-  const haproxy = spawn('haproxy', ['-db', '-f', file], { env, stdio: 'ignore' })
+  writeFileSync(
+    file,
+    haproxyOnFds(haproxyConfig({ ingest: [{ name: 'ingest1', port: stubs[0] as number }], query: [{ name: 'store', port: stubs[1] as number }] }), { http: 3, stats: 4 }),
+  )
+  const env = { ...process.env, ...STATS }
+  const haproxy = spawn('haproxy', ['-db', '-f', file], { env, stdio: ['ignore', 'ignore', 'ignore', ...socks.map((s) => s.fd)] })
+  for (const s of socks) s.close() // HAProxy holds them now
   t.after(() => {
     haproxy.kill('SIGKILL')
     rmSync(dir, { recursive: true, force: true })

@@ -106,15 +106,6 @@ export async function recordingProxy(target: string): Promise<{ url: string; see
   }
 }
 
-/** A TCP/UDP port free right now on 127.0.0.1 (for daemons that need a port in their config). */
-export async function freePort(): Promise<number> {
-  const s = createServer()
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r))
-  const port = (s.address() as AddressInfo).port
-  await new Promise<void>((r) => s.close(() => r()))
-  return port
-}
-
 /** Epoch ms rounded to the second, recent enough to be in any default time range. */
 export function recentSecond(offsetMs = 0): Date {
   return new Date(Math.floor((Date.now() - 60_000 + offsetMs) / 1000) * 1000)

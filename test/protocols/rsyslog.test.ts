@@ -9,7 +9,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
 import { tempDir, waitFor } from '../helpers/server.ts'
-import { freePort, logsOf, startProtocolServer, type ProtocolServer } from './helpers.ts'
+import { logsOf, startProtocolServer, type ProtocolServer } from './helpers.ts'
 
 const run = promisify(execFile)
 const RSYSLOGD = '/usr/sbin/rsyslogd'
@@ -29,16 +29,14 @@ before(async () => {
   )
   srv = await startProtocolServer()
   dir = tempDir('ogls-rsyslog-')
-  ports.rfc5424 = await freePort()
-  ports.forward = await freePort()
-  ports.es = await freePort()
+  const portFile = (name: string) => join(dir, `port-${name}`)
   const conf = `
 global(workDirectory="${dir}")
 module(load="imtcp")
 module(load="omelasticsearch")
-input(type="imtcp" port="${ports.rfc5424}" address="127.0.0.1" ruleset="to5424")
-input(type="imtcp" port="${ports.forward}" address="127.0.0.1" ruleset="toForward")
-input(type="imtcp" port="${ports.es}" address="127.0.0.1" ruleset="toEs")
+input(type="imtcp" port="0" listenPortFileName="${portFile('rfc5424')}" address="127.0.0.1" ruleset="to5424")
+input(type="imtcp" port="0" listenPortFileName="${portFile('forward')}" address="127.0.0.1" ruleset="toForward")
+input(type="imtcp" port="0" listenPortFileName="${portFile('es')}" address="127.0.0.1" ruleset="toEs")
 template(name="esDoc" type="list" option.jsonf="on") {
   property(outname="@timestamp" name="timereported" dateFormat="rfc3339" format="jsonf")
   property(outname="message" name="msg" format="jsonf")
@@ -61,6 +59,13 @@ ruleset(name="toEs") {
   daemon = spawn(RSYSLOGD, ['-n', '-f', join(dir, 'rsyslog.conf'), '-i', join(dir, 'rsyslogd.pid')], { stdio: ['ignore', 'pipe', 'pipe'] })
   daemon.stdout?.on('data', (c: Buffer) => (daemonOut += c.toString()))
   daemon.stderr?.on('data', (c: Buffer) => (daemonOut += c.toString()))
+  // Each input binds port 0 and writes the port it got to its listenPortFileName.
+  for (const name of ['rfc5424', 'forward', 'es'] as const) {
+    ports[name] = await waitFor(async () => {
+      if (daemon?.exitCode !== null) throw new Error(`rsyslogd exited: ${daemonOut}`)
+      return existsSync(portFile(name)) && Number(readFileSync(portFile(name), 'utf8').trim())
+    }, 20_000)
+  }
   // ready when its inputs accept connections
   await waitFor(async () => {
     if (daemon?.exitCode !== null) throw new Error(`rsyslogd exited: ${daemonOut}`)

@@ -69,6 +69,12 @@ export function fingerprint(labels: Record<string, string>): string {
   )
 }
 
+/** A group's answers from a round's batch, and each rule's share of its time (ms). */
+interface Batch {
+  answers: (Sample[] | Error)[]
+  share: number
+}
+
 export interface GroupRun {
   lastEval: number
   durationMs: number
@@ -173,16 +179,18 @@ export class Evaluator {
       await this.loadState()
       this.stateLoaded = true
     }
+    const now = Date.now()
+    const due: LoadedGroup[] = []
     for (const g of this.groups) {
-      if (this.stopped) return
       const id = Evaluator.groupId(g)
-      const due = this.next.get(id) ?? 0
-      const now = Date.now()
-      if (due > now) continue
+      const at = this.next.get(id) ?? 0
+      if (at > now) continue
       const interval = g.intervalMs || this.opts.defaultIntervalMs
-      this.next.set(id, (due > 0 && now - due < interval ? due : now) + interval)
-      await this.evaluate(g, now)
+      this.next.set(id, (at > 0 && now - at < interval ? at : now) + interval)
+      due.push(g)
     }
+    await this.evaluateGroups(due, now, () => this.stopped)
+    if (this.stopped) return
     this.prune(Date.now())
     await this.flush()
     if (this.metrics) {
@@ -219,8 +227,35 @@ export class Evaluator {
 
   /** Evaluates every group once at `now` (tests, the bench). */
   async evaluateAll(now = Date.now()): Promise<void> {
-    for (const g of this.groups) await this.evaluate(g, now)
+    await this.evaluateGroups(this.groups, now)
     await this.flush()
+  }
+
+  /**
+   * Evaluates `groups` at `now`: the rules of each tenant's groups in one batch (`queryGroup`), so
+   * that rules of different groups share the engine's scans; then each group in turn.
+   */
+  private async evaluateGroups(groups: readonly LoadedGroup[], now: number, stopped = () => false): Promise<void> {
+    const batches = new Map<LoadedGroup, Batch>()
+    const byTenant = new Map<string, LoadedGroup[]>()
+    for (const g of groups) byTenant.set(g.tenant, [...(byTenant.get(g.tenant) ?? []), g])
+    for (const [tenant, gs] of byTenant) {
+      const rules = gs.flatMap((g) => g.rules)
+      if (!this.queryGroup || rules.length < 2 || stopped()) continue
+      const t0 = performance.now()
+      const answers = await this.queryGroup(tenant, rules, now).catch(() => undefined)
+      if (!answers) continue
+      const share = (performance.now() - t0) / rules.length
+      let k = 0
+      for (const g of gs) {
+        batches.set(g, { answers: answers.slice(k, k + g.rules.length), share })
+        k += g.rules.length
+      }
+    }
+    for (const g of groups) {
+      if (stopped()) return
+      await this.evaluate(g, now, batches.get(g))
+    }
   }
 
   /** Evaluates one group and writes its results. */
@@ -244,13 +279,15 @@ export class Evaluator {
     await this.store.addHistory(history)
   }
 
-  private async evaluate(g: LoadedGroup, now: number): Promise<void> {
-    const started = performance.now()
+  /** Evaluates `g` with the answers of its rules from a round's batch if given, else queries them. */
+  private async evaluate(g: LoadedGroup, now: number, given?: Batch): Promise<void> {
+    // A group's duration counts its part of the round's batch.
+    const started = performance.now() - (given ? given.share * g.rules.length : 0)
     const { changed, history, statuses } = this
     const alerts: ActiveAlert[] = []
-    let batch: (Sample[] | Error)[] | undefined
-    let share = 0
-    if (this.queryGroup && g.rules.length > 1) {
+    let batch = given?.answers
+    let share = given?.share ?? 0
+    if (!given && this.queryGroup && g.rules.length > 1) {
       const t0 = performance.now()
       batch = await this.queryGroup(g.tenant, g.rules, now).catch(() => undefined)
       share = (performance.now() - t0) / g.rules.length

@@ -18,7 +18,8 @@ import { RecordedMetrics } from './recording.js'
 import type { MetricExpr } from '../query/search/ir.js'
 import { checkGroup, parseRuleFile, RuleError, type CompiledRule } from './rules.js'
 import { AlertStore } from './store.js'
-import { qBatchPart, runQRule } from './qrun.js'
+import { qStatsSql, runQRule, tooMany, toSample } from './qrun.js'
+import { qScanShape, runScan, scanShape, type ScanShape } from './scan.js'
 import { AlertingMetrics } from './metrics.js'
 import { EMPTY_CONFIG, readNotifyConfig } from './notify/config.js'
 import { Notifier, type NotifierOptions } from './notify/outbox.js'
@@ -91,48 +92,65 @@ export function instantQuery(store: Store): QueryFn {
   }
 }
 
+/** Rules of the non-scan part of a batch per query: one UNION ALL part each, the text well under the engine's max_query_size. */
+const PARTS_PER_QUERY = 10
+
 /**
- * All the rules of a group at one instant in one SQL query (UNION ALL of each rule's compiled
- * expression): the engine's cost per query is mostly planning, and one query for ten rules costs
- * about two thirds of ten queries (bench/alerting.mts). A failing batch is run again rule by rule by
- * the evaluator, so one bad rule still fails alone.
+ * Rules of one tenant (a group's, or every group due in a round) at one instant in few queries:
+ * those that count entries summed by columns share one scan per window (scan.ts); the others run as
+ * UNION ALL of each rule's compiled expression, ten a query (the engine's cost per query is mostly
+ * planning: one query for ten rules costs about two thirds of ten queries). A failing batch is run
+ * again rule by rule by the evaluator, so one bad rule still fails alone.
  */
 export function groupQuery(store: Store): GroupQueryFn {
   return async (tenant, rules, atMs) => {
     const ctx = store.queryContext(asTenant(tenant))
     const t = BigInt(atMs) * 1_000_000n
-    const p = new Params()
     const out: (Sample[] | Error)[] = rules.map((r) => (r.metric?.kind === 'scalar' ? [{ labels: {}, value: r.metric.value }] : []))
+    const done = new Set<number>()
     // q rules on new patterns read the templates first: one query each, beside the batch.
     for (const [i, r] of rules.entries())
-      if (r.q?.kind === 'new_patterns')
+      if (r.q?.kind === 'new_patterns') {
         out[i] = await runQRule(store, ctx, r.q, atMs).catch((err: unknown) => (err instanceof Error ? err : new Error(String(err))))
-    const idx: number[] = []
-    const parts = rules.flatMap((r, i) => {
-      if (r.q?.kind === 'stats') {
-        idx.push(i)
-        return [qBatchPart(ctx, r.q, atMs, p)]
+        done.add(i)
       }
-      if (!r.metric || r.metric.kind === 'scalar') return []
-      idx.push(i)
-      return [
-        compileSeries(r.metric, { table: ctx.table, steps: { start: t, end: t, step: stepOf(r.metric) }, where: scopedWhere(ctx), p }),
-      ]
-    })
-    if (parts.length === 0) return out
-    const sql = queries.wrapScoped(parts, (...inner) =>
-      inner.map((x, j) => `SELECT ${idx[j] as number} AS r, labels, v FROM (${x})`).join(' UNION ALL '),
-    )
-    const res = await queries.table(ctx, sql, p, MAX_QUERY_MEMORY_BYTES)
-    for (const [r, labels, v] of res.data as [number, Record<string, string>, number | null][]) {
-      const samples = out[Number(r)] as Sample[]
-      const l: Record<string, string> = {}
-      for (const k of Object.keys(labels).sort()) if (labels[k]) l[k] = labels[k] as string
-      samples.push({ labels: l, value: v === null ? NaN : Number(v) })
+    // Counting rules, by window: one scan for two or more.
+    const windows = new Map<string, { i: number; shape: ScanShape }[]>()
+    for (const [i, r] of rules.entries()) {
+      const shape = r.metric ? scanShape(r.metric) : r.q && qScanShape(r.q)
+      if (!shape) continue
+      windows.set(shape.window, [...(windows.get(shape.window) ?? []), { i, shape }])
     }
-    return out.map((x) =>
-      Array.isArray(x) && x.length > MAX_SERIES ? new Error(`maximum number of series (${MAX_SERIES}) reached for a single query`) : x,
-    )
+    for (const xs of windows.values()) {
+      if (xs.length < 2) continue
+      const res = await runScan(
+        ctx,
+        xs.map((x) => x.shape),
+        atMs,
+      )
+      for (const [j, x] of xs.entries()) {
+        out[x.i] = res[j] as Sample[]
+        done.add(x.i)
+      }
+    }
+    const rest = rules.flatMap((r, i) => (done.has(i) || r.metric?.kind === 'scalar' ? [] : [i]))
+    for (let k = 0; k < rest.length; k += PARTS_PER_QUERY) {
+      const idx = rest.slice(k, k + PARTS_PER_QUERY)
+      const p = new Params()
+      const parts = idx.map((i) => {
+        const r = rules[i] as CompiledRule
+        if (r.q?.kind === 'stats') return qStatsSql(ctx, r.q, atMs, p)
+        const m = r.metric as MetricExpr
+        return compileSeries(m, { table: ctx.table, steps: { start: t, end: t, step: stepOf(m) }, where: scopedWhere(ctx), p })
+      })
+      const sql = queries.wrapScoped(parts, (...inner) =>
+        inner.map((x, j) => `SELECT ${idx[j] as number} AS r, labels, v FROM (${x})`).join(' UNION ALL '),
+      )
+      const res = await queries.table(ctx, sql, p, MAX_QUERY_MEMORY_BYTES)
+      for (const [r, labels, v] of res.data as [number, Record<string, string>, number | null][])
+        (out[Number(r)] as Sample[]).push(toSample(labels, v))
+    }
+    return out.map((x) => (Array.isArray(x) && x.length > MAX_SERIES ? tooMany() : x))
   }
 }
 

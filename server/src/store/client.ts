@@ -38,6 +38,14 @@ export interface RawInsertParams {
   settings?: Record<string, string | number | boolean>
 }
 
+/**
+ * The embedded engine's allocator (jemalloc inside libchdb) as this process runs it: freed pages go
+ * back to the system after 1 s instead of the build's 5 s, and its heap-profile sampling (on in chdb's
+ * build: `prof_active:true`) is off. Measured with `bench/wal-backlog.mts` (README, Performance).
+ * `JE_MALLOC_CONF` set in the environment replaces it.
+ */
+export const ENGINE_MALLOC_CONF = 'dirty_decay_ms:1000,prof_active:false'
+
 export async function createStoreClient(opts: StoreOptions): Promise<StoreClient> {
   if (opts.url) {
     const u = new URL(opts.url)
@@ -53,6 +61,8 @@ export async function createStoreClient(opts: StoreOptions): Promise<StoreClient
   }
   const dir = resolve(opts.dataDir)
   mkdirSync(dir, { recursive: true })
+  // Read by the engine's allocator when it loads (below), unless the operator set it.
+  process.env.JE_MALLOC_CONF ??= ENGINE_MALLOC_CONF
   // Loaded lazily: the 540 MB engine is not needed by ingest-only or HTTP-store processes.
   const { createChdbConnection } = await import('chdb/connection')
   let connection

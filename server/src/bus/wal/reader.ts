@@ -72,8 +72,8 @@ export class Cursor {
     }
     if (r.state !== 'ok') return 'bad'
     const at = pos - this.bufPos + HEADER_BYTES
-    // Copied so that a message does not pin the whole chunk.
-    return { pos, next: pos + HEADER_BYTES + r.length, count: r.count, payload: Buffer.from(this.buf.subarray(at, at + r.length)) }
+    // A view of the chunk, not a copy: the log parses it at once (log.ts) and keeps only the entries.
+    return { pos, next: pos + HEADER_BYTES + r.length, count: r.count, payload: this.buf.subarray(at, at + r.length) }
   }
 
   private async fill(seg: Segment, pos: number, len: number, segEnd: number): Promise<void> {
