@@ -98,7 +98,10 @@ export class LiveHub {
         dropped++
         continue
       }
-      this.queue.push(e)
+      // A copy of its own without pattern_id: the process role may label the same entry object before
+      // or while it waits here, and live entries carry none (README), whatever the timing.
+      const { pattern_id: _, ...copy } = e
+      this.queue.push(copy)
       this.queuedBytes += n
     }
     if (dropped) this.metrics.liveDropped.inc(dropped)
