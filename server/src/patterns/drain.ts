@@ -42,12 +42,19 @@ interface Seen {
   template: Template
   leaf: Node
   version: number
-  /** Another masked message with the same hash. */
-  readonly next: Seen | undefined
+  /** The hash of the tokens, and the next masked message in its slot. */
+  readonly key: number
+  next: Seen | undefined
 }
 
-/** Masked messages remembered per tree; the memory is emptied when full. */
+/**
+ * Masked messages remembered per tree, in slots by hash (an array, not a Map: the key is not hashed
+ * again), from 64 slots (a quiet service) up to 16,384; the memory is emptied when full.
+ */
+const SEEN_SLOTS_MIN = 64
+const SEEN_SLOTS_MAX = 1 << 14
 const SEEN_MAX = 20_000
+const noSeen = (slots: number): (Seen | undefined)[] => new Array<Seen | undefined>(slots).fill(undefined)
 const isVariable = (t: string): boolean => t.includes(WILDCARD)
 
 export interface MatchResult {
@@ -66,7 +73,7 @@ export class Drain {
    * generalized one, the search would choose the same template again and generalize nothing (the
    * message agrees with it everywhere it is not `<*>`). Values vary, masked messages much less.
    */
-  private seen = new Map<number, Seen>()
+  private seen = noSeen(SEEN_SLOTS_MIN)
   private seenCount = 0
   private readonly masked = new MaskedMessage()
   /** The leaf `addTokens` last went to. */
@@ -84,8 +91,9 @@ export class Drain {
 
   /** As `add`, for a message already read. */
   addMasked(m: MaskedMessage): MatchResult {
-    let seen = this.seen.get(m.key)
-    for (; seen !== undefined; seen = seen.next) if (m.equals(seen.tokens)) break
+    const slot = m.key & (this.seen.length - 1)
+    let seen = this.seen[slot]
+    for (; seen !== undefined; seen = seen.next) if (seen.key === m.key && m.equals(seen.tokens)) break
     if (seen !== undefined && seen.leaf.version === seen.version) {
       seen.template.count++
       return { template: seen.template, created: false, changed: false }
@@ -99,13 +107,28 @@ export class Drain {
       seen.version = leaf.version
     } else {
       if (this.seenCount >= SEEN_MAX) {
-        this.seen = new Map()
+        this.seen = noSeen(SEEN_SLOTS_MIN)
         this.seenCount = 0
-      }
-      this.seen.set(m.key, { tokens, template: result.template, leaf, version: leaf.version, next: this.seen.get(m.key) })
+      } else if (this.seenCount >= this.seen.length && this.seen.length < SEEN_SLOTS_MAX) this.growSeen()
+      const at = m.key & (this.seen.length - 1)
+      this.seen[at] = { tokens, template: result.template, leaf, version: leaf.version, key: m.key, next: this.seen[at] }
       this.seenCount++
     }
     return result
+  }
+
+  private growSeen(): void {
+    const old = this.seen
+    this.seen = noSeen(old.length * 4)
+    for (let s of old) {
+      while (s !== undefined) {
+        const next = s.next
+        const at = s.key & (this.seen.length - 1)
+        s.next = this.seen[at]
+        this.seen[at] = s
+        s = next
+      }
+    }
   }
 
   /** The search itself, for masked tokens (without the memory of masked messages). */

@@ -80,11 +80,17 @@ interface Shape {
   /** Else the masked form of every token of the shape, and its hash; undefined: each token is masked on its own. */
   readonly masked: string | undefined
   readonly maskedHash: number
-  next: Shape | undefined
+  /** The shape's hash, and the next shape in its slot. */
+  readonly hash: number
+  readonly next: Shape | undefined
 }
-/** Shapes remembered; emptied when full (a source of ever new shapes would otherwise grow it for ever). */
+/**
+ * Shapes remembered, in slots by hash (an array, not a Map: no hashing of the key again); emptied when
+ * full (a source of ever new shapes would otherwise grow it for ever).
+ */
+const SHAPE_SLOTS = 1 << 16
 const SHAPES_MAX = 50_000
-let shapes = new Map<number, Shape>()
+let shapes = new Array<Shape | undefined>(SHAPE_SLOTS).fill(undefined)
 let shapeCount = 0
 
 const isDigit = (c: number): boolean => c >= 48 && c <= 57
@@ -112,19 +118,20 @@ function textHash(text: string, start = 0, end = text.length): number {
 
 /** The shape of `text.slice(start, end)`, whose shape hash is `h`; learnt if new. */
 function shapeOf(text: string, start: number, end: number, h: number): Shape {
-  let s = shapes.get(h)
-  for (; s !== undefined; s = s.next) if (sameShape(s.token, text, start, end)) return s
+  const slot = h & (SHAPE_SLOTS - 1)
+  let s = shapes[slot]
+  for (; s !== undefined; s = s.next) if (s.hash === h && sameShape(s.token, text, start, end)) return s
   const token = text.slice(start, end)
   const shape = token.replace(/\d/g, '0')
   const masked = maskUncached(shape)
   const keep = masked === shape && !masked.includes(WILDCARD)
   const fixed = !keep && !/\d/.test(masked) ? masked : undefined
   if (shapeCount >= SHAPES_MAX) {
-    shapes = new Map()
+    shapes = new Array<Shape | undefined>(SHAPE_SLOTS).fill(undefined)
     shapeCount = 0
   }
-  s = { token, keep, masked: fixed, maskedHash: fixed === undefined ? 0 : textHash(fixed), next: shapes.get(h) }
-  shapes.set(h, s)
+  s = { token, keep, masked: fixed, maskedHash: fixed === undefined ? 0 : textHash(fixed), hash: h, next: shapes[slot] }
+  shapes[slot] = s
   shapeCount++
   return s
 }
@@ -205,7 +212,9 @@ for (let c = 48; c <= 57; c++) ASCII_CLASS[c] = DIGIT
 const charClass = (c: number): number => (c < 128 ? (ASCII_CLASS[c] as number) : isWideSpace(c) ? SPACE : WORD_CHAR)
 
 /** First letters of the units (UNIT), to try the expression only after a number followed by one of them. */
-const UNIT_FIRST = new Set([...'KMGTPkmgtBbuµnshd'].map((c) => c.charCodeAt(0)))
+const UNIT_FIRST = new Uint8Array(256)
+for (const c of 'KMGTPkmgtBbuµnshd') UNIT_FIRST[c.charCodeAt(0)] = 1
+const unitFirst = (c: number): boolean => c < 256 && UNIT_FIRST[c] === 1
 
 /**
  * A message as masked tokens (split on whitespace), read in one pass over its characters into arrays
@@ -268,7 +277,7 @@ export class MaskedMessage {
       const end = this.rawEnd[i] as number
       let fixed: string | undefined
       let h = this.rawHash[i] as number
-      if (i + 1 < raws && isDigit(message.charCodeAt(end - 1)) && UNIT_FIRST.has(message.charCodeAt(this.rawStart[i + 1] as number)) && UNIT.test(this.raw(i + 1))) {
+      if (i + 1 < raws && isDigit(message.charCodeAt(end - 1)) && unitFirst(message.charCodeAt(this.rawStart[i + 1] as number)) && UNIT.test(this.raw(i + 1))) {
         // A number and its unit: one value.
         const t = message.slice(start, end) + this.raw(++i)
         fixed = maskRange(t, 0, t.length, shapeHash(t, 0, t.length))
