@@ -92,8 +92,10 @@ export function instantQuery(store: Store): QueryFn {
   }
 }
 
-/** Rules of the non-scan part of a batch per query: one UNION ALL part each, the text well under the engine's max_query_size. */
+/** Rules of the non-scan part of a batch per query: one UNION ALL part each, the text well under the engine's max_query_size (256 KiB). */
 const PARTS_PER_QUERY = 10
+/** Rules per shared scan: each distinct filter is written twice (its flag, and the WHERE). */
+const RULES_PER_SCAN = 200
 
 /**
  * Rules of one tenant (a group's, or every group due in a round) at one instant in few queries:
@@ -121,16 +123,19 @@ export function groupQuery(store: Store): GroupQueryFn {
       if (!shape) continue
       windows.set(shape.window, [...(windows.get(shape.window) ?? []), { i, shape }])
     }
-    for (const xs of windows.values()) {
-      if (xs.length < 2) continue
-      const res = await runScan(
-        ctx,
-        xs.map((x) => x.shape),
-        atMs,
-      )
-      for (const [j, x] of xs.entries()) {
-        out[x.i] = res[j] as Sample[]
-        done.add(x.i)
+    for (const all of windows.values()) {
+      if (all.length < 2) continue
+      for (let k = 0; k < all.length; k += RULES_PER_SCAN) {
+        const xs = all.slice(k, k + RULES_PER_SCAN)
+        const res = await runScan(
+          ctx,
+          xs.map((x) => x.shape),
+          atMs,
+        )
+        for (const [j, x] of xs.entries()) {
+          out[x.i] = res[j] as Sample[]
+          done.add(x.i)
+        }
       }
     }
     const rest = rules.flatMap((r, i) => (done.has(i) || r.metric?.kind === 'scalar' ? [] : [i]))
