@@ -24,7 +24,7 @@ const MIN_SEGMENT_BYTES = 1024 * 1024 // 1 MiB
 /**
  * Payload bytes of records written in this run and not yet read whose entries are kept in memory, so
  * that a worker keeping up takes them from there instead of reading back and parsing what was just
- * written (the entries appended are the ones delivered: the log's JSON of them, parsed, is equal to
+ * written (copies of the entries appended are delivered: the log's JSON of them, parsed, is equal to
  * them). Beyond it, records are read from disk as usual.
  */
 const RECENT_BYTES = 8 * 1024 * 1024 // 8 MiB
@@ -213,7 +213,9 @@ export class WalLog {
         next: r.next,
         count: r.count,
         bytes: 'entries' in r ? r.bytes : r.payload.length,
-        entries: 'entries' in r ? r.entries : parse(r),
+        // Copies of the entries appended: the worker labels what it is handed (pattern_id), and the
+        // live feed still holds the originals (it sends them as they were accepted).
+        entries: 'entries' in r ? r.entries.map((e) => ({ ...e })) : parse(r),
         redelivered: pos < this.highWater,
       }
       this.claims.set(pos, { end: r.next, count: r.count, state: 'out', by: d })
