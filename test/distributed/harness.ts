@@ -184,7 +184,8 @@ export class Load {
  * The bus has nothing left to deliver: the shared consumer `process` has no message pending
  * (num_pending 0), none delivered and not yet acknowledged (num_ack_pending 0, so no ack wait can
  * run out and redeliver one) and none being redelivered (num_redelivered 0), and the work-queue
- * stream holds no message (a worker's ack removes it). Asked of the test's own nats-server(s) with
+ * stream holds no message past the consumer's ack floor (a worker's ack removes it; one restored
+ * after a hard kill of nats-server can stay, acknowledged). Asked of the test's own nats-server(s) with
  * the official client. Resolves with the last consumer state; throws with it after `timeoutMs`.
  */
 export async function waitBusDrained(natsUrl: string, stream = 'LOGS', timeoutMs = 60_000): Promise<string> {
@@ -197,8 +198,12 @@ export async function waitBusDrained(natsUrl: string, stream = 'LOGS', timeoutMs
       try {
         const c = await jsm.consumers.info(stream, 'process')
         const s = await jsm.streams.info(stream)
-        state = `num_pending ${c.num_pending}, num_ack_pending ${c.num_ack_pending}, num_redelivered ${c.num_redelivered}, stream messages ${s.state.messages}`
-        if (c.num_pending === 0 && c.num_ack_pending === 0 && c.num_redelivered === 0 && s.state.messages === 0) return state
+        state = `num_pending ${c.num_pending}, num_ack_pending ${c.num_ack_pending}, num_redelivered ${c.num_redelivered}, stream messages ${s.state.messages} (last ${s.state.last_seq}, consumer's ack floor ${c.ack_floor.stream_seq})`
+        // Messages left in the work-queue stream must be behind the consumer's ack floor: after a hard kill,
+        // nats-server can restore messages whose acks it had recorded but whose removal it had not written;
+        // they are never delivered again. Anything past the floor would still be delivered.
+        const behindFloor = s.state.messages === 0 || s.state.last_seq <= c.ack_floor.stream_seq
+        if (c.num_pending === 0 && c.num_ack_pending === 0 && c.num_redelivered === 0 && behindFloor) return state
       } catch (err) {
         state = `consumer info failed: ${String(err)}` // e.g. no JetStream leader yet after a restart
       }
