@@ -123,12 +123,16 @@ export class ThreadedPatternStage implements Labeler {
     this.writer.close()
     if (!this.local) await this.request({ op: 'drain', lastSeen: true }).then((r) => this.writer.write(r.records ?? []), () => {})
     if (this.local) await this.local.stage.close()
+    await this.stopThread()
+  }
+
+  /** Ends the thread, if any, without taking its exit for a failure. */
+  private async stopThread(): Promise<void> {
     const t = this.thread
     this.thread = undefined
-    if (t) {
-      t.removeAllListeners('exit')
-      await t.terminate()
-    }
+    if (!t) return
+    t.removeAllListeners('exit')
+    await t.terminate()
   }
 
   private async labelLocal(entries: readonly Entry[]): Promise<void> {
@@ -164,12 +168,7 @@ export class ThreadedPatternStage implements Labeler {
     this.log.error({ err: String(err) }, 'the pattern thread failed; mining goes on on the event loop')
     const stage = new PatternStage(this.store, this.log, this.refreshMs, this.lastSeenMs)
     this.local = { stage, loaded: stage.load() }
-    const t = this.thread
-    this.thread = undefined
-    if (t) {
-      t.removeAllListeners('exit')
-      void t.terminate()
-    }
+    void this.stopThread()
     const waiting = [...this.waiting.values()]
     this.waiting.clear()
     for (const w of waiting) w.reject(err)
