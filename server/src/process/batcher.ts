@@ -68,7 +68,7 @@ export class Batcher {
    * one entry); `grow`: an insert is running, so room up to `maxSize`.
    */
   room(grow = false): number {
-    return Math.max(1, Math.min(256, (grow ? Math.max(this.maxSize, this.batchSize) : this.batchSize) - this.entryCount))
+    return Math.max(1, Math.min(256, this.fullAt(grow) - this.entryCount))
   }
 
   /** How long until the batch is due by time (500 ms when empty). */
@@ -89,7 +89,12 @@ export class Batcher {
   due(force: boolean, grow = false): boolean {
     if (this.messages.length === 0) return false
     if (force || Date.now() - this.firstAt >= this.flushTimeoutMs) return true
-    return this.entryCount >= (grow ? Math.max(this.maxSize, this.batchSize) : this.batchSize)
+    return this.entryCount >= this.fullAt(grow)
+  }
+
+  /** Entries at which the batch is full: BATCH_SIZE, or `maxSize` while an insert runs. */
+  private fullAt(grow: boolean): number {
+    return grow ? Math.max(this.maxSize, this.batchSize) : this.batchSize
   }
 
   take(): Batch {
