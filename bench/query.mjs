@@ -61,6 +61,14 @@ const QUERIES = [
   { name: 'newest page, no filter', endpoint: 'logs', params: (i) => ({ to: END + HOUR + i, limit: 100 }) },
   // The Patterns view of Explore over a day: the 50 most frequent templates with their sparklines.
   { name: 'patterns 24 h', endpoint: 'patterns', params: (i) => ({ from: END - 24 * HOUR, to: END + i }), goal: 300 },
+  // The same over a day that does not start or end on an hour ("last 24 h" at 12:17:30): up to two
+  // partial hours counted from the entries beside the per-hour counts (store/patterns.ts).
+  {
+    name: 'patterns 24 h, not on hours',
+    endpoint: 'patterns',
+    params: (i) => ({ from: END - 24 * HOUR - 1_050_000, to: END - 1_050_000 + i }),
+    goal: 300,
+  },
 ]
 
 const summary = (xs) => ({

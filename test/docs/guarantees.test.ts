@@ -558,6 +558,10 @@ export const PROOFS: Record<string, Entry> = {
     [TOKENS, 'an insert whose commit the engine refused is stored by its retry under the same logical token, once'],
     [TOKENS, 'the worker loses nothing when the engine refuses a commit'],
   ],
+  'Limits: GET /api/patterns reads the per-hour counts (Patterns) only': [
+    ['test/store/pattern-counts.test.ts', "counts and buckets equal the entries' own count for random ranges"],
+    [CLUSTERDDL, 'the cluster DDL parses in ClickHouse'],
+  ],
   "Limits: The dashboard's facet sidebar is hidden on phone-sized": [[EXPLORE, 'a phone (390 px): the message under the metadata, filters in a drawer']],
   'Limits: Rebuilding the dashboard under a running server needs': [
     [WEBFILES, 'a dashboard rebuilt under a running server: its new files answer 404 until the server restarts'],

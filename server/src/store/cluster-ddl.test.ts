@@ -82,6 +82,13 @@ test('CLICKHOUSE_CLUSTER: the cluster DDL parses in ClickHouse, runs ON CLUSTER,
     assert.equal(dist.length, 1, `${table} created once`)
     assert.match(dist[0] as string, new RegExp(`ENGINE = Distributed\\(\`logs_cluster\`, \`oglogstream\`, ${table}_local, `))
   }
+  // The per-hour pattern counts (migration 6) live in the parts of the local tables, built for the
+  // parts already there by one mutation on every node; deletes rebuild them.
+  const lines = statements.map(oneLine)
+  assert.ok(lines.some((s) => /^ALTER TABLE `oglogstream`\.logs_local ON CLUSTER `logs_cluster` ADD PROJECTION IF NOT EXISTS pattern_hours \(/.test(s)))
+  assert.ok(lines.some((s) => /^ALTER TABLE `oglogstream`\.logs_local ON CLUSTER `logs_cluster` MODIFY SETTING lightweight_mutation_projection_mode = 'rebuild'/.test(s)))
+  assert.ok(lines.some((s) => /^ALTER TABLE `oglogstream`\.logs_local ON CLUSTER `logs_cluster` MATERIALIZE PROJECTION pattern_hours$/.test(s)))
+  assert.ok(!lines.some((s) => /PROJECTION/.test(s) && !/logs_local/.test(s)), 'no projection on a Distributed table')
   assert.equal(writeTable(ctx), '`oglogstream`.logs_local', 'entries are inserted into the local replicated table')
   assert.equal(readTable(ctx), '`oglogstream`.logs', 'queries read the Distributed table')
   assert.equal(deadLetterTable(ctx), '`oglogstream`.dead_letters')

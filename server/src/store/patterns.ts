@@ -9,7 +9,7 @@ import type { PatternSummary } from '@oglogstream/shared'
 import { fromClickHouse, toApi, toClickHouse } from '../model/index.js'
 import type { PatternRecord } from '../patterns/index.js'
 import { Params } from './params.js'
-import { scopedSql, whereClause, type Conditions, type QueryContext, type ScopedSql } from './queries.js'
+import { scopedSql, whereClause, wrapScoped, type Conditions, type QueryContext, type ScopedSql } from './queries.js'
 
 // Aliases apart from the column names: the engine would read `last_seen` in argMax as the alias.
 const FOLD = `tenant, service, pattern_id, argMax(template, last_seen) AS tpl, toString(min(first_seen)) AS first,
@@ -80,9 +80,92 @@ export interface PatternListOptions {
   firstSeenFrom?: string
 }
 
+const HOUR_MS = 3_600_000
+
+/** A canonical timestamp's hour, as a canonical timestamp. */
+const floorHour = (ts: string): string => `${ts.slice(0, 13)}:00:00.000000000Z`
+const ceilHour = (ts: string): string => {
+  const floor = floorHour(ts)
+  return floor === ts ? ts : `${new Date(Date.parse(floor) + HOUR_MS).toISOString().slice(0, 19)}.000000000Z`
+}
+
+/** [from, to) cut into its whole hours and the parts before and after them (at most one each). */
+interface HourSplit {
+  /** Whole hours: [from, to) on hour boundaries, either end open when the range's is. */
+  hours: { from?: string | undefined; to?: string | undefined }
+  edges: { from?: string | undefined; to: string }[] | { from: string; to?: string | undefined }[]
+}
+
+function splitHours(from: string | undefined, to: string | undefined): HourSplit | undefined {
+  const h1 = from === undefined ? undefined : ceilHour(from)
+  const h2 = to === undefined ? undefined : floorHour(to)
+  if (h1 !== undefined && h2 !== undefined && h1 >= h2) return undefined
+  const edges: { from: string; to: string }[] = []
+  if (from !== undefined && h1 !== undefined && from < h1) edges.push({ from, to: h1 })
+  if (to !== undefined && h2 !== undefined && h2 < to) edges.push({ from: h2, to })
+  return { hours: { from: h1, to: h2 }, edges }
+}
+
+/**
+ * The entries of `f` (no search, no level) in `range`, as SELECTs each grouping by `keys`: the whole
+ * hours from the `pattern_hours` projection (migrations.ts: the engine reads its per-hour counts
+ * instead of the entries when a query needs only its keys), the partial hours at either end from the
+ * entries. `key(hourly)` is the key SQL for one or the other (in the hours it may only use
+ * `toStartOfHour(timestamp)`, never `timestamp` itself). Every part counts with count(); the caller
+ * sums over them: a count is never read from one row of the projection, whose rows merge in the
+ * background.
+ */
+function hourParts(
+  ctx: QueryContext,
+  p: Params,
+  f: Conditions,
+  split: HourSplit,
+  select: (hourly: boolean) => string,
+  where: string,
+  groupBy: string,
+): ScopedSql[] {
+  const hourly = whereClause({ tenant: ctx.tenant, services: f.services }, p)
+  const ts = (v: string) => p.add("DateTime64(9, 'UTC')", toClickHouse(v))
+  const hourConds = [
+    ...(split.hours.from !== undefined ? [`toStartOfHour(timestamp) >= ${ts(split.hours.from)}`] : []),
+    ...(split.hours.to !== undefined ? [`toStartOfHour(timestamp) < ${ts(split.hours.to)}`] : []),
+  ]
+  const parts = [
+    scopedSql(hourly, (w) => `SELECT ${select(true)} FROM ${ctx.table} ${w}${hourConds.map((c) => ` AND ${c}`).join('')}${where} GROUP BY ${groupBy}`),
+  ]
+  for (const e of split.edges) {
+    parts.push(
+      scopedSql(
+        whereClause({ tenant: ctx.tenant, services: f.services, from: e.from, to: e.to }, p),
+        (w) => `SELECT ${select(false)} FROM ${ctx.table} ${w}${where} GROUP BY ${groupBy}`,
+      ),
+    )
+  }
+  return parts
+}
+
+export interface PatternListOptions {
+  limit: number
+  /** Width of a sparkline bucket. */
+  intervalMs: number
+  /** Range of the buckets (the filter's, or the matching entries' span). */
+  from: string
+  to: string
+  /** Only the templates first seen at or after this canonical timestamp ("new in this range"). */
+  firstSeenFrom?: string
+  /**
+   * Engine settings of the reads of entries (tests: `optimize_use_projections: 0` for the count from
+   * the entries alone, `force_optimize_projection: 1` to prove the per-hour counts are read).
+   */
+  engineSettings?: Record<string, string | number>
+}
+
 /**
  * The templates of the entries matching `f`, most frequent first: each with its count in `f`, its
- * buckets over [from, to) and its stored text, first/last seen and sample.
+ * buckets over [from, to) and its stored text, first/last seen and sample. Without a search or a
+ * level filter, whole hours are counted from the per-hour counts (`hourParts`), with exactly the
+ * same result as counting the entries; otherwise (and for sub-hour sparkline buckets) the entries
+ * are counted.
  */
 export async function listPatterns(ctx: QueryContext, patternTable: string, f: Conditions, o: PatternListOptions): Promise<PatternSummary[]> {
   const p = new Params()
@@ -91,22 +174,46 @@ export async function listPatterns(ctx: QueryContext, patternTable: string, f: C
     ? ` AND pattern_id IN (SELECT pattern_id FROM ${patternTable} ${whereClause({ tenant: ctx.tenant }, p)}
       GROUP BY pattern_id HAVING ${firstSeenIn(p, o.firstSeenFrom)})`
     : ''
-  const counted = scopedSql(
-    whereClause({ ...f, tenant: ctx.tenant }, p),
-    (w) => `SELECT pattern_id, count() AS c FROM ${ctx.table} ${w} AND pattern_id != ''${fresh}
-    GROUP BY pattern_id ORDER BY c DESC, pattern_id LIMIT ${p.add('UInt32', o.limit)}`,
-  )
-  const top = await rows<{ pattern_id: string; c: string | number }>(ctx, counted, p)
+  const plain = !f.search && !f.levels?.length
+  const countSplit = plain ? splitHours(f.from, f.to) : undefined
+  const counted = countSplit
+    ? wrapScoped(
+        hourParts(ctx, p, f, countSplit, () => 'pattern_id, count() AS c', ` AND pattern_id != ''${fresh}`, 'pattern_id'),
+        (...parts) => `SELECT pattern_id, sum(c) AS total FROM (${parts.join(' UNION ALL ')})
+        GROUP BY pattern_id ORDER BY total DESC, pattern_id LIMIT ${p.add('UInt32', o.limit)}`,
+      )
+    : scopedSql(
+        whereClause({ ...f, tenant: ctx.tenant }, p),
+        (w) => `SELECT pattern_id, count() AS total FROM ${ctx.table} ${w} AND pattern_id != ''${fresh}
+    GROUP BY pattern_id ORDER BY total DESC, pattern_id LIMIT ${p.add('UInt32', o.limit)}`,
+      )
+  const top = await rows<{ pattern_id: string; total: string | number }>(ctx, counted, p, o.engineSettings)
   if (!top.length) return []
   const ids = top.map((r) => r.pattern_id)
 
   const bp = new Params()
-  const step = o.intervalMs % 1000 === 0 ? `INTERVAL ${bp.add('UInt32', o.intervalMs / 1000)} SECOND` : `INTERVAL ${bp.add('UInt32', o.intervalMs)} MILLISECOND`
-  const bucketSql = scopedSql(whereClause({ ...f, from: o.from, to: o.to, tenant: ctx.tenant }, bp), (w) => {
-    const idList = bp.add('Array(String)', ids)
-    return `SELECT pattern_id, toString(toStartOfInterval(timestamp, ${step})) AS b, count() AS c
-    FROM ${ctx.table} ${w} AND pattern_id IN ${idList} GROUP BY pattern_id, b ORDER BY b`
-  })
+  const stepSql = o.intervalMs % 1000 === 0 ? `INTERVAL ${bp.add('UInt32', o.intervalMs / 1000)} SECOND` : `INTERVAL ${bp.add('UInt32', o.intervalMs)} MILLISECOND`
+  const idList = bp.add('Array(String)', ids)
+  // Buckets of whole hours are sums of hours (the step's boundaries are hours: epoch-aligned multiples).
+  const bucketSplit = plain && o.intervalMs % HOUR_MS === 0 ? splitHours(o.from, o.to) : undefined
+  const bucketSql = bucketSplit
+    ? wrapScoped(
+        hourParts(
+          ctx,
+          bp,
+          { services: f.services },
+          bucketSplit,
+          (hourly) => `pattern_id, toDateTime64(toStartOfInterval(${hourly ? 'toStartOfHour(timestamp)' : 'timestamp'}, ${stepSql}), 9, 'UTC') AS b, count() AS c`,
+          ` AND pattern_id IN ${idList}`,
+          'pattern_id, b',
+        ),
+        (...parts) => `SELECT pattern_id, toString(b) AS b, sum(c) AS c FROM (${parts.join(' UNION ALL ')}) GROUP BY pattern_id, b ORDER BY b`,
+      )
+    : scopedSql(
+        whereClause({ ...f, from: o.from, to: o.to, tenant: ctx.tenant }, bp),
+        (w) => `SELECT pattern_id, toString(toStartOfInterval(timestamp, ${stepSql})) AS b, count() AS c
+    FROM ${ctx.table} ${w} AND pattern_id IN ${idList} GROUP BY pattern_id, b ORDER BY b`,
+      )
   // The templates table has the tenant column too: the same WHERE keeps one tenant's templates.
   const tp = new Params()
   const tplSql = scopedSql(
@@ -114,8 +221,9 @@ export async function listPatterns(ctx: QueryContext, patternTable: string, f: C
     (w) => `SELECT ${FOLD} FROM ${patternTable} ${w} AND pattern_id IN ${tp.add('Array(String)', ids)} GROUP BY tenant, service, pattern_id`,
   )
   const [buckets, templates] = await Promise.all([
-    rows<{ pattern_id: string; b: string; c: string | number }>(ctx, bucketSql, bp),
-    rows<Folded>(ctx, tplSql, tp),
+    rows<{ pattern_id: string; b: string; c: string | number }>(ctx, bucketSql, bp, o.engineSettings),
+    // (a test's force_optimize_projection stays on the embedded engine's one session: not for templates)
+    rows<Folded>(ctx, tplSql, tp, o.engineSettings && { force_optimize_projection: 0 }),
   ])
   const byId = new Map(templates.map((t) => [t.pattern_id, fromStored(t)]))
   const series = new Map<string, { time: string; count: number }[]>()
@@ -130,7 +238,7 @@ export async function listPatterns(ctx: QueryContext, patternTable: string, f: C
       pattern_id: r.pattern_id,
       service: t?.service ?? '',
       template: t?.template ?? '',
-      count: Number(r.c),
+      count: Number(r.total),
       first_seen: t ? toApi(t.first_seen) : '',
       last_seen: t ? toApi(t.last_seen) : '',
       sample: t?.sample ?? '',
@@ -159,12 +267,12 @@ export async function patternsFirstSeen(
   return (await rows<Folded>(ctx, sql, p)).map(fromStored)
 }
 
-async function rows<T>(ctx: QueryContext, query: ScopedSql, p: Params): Promise<T[]> {
+async function rows<T>(ctx: QueryContext, query: ScopedSql, p: Params, extra: Record<string, string | number> = {}): Promise<T[]> {
   const rs = await ctx.client.query({
     query,
     query_params: p.values,
     format: 'JSONEachRow',
-    clickhouse_settings: { max_execution_time: Math.max(0.001, ctx.timeoutMs / 1000), timeout_overflow_mode: 'throw', max_memory_usage: '0' },
+    clickhouse_settings: { max_execution_time: Math.max(0.001, ctx.timeoutMs / 1000), timeout_overflow_mode: 'throw', max_memory_usage: '0', ...extra },
     abort_signal: ctx.signal,
   })
   return rs.json<T>()
