@@ -119,8 +119,12 @@ export function encodeBody(entries: readonly Entry[], row: (e: Entry) => string 
 const ROW_FRAME = 12
 const ATTRIBUTE_FRAME = 6
 
-/** Units beyond which a text is first tested for escapes, and copied as it is when it has none. */
-const LONG_TEXT = 32
+/**
+ * Units beyond which a text is first tested for escapes, and copied as it is when it has none: the
+ * runtime copies faster per character, and a text of 13 units or more may be a slice of a larger
+ * one, which the loop below reads slowly.
+ */
+const LONG_TEXT = 12
 /** By ASCII code: 0, or the character after the backslash that escapes it (`TSV_ESCAPES`). */
 const FIELD_ESCAPE = new Uint8Array(128)
 const QUOTED_ESCAPE = new Uint8Array(128)
@@ -145,11 +149,10 @@ function encodeTsv(entries: readonly Entry[]): Buffer {
   for (const e of entries) {
     off = writeText(buf, off, e.tenant ?? DEFAULT_TENANT, false)
     buf[off++] = 9
-    // toClickHouse: the date, a space, the time with its nine digits (the canonical form's first 29 units).
+    // toClickHouse: the date, a space, the time with its nine digits (the canonical form's first 29
+    // units, ASCII digits and separators).
     const ts = e.timestamp
-    off = writeText(buf, off, ts.slice(0, 10), false)
-    buf[off++] = 32
-    off = writeText(buf, off, ts.slice(11, 29), false)
+    for (let i = 0; i < 29; i++) buf[off++] = i === 10 ? 32 : ts.charCodeAt(i)
     buf[off++] = 9
     off = writeText(buf, off, e.service, false)
     buf[off++] = 9
