@@ -186,7 +186,7 @@ export async function listPatterns(ctx: QueryContext, patternTable: string, f: C
   const countSplit = plain ? splitHours(f.from, f.to) : undefined
   // The route's usual request (a range over ~15 h, not on hours): counts and hourly buckets over the same range.
   const once = countSplit && countSplit.edges.length > 0 && o.intervalMs % HOUR_MS === 0 && f.from === o.from && f.to === o.to
-  const { top, buckets } = once ? await countEdgesOnce(ctx, patternTable, f, o, countSplit) : await countApart(ctx, patternTable, f, o, plain, countSplit)
+  const { top, buckets: pending } = once ? await countEdgesOnce(ctx, patternTable, f, o, countSplit) : await countApart(ctx, patternTable, f, o, plain, countSplit)
   if (!top.length) return []
   const ids = top.map((r) => r.pattern_id)
   // The templates table has the tenant column too: the same WHERE keeps one tenant's templates.
@@ -195,8 +195,11 @@ export async function listPatterns(ctx: QueryContext, patternTable: string, f: C
     whereClause({ tenant: ctx.tenant }, tp),
     (w) => `SELECT ${FOLD} FROM ${patternTable} ${w} AND pattern_id IN ${tp.add('Array(String)', ids)} GROUP BY tenant, service, pattern_id`,
   )
-  // (a test's force_optimize_projection stays on the embedded engine's one session: not for templates)
-  const templates = await rows<Folded>(ctx, tplSql, tp, o.engineSettings && { force_optimize_projection: 0 })
+  const [buckets, templates] = await Promise.all([
+    pending,
+    // (a test's force_optimize_projection stays on the embedded engine's one session: not for templates)
+    rows<Folded>(ctx, tplSql, tp, o.engineSettings && { force_optimize_projection: 0 }),
+  ])
   const byId = new Map(templates.map((t) => [t.pattern_id, fromStored(t)]))
   const series = new Map<string, { time: string; count: number }[]>()
   for (const b of buckets) {
@@ -219,7 +222,10 @@ export async function listPatterns(ctx: QueryContext, patternTable: string, f: C
   })
 }
 
-/** Counts, then the buckets of the top templates: each a query of its own (the partial hours read by both). */
+/**
+ * Counts, then the buckets of the top templates: each a query of its own (the partial hours read by
+ * both). The buckets' query is started, not awaited: the templates' runs beside it.
+ */
 async function countApart(
   ctx: QueryContext,
   patternTable: string,
@@ -227,7 +233,7 @@ async function countApart(
   o: PatternListOptions,
   plain: boolean,
   countSplit: HourSplit | undefined,
-): Promise<{ top: Counted; buckets: Bucketed }> {
+): Promise<{ top: Counted; buckets: Promise<Bucketed> }> {
   const p = new Params()
   const fresh = freshSql(ctx, patternTable, p, o.firstSeenFrom)
   const counted = countSplit
@@ -242,7 +248,7 @@ async function countApart(
     GROUP BY pattern_id ORDER BY total DESC, pattern_id LIMIT ${p.add('UInt32', o.limit)}`,
       )
   const top = (await rows<{ pattern_id: string; total: string | number }>(ctx, counted, p, o.engineSettings)).map((r) => ({ pattern_id: r.pattern_id, total: Number(r.total) }))
-  if (!top.length) return { top, buckets: [] }
+  if (!top.length) return { top, buckets: Promise.resolve([]) }
 
   const bp = new Params()
   const stepSql = stepOf(bp, o.intervalMs)
@@ -267,8 +273,10 @@ async function countApart(
         (w) => `SELECT pattern_id, toString(toStartOfInterval(timestamp, ${stepSql})) AS b, count() AS c
     FROM ${ctx.table} ${w} AND pattern_id IN ${idList} GROUP BY pattern_id, b ORDER BY b`,
       )
-  const buckets = await rows<{ pattern_id: string; b: string; c: string | number }>(ctx, bucketSql, bp, o.engineSettings)
-  return { top, buckets: buckets.map((b) => ({ pattern_id: b.pattern_id, time: bucketTime(b.b), count: Number(b.c) })) }
+  const buckets = rows<{ pattern_id: string; b: string; c: string | number }>(ctx, bucketSql, bp, o.engineSettings).then((bs) =>
+    bs.map((b) => ({ pattern_id: b.pattern_id, time: bucketTime(b.b), count: Number(b.c) })),
+  )
+  return { top, buckets }
 }
 
 /**
@@ -279,7 +287,13 @@ async function countApart(
  * counts). Reading the partial hours is most of the cost (the sort key is (tenant, service, timestamp),
  * so even a short range reads about one granule per service), and `countApart` reads them twice.
  */
-async function countEdgesOnce(ctx: QueryContext, patternTable: string, f: Conditions, o: PatternListOptions, split: HourSplit): Promise<{ top: Counted; buckets: Bucketed }> {
+async function countEdgesOnce(
+  ctx: QueryContext,
+  patternTable: string,
+  f: Conditions,
+  o: PatternListOptions,
+  split: HourSplit,
+): Promise<{ top: Counted; buckets: Promise<Bucketed> }> {
   // One SELECT per partial hour, by template alone (a GROUP BY on the bucket too cost a third more): the
   // bucket of each is the one its start falls in, epoch-aligned like toStartOfInterval's.
   const ep = new Params()
@@ -310,7 +324,7 @@ async function countEdgesOnce(ctx: QueryContext, patternTable: string, f: Condit
     .map(([pattern_id, total]) => ({ pattern_id, total }))
     .sort((a, b) => b.total - a.total || (a.pattern_id < b.pattern_id ? -1 : a.pattern_id > b.pattern_id ? 1 : 0))
     .slice(0, o.limit)
-  if (!top.length) return { top, buckets: [] }
+  if (!top.length) return { top, buckets: Promise.resolve([]) }
 
   const bp = new Params()
   const [bucketSql] = hourParts(
@@ -329,10 +343,13 @@ async function countEdgesOnce(ctx: QueryContext, patternTable: string, f: Condit
     if (!s) sums.set(id, (s = new Map()))
     s.set(time, (s.get(time) ?? 0) + Number(c))
   }
-  for (const r of await rows<{ pattern_id: string; b: string; c: string | number }>(ctx, bucketSql as ScopedSql, bp, o.engineSettings)) add(r.pattern_id, bucketTime(r.b), r.c)
-  for (const r of edgeRows) if (inTop.has(r.pattern_id)) add(r.pattern_id, edgeBucket[Number(r.e)] as string, r.c)
-  const buckets: Bucketed = []
-  for (const [pattern_id, s] of sums) for (const [time, count] of [...s].sort(([a], [b]) => (a < b ? -1 : 1))) buckets.push({ pattern_id, time, count })
+  const buckets = rows<{ pattern_id: string; b: string; c: string | number }>(ctx, bucketSql as ScopedSql, bp, o.engineSettings).then((hourly) => {
+    for (const r of hourly) add(r.pattern_id, bucketTime(r.b), r.c)
+    for (const r of edgeRows) if (inTop.has(r.pattern_id)) add(r.pattern_id, edgeBucket[Number(r.e)] as string, r.c)
+    const out: Bucketed = []
+    for (const [pattern_id, s] of sums) for (const [time, count] of [...s].sort(([a], [b]) => (a < b ? -1 : 1))) out.push({ pattern_id, time, count })
+    return out
+  })
   return { top, buckets }
 }
 
