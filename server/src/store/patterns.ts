@@ -110,7 +110,7 @@ function splitHours(from: string | undefined, to: string | undefined): HourSplit
  * The entries of `f` (no search, no level) in `range`, as SELECTs each grouping by `keys`: the whole
  * hours from the `pattern_hours` projection (migrations.ts: the engine reads its per-hour counts
  * instead of the entries when a query needs only its keys), the partial hours at either end from the
- * entries. `key(hourly)` is the key SQL for one or the other (in the hours it may only use
+ * entries. `select(hourly)` is the SELECT list for one or the other (in the hours it may only use
  * `toStartOfHour(timestamp)`, never `timestamp` itself). Every part counts with count(); the caller
  * sums over them: a count is never read from one row of the projection, whose rows merge in the
  * background.
