@@ -187,7 +187,9 @@ test('CORS: allowed origins only', async () => {
   const s = await startServer({ env: { CORS_ORIGINS: 'https://app.example' } })
   try {
     const pre = await fetch(`${s.url}/log`, { method: 'OPTIONS', headers: { origin: 'https://app.example', 'access-control-request-method': 'POST', 'access-control-request-headers': 'content-type' } })
+    assert.equal(pre.status, 204)
     assert.equal(pre.headers.get('access-control-allow-origin'), 'https://app.example')
+    assert.match(pre.headers.get('access-control-allow-methods') ?? '', /POST/)
     const other = await fetch(`${s.url}/health`, { headers: { origin: 'https://evil.example' } })
     assert.equal(other.headers.get('access-control-allow-origin'), null)
   } finally {

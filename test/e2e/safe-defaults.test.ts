@@ -82,6 +82,11 @@ test('same-origin by default: no CORS header for a foreign origin, its WebSocket
     assert.equal(foreign.headers.get('access-control-allow-origin'), null)
     const pre = await fetch(`${s.url}/api/logs`, { method: 'OPTIONS', headers: { origin: 'https://evil.example', 'access-control-request-method': 'GET' } })
     assert.equal(pre.headers.get('access-control-allow-origin'), null)
+    // No CORS at all: a preflight is a request no route answers (the error catalogue's 404, with the security headers).
+    assert.equal(pre.status, 404)
+    assert.equal(((await pre.json()) as { code: string }).code, 'LOG_ERR_NOT_FOUND')
+    assert.equal(pre.headers.get('x-frame-options'), 'DENY')
+    assert.equal(pre.headers.get('access-control-allow-methods'), null)
 
     const refused = await upgrade(s.url, { origin: 'https://evil.example' })
     assert.deepEqual(refused, { status: 403, code: 'LOG_ERR_ORIGIN_FORBIDDEN' })

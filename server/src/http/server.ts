@@ -88,13 +88,17 @@ export function createServer(opts: ServerOptions, logger: Logger, metrics: HttpM
     done()
   })
 
-  app.register(cors, {
-    // An empty list: no CORS headers at all, so only the server's own origin (the dashboard) reads.
-    origin: opts.corsOrigins === '*' ? '*' : opts.corsOrigins.length > 0 ? [...opts.corsOrigins] : false,
-    methods: ['GET', 'POST', 'OPTIONS', 'HEAD'],
-    exposedHeaders: ['X-Next-Cursor', 'Retry-After'],
-    maxAge: 600,
-  })
+  // An empty CORS_ORIGINS: no CORS at all, so only the server's own origin (the dashboard) reads. The
+  // plugin is then not registered: with `origin: false` it added nothing to any answer, yet ran a hook
+  // on every request, and its `OPTIONS *` route answered the 404 that no route gives as well.
+  if (opts.corsOrigins === '*' || opts.corsOrigins.length > 0) {
+    app.register(cors, {
+      origin: opts.corsOrigins === '*' ? '*' : [...opts.corsOrigins],
+      methods: ['GET', 'POST', 'OPTIONS', 'HEAD'],
+      exposedHeaders: ['X-Next-Cursor', 'Retry-After'],
+      maxAge: 600,
+    })
+  }
 
   if (opts.rateLimitMax > 0) {
     // A root onRequest hook rather than the plugin's per-route one: route hooks run after the hooks

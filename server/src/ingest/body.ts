@@ -4,7 +4,7 @@
  */
 import { createHash, type Hash } from 'node:crypto'
 import { createGunzip, createInflate } from 'node:zlib'
-import type { FastifyInstance, FastifyRequest } from 'fastify'
+import type { FastifyInstance, FastifyReply, FastifyRequest, RequestPayload } from 'fastify'
 import { Errors } from '../errors.js'
 
 const bodyHashes = new WeakMap<FastifyRequest, Hash | string>()
@@ -24,14 +24,25 @@ export function requestKey(req: FastifyRequest): string | undefined {
 
 /**
  * Registers a `preParsing` hook that hashes the body as sent (`requestKey`) and decodes
- * `Content-Encoding: gzip | deflate` bodies.
+ * `Content-Encoding: gzip | deflate` bodies, for every route of `app`'s scope.
  */
 export function decodeContentEncoding(app: FastifyInstance): void {
+  app.addHook('preParsing', contentEncodingHook({ key: true }))
+}
+
+type PreParsingHook = (req: FastifyRequest, reply: FastifyReply, payload: RequestPayload, done: (err: Error | null, body?: RequestPayload) => void) => void
+
+/**
+ * The `preParsing` hook of `decodeContentEncoding`, for one route's options. `key: false` for a route
+ * whose request is never split over bus messages (`POST /log`, one entry): it needs no key, and the
+ * body is not hashed.
+ */
+export function contentEncodingHook({ key }: { key: boolean }): PreParsingHook {
   // A callback hook: no promise per request.
-  app.addHook('preParsing', (req: FastifyRequest, _reply, payload, done) => {
-    const enc = (req.headers['content-encoding'] ?? 'identity').toLowerCase().trim()
-    // `POST /log` is one entry, never split over bus messages: it needs no key (and saves the hash).
-    if (req.routeOptions.url !== '/log') {
+  return (req, _reply, payload, done) => {
+    const raw = req.headers['content-encoding']
+    const enc = raw === undefined ? 'identity' : raw.toLowerCase().trim()
+    if (key) {
       const hash = createHash('sha256')
       const h = req.headers
       hash.update(`${req.method} ${req.url}\n${h['content-type'] ?? ''}\n${enc}\n${String(h['idempotency-key'] ?? '')}\n`)
@@ -52,8 +63,8 @@ export function decodeContentEncoding(app: FastifyInstance): void {
     })
     payload.on('error', (err) => decoder.destroy(err))
     decoder.on('error', () => {}) // surfaced by Fastify's body reader
-    done(null, payload.pipe(decoder))
-  })
+    done(null, payload.pipe(decoder) as unknown as RequestPayload)
+  }
 }
 
 export interface Line {

@@ -31,7 +31,7 @@ export class Ingestor {
   async accept(protocol: string, tenant: Tenant, entries: Entry[], key?: string): Promise<void> {
     if (entries.length === 0) return
     for (const e of entries) e.id ??= randomUUID()
-    if (this.quotas) {
+    if (this.quotas?.limited(tenant)) {
       let bytes = 0
       for (const e of entries) bytes += entryBytes(e)
       try {

@@ -26,6 +26,12 @@ export class TenantQuotas {
     private readonly now: () => number = Date.now,
   ) {}
 
+  /** Whether `tenant` has a limit `take` checks (without one, the request's bytes need not be counted). */
+  limited(tenant: Tenant): boolean {
+    const l = this.limits(tenant)
+    return l !== undefined && (Boolean(l.dailyBytes) || Boolean(l.ingestRate))
+  }
+
   /** Takes `entries` / `bytes` from the tenant's allowance, or throws TENANT_RATE_LIMITED / TENANT_QUOTA_EXCEEDED. */
   take(tenant: Tenant, entries: number, bytes: number): void {
     const l = this.limits(tenant)

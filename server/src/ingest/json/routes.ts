@@ -7,19 +7,19 @@ import type { FastifyInstance } from 'fastify'
 import type { AcceptedResponse, BatchAcceptedResponse, BatchPartialResponse } from '@oglogstream/shared'
 import { Errors } from '../../errors.js'
 import { ALLOWED_FIELDS, LIMITS, nowTimestamp, toApi, validateEntry, type Entry } from '../../model/index.js'
-import { NDJSON_TYPES, NdjsonBody, decodeContentEncoding, parseNdjson, requestKey, type Line } from '../body.js'
+import { NDJSON_TYPES, NdjsonBody, contentEncodingHook, parseNdjson, requestKey, type Line } from '../body.js'
 import { BatchBudget, budgetLimits } from '../budget.js'
 import type { IngestContext } from '../context.js'
 
 const MAX_REPORTED_ERRORS = 100
 
 export async function jsonRoutes(app: FastifyInstance, { ingestor, config }: IngestContext): Promise<void> {
-  decodeContentEncoding(app)
   // The seed contract is JSON only: anything else (text/plain included) is a 415.
   app.removeContentTypeParser('text/plain')
   app.addContentTypeParser(NDJSON_TYPES, { parseAs: 'string' }, (_req, body, done) => done(null, new NdjsonBody(body as string)))
 
-  app.post('/log', { bodyLimit: LIMITS.SINGLE_BODY_BYTES }, async (req, reply) => {
+  // gzip/deflate bodies on both; `POST /log` (one entry, never split over bus messages) needs no request key.
+  app.post('/log', { bodyLimit: LIMITS.SINGLE_BODY_BYTES, preParsing: contentEncodingHook({ key: false }) }, async (req, reply) => {
     const v = validateEntry(req.body)
     if (!v.ok) {
       ingestor.reject('json', v.reason)
@@ -31,7 +31,7 @@ export async function jsonRoutes(app: FastifyInstance, { ingestor, config }: Ing
     return reply.code(202).send(body)
   })
 
-  app.post('/logs', { bodyLimit: config.maxBatchBytes }, async (req, reply) => {
+  app.post('/logs', { bodyLimit: config.maxBatchBytes, preParsing: contentEncodingHook({ key: true }) }, async (req, reply) => {
     const lines = toLines(req.body)
     const receivedAt = nowTimestamp()
     const budget = new BatchBudget(ingestor, 'json', budgetLimits(config))
