@@ -55,6 +55,8 @@ interface Case {
   to?: string
   intervalMs: number
   limit: number
+  /** new=true: only the templates first seen at or after this. */
+  firstSeenFrom?: string
 }
 
 /** A random request: ends anywhere (to the nanosecond), on hours, or open; sub-hour and hour buckets. */
@@ -77,6 +79,7 @@ function randomCase(): Case {
     ...(to ? { to } : {}),
     intervalMs: pick([HOUR, 3 * HOUR, 24 * HOUR, 30 * 60_000, 60_000]),
     limit: pick([3, 50]),
+    ...(from && rnd() < 0.25 ? { firstSeenFrom: from } : {}),
   }
 }
 
@@ -86,6 +89,7 @@ const options = (c: Case, engineSettings: PatternListOptions['engineSettings']):
   from: c.from ?? ts(START - 10 * HOUR),
   to: c.to ?? ts(END + 10 * HOUR),
   engineSettings,
+  ...(c.firstSeenFrom ? { firstSeenFrom: c.firstSeenFrom } : {}),
 })
 
 const ON = { optimize_use_projections: 1, force_optimize_projection: 0 }
@@ -106,6 +110,12 @@ async function reference(c: Case) {
     ...(c.services ? ['service IN {services:Array(String)}'] : []),
     ...(c.from ? ["timestamp >= toDateTime64({from:String}, 9, 'UTC')"] : []),
     ...(c.to ? ["timestamp < toDateTime64({to:String}, 9, 'UTC')"] : []),
+    ...(c.firstSeenFrom
+      ? [
+          `pattern_id IN (SELECT pattern_id FROM oglogstream.patterns WHERE tenant = {tenant:String} GROUP BY pattern_id
+           HAVING min(first_seen) >= toDateTime64({from:String}, 9, 'UTC'))`,
+        ]
+      : []),
   ].join(' AND ')
   const params = { tenant: c.tenant, services: c.services ?? [], from: c.from?.slice(0, 29).replace('T', ' '), to: c.to?.slice(0, 29).replace('T', ' ') }
   const off = 'SETTINGS optimize_use_projections = 0, force_optimize_projection = 0'
@@ -163,6 +173,15 @@ test('counts and buckets equal the entries\' own count for random ranges, servic
   assert.deepEqual(await store.migrate(0), [6])
   await store.insert(blocks[2] as Entry[], 'pattern-counts-2')
   await store.insert(blocks[1] as Entry[], 'pattern-counts-1')
+  // Templates first seen at random times (new=true keeps those first seen at or after the range's start).
+  await store.patterns.save(
+    TENANTS.flatMap((tenant) =>
+      PATTERNS.filter(Boolean).map((id) => {
+        const first = ts(START + Math.floor(rnd() * 72 * HOUR))
+        return { tenant, service: 'api', pattern_id: id, template: `t ${id}`, first_seen: first, last_seen: first, sample: id }
+      }),
+    ),
+  )
   const [stored] = await store.sql<{ n: string }>('SELECT count() AS n FROM oglogstream.logs')
   assert.equal(Number(stored?.n), 4000, 'the replayed block is stored once')
   await checkForced()

@@ -110,7 +110,7 @@ function splitHours(from: string | undefined, to: string | undefined): HourSplit
  * The entries of `f` (no search, no level) in `range`, as SELECTs each grouping by `keys`: the whole
  * hours from the `pattern_hours` projection (migrations.ts: the engine reads its per-hour counts
  * instead of the entries when a query needs only its keys), the partial hours at either end from the
- * entries. `key(hourly)` is the key SQL for one or the other (in the hours it may only use
+ * entries. `select(hourly)` is the SELECT list for one or the other (in the hours it may only use
  * `toStartOfHour(timestamp)`, never `timestamp` itself). Every part counts with count(); the caller
  * sums over them: a count is never read from one row of the projection, whose rows merge in the
  * background.
@@ -160,6 +160,20 @@ export interface PatternListOptions {
   engineSettings?: Record<string, string | number>
 }
 
+type Counted = { pattern_id: string; total: number }[]
+type Bucketed = { pattern_id: string; time: string; count: number }[]
+
+/** `AND pattern_id IN (...)`: the tenant's templates first seen (over all time) at or after `from` ("new in the range"). */
+function freshSql(ctx: QueryContext, patternTable: string, p: Params, from: string | undefined): string {
+  return from
+    ? ` AND pattern_id IN (SELECT pattern_id FROM ${patternTable} ${whereClause({ tenant: ctx.tenant }, p)}
+      GROUP BY pattern_id HAVING ${firstSeenIn(p, from)})`
+    : ''
+}
+
+const stepOf = (p: Params, ms: number) => (ms % 1000 === 0 ? `INTERVAL ${p.add('UInt32', ms / 1000)} SECOND` : `INTERVAL ${p.add('UInt32', ms)} MILLISECOND`)
+const bucketTime = (b: string) => toApi(fromClickHouse(b))
+
 /**
  * The templates of the entries matching `f`, most frequent first: each with its count in `f`, its
  * buckets over [from, to) and its stored text, first/last seen and sample. Without a search or a
@@ -168,14 +182,60 @@ export interface PatternListOptions {
  * are counted.
  */
 export async function listPatterns(ctx: QueryContext, patternTable: string, f: Conditions, o: PatternListOptions): Promise<PatternSummary[]> {
-  const p = new Params()
-  // New in the range: the tenant's templates first seen (over all time) at or after its start.
-  const fresh = o.firstSeenFrom
-    ? ` AND pattern_id IN (SELECT pattern_id FROM ${patternTable} ${whereClause({ tenant: ctx.tenant }, p)}
-      GROUP BY pattern_id HAVING ${firstSeenIn(p, o.firstSeenFrom)})`
-    : ''
   const plain = !f.search && !f.levels?.length
   const countSplit = plain ? splitHours(f.from, f.to) : undefined
+  // The route's usual request (a range over ~15 h, not on hours): counts and hourly buckets over the same range.
+  const once = countSplit && countSplit.edges.length > 0 && o.intervalMs % HOUR_MS === 0 && f.from === o.from && f.to === o.to
+  const { top, buckets: pending } = once ? await countEdgesOnce(ctx, patternTable, f, o, countSplit) : await countApart(ctx, patternTable, f, o, plain, countSplit)
+  if (!top.length) return []
+  const ids = top.map((r) => r.pattern_id)
+  // The templates table has the tenant column too: the same WHERE keeps one tenant's templates.
+  const tp = new Params()
+  const tplSql = scopedSql(
+    whereClause({ tenant: ctx.tenant }, tp),
+    (w) => `SELECT ${FOLD} FROM ${patternTable} ${w} AND pattern_id IN ${tp.add('Array(String)', ids)} GROUP BY tenant, service, pattern_id`,
+  )
+  const [buckets, templates] = await Promise.all([
+    pending,
+    // (a test's force_optimize_projection stays on the embedded engine's one session: not for templates)
+    rows<Folded>(ctx, tplSql, tp, o.engineSettings && { force_optimize_projection: 0 }),
+  ])
+  const byId = new Map(templates.map((t) => [t.pattern_id, fromStored(t)]))
+  const series = new Map<string, { time: string; count: number }[]>()
+  for (const b of buckets) {
+    let s = series.get(b.pattern_id)
+    if (!s) series.set(b.pattern_id, (s = []))
+    s.push({ time: b.time, count: b.count })
+  }
+  return top.map((r) => {
+    const t = byId.get(r.pattern_id)
+    return {
+      pattern_id: r.pattern_id,
+      service: t?.service ?? '',
+      template: t?.template ?? '',
+      count: r.total,
+      first_seen: t ? toApi(t.first_seen) : '',
+      last_seen: t ? toApi(t.last_seen) : '',
+      sample: t?.sample ?? '',
+      buckets: series.get(r.pattern_id) ?? [],
+    }
+  })
+}
+
+/**
+ * Counts, then the buckets of the top templates: each a query of its own (the partial hours read by
+ * both). The buckets' query is started, not awaited: the templates' runs beside it.
+ */
+async function countApart(
+  ctx: QueryContext,
+  patternTable: string,
+  f: Conditions,
+  o: PatternListOptions,
+  plain: boolean,
+  countSplit: HourSplit | undefined,
+): Promise<{ top: Counted; buckets: Promise<Bucketed> }> {
+  const p = new Params()
+  const fresh = freshSql(ctx, patternTable, p, o.firstSeenFrom)
   const counted = countSplit
     ? wrapScoped(
         hourParts(ctx, p, f, countSplit, () => 'pattern_id, count() AS c', ` AND pattern_id != ''${fresh}`, 'pattern_id'),
@@ -187,13 +247,12 @@ export async function listPatterns(ctx: QueryContext, patternTable: string, f: C
         (w) => `SELECT pattern_id, count() AS total FROM ${ctx.table} ${w} AND pattern_id != ''${fresh}
     GROUP BY pattern_id ORDER BY total DESC, pattern_id LIMIT ${p.add('UInt32', o.limit)}`,
       )
-  const top = await rows<{ pattern_id: string; total: string | number }>(ctx, counted, p, o.engineSettings)
-  if (!top.length) return []
-  const ids = top.map((r) => r.pattern_id)
+  const top = (await rows<{ pattern_id: string; total: string | number }>(ctx, counted, p, o.engineSettings)).map((r) => ({ pattern_id: r.pattern_id, total: Number(r.total) }))
+  if (!top.length) return { top, buckets: Promise.resolve([]) }
 
   const bp = new Params()
-  const stepSql = o.intervalMs % 1000 === 0 ? `INTERVAL ${bp.add('UInt32', o.intervalMs / 1000)} SECOND` : `INTERVAL ${bp.add('UInt32', o.intervalMs)} MILLISECOND`
-  const idList = bp.add('Array(String)', ids)
+  const stepSql = stepOf(bp, o.intervalMs)
+  const idList = bp.add('Array(String)', top.map((r) => r.pattern_id))
   // Buckets of whole hours are sums of hours (the step's boundaries are hours: epoch-aligned multiples).
   const bucketSplit = plain && o.intervalMs % HOUR_MS === 0 ? splitHours(o.from, o.to) : undefined
   const bucketSql = bucketSplit
@@ -214,37 +273,84 @@ export async function listPatterns(ctx: QueryContext, patternTable: string, f: C
         (w) => `SELECT pattern_id, toString(toStartOfInterval(timestamp, ${stepSql})) AS b, count() AS c
     FROM ${ctx.table} ${w} AND pattern_id IN ${idList} GROUP BY pattern_id, b ORDER BY b`,
       )
-  // The templates table has the tenant column too: the same WHERE keeps one tenant's templates.
-  const tp = new Params()
-  const tplSql = scopedSql(
-    whereClause({ tenant: ctx.tenant }, tp),
-    (w) => `SELECT ${FOLD} FROM ${patternTable} ${w} AND pattern_id IN ${tp.add('Array(String)', ids)} GROUP BY tenant, service, pattern_id`,
+  const buckets = rows<{ pattern_id: string; b: string; c: string | number }>(ctx, bucketSql, bp, o.engineSettings).then((bs) =>
+    bs.map((b) => ({ pattern_id: b.pattern_id, time: bucketTime(b.b), count: Number(b.c) })),
   )
-  const [buckets, templates] = await Promise.all([
-    rows<{ pattern_id: string; b: string; c: string | number }>(ctx, bucketSql, bp, o.engineSettings),
-    // (a test's force_optimize_projection stays on the embedded engine's one session: not for templates)
-    rows<Folded>(ctx, tplSql, tp, o.engineSettings && { force_optimize_projection: 0 }),
-  ])
-  const byId = new Map(templates.map((t) => [t.pattern_id, fromStored(t)]))
-  const series = new Map<string, { time: string; count: number }[]>()
-  for (const b of buckets) {
-    let s = series.get(b.pattern_id)
-    if (!s) series.set(b.pattern_id, (s = []))
-    s.push({ time: toApi(fromClickHouse(b.b)), count: Number(b.c) })
-  }
-  return top.map((r) => {
-    const t = byId.get(r.pattern_id)
-    return {
-      pattern_id: r.pattern_id,
-      service: t?.service ?? '',
-      template: t?.template ?? '',
-      count: Number(r.total),
-      first_seen: t ? toApi(t.first_seen) : '',
-      last_seen: t ? toApi(t.last_seen) : '',
-      sample: t?.sample ?? '',
-      buckets: series.get(r.pattern_id) ?? [],
-    }
+  return { top, buckets }
+}
+
+/**
+ * Counts and hourly buckets over one range with partial hours at its ends: the entries of the partial
+ * hours are read once, by template (each partial hour lies in one bucket, since buckets are whole
+ * hours), beside every template's count over the whole hours; the sums, the top and the buckets are
+ * put together here, and only the top templates' hourly buckets are read again (from the per-hour
+ * counts). Reading the partial hours is most of the cost (the sort key is (tenant, service, timestamp),
+ * so even a short range reads about one granule per service), and `countApart` reads them twice.
+ */
+async function countEdgesOnce(
+  ctx: QueryContext,
+  patternTable: string,
+  f: Conditions,
+  o: PatternListOptions,
+  split: HourSplit,
+): Promise<{ top: Counted; buckets: Promise<Bucketed> }> {
+  // One SELECT per partial hour, by template alone (a GROUP BY on the bucket too cost a third more): the
+  // bucket of each is the one its start falls in, epoch-aligned like toStartOfInterval's.
+  const ep = new Params()
+  const edgeFresh = freshSql(ctx, patternTable, ep, o.firstSeenFrom)
+  const edgeParts = split.edges.map((e, i) =>
+    scopedSql(
+      whereClause({ tenant: ctx.tenant, services: f.services, from: e.from, to: e.to }, ep),
+      (w) => `SELECT ${i} AS e, pattern_id, count() AS c FROM ${ctx.table} ${w} AND pattern_id != ''${edgeFresh} GROUP BY pattern_id`,
+    ),
+  )
+  const edgeSql = wrapScoped(edgeParts, (...parts) => parts.join(' UNION ALL '))
+  const edgeBucket = split.edges.map((e) => {
+    const ms = Date.parse(`${(e.from as string).slice(0, 23)}Z`)
+    return new Date(Math.floor(ms / o.intervalMs) * o.intervalMs).toISOString()
   })
+  const hp = new Params()
+  const hourFresh = freshSql(ctx, patternTable, hp, o.firstSeenFrom)
+  const [hoursSql] = hourParts(ctx, hp, f, { hours: split.hours, edges: [] }, () => 'pattern_id, count() AS c', ` AND pattern_id != ''${hourFresh}`, 'pattern_id')
+  const [edgeRows, hourRows] = await Promise.all([
+    rows<{ e: number; pattern_id: string; c: string | number }>(ctx, edgeSql, ep, o.engineSettings),
+    rows<{ pattern_id: string; c: string | number }>(ctx, hoursSql as ScopedSql, hp, o.engineSettings),
+  ])
+  const totals = new Map<string, number>()
+  for (const r of hourRows) totals.set(r.pattern_id, Number(r.c))
+  for (const r of edgeRows) totals.set(r.pattern_id, (totals.get(r.pattern_id) ?? 0) + Number(r.c))
+  // The engine's order: count descending, then pattern_id by its bytes (ids are ASCII, so as strings here).
+  const top = [...totals]
+    .map(([pattern_id, total]) => ({ pattern_id, total }))
+    .sort((a, b) => b.total - a.total || (a.pattern_id < b.pattern_id ? -1 : a.pattern_id > b.pattern_id ? 1 : 0))
+    .slice(0, o.limit)
+  if (!top.length) return { top, buckets: Promise.resolve([]) }
+
+  const bp = new Params()
+  const [bucketSql] = hourParts(
+    ctx,
+    bp,
+    f,
+    { hours: split.hours, edges: [] },
+    () => `pattern_id, toString(toStartOfInterval(toStartOfHour(timestamp), ${stepOf(bp, o.intervalMs)})) AS b, count() AS c`,
+    ` AND pattern_id IN ${bp.add('Array(String)', top.map((r) => r.pattern_id))}`,
+    'pattern_id, b',
+  )
+  const inTop = new Set(top.map((r) => r.pattern_id))
+  const sums = new Map<string, Map<string, number>>()
+  const add = (id: string, time: string, c: string | number) => {
+    let s = sums.get(id)
+    if (!s) sums.set(id, (s = new Map()))
+    s.set(time, (s.get(time) ?? 0) + Number(c))
+  }
+  const buckets = rows<{ pattern_id: string; b: string; c: string | number }>(ctx, bucketSql as ScopedSql, bp, o.engineSettings).then((hourly) => {
+    for (const r of hourly) add(r.pattern_id, bucketTime(r.b), r.c)
+    for (const r of edgeRows) if (inTop.has(r.pattern_id)) add(r.pattern_id, edgeBucket[Number(r.e)] as string, r.c)
+    const out: Bucketed = []
+    for (const [pattern_id, s] of sums) for (const [time, count] of [...s].sort(([a], [b]) => (a < b ? -1 : 1))) out.push({ pattern_id, time, count })
+    return out
+  })
+  return { top, buckets }
 }
 
 /**
