@@ -27,7 +27,7 @@ import { configureValidation } from './model/index.js'
 import { LiveMetrics } from './live/metrics.js'
 import { liveRoutes } from './live/routes.js'
 import { lokiRoutes } from './loki/routes.js'
-import { ProcessMetrics, ThreadedPatternStage, Worker } from './process/index.js'
+import { ProcessMetrics, Worker, patternStage, type Labeler } from './process/index.js'
 import { QueryMetrics } from './query/metrics.js'
 import { rejectedRoutes } from './query/rejected.js'
 import { queryRoutes } from './query/routes.js'
@@ -156,11 +156,12 @@ export async function createApp(config: Config, logger?: Logger): Promise<App> {
         }) : undefined
 
   let worker: Worker | undefined
-  let patterns: ThreadedPatternStage | undefined
+  let patterns: Labeler | undefined
   if (bus.workQueue && store) {
     const s = store
-    // The miner on a thread of its own (process/labeler.ts): the other core mines while the event loop serves.
-    patterns = config.process.patterns === 'on' ? new ThreadedPatternStage({ save: (r) => s.patterns.save(r), load: () => s.patterns.load() }, log) : undefined
+    // The miner on a thread of its own (PATTERN_THREAD=on: the other core mines while the event loop
+    // serves) or on the event loop (process/labeler.ts).
+    patterns = patternStage(config.process.patterns, config.process.patternThread, { save: (r) => s.patterns.save(r), load: () => s.patterns.load() }, log)
     worker = new Worker(bus.workQueue, store, config.process, metrics.process, log, patterns)
   }
 
@@ -250,7 +251,7 @@ export async function createApp(config: Config, logger?: Logger): Promise<App> {
           // JetStream: finish the batch in hand and hand the rest back, rather than drain the stream.
           bus.workQueue?.stopPulling()
           await worker?.stop()
-          await patterns?.close()
+          await patterns?.close?.()
           await bus.close()
           return true
         })()

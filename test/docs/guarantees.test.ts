@@ -276,6 +276,7 @@ export const PROOFS: Record<string, Entry> = {
   'Configuration: MAX_RETRIES': [[WORKER, 'a failing store: retries with backoff, the batch returns to the bus']],
   'Configuration: RETRY_BASE': [[WORKER, 'a failing store: retries with backoff']],
   'Configuration: PATTERNS': [['test/e2e/patterns.test.ts', 'pattern_id in /api/logs and /api/export']],
+  'Configuration: PATTERN_THREAD': [['server/src/process/labeler.test.ts', 'PATTERN_THREAD=off mines on the event loop']],
   'Configuration: COMMIT_DELAY': [[COMMIT, 'concurrent requests become one bus message, answered after the bus has it']],
   'Configuration: MAX_BATCH_BYTES': [
     [LC, 'a body over MAX_BATCH_BYTES -> 413'],

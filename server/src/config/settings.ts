@@ -160,6 +160,12 @@ export const SETTINGS = {
       parse: p.oneOf(['on', 'off'] as const),
       doc: 'mine the template of every entry before insert (pattern_id, GET /api/patterns); off stores entries without one',
     }),
+    patternThread: setting({
+      env: 'PATTERN_THREAD',
+      default: 'on' as 'on' | 'off',
+      parse: p.oneOf(['on', 'off'] as const),
+      doc: 'with PATTERNS=on: mine on a thread of its own (the event loop stays free for requests); off: on the event loop, the same ids, less CPU in all (README Performance)',
+    }),
   },
   /** The store (store/): ClickHouse, embedded or over HTTP. */
   store: {

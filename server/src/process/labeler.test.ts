@@ -4,7 +4,7 @@ import type { Worker as Thread } from 'node:worker_threads'
 import { pino } from 'pino'
 import type { Entry } from '../model/index.ts'
 import { PatternStage, type PatternRecord, type PatternStore } from '../patterns/index.ts'
-import { ThreadedPatternStage } from './labeler.ts'
+import { ThreadedPatternStage, patternStage } from './labeler.ts'
 
 const log = pino({ level: 'silent' })
 
@@ -112,5 +112,28 @@ test('when the thread dies, labelling goes on on the event loop (stored template
     await threaded.flush() // the stage on the event loop writes what it mined
   } finally {
     await threaded.close()
+  }
+})
+
+test('PATTERN_THREAD=off mines on the event loop, with the same ids as the thread; PATTERNS=off labels nothing', async () => {
+  assert.equal(patternStage('off', 'on', memoryStore(), log), undefined)
+  const loop = patternStage('on', 'off', memoryStore(), log)
+  const thread = patternStage('on', 'on', memoryStore(), log)
+  try {
+    assert.ok(loop instanceof PatternStage)
+    assert.ok(thread instanceof ThreadedPatternStage)
+    await Promise.all([loop.load(), thread.load()])
+    const a = entries(1_000)
+    const b = entries(1_000)
+    // At once: nothing to wait for, nothing handed to a thread.
+    assert.equal(loop.label(a), undefined)
+    assert.ok(a.every((e) => e.pattern_id !== undefined))
+    await thread.label(b)
+    assert.deepEqual(
+      a.map((e) => e.pattern_id),
+      b.map((e) => e.pattern_id),
+    )
+  } finally {
+    await Promise.all([loop?.close?.(), thread?.close?.()])
   }
 })
