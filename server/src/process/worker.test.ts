@@ -8,6 +8,7 @@ import { ProcessMetrics } from './metrics.ts'
 import type { Entry } from '../model/index.ts'
 import { partToken } from '../store/index.ts'
 import { Worker, type BatchSink } from './worker.ts'
+import type { Labeler } from './labeler.ts'
 import { tempStore } from '../../../test/helpers/store.ts'
 
 const temp = tempStore('worker')
@@ -157,4 +158,31 @@ test('after a restart the in-process queue numbers messages from 1 again: the fi
   }
   assert.equal(await count('restart-1'), 1)
   assert.equal(await count('restart-2'), 1, 'the second run\'s batch of message "1" is stored')
+})
+
+test('the messages of one fetch are labelled in one call, in the order they were published, before their insert', async (t) => {
+  const bus = new MemoryBus(10_000)
+  const calls: string[][] = []
+  // A labeler that answers later (as the pattern thread does) and records what each call was given.
+  const labeler: Labeler = {
+    load: async () => {},
+    label: async (entries) => {
+      calls.push(entries.map((e) => e.message))
+      await new Promise((r) => setTimeout(r, 20))
+      for (const e of entries) e.pattern_id = `p-${e.message}`
+    },
+    flush: async () => {},
+  }
+  // Published before the worker starts: its first fetch takes all 30 messages.
+  for (let i = 0; i < 30; i++) await bus.publish([entry('labelled', 2 * i), entry('labelled', 2 * i + 1)])
+  const w = new Worker(bus, temp.store, { batchSize: 1000, flushTimeoutMs: 60_000, maxRetries: 3, retryBaseMs: 10 }, new ProcessMetrics(), log, labeler)
+  t.after(() => w.stop())
+  w.start()
+  await w.flush()
+  await w.stop()
+  assert.equal(calls.length, 1, 'one call for the one fetch, not one per message')
+  assert.deepEqual(calls[0], Array.from({ length: 60 }, (_, i) => `m${i}`), 'every entry, in publish order')
+  const rows = await temp.store.sql<{ message: string; pattern_id: string }>("SELECT message, pattern_id FROM oglogstream.logs WHERE service = 'labelled'")
+  assert.equal(rows.length, 60)
+  for (const r of rows) assert.equal(r.pattern_id, `p-${r.message}`, 'stored with the label: the insert waited for it')
 })

@@ -110,9 +110,11 @@ export class Worker {
       const { fresh, recovered } = await sortOut(this.queue, msgs, this.log)
       // A recovered batch goes in alone under its recorded token.
       for (const b of recovered) await this.write(b)
+      // Labelled as it arrives, so that mining the next batch overlaps the insert in flight: the entries
+      // of one fetch in one call (one message to the pattern thread, not one per bus message; under
+      // single-entry load a fetch brings one or two small records after each sync).
+      const labelled = fresh.length === 0 ? undefined : this.patterns?.label(fresh.length === 1 ? (fresh[0] as WorkMessage).entries : fresh.flatMap((m) => m.entries))
       for (const m of fresh) {
-        // Labelled as it arrives, so that mining the next batch overlaps the insert in flight.
-        const labelled = this.patterns?.label(m.entries)
         if (labelled) this.labelling.set(m, labelled)
         this.batcher.add(m)
       }
