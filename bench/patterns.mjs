@@ -84,7 +84,10 @@ async function ingest(patterns) {
       const ps = await (await fetch(`${srv.url}/api/patterns?from=0&limit=1000`)).json()
       templates = ps.length
     }
-    return { end_to_end_per_s: total / (queryable / 1000), cpu_us_per_entry: cpuUs, accepted_per_s: total / (accepted / 1000), rss_mib: peakRssMiB(srv.pid), templates }
+    // CPU by thread (µs per entry): the event loop, the engine's pools, and "node" (the pattern thread,
+    // libuv's pool where chdb runs the insert, V8's helpers)
+    const threads = Object.fromEntries(Object.entries(cpu.threads).filter(([, s]) => s > 0).map(([k, s]) => [k, round((s / total) * 1e6, 1)]))
+    return { end_to_end_per_s: total / (queryable / 1000), cpu_us_per_entry: cpuUs, accepted_per_s: total / (accepted / 1000), rss_mib: peakRssMiB(srv.pid), templates, threads }
   } finally {
     await srv.stop()
   }
@@ -121,6 +124,8 @@ const out = {
   patterns_on_cpu_us_per_entry: onCpu,
   cpu_ratio_off_to_on: cpuRatio,
   templates_mined: on[0]?.templates,
+  // the last run of each
+  threads_cpu_us_per_entry: { off: off[off.length - 1]?.threads, on: on[on.length - 1]?.threads },
   miner_alone_messages_per_s: { cycled: miner.cycled.messages_per_s, varied: miner.varied.messages_per_s },
   peak_rss_mib: { off: Math.max(...off.map((r) => r.rss_mib ?? 0)), on: Math.max(...on.map((r) => r.rss_mib ?? 0)) },
   goals: { ratio_min: 0.9, met: ratio >= 0.9, cpu_met: cpuRatio >= 0.9 },
@@ -136,4 +141,5 @@ console.log(
     ['subject', 'entries/s', 'ratio', 'CPU µs/entry', 'CPU ratio'],
   ),
 )
+console.log(`CPU by thread (µs per entry), last runs: off ${JSON.stringify(out.threads_cpu_us_per_entry.off)}; on ${JSON.stringify(out.threads_cpu_us_per_entry.on)}`)
 console.log(`per-run ratios ${pairRatios.join(', ')}; ${out.templates_mined} templates; written ${file}`)
