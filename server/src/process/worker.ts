@@ -55,6 +55,13 @@ const MAX_DELIVERIES = 10
 export const GROWN_BATCH_FACTOR = 5
 /** How long a growing batch waits for more messages before it looks again whether the insert ended. */
 const GROW_WAIT_MS = 20
+/**
+ * After a fetch that took less than there was room for (the log had no more), how long the worker lets
+ * records gather before it fetches again (bounded by FLUSH_TIMEOUT). Under single-entry load every sync
+ * of the log woke the worker for one or two small records, and each wake-up (fetch, labelling, batching)
+ * cost the event loop about as much as the records did; entries become queryable at most this much later.
+ */
+const GATHER_MS = 20
 
 export class Worker {
   private running = false
@@ -101,8 +108,9 @@ export class Worker {
       let msgs: WorkMessage[] = []
       // Full at BATCH_SIZE while an insert runs: take what is waiting, and look again soon.
       const growing = this.inserting && this.batcher.entries >= this.opts.batchSize
+      const asked = this.batcher.room(this.inserting)
       try {
-        msgs = await this.queue.fetch(this.batcher.room(this.inserting), this.stopping ? 0 : Math.min(this.batcher.waitMs(), growing ? GROW_WAIT_MS : 500))
+        msgs = await this.queue.fetch(asked, this.stopping ? 0 : Math.min(this.batcher.waitMs(), growing ? GROW_WAIT_MS : 500))
       } catch (err) {
         this.log.warn({ err }, 'bus fetch failed; retrying')
         await sleep(500)
@@ -126,6 +134,7 @@ export class Worker {
         void this.write(this.batcher.take())
       } else if (this.forceFlush && this.batcher.size === 0) this.forceFlush = false // nothing to force
       else if (this.stopping && msgs.length === 0 && this.batcher.size === 0) break
+      else if (msgs.length > 0 && msgs.length < asked && !this.stopping && !this.forceFlush) await sleep(Math.min(GATHER_MS, this.batcher.waitMs()))
       this.updateDepth()
     }
   }

@@ -1,16 +1,24 @@
 /**
  * Appends records to the last segment with group commit: appends that arrive while a write is in
- * progress wait for the next one, and each write is one `writev`; under WAL_SYNC=always an append
+ * progress wait for the next one, and each write is one `writev` (a small one on the event loop,
+ * SYNC_WRITE_MAX_BYTES); under WAL_SYNC=always an append
  * resolves only after an `fdatasync` that began after its write completed (one sync is in flight at
  * a time, while the next group is written). With an interval instead, appends resolve after
  * the write and a timer syncs; only synced bytes are handed to the worker either way, so a batch
  * recorded in the ledger never refers to bytes a crash can take back.
  */
+import { writevSync } from 'node:fs'
 import { open, type FileHandle } from 'node:fs/promises'
 import { encodeRecord } from './record.js'
 import { segmentPath, syncDir, type SegmentSet } from './segment.js'
 
 export type WalSync = 'always' | number
+/**
+ * A group up to this size is written with a synchronous `writev` on the event loop: a few hundred bytes
+ * to the page cache cost less there than a round trip through the libuv pool (a promise, a pool
+ * thread's wake-up and its completion's). A larger group (bulk) is written from the pool, beside the loop.
+ */
+const SYNC_WRITE_MAX_BYTES = 64 * 1024 // 64 KiB
 
 interface Pending {
   bufs: Buffer[]
@@ -130,7 +138,8 @@ export class WalWriter {
       // writev may write less than asked (IOV_MAX, signals): continue where it stopped.
       let done = 0
       while (done < bytes) {
-        const { bytesWritten } = await fh.writev(skip(bufs, done))
+        const rest = skip(bufs, done)
+        const bytesWritten = bytes - done <= SYNC_WRITE_MAX_BYTES ? writevSync(fh.fd, rest) : (await fh.writev(rest)).bytesWritten
         if (bytesWritten === 0) throw new Error('writev wrote nothing')
         done += bytesWritten
       }
