@@ -171,6 +171,9 @@ test('counts and buckets equal the entries\' own count for random ranges, servic
   await store.insert(blocks[0] as Entry[], 'pattern-counts-0')
   await store.insert(blocks[1] as Entry[], 'pattern-counts-1')
   assert.deepEqual(await store.migrate(0), [6])
+  // The backfill's waiting for its mutations does not stay on the embedded engine's session.
+  const [sync] = await store.sql<{ v: string }>("SELECT getSetting('mutations_sync') AS v")
+  assert.equal(String(sync?.v), '0', 'mutations_sync is back to 0 after migration 6')
   await store.insert(blocks[2] as Entry[], 'pattern-counts-2')
   await store.insert(blocks[1] as Entry[], 'pattern-counts-1')
   // Templates first seen at random times (new=true keeps those first seen at or after the range's start).

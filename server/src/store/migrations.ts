@@ -231,10 +231,17 @@ async function materializePatternHours(client: ClickHouseClient, ctx: SchemaCont
     query_params: { db: ctx.database },
     format: 'JSONEachRow',
   })
-  for (const { id } of await rs.json<{ id: string }>()) {
-    // A day partition's id is its date's digits (toDate(timestamp)); ALTER takes no query parameters.
-    if (!/^\w+$/.test(id)) throw new Error(`migration 6: unexpected partition id ${id}`)
-    await client.command({ query: `ALTER TABLE ${db}.logs MATERIALIZE PROJECTION ${PATTERN_HOURS} IN PARTITION ID '${id}'`, clickhouse_settings: settings })
+  try {
+    for (const { id } of await rs.json<{ id: string }>()) {
+      // A day partition's id is its date's digits (toDate(timestamp)); ALTER takes no query parameters.
+      if (!/^\w+$/.test(id)) throw new Error(`migration 6: unexpected partition id ${id}`)
+      await client.command({ query: `ALTER TABLE ${db}.logs MATERIALIZE PROJECTION ${PATTERN_HOURS} IN PARTITION ID '${id}'`, clickhouse_settings: settings })
+    }
+  } finally {
+    // The embedded engine keeps a query's settings on its one session: without this, every later
+    // mutation of the process would wait for its end too (a retention change's MODIFY TTL, which
+    // rewrites every part, would hold the start-up).
+    await client.command({ query: 'SELECT 1', clickhouse_settings: { mutations_sync: '0' } })
   }
 }
 
