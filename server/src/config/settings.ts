@@ -164,7 +164,7 @@ export const SETTINGS = {
       env: 'PATTERN_THREAD',
       default: 'on' as 'on' | 'off',
       parse: p.oneOf(['on', 'off'] as const),
-      doc: 'with PATTERNS=on: mine on a thread of its own (the event loop stays free for requests); off: on the event loop, the same ids (README Performance: less CPU in all under heavy load, more under moderate load)',
+      doc: 'with PATTERNS=on: mine on a thread of its own (the event loop stays free for requests); off: on the event loop, the same ids (README Performance: the same CPU in all within the noise, more of it on the event loop)',
     }),
   },
   /** The store (store/): ClickHouse, embedded or over HTTP. */
