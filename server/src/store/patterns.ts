@@ -69,17 +69,6 @@ function firstSeenIn(p: Params, from: string, to?: string): string {
   return to === undefined ? after : `${after} AND min(first_seen) < ${p.add("DateTime64(9, 'UTC')", toClickHouse(to))}`
 }
 
-export interface PatternListOptions {
-  limit: number
-  /** Width of a sparkline bucket. */
-  intervalMs: number
-  /** Range of the buckets (the filter's, or the matching entries' span). */
-  from: string
-  to: string
-  /** Only the templates first seen at or after this canonical timestamp ("new in this range"). */
-  firstSeenFrom?: string
-}
-
 const HOUR_MS = 3_600_000
 
 /** A canonical timestamp's hour, as a canonical timestamp. */
