@@ -5,5 +5,5 @@ export { validateEntry, normalize, configureValidation, normalizeAttributes, ALL
 export { AttributeBag, safeJson } from './attributes.js'
 export { parseTimestamp, nowTimestamp, fromEpochNanos, fromEpochMs, toClickHouse, toApi, fromClickHouse } from './time.js'
 export { toApiEntry, type ApiEntry } from './api.js'
-export { entryBytes, entryJsonBytes, entriesJsonBytes } from './size.js'
+export { entryBytes, entryBytesAtMost, entryJsonBytes, entriesJsonBytes } from './size.js'
 export { DEFAULT_TENANT, asTenant, isTenantName, tenantOfEntry, type Tenant } from './tenant.js'

@@ -13,7 +13,7 @@
  * tokens), so its parts that had landed would be stored again.
  */
 import type { DeadLetterReason } from '../errors.js'
-import { entryBytes, type Entry } from '../model/index.js'
+import { entryBytes, entryBytesAtMost, type Entry } from '../model/index.js'
 import { DEFAULT_MAX_INSERT_BYTES, DEFAULT_MAX_INSERT_ENTRIES, partToken, splitEntries, type InsertBounds } from '../store/index.js'
 import { canonical, isolate, type IsolationSink } from './deadletter.js'
 import { classifyInsertError } from './failure.js'
@@ -37,21 +37,13 @@ export function batchParts(entries: readonly Entry[], bounds: InsertBounds): Ent
   if (entries.length <= bounds.maxEntries) {
     // The usual batch is far under the byte bound: told from string lengths, without counting bytes.
     let most = 0
-    for (const e of entries) most += mostBytes(e)
+    for (const e of entries) most += entryBytesAtMost(e)
     if (most <= bounds.maxBytes) return [[...entries]]
     let bytes = 0
     for (const e of entries) bytes += entryBytes(e)
     if (bytes <= bounds.maxBytes) return [[...entries]]
   }
   return splitEntries(canonical([...entries]), bounds)
-}
-
-/** At least `entryBytes(e)` (UTF-8 takes at most 3 bytes a UTF-16 unit), from string lengths alone. */
-function mostBytes(e: Entry): number {
-  let n = e.message.length + e.service.length
-  const attrs = e.attributes
-  for (const k in attrs) n += k.length + (attrs[k] as string).length
-  return 3 * n
 }
 
 /**

@@ -2,7 +2,7 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import fc from 'fast-check'
-import { entryBytes, LEVELS, type Entry } from '../model/index.ts'
+import { entryBytes, entryBytesAtMost, LEVELS, type Entry } from '../model/index.ts'
 import { tsvRow } from './encode.ts'
 import { partToken, splitEntries } from './split.ts'
 
@@ -72,4 +72,12 @@ test('an entry heavier than the byte bound goes alone, and an empty batch makes 
   const chunks = splitEntries([small, big, small], { maxEntries: 10, maxBytes: 500 })
   assert.deepEqual(chunks, [[small], [big], [small]])
   assert.deepEqual(splitEntries([], { maxEntries: 10, maxBytes: 500 }), [])
+})
+
+test('entryBytesAtMost is never under entryBytes, for any UTF-16 units (the batch bound trusts it without counting)', () => {
+  fc.assert(fc.property(arbEntry, (e) => entryBytesAtMost(e) >= entryBytes(e)))
+  // Tight for text of 3-byte characters alone (one UTF-16 unit each).
+  const wide: Entry = { timestamp: '2026-01-01T00:00:00.000000000Z', level: 'info', service: '\u0800', message: '\uffff'.repeat(10), attributes: { '\u4e00': '\ud7ff' }, trace_id: '', span_id: '' }
+  assert.equal(entryBytes(wide), 39)
+  assert.equal(entryBytesAtMost(wide), 39)
 })
