@@ -136,14 +136,16 @@ for (const [c, e] of Object.entries(TSV_ESCAPES)) {
 /** `tsvRow` of every entry, as bytes written straight into one buffer (see `encodeBody`). */
 function encodeTsv(entries: readonly Entry[]): Buffer {
   let units = 0
+  let frame = ROW_FRAME * entries.length
   for (const e of entries) {
     units += (e.tenant ?? DEFAULT_TENANT).length + e.timestamp.length + e.service.length + e.message.length + e.trace_id.length + e.span_id.length
     units += (e.id?.length ?? 0) + (e.pattern_id?.length ?? 0) + e.level.length
     const attrs = e.attributes
-    for (const k in attrs) units += k.length + (attrs[k] as string).length
+    for (const k in attrs) {
+      units += k.length + (attrs[k] as string).length
+      frame += ATTRIBUTE_FRAME
+    }
   }
-  let frame = ROW_FRAME * entries.length
-  for (const e of entries) for (const _ in e.attributes) frame += ATTRIBUTE_FRAME
   const buf = Buffer.allocUnsafe(3 * units + frame)
   let off = 0
   for (const e of entries) {
