@@ -82,7 +82,8 @@ const ceilHour = (ts: string): string => {
 interface HourSplit {
   /** Whole hours: [from, to) on hour boundaries, either end open when the range's is. */
   hours: { from?: string | undefined; to?: string | undefined }
-  edges: { from?: string | undefined; to: string }[] | { from: string; to?: string | undefined }[]
+  /** The partial hours: before the first whole hour, after the last. */
+  edges: { from: string; to: string }[]
 }
 
 function splitHours(from: string | undefined, to: string | undefined): HourSplit | undefined {
@@ -96,7 +97,7 @@ function splitHours(from: string | undefined, to: string | undefined): HourSplit
 }
 
 /**
- * The entries of `f` (no search, no level) in `range`, as SELECTs each grouping by `keys`: the whole
+ * The entries of `f` (no search, no level) in `split`, as SELECTs each grouping by `groupBy`: the whole
  * hours from the `pattern_hours` projection (migrations.ts: the engine reads its per-hour counts
  * instead of the entries when a query needs only its keys), the partial hours at either end from the
  * entries. `select(hourly)` is the SELECT list for one or the other (in the hours it may only use
@@ -295,7 +296,7 @@ async function countEdgesOnce(
   )
   const edgeSql = wrapScoped(edgeParts, (...parts) => parts.join(' UNION ALL '))
   const edgeBucket = split.edges.map((e) => {
-    const ms = Date.parse(`${(e.from as string).slice(0, 23)}Z`)
+    const ms = Date.parse(`${e.from.slice(0, 23)}Z`)
     return new Date(Math.floor(ms / o.intervalMs) * o.intervalMs).toISOString()
   })
   const hp = new Params()
