@@ -30,8 +30,8 @@ export interface Labeler {
 
 /**
  * The patterns step as configured: none (PATTERNS=off), the miner on its own thread (PATTERN_THREAD=on,
- * the default), or on the event loop (PATTERN_THREAD=off: the same ids and templates; under heavy shared
- * load it measured less CPU in all, under moderate load more: README Performance).
+ * the default), or on the event loop (PATTERN_THREAD=off: the same ids and templates; on a quiet machine
+ * the same CPU in all within the noise, more of it on the event loop: README Performance).
  */
 export function patternStage(patterns: 'on' | 'off', thread: 'on' | 'off', store: PatternStore, log: Logger): Labeler | undefined {
   if (patterns === 'off') return undefined

@@ -199,7 +199,7 @@ export const MIGRATIONS: Migration[] = [
       // DELETE (POST /api/delete), which would refuse to run on a table with projections without the
       // `rebuild` setting. Hours, not minutes: on the 10 M-entry bench store, with ~8,000 templates
       // spread evenly, a minute holds ~0.8 entries per template, so per-minute counts were nearly as many
-      // rows as the entries; per hour they are ~40x fewer.
+      // rows as the entries; per hour they are 64x fewer (155,675 rows for 10,000,001 entries).
       const table = `${q(ctx.database)}.${ctx.cluster ? 'logs_local' : 'logs'}${onCluster(ctx)}`
       return [
         `ALTER TABLE ${table} MODIFY SETTING lightweight_mutation_projection_mode = 'rebuild'`,
