@@ -491,6 +491,11 @@ export const PROOFS: Record<string, Entry> = {
     [LC, 'a body over MAX_BATCH_BYTES -> 413'],
     [RL, 'MAX_BATCH_BYTES counts the body after gzip decompression'],
   ],
+  'Limits: a refused body': [
+    [ERRORS, 'a body refused before it was read is read and dropped'],
+    [ERRORS, 'reading a refused body is bounded'],
+    ['test/deploy/nginx.test.ts', 'an ingest and a query go through to the instance'],
+  ],
   'Limits: mapped request': [
     [PROBES, 'labels and resource attributes copied into every entry are bounded by MAX_BATCH_BYTES after mapping'],
     [BUDGET, 'a request stops at the first entry that takes its total past a limit'],

@@ -159,3 +159,88 @@ test('a request over REQUEST_TIMEOUT is 408 LOG_ERR_REQUEST_TIMEOUT in the JSON 
   assert.deepEqual(body, { status: 'error', error: 'the request took longer than 2000 ms', code: 'LOG_ERR_REQUEST_TIMEOUT' })
   await app.close()
 })
+
+/**
+ * A client (a proxy streaming the body, as nginx with `proxy_request_buffering off`) still writing a
+ * body the server has already refused: `bytes` in 16 KiB pieces (as chunks of a chunked body when
+ * `chunked`), then `next` on the same connection. Reports what it read and whether the connection
+ * was reset under it.
+ */
+async function sendOversized(
+  port: number,
+  path: string,
+  bytes: number,
+  opts: { chunked?: boolean; next?: string } = {},
+): Promise<{ answer: string; error?: string; written: number }> {
+  // Half-open allowed: like a proxy, the client goes on sending after a FIN of the server.
+  const client = connect({ port, host: '127.0.0.1', allowHalfOpen: true })
+  let answer = ''
+  let error: string | undefined
+  client.on('data', (d) => (answer += d))
+  client.on('error', (e: NodeJS.ErrnoException) => (error = e.code ?? e.message))
+  await new Promise((r) => client.once('connect', r))
+  const framing = opts.chunked ? 'Transfer-Encoding: chunked' : `Content-Length: ${bytes}`
+  client.write(`POST ${path} HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n${framing}\r\n\r\n`)
+  const piece = Buffer.alloc(16 * 1024, 'x')
+  let written = 0
+  while (written < bytes && error === undefined && !client.destroyed) {
+    const n = Math.min(piece.length, bytes - written)
+    const data = opts.chunked ? Buffer.concat([Buffer.from(`${n.toString(16)}\r\n`), piece.subarray(0, n), Buffer.from('\r\n')]) : piece.subarray(0, n)
+    // Paced by the server's reading: a client that buffered the whole body in memory would not notice a reset.
+    if (!client.write(data)) await new Promise((r) => client.once('drain', r).once('close', r))
+    written += n
+  }
+  if (opts.chunked && !client.destroyed) client.write('0\r\n\r\n')
+  if (opts.next !== undefined && !client.destroyed) {
+    client.write(opts.next)
+    await waitUntil(() => answer.split('HTTP/1.1 ').length > 2 || client.destroyed)
+  }
+  if (!client.destroyed) client.end()
+  await waitUntil(() => client.closed)
+  client.destroy()
+  return { answer, error, written }
+}
+
+/** Until `done`, or 10 s: the caller's assertions tell what did not come. */
+async function waitUntil(done: () => boolean): Promise<void> {
+  const end = Date.now() + 10_000
+  while (!done() && Date.now() < end) await new Promise((r) => setTimeout(r, 5))
+}
+
+test('a body refused before it was read is read and dropped: the client still sending gets the whole 413, and the connection serves the next request', async () => {
+  const app = await server()
+  await app.listen({ port: 0, host: '127.0.0.1' })
+  const { port } = app.server.address() as { port: number }
+  // Told from Content-Length before a byte of the body is read (/log 50 KiB, /logs MAX_BATCH_BYTES 10 MiB), and met
+  // while reading a chunked body.
+  for (const [path, bytes, chunked] of [
+    ['/log', 2 * 1024 * 1024, false],
+    ['/logs', 12 * 1024 * 1024, false],
+    ['/log', 2 * 1024 * 1024, true],
+  ] as const) {
+    const got = await sendOversized(port, path, bytes, { chunked, next: 'GET /nowhere HTTP/1.1\r\nHost: x\r\n\r\n' })
+    const what = `${path}${chunked ? ' chunked' : ''}`
+    assert.equal(got.error, undefined, `${what}: the connection was reset under the client (${got.written} of ${bytes} bytes written)`)
+    assert.equal(got.written, bytes)
+    const [first, second] = got.answer.split(/(?=HTTP\/1\.1 )/)
+    assert.match(first!, /^HTTP\/1.1 413 /, what)
+    assert.equal(JSON.parse(first!.slice(first!.indexOf('\r\n\r\n') + 4)).code, 'LOG_ERR_BODY_TOO_LARGE')
+    assert.match(second ?? '', /^HTTP\/1.1 404 /, `${what}: the next request on the connection`)
+  }
+  await app.close()
+})
+
+test('reading a refused body is bounded: 64 MiB, and a declared length over it closes at once', async () => {
+  const app = await server()
+  await app.listen({ port: 0, host: '127.0.0.1' })
+  const { port } = app.server.address() as { port: number }
+  const declared = await sendOversized(port, '/log', 1024 * 1024 * 1024)
+  assert.match(declared.answer, /^HTTP\/1.1 413 /)
+  assert.match(declared.answer, /connection: close/i)
+  assert.ok(declared.written < 64 * 1024 * 1024, `${declared.written} bytes written before the server closed`)
+  // A chunked body never ends: cut off once 64 MiB more were read (plus what the sockets hold).
+  const endless = await sendOversized(port, '/log', 1024 * 1024 * 1024, { chunked: true })
+  assert.match(endless.answer, /^HTTP\/1.1 413 /)
+  assert.ok(endless.written > 64 * 1024 * 1024 && endless.written < 80 * 1024 * 1024, `${endless.written} bytes written before the server closed`)
+  await app.close()
+})

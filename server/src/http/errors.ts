@@ -6,6 +6,7 @@
  * internal details: they go to the log, the client gets the code and the request id.
  */
 import { STATUS_CODES } from 'node:http'
+import type { IncomingMessage } from 'node:http'
 import type { Socket } from 'node:net'
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { toCatalogueError, type ErrorReply, type ErrorShape } from '../error-map.js'
@@ -39,8 +40,35 @@ function sendError(err: unknown, req: FastifyRequest, reply: FastifyReply, opts:
   }
   if (e.statusCode === 429 || e.statusCode === 503) reply.header('retry-after', String(e.retryAfterSeconds ?? 1))
   const decided: ErrorReply = { status: e.statusCode, code: e.code, message }
+  // While shutting down the connection closes as Fastify marked it.
+  if (!req.raw.complete && e.code !== 'LOG_ERR_SHUTTING_DOWN') readRestOfBody(req.raw, reply)
   const shape = req.routeOptions.config?.errorShape ?? jsonShape
   return reply.code(decided.status).send(shape(decided, req, reply))
+}
+
+/** The most of a refused request's body that is read (and dropped) to keep its connection. */
+export const DRAIN_MAX_BYTES = 64 * 1024 * 1024
+
+/**
+ * An error answered before the request's body was read: a 413 told from Content-Length or met
+ * while streaming, a 401 or 429 of a hook. Fastify marks its 413 `Connection: close`, and closing
+ * the socket with the rest of the body unread makes the kernel answer the client's next bytes with a
+ * reset: a client still sending (nginx streaming an ingest body to the instance) fails on the reset
+ * and never reads the answer, so nginx reported 502 in place of the 413. Instead the rest of the
+ * body is read and dropped and the connection kept, as Node does with any unread body, but only up
+ * to DRAIN_MAX_BYTES (then the connection is closed) and within REQUEST_TIMEOUT, which bounds the
+ * whole request.
+ */
+function readRestOfBody(req: IncomingMessage, reply: FastifyReply): void {
+  const declared = Number(req.headers['content-length'] ?? 0)
+  if (declared > DRAIN_MAX_BYTES) return
+  reply.removeHeader('connection')
+  let read = 0
+  req.on('data', (chunk: Buffer) => {
+    read += chunk.length
+    if (read > DRAIN_MAX_BYTES) req.socket.destroy()
+  })
+  req.resume()
 }
 
 /**
