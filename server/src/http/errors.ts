@@ -41,7 +41,7 @@ function sendError(err: unknown, req: FastifyRequest, reply: FastifyReply, opts:
   if (e.statusCode === 429 || e.statusCode === 503) reply.header('retry-after', String(e.retryAfterSeconds ?? 1))
   const decided: ErrorReply = { status: e.statusCode, code: e.code, message }
   // While shutting down the connection closes as Fastify marked it.
-  if (!req.raw.complete && e.code !== 'LOG_ERR_SHUTTING_DOWN') readRestOfBody(req.raw, reply)
+  if (unreadBody(req.raw) && e.code !== 'LOG_ERR_SHUTTING_DOWN') readRestOfBody(req.raw, reply)
   const shape = req.routeOptions.config?.errorShape ?? jsonShape
   return reply.code(decided.status).send(shape(decided, req, reply))
 }
@@ -59,6 +59,12 @@ export const DRAIN_MAX_BYTES = 64 * 1024 * 1024
  * to DRAIN_MAX_BYTES (then the connection is closed) and within REQUEST_TIMEOUT, which bounds the
  * whole request.
  */
+/** A request with a body (not an upgrade, which has none) that was not read to its end. */
+function unreadBody(req: IncomingMessage): boolean {
+  if (req.complete || req.headers.upgrade !== undefined) return false
+  return req.headers['transfer-encoding'] !== undefined || Number(req.headers['content-length'] ?? 0) > 0
+}
+
 function readRestOfBody(req: IncomingMessage, reply: FastifyReply): void {
   const declared = Number(req.headers['content-length'] ?? 0)
   if (declared > DRAIN_MAX_BYTES) return
