@@ -1,5 +1,6 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
+import fc from 'fast-check'
 import { fromClickHouse, fromEpochNanos, parseTimestamp, toApi, toClickHouse, nowTimestamp } from './time.ts'
 
 test('RFC 3339 to the canonical nanosecond form', () => {
@@ -53,4 +54,20 @@ test('nowTimestamp is the clock to the millisecond in the canonical form, across
     seconds.add(ts.slice(0, 19))
   }
   assert.ok(seconds.size >= 2, 'the clock did not cross a second within 5 s')
+})
+
+test('the Z form read by position gives what the general reader gives for the same instant at +00:00', () => {
+  fc.assert(
+    fc.property(fc.integer({ min: -2e12, max: 1e13 }), fc.integer({ min: 0, max: 12 }), (ms, digits) => {
+      const iso = new Date(ms).toISOString()
+      const s = `${iso.slice(0, 19)}${digits ? `.${'123456789012'.slice(0, digits)}` : ''}Z`
+      assert.equal(parseTimestamp(s), parseTimestamp(`${s.slice(0, -1)}+00:00`), s)
+    }),
+    { numRuns: 5000 },
+  )
+  for (const s of ['2025-02-29T00:00:00Z', '2025-01-01T24:00:00Z', '2025-01-01T12:00:00.Z', '2025-01-01T12:00:00.1aZ', '2025-13-01T00:00:00Z', '2025-01-00T00:00:00Z', '2025-01-01T00:60:00Z', '2262-01-01T00:00:00Z', '1969-12-31T23:59:59.999Z', '2025-01-01T12:00:0aZ'])
+    assert.equal(parseTimestamp(s), undefined, s)
+  assert.equal(parseTimestamp('2024-02-29T00:00:00Z'), '2024-02-29T00:00:00.000000000Z')
+  assert.equal(parseTimestamp('2025-01-01t12:00:00z'), '2025-01-01T12:00:00.000000000Z')
+  assert.equal(parseTimestamp('2025-01-01T12:00:00,5Z'), '2025-01-01T12:00:00.500000000Z')
 })

@@ -13,6 +13,54 @@ const MAX_YEAR = 2261
 
 /** Parses RFC 3339 / ISO 8601 (a missing zone means UTC) into the canonical form, or undefined. */
 export function parseTimestamp(raw: string): string | undefined {
+  return parseUtcZ(raw) ?? parseRfc3339(raw)
+}
+
+/** `raw` from `from`, `n` ASCII digits, as a number; -1 when one is not a digit. */
+function digitsAt(raw: string, from: number, n: number): number {
+  let v = 0
+  for (let i = from; i < from + n; i++) {
+    const d = raw.charCodeAt(i) - 48
+    if (d < 0 || d > 9) return -1
+    v = v * 10 + d
+  }
+  return v
+}
+
+/**
+ * The usual form (`toISOString`'s, and most shippers'), `YYYY-MM-DDTHH:MM:SS[.f…]Z`, read by position
+ * with no regular expression and no match array: the same canonical form as `parseRfc3339` gives it.
+ * Undefined for anything else (other separators, an offset, a leap second, a bad field), which
+ * `parseRfc3339` then reads or refuses.
+ */
+function parseUtcZ(raw: string): string | undefined {
+  const n = raw.length
+  if (n < 20 || raw.charCodeAt(n - 1) !== 90 /* Z */) return undefined
+  if (raw.charCodeAt(4) !== 45 || raw.charCodeAt(7) !== 45 || raw.charCodeAt(10) !== 84 || raw.charCodeAt(13) !== 58 || raw.charCodeAt(16) !== 58) return undefined
+  const year = digitsAt(raw, 0, 4)
+  const month = digitsAt(raw, 5, 2)
+  const day = digitsAt(raw, 8, 2)
+  const hour = digitsAt(raw, 11, 2)
+  const minute = digitsAt(raw, 14, 2)
+  const second = digitsAt(raw, 17, 2)
+  if (year < MIN_YEAR || year > MAX_YEAR || month < 1 || month > 12 || day < 1 || hour < 0 || hour > 23 || minute < 0 || minute > 59 || second < 0 || second > 59) return undefined
+  if (day > daysIn(year, month)) return undefined
+  let nanos: string
+  if (n === 20) nanos = '000000000'
+  else {
+    // `.` and at least one digit before the Z
+    if (raw.charCodeAt(19) !== 46 || n < 22) return undefined
+    const frac = n - 21
+    for (let i = 20; i < n - 1; i++) {
+      const d = raw.charCodeAt(i) - 48
+      if (d < 0 || d > 9) return undefined
+    }
+    nanos = frac >= 9 ? raw.slice(20, 29) : raw.slice(20, n - 1) + '000000000'.slice(frac)
+  }
+  return `${raw.slice(0, 19)}.${nanos}Z`
+}
+
+function parseRfc3339(raw: string): string | undefined {
   const m = RFC3339.exec(raw)
   if (!m) return undefined
   const [, y, mo, d, h, mi, s, frac = '', , sign, oh, om] = m

@@ -73,3 +73,20 @@ test('a timestamp further ahead than MAX_FUTURE_SKEW is refused naming the field
     configureValidation({ maxFutureSkewMs: DEFAULT_MAX_FUTURE_SKEW_MS })
   }
 })
+
+test('the future bound read as text agrees with the clock on both sides of it, and with a bound past year 9999', () => {
+  const base = { level: 'info' as const, message: 'm', service: 's' }
+  const ahead = (ms: number) => new Date(Date.now() + ms).toISOString()
+  configureValidation({ maxFutureSkewMs: 60_000 })
+  try {
+    assert.equal(normalize({ ...base, timestamp: ahead(50_000) }).ok, true)
+    assert.equal(normalize({ ...base, timestamp: `${ahead(50_000).slice(0, 23)}999999Z` }).ok, true, 'nanoseconds under the bound')
+    assert.equal(normalize({ ...base, timestamp: ahead(70_000) }).ok, false)
+    configureValidation({ maxFutureSkewMs: 1e15 }) // the bound is in year 33658
+    assert.equal(normalize({ ...base, timestamp: '2261-12-31T23:59:59.999999999Z' }).ok, true)
+    configureValidation({ maxFutureSkewMs: 0 })
+    assert.equal(normalize({ ...base, timestamp: ahead(5_000) }).ok, false)
+  } finally {
+    configureValidation({ maxFutureSkewMs: DEFAULT_MAX_FUTURE_SKEW_MS })
+  }
+})

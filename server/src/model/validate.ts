@@ -19,6 +19,7 @@ const policy = { maxFutureSkewMs: DEFAULT_MAX_FUTURE_SKEW_MS }
 /** Sets the entry rules that come from the configuration (call once at start-up). */
 export function configureValidation(opts: { maxFutureSkewMs?: number }): void {
   if (opts.maxFutureSkewMs !== undefined) policy.maxFutureSkewMs = opts.maxFutureSkewMs
+  boundAt = NaN // the bound of the old skew is not used again
 }
 
 export class EntryError extends Error {
@@ -119,8 +120,9 @@ export function normalize(f: EntryFields, receivedAt?: string): Validated {
     ts = parsed
     // A far-future entry would be a partition of its own for years, and hides every later one under
     // "newest first": refuse it at ingest rather than at insert (issue 11).
-    // Against this server's clock (not `receivedAt`, which a caller may set to anything)
-    if (Date.parse(`${ts.slice(0, 23)}Z`) - Date.now() > policy.maxFutureSkewMs) {
+    // Against this server's clock (not `receivedAt`, which a caller may set to anything). Canonical
+    // timestamps sort as text: one under the bound's text is not in the future, with no Date.parse.
+    if (ts > futureBound() && Date.parse(`${ts.slice(0, 23)}Z`) - Date.now() > policy.maxFutureSkewMs) {
       return fail(
         'timestamp_in_future',
         `timestamp '${clip(f.timestamp)}' is more than ${formatSkew(policy.maxFutureSkewMs)} in the future (MAX_FUTURE_SKEW)`,
@@ -131,15 +133,34 @@ export function normalize(f: EntryFields, receivedAt?: string): Validated {
   const attributes = normalizeAttributes(f.attributes)
   if (typeof attributes === 'string') return fail('invalid_attributes', attributes)
 
-  const trace = optionalId('trace_id', f.trace_id, LIMITS.TRACE_ID_CHARS)
-  if (trace.error) return fail('invalid_trace_id', trace.error)
-  const span = optionalId('span_id', f.span_id, LIMITS.SPAN_ID_CHARS)
-  if (span.error) return fail('invalid_span_id', span.error)
+  const trace = optionalId(f.trace_id, LIMITS.TRACE_ID_CHARS)
+  if (trace === undefined) return fail('invalid_trace_id', idError('trace_id', f.trace_id, LIMITS.TRACE_ID_CHARS))
+  const span = optionalId(f.span_id, LIMITS.SPAN_ID_CHARS)
+  if (span === undefined) return fail('invalid_span_id', idError('span_id', f.span_id, LIMITS.SPAN_ID_CHARS))
 
   return {
     ok: true,
-    entry: { timestamp: ts, level: f.level, service, message, attributes, trace_id: trace.value, span_id: span.value },
+    entry: { timestamp: ts, level: f.level, service, message, attributes, trace_id: trace, span_id: span },
   }
+}
+
+/** `Date.now()` of the last `futureBound`, and its bound. */
+let boundAt = NaN
+let bound = ''
+
+/**
+ * The text of `Date.now() + MAX_FUTURE_SKEW` (to the millisecond): a canonical timestamp that sorts at
+ * or under it is not in the future (one that sorts after it is checked exactly). A bound past year 9999
+ * is written with a sign, which sorts under every canonical timestamp: all are then checked exactly.
+ */
+function futureBound(): string {
+  const now = Date.now()
+  if (now !== boundAt) {
+    boundAt = now
+    const at = new Date(now + policy.maxFutureSkewMs)
+    bound = Number.isNaN(at.getTime()) ? '' : at.toISOString().slice(0, 23)
+  }
+  return bound
 }
 
 /** Flat object of string/number/boolean values -> string map, or an error message. */
@@ -166,13 +187,18 @@ export function normalizeAttributes(raw: unknown): Record<string, string> | stri
   return out
 }
 
-function optionalId(name: string, raw: unknown, max: number): { value: string; error?: string } {
-  if (raw === undefined || raw === null || raw === '') return { value: '' }
-  if (typeof raw !== 'string') return { value: '', error: `${name} must be a string` }
-  if (raw.length > max || !/^[0-9A-Za-z_-]+$/.test(raw)) {
-    return { value: '', error: `${name} must be at most ${max} characters of letters, digits, '-' or '_' (hex for W3C ids)` }
-  }
-  return { value: raw.toLowerCase() }
+const ID = /^[0-9A-Za-z_-]+$/
+
+/** An optional trace or span id, lower case ('' when absent); undefined when it is not valid (`idError`). */
+function optionalId(raw: unknown, max: number): string | undefined {
+  if (raw === undefined || raw === null || raw === '') return ''
+  if (typeof raw !== 'string' || raw.length > max || !ID.test(raw)) return undefined
+  return raw.toLowerCase()
+}
+
+function idError(name: string, raw: unknown, max: number): string {
+  if (typeof raw !== 'string') return `${name} must be a string`
+  return `${name} must be at most ${max} characters of letters, digits, '-' or '_' (hex for W3C ids)`
 }
 
 function formatSkew(ms: number): string {
