@@ -15,7 +15,9 @@ const ENTRIES = 5 // per request: one request, one record (the requests are sent
 const STORED = 10 // requests stored (and checkpointed) before the backlog
 const BACKLOG = 30 // requests left waiting in the log at the kill
 const AFTER = 5 // requests sent after the restart
-const HEADER = 12 // record header: payload length (u32 LE), CRC32, entry count (server/src/bus/wal/record.ts)
+// record header: payload length (u32 LE), CRC32, entry count (u32 LE, its top bit the payload's format)
+// (server/src/bus/wal/record.ts)
+const HEADER = 12
 
 interface Rec {
   at: number
@@ -28,7 +30,7 @@ function records(buf: Buffer): Rec[] {
   const out: Rec[] = []
   for (let at = 0; at + HEADER <= buf.length; ) {
     const length = buf.readUInt32LE(at)
-    out.push({ at, length, count: buf.readUInt32LE(at + 8) })
+    out.push({ at, length, count: buf.readUInt32LE(at + 8) & 0x7fffffff })
     at += HEADER + length
   }
   return out

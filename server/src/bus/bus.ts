@@ -50,6 +50,11 @@ export interface WorkMessage {
   /** Opaque, stable across redeliveries (JetStream stream sequence, log id and offset, a counter in memory). */
   readonly id: string
   readonly entries: Entry[]
+  /**
+   * The entries already encoded as the store's insert rows (store/encode.ts `encodeBody`), when the
+   * transport holds them so (the write-ahead log): the worker inserts these bytes instead of encoding again.
+   */
+  readonly rows?: Buffer | undefined
   /** Delivered before (informational: `process/` checks the ledger for every message anyway). */
   readonly redelivered: boolean
   /**

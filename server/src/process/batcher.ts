@@ -24,6 +24,8 @@ export interface Batch {
   /** The messages this worker holds and settles once the batch is stored (or hands back). */
   readonly messages: readonly WorkMessage[]
   readonly entries: Entry[]
+  /** The entries as the store's rows, message by message, when every message holds them (`WorkMessage.rows`). */
+  readonly rows?: readonly Buffer[] | undefined
   /** Already in the ledger under `token` (a recovered batch): it is not recorded again. */
   readonly recorded: boolean
 }
@@ -35,9 +37,14 @@ export function batchToken(ids: readonly string[], salt = ''): string {
 /** A new batch of `messages`, in the order they came. */
 export function newBatch(messages: WorkMessage[], salt = ''): Batch {
   const entries: Entry[] = []
-  for (const m of messages) for (const e of m.entries) entries.push(e)
+  let rows: Buffer[] | undefined = []
+  for (const m of messages) {
+    for (const e of m.entries) entries.push(e)
+    if (m.rows && rows) rows.push(m.rows)
+    else rows = undefined
+  }
   const ids = messages.map((m) => m.id)
-  return { token: batchToken(ids, salt), ids, messages, entries, recorded: false }
+  return { token: batchToken(ids, salt), ids, messages, entries, rows, recorded: false }
 }
 
 /** Accumulates messages into the next batch. */

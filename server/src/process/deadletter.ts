@@ -23,8 +23,11 @@ import { classifyInsertError, errorText, type InsertFailure } from './failure.js
 
 /** Where isolated parts and dead letters go (the store). */
 export interface IsolationSink {
-  /** Inserts `entries` as one block under `dedupToken` (a second insert under it stores nothing). */
-  insert(entries: Entry[], dedupToken: string): Promise<void>
+  /**
+   * Inserts `entries` as one block under `dedupToken` (a second insert under it stores nothing). `rows`:
+   * the same entries, in the same order, already encoded as the store's rows (`WorkMessage.rows`).
+   */
+  insert(entries: Entry[], dedupToken: string, rows?: readonly Buffer[]): Promise<void>
   deadLetter(letters: NewDeadLetter[], dedupToken: string): Promise<void>
 }
 

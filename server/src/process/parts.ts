@@ -50,15 +50,26 @@ export function batchParts(entries: readonly Entry[], bounds: InsertBounds): Ent
  * Inserts the batch `entries` recorded under `token`, part by part. `forceUnknown`: an error failure.ts
  * cannot classify counts as deterministic (the batch was delivered too often). Throws when the batch
  * must be retried (a retryable error, an unknown one not forced, a dead-letter write that failed).
+ * `rows`: `entries` already encoded (`Batch.rows`), used when the batch goes in as one part (in its order).
  */
-export async function writeBatch(sink: IsolationSink, token: string, entries: readonly Entry[], bounds: InsertBounds, forceUnknown: boolean): Promise<Written> {
+export async function writeBatch(
+  sink: IsolationSink,
+  token: string,
+  entries: readonly Entry[],
+  bounds: InsertBounds,
+  forceUnknown: boolean,
+  rows?: readonly Buffer[],
+): Promise<Written> {
   const parts = batchParts(entries, bounds)
+  // The rows are in the batch's order: they serve only a batch that goes in whole, in that order.
+  const first = parts[0]
+  const whole = rows !== undefined && parts.length === 1 && first !== undefined && first.length === entries.length && first.every((e, i) => e === entries[i])
   const out: Written = { stored: 0, dead: new Map(), parts: parts.length, refused: [] }
   for (let i = 0; i < parts.length; i++) {
     const part = parts[i] as Entry[]
     const tok = partToken(token, i, parts.length)
     try {
-      await sink.insert(part, tok)
+      await sink.insert(part, tok, whole ? rows : undefined)
       out.stored += part.length
     } catch (err) {
       const failure = classifyInsertError(err)

@@ -37,8 +37,8 @@ export class TokenGuard implements IsolationSink {
     private readonly log?: Logger,
   ) {}
 
-  insert(entries: Entry[], token: string): Promise<void> {
-    return this.guarded(token, (t) => this.sink.insert(entries, t))
+  insert(entries: Entry[], token: string, rows?: readonly Buffer[]): Promise<void> {
+    return this.guarded(token, (t) => this.sink.insert(entries, t, rows))
   }
 
   deadLetter(letters: NewDeadLetter[], token: string): Promise<void> {

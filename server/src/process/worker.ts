@@ -184,7 +184,7 @@ export class Worker {
         }
         // Once a message was delivered too often, an error nobody can classify is dead-lettered too.
         const forceUnknown = this.deliveries(messages) >= (this.opts.maxDeliveries ?? MAX_DELIVERIES)
-        const { stored, dead, refused, parts } = await writeBatch(this.sink, token, entries, bounds, forceUnknown)
+        const { stored, dead, refused, parts } = await writeBatch(this.sink, token, entries, bounds, forceUnknown, batch.rows)
         this.metrics.insertLatency.observe((performance.now() - t0) / 1000)
         this.metrics.batchSize.observe(entries.length)
         this.metrics.stored.inc(stored)

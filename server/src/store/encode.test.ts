@@ -3,7 +3,7 @@ import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import fc from 'fast-check'
 import type { Entry } from '../model/index.ts'
-import { encodeBody, encodeRows, jsonRow, tsvRow } from './encode.ts'
+import { bodyFromRows, decodeRows, encodeBody, encodeRows, jsonRow, tsvRow } from './encode.ts'
 
 const arbEntry: fc.Arbitrary<Entry> = fc.record({
   timestamp: fc.constant('2026-01-01T00:00:00.000000000Z'),
@@ -55,5 +55,64 @@ test('chunks hold whole rows, and together are the UTF-8 of every row in order',
       // JSON escapes a control character in six bytes: over the reserve, through the fallback.
       assert.ok(encodeBody(entries, jsonRow).equals(Buffer.from(entries.map(jsonRow).join(''), 'utf8')))
     }),
+  )
+})
+
+// Well-formed text (no lone surrogate, which UTF-8 cannot hold) with every character the format escapes.
+const text = (max: number) => fc.oneof(fc.string({ unit: 'binary', maxLength: max }), fc.string({ unit: fc.constantFrom('\\', '\t', '\n', '\r', '\0', "'", ',', ':', '{', '}', 'a', 'é', '😀'), maxLength: max }))
+/** An entry as ingest makes it: validate.ts's fields in their order, then id and (not the default) tenant. */
+const arbIngested: fc.Arbitrary<Entry> = fc
+  .tuple(
+    fc.record({
+      timestamp: fc.constantFrom('2026-01-01T00:00:00.123456789Z', '1970-01-01T00:00:00.000000000Z'),
+      level: fc.constantFrom('debug' as const, 'info' as const, 'fatal' as const),
+      service: text(10),
+      message: text(100),
+      attributes: fc.dictionary(fc.oneof(text(6), fc.constantFrom('__proto__', '1', 'constructor')), text(20), { maxKeys: 4 }),
+      trace_id: fc.constantFrom('', '4bf92f3577b34da6a3ce929d0e0e4736'),
+      span_id: fc.constantFrom('', '00f067aa0ba902b7'),
+    }),
+    fc.option(fc.uuid(), { nil: undefined }),
+    fc.constantFrom(undefined, 'acme', 'a.b-c_d'),
+  )
+  .map(([e, id, tenant]) => {
+    // JSON.parse, as the entries of a request are: `__proto__` is a plain key.
+    const out = JSON.parse(JSON.stringify(e)) as Entry
+    if (id !== undefined) out.id = id
+    if (tenant !== undefined) out.tenant = tenant
+    return out
+  })
+
+test("the write-ahead log's rows decode to the entries encoded, fields in the same order (JSON of each the same)", () => {
+  fc.assert(
+    fc.property(fc.array(arbIngested, { maxLength: 20 }), (entries) => {
+      const back = decodeRows(encodeBody(entries))
+      assert.deepEqual(back, entries)
+      assert.deepEqual(back.map((e) => JSON.stringify(e)), entries.map((e) => JSON.stringify(e)))
+      assert.deepEqual(back.map((e) => Object.keys(e.attributes)), entries.map((e) => Object.keys(e.attributes)))
+    }),
+    { numRuns: 500 },
+  )
+  const labelled = { ...JSON.parse(JSON.stringify({ timestamp: '2026-01-01T00:00:00.000000000Z', level: 'info', service: 's', message: 'm', attributes: {}, trace_id: '', span_id: '' })), id: 'x', pattern_id: 'p1' } as Entry
+  assert.deepEqual(decodeRows(encodeBody([labelled])), [labelled])
+  assert.throws(() => decodeRows(Buffer.from('a\tb\n')), /fields/)
+})
+
+test('the body made from rows written before labelling is the body of the labelled entries', () => {
+  fc.assert(
+    fc.property(fc.array(arbIngested, { minLength: 1, maxLength: 30 }), fc.array(fc.integer({ min: 1, max: 8 }), { minLength: 1 }), fc.boolean(), (entries, cuts, label) => {
+      // The records: the entries cut into runs, each encoded on its own, as appends are.
+      const rows: Buffer[] = []
+      for (let i = 0, k = 0; i < entries.length; k++) {
+        const n = cuts[k % cuts.length] as number
+        rows.push(encodeBody(entries.slice(i, i + n)))
+        i += n
+      }
+      if (label) entries.forEach((e, i) => (e.pattern_id = i % 3 === 0 ? '' : `${(i * 2654435761) % 2 ** 32}`))
+      const body = bodyFromRows(rows, entries)
+      assert.ok(body?.equals(encodeBody(entries)))
+      assert.equal(bodyFromRows(rows, entries.slice(1)), undefined, 'fewer entries than rows')
+    }),
+    { numRuns: 300 },
   )
 })

@@ -233,3 +233,119 @@ function writeText(buf: Buffer, off: number, s: string, quote: boolean): number 
   }
   return off
 }
+
+/**
+ * Rows encoded before (the write-ahead log's records, which are `encodeBody` of their entries), in the
+ * order of `entries`, as the insert's body: the same bytes as `encodeBody(entries)` without encoding
+ * the entries again. Only the pattern_id column changes after a record is written (the worker labels
+ * entries before insert): each row's is replaced by its entry's. Undefined when the rows are not as
+ * many as the entries (the caller then encodes the entries).
+ */
+export function bodyFromRows(rows: readonly Buffer[], entries: readonly Entry[]): Buffer | undefined {
+  let size = 0
+  for (const r of rows) size += r.length
+  let labelled = 0
+  for (const e of entries) if (e.pattern_id !== undefined) labelled += e.pattern_id.length
+  if (labelled === 0) {
+    // No entry was labelled, so none was when its row was written: the rows are the body as they are.
+    let n = 0
+    for (const r of rows) for (let at = r.indexOf(10); at >= 0; at = r.indexOf(10, at + 1)) n++
+    if (n !== entries.length) return undefined
+    return rows.length === 1 ? (rows[0] as Buffer) : Buffer.concat(rows as Buffer[], size)
+  }
+  const out = Buffer.allocUnsafe(size + 3 * labelled)
+  let off = 0
+  let i = 0
+  for (const r of rows) {
+    let start = 0
+    while (start < r.length) {
+      // A row ends at its newline (escaped fields hold none); its last two fields are pattern_id and level.
+      const end = r.indexOf(10, start)
+      if (end < 0 || i >= entries.length) return undefined
+      const levelTab = r.lastIndexOf(9, end)
+      const patternTab = r.lastIndexOf(9, levelTab - 1)
+      if (patternTab < start) return undefined
+      off += r.copy(out, off, start, patternTab + 1)
+      off = writeText(out, off, (entries[i] as Entry).pattern_id ?? '', false)
+      off += r.copy(out, off, levelTab, end + 1)
+      start = end + 1
+      i++
+    }
+  }
+  return i === entries.length ? out.subarray(0, off) : undefined
+}
+
+const UNESCAPES: Record<string, string> = { '\\': '\\', t: '\t', n: '\n', r: '\r', '0': '\0', "'": "'" }
+const ESCAPED_G = /\\(.)/gs
+const unescape = (_: string, c: string): string => UNESCAPES[c] ?? c
+
+function unescapeField(s: string): string {
+  return s.includes('\\') ? s.replace(ESCAPED_G, unescape) : s
+}
+
+/** A Map literal as `encodeTsv` writes it (`{'k':'v',…}`, quoted and escaped) back to an object. */
+function parseMap(s: string): Record<string, string> {
+  const out: Record<string, string> = {}
+  let i = 1
+  const quoted = (): string => {
+    if (s[i] !== "'") throw new Error(`not a quoted string at ${i} of ${s.slice(0, 80)}`)
+    let j = ++i
+    let esc = false
+    for (; j < s.length; j++) {
+      const c = s[j]
+      if (esc) esc = false
+      else if (c === '\\') esc = true
+      else if (c === "'") break
+    }
+    if (j >= s.length) throw new Error(`an unterminated string in ${s.slice(0, 80)}`)
+    const v = unescapeField(s.slice(i, j))
+    i = j + 1
+    return v
+  }
+  if (s[0] !== '{') throw new Error(`not a map: ${s.slice(0, 80)}`)
+  if (s[i] === '}') return out
+  for (;;) {
+    const k = quoted()
+    if (s[i++] !== ':') throw new Error(`a key without its value in ${s.slice(0, 80)}`)
+    const v = quoted()
+    // A key `__proto__` is a plain key, as JSON.parse makes it.
+    if (k === '__proto__') Object.defineProperty(out, k, { value: v, enumerable: true, writable: true, configurable: true })
+    else out[k] = v
+    const c = s[i++]
+    if (c === '}') return out
+    if (c !== ',') throw new Error(`a map entry not followed by , or } in ${s.slice(0, 80)}`)
+  }
+}
+
+/**
+ * The entries of rows `encodeBody` wrote (the write-ahead log's records, read back after a restart), with
+ * their fields in the order ingest gives them (validate.ts, then id and tenant): the same entries as were
+ * encoded, except that a lone surrogate (not UTF-8) was written as U+FFFD. Throws on a row it cannot read.
+ */
+export function decodeRows(buf: Buffer): Entry[] {
+  const text = buf.toString('utf8')
+  const out: Entry[] = []
+  let start = 0
+  while (start < text.length) {
+    const end = text.indexOf('\n', start)
+    if (end < 0) throw new Error('a row without its newline')
+    const f = text.slice(start, end).split('\t')
+    if (f.length !== COLUMNS.length) throw new Error(`a row of ${f.length} fields, not ${COLUMNS.length}`)
+    const [tenant, ts, service, message, attrs, trace, span, id, pattern, level] = f as [string, string, string, string, string, string, string, string, string, string]
+    const e: Entry = {
+      timestamp: `${ts.slice(0, 10)}T${ts.slice(11)}Z`,
+      level: level as Entry['level'],
+      service: unescapeField(service),
+      message: unescapeField(message),
+      attributes: parseMap(attrs),
+      trace_id: unescapeField(trace),
+      span_id: unescapeField(span),
+    }
+    if (id !== '') e.id = unescapeField(id)
+    if (tenant !== DEFAULT_TENANT) e.tenant = unescapeField(tenant)
+    if (pattern !== '') e.pattern_id = unescapeField(pattern)
+    out.push(e)
+    start = end + 1
+  }
+  return out
+}

@@ -82,8 +82,8 @@ export class Store {
    * (`splitEntries`) and names each part's token (`partToken`), so that it alone decides what a retry
    * or a dead-letter isolation inserts again.
    */
-  insert(entries: readonly Entry[], dedupToken: string): Promise<void> {
-    return insertBlock(this.target, entries, dedupToken)
+  insert(entries: readonly Entry[], dedupToken: string, rows?: readonly Buffer[]): Promise<void> {
+    return insertBlock(this.target, entries, dedupToken, rows)
   }
 
   /** The dead-letter table (entries the store refused for good). */

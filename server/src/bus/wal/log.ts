@@ -10,6 +10,7 @@
  */
 import type { Logger } from 'pino'
 import type { Entry } from '../../model/index.js'
+import { decodeRows, encodeBody } from '../../store/encode.js'
 import { writeCheckpoint, type Span } from './checkpoint.js'
 import { OffsetLedger } from './ledger.js'
 import { Cursor, type RecordRead } from './reader.js'
@@ -22,10 +23,10 @@ import { WalWriter, type WalSync } from './writer.js'
 const READ_CHUNK_BYTES = 4 * 1024 * 1024 // 4 MiB
 const MIN_SEGMENT_BYTES = 1024 * 1024 // 1 MiB
 /**
- * Payload bytes of records written in this run and not yet read whose entries are kept in memory, so
- * that a worker keeping up takes them from there instead of reading back and parsing what was just
- * written (the entries appended are the ones delivered: the log's JSON of them, parsed, is equal to
- * them). Beyond it, records are read from disk as usual.
+ * Payload bytes of records written in this run and not yet read whose entries (and rows) are kept in
+ * memory, so that a worker keeping up takes them from there instead of reading back and decoding what
+ * was just written (the entries appended are the ones delivered: the log's rows of them, decoded, are
+ * equal to them). Beyond it, records are read from disk as usual.
  */
 const RECENT_BYTES = 8 * 1024 * 1024 // 8 MiB
 
@@ -45,6 +46,8 @@ export interface Delivery {
   /** Payload bytes (what the read-ahead bound counts). */
   readonly bytes: number
   readonly entries: Entry[]
+  /** The entries as the store's insert rows (store/encode.ts), when the record holds them so. */
+  readonly rows: Buffer | undefined
   readonly redelivered: boolean
 }
 
@@ -130,7 +133,8 @@ export class WalLog {
    */
   async append(entries: Entry[], maxWaiting = Infinity): Promise<boolean> {
     if (this.writer.broken) throw this.writer.broken
-    const payload = Buffer.from(JSON.stringify(entries))
+    // The store's insert rows: the worker inserts these bytes (store/encode.ts bodyFromRows).
+    const payload = encodeBody(entries)
     if (payload.length > MAX_PAYLOAD_BYTES)
       throw new RangeError(`a record holds at most ${MAX_PAYLOAD_BYTES} bytes; this one is ${payload.length}`)
     const waiting = this.waitingBytes
@@ -138,7 +142,7 @@ export class WalLog {
     // Kept from the moment its offset is known: the reader reads only synced bytes, and a failed
     // write's record is forgotten (below) before any later sync can make its offset readable.
     const keep = this.recentBytes + payload.length <= RECENT_BYTES
-    const rec: Recent = { bytes: payload.length, count: entries.length, entries }
+    const rec: Recent = { bytes: payload.length, count: entries.length, entries, rows: payload }
     let at: number | undefined
     try {
       await this.writer.append(payload, entries.length, keep ? (o) => this.remember((at = o), rec) : undefined)
@@ -202,7 +206,7 @@ export class WalLog {
       }
       const held = this.recent.get(pos)
       if (held) this.forget(pos, held)
-      const r = held ? { pos, next: pos + HEADER_BYTES + held.bytes, count: held.count, bytes: held.bytes, entries: held.entries } : await this.cursor.read(pos, this.writer.durable)
+      const r = held ? { pos, next: pos + HEADER_BYTES + held.bytes, count: held.count, bytes: held.bytes, entries: held.entries, rows: held.rows } : await this.cursor.read(pos, this.writer.durable)
       if (r === undefined) break
       if (r === 'bad') {
         // Corruption that appeared after start-up: stop here rather than guess; a restart recovers.
@@ -216,6 +220,8 @@ export class WalLog {
         // The entries appended themselves: the worker labels them (pattern_id); the live hub queues
         // its own copies without it (live/hub.ts).
         entries: 'entries' in r ? r.entries : parse(r),
+        // A copy: the payload is a view of the cursor's read buffer.
+        rows: 'entries' in r ? r.rows : r.format === 'rows' ? Buffer.from(r.payload) : undefined,
         redelivered: pos < this.highWater,
       }
       this.claims.set(pos, { end: r.next, count: r.count, state: 'out', by: d })
@@ -340,8 +346,10 @@ interface Recent {
   bytes: number
   count: number
   entries: Entry[]
+  rows: Buffer
 }
 
 function parse(r: RecordRead): Entry[] {
+  if (r.format === 'rows') return decodeRows(r.payload)
   return JSON.parse(r.payload.toString('utf8')) as Entry[]
 }

@@ -4,7 +4,7 @@
  * corrupted regions.
  */
 import type { FileHandle } from 'node:fs/promises'
-import { HEADER_BYTES, MAX_PAYLOAD_BYTES, checkRecord, readHeader } from './record.js'
+import { HEADER_BYTES, MAX_PAYLOAD_BYTES, checkRecord, readHeader, type PayloadFormat } from './record.js'
 import type { Segment, SegmentSet } from './segment.js'
 
 const CHUNK_BYTES = 1024 * 1024 // 1 MiB read at a time
@@ -14,6 +14,7 @@ export interface RecordRead {
   pos: number
   next: number
   count: number
+  format: PayloadFormat
   payload: Buffer
 }
 
@@ -37,13 +38,13 @@ export function recordIn(
   buf: Buffer,
   at: number,
   limit: number,
-): { state: 'ok'; length: number; count: number } | { state: 'short' | 'bad' } {
+): { state: 'ok'; length: number; count: number; format: PayloadFormat } | { state: 'short' | 'bad' } {
   if (at + HEADER_BYTES > buf.length) return { state: 'short' }
   const h = readHeader(buf, at)
   if (h.length > MAX_PAYLOAD_BYTES || h.length > limit) return { state: 'bad' }
   if (at + HEADER_BYTES + h.length > buf.length) return { state: 'short' }
   const payload = buf.subarray(at + HEADER_BYTES, at + HEADER_BYTES + h.length)
-  return checkRecord(buf, at, payload) ? { state: 'ok', length: h.length, count: h.count } : { state: 'bad' }
+  return checkRecord(buf, at, payload) ? { state: 'ok', length: h.length, count: h.count, format: h.format } : { state: 'bad' }
 }
 
 /** Sequential reads for the worker, through one chunk buffer. */
@@ -73,7 +74,7 @@ export class Cursor {
     if (r.state !== 'ok') return 'bad'
     const at = pos - this.bufPos + HEADER_BYTES
     // A view of the chunk, not a copy: the log parses it at once (log.ts) and keeps only the entries.
-    return { pos, next: pos + HEADER_BYTES + r.length, count: r.count, payload: this.buf.subarray(at, at + r.length) }
+    return { pos, next: pos + HEADER_BYTES + r.length, count: r.count, format: r.format, payload: this.buf.subarray(at, at + r.length) }
   }
 
   private async fill(seg: Segment, pos: number, len: number, segEnd: number): Promise<void> {

@@ -11,6 +11,7 @@ import { pino } from 'pino'
 import type { Entry } from '../../model/index.ts'
 import { WalBus } from './index.ts'
 import { encodeRecord } from './record.ts'
+import { encodeBody } from '../../store/encode.ts'
 
 const entry = (i: number): Entry => ({
   timestamp: '2026-01-01T00:00:00.000000000Z',
@@ -62,7 +63,7 @@ test('WAL_SYNC=always: no publish resolves before an fdatasync that began after 
   const seg = () => readdirSync(dir).filter((n) => n.endsWith('.seg'))
   const bytes = () => seg().reduce((n, f) => n + statSync(join(dir, f)).size, 0)
   // Every record is as long as the first (same-length messages): all 51 are in the file.
-  const record = encodeRecord(Buffer.from(JSON.stringify([entry(0)])), 1).reduce((n, b) => n + b.length, 0)
+  const record = encodeRecord(encodeBody([entry(0)]), 1).reduce((n, b) => n + b.length, 0)
   await until(() => bytes() === 51 * record, 'the 50 records written')
   assert.deepEqual(resolved, [], 'nothing resolves while the fdatasync is held, although every record is written')
   assert.equal(syncs, 1, 'one sync in flight at a time')

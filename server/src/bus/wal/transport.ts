@@ -173,6 +173,9 @@ class WalMessage implements WorkMessage {
   get entries(): Entry[] {
     return this.delivery.entries
   }
+  get rows(): Buffer | undefined {
+    return this.delivery.rows
+  }
   get redelivered(): boolean {
     return this.delivery.redelivered
   }

@@ -14,6 +14,8 @@ import { loadConfig } from '../../config.ts'
 import { sortOut } from '../../process/recovery.ts'
 import { ProcessMetrics, Worker } from '../../process/index.ts'
 import { WalBus, type WalOptions } from './index.ts'
+import { encodeRecord } from './record.ts'
+import { encodeBody } from '../../store/encode.ts'
 
 const entry = (i: number): Entry => ({
   timestamp: '2026-01-01T00:00:00.000000000Z',
@@ -76,6 +78,27 @@ test('a log cut in the middle of its last record: the torn record is truncated w
   assert.equal(bus.pending(), 2)
   await bus.publish([entry(4)]) // appends after the valid end
   assert.deepEqual(messages(await bus.fetch(10, 0)), ['m1', 'm2', 'm4'])
+  await bus.close()
+})
+
+test("records hold the store's rows, handed to the worker with the entries; a record of JSON (a log of the version before) still replays", async (t) => {
+  const w = setup()
+  t.after(w.cleanup)
+  let bus = await w.open()
+  const tab = { ...entry(1), message: "a\tb\\c'd\né", id: 'id-1', tenant: 'acme' }
+  await bus.publish([tab, entry(2)])
+  const [m] = await bus.fetch(10, 0)
+  assert.deepEqual(m!.entries, [tab, entry(2)])
+  assert.ok(m!.rows, 'the rows of a record written in this run')
+  await bus.close() // not acked: replayed from disk
+  const seg = join(w.dir, segs(w.dir)[0] as string)
+  appendFileSync(seg, Buffer.concat(encodeRecord(Buffer.from(JSON.stringify([entry(3)])), 1, 'json')))
+  bus = await w.open()
+  assert.equal(bus.pending(), 3)
+  const back = await bus.fetch(10, 0)
+  assert.deepEqual(back.map((x) => x.entries), [[tab, entry(2)], [entry(3)]])
+  assert.ok(back[0]!.rows?.equals(m!.rows!), 'the rows read back from disk')
+  assert.equal(back[1]!.rows, undefined, 'a JSON record has no rows: the worker encodes its entries')
   await bus.close()
 })
 
@@ -271,12 +294,13 @@ test('a nak gives the record back (after its delay), flagged redelivered', async
 })
 
 test('read-ahead: at most MAX_QUEUE_BYTES of payload is handed out and unsettled; an ack makes room', async (t) => {
-  const w = setup({ readAheadBytes: 150 })
+  const payload = encodeBody([entry(1)]).length // every record's (same-length messages)
+  const w = setup({ readAheadBytes: Math.floor(1.5 * payload) })
   t.after(w.cleanup)
   const bus = await w.open()
   for (let i = 1; i <= 4; i++) await bus.publish([entry(i)])
   const first = await bus.fetch(10, 0)
-  assert.equal(first.length, 2, 'each record is ~140 bytes: the second passes the bound, the third waits')
+  assert.equal(first.length, 2, 'the bound is one and a half records: the second passes it, the third waits')
   assert.deepEqual(await bus.fetch(10, 0), [])
   first[0]!.ack()
   const next = await bus.fetch(10, 5_000)
