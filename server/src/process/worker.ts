@@ -16,6 +16,7 @@ import { randomUUID } from 'node:crypto'
 import type { Logger } from 'pino'
 import type { WorkMessage, WorkQueue } from '../bus/index.js'
 import type { InsertBounds } from '../store/index.js'
+import { Wakeup } from '../bus/wakeup.js'
 import { Batcher, type Batch } from './batcher.js'
 import { RetryLater, type IsolationSink } from './deadletter.js'
 import type { ProcessMetrics } from './metrics.js'
@@ -60,6 +61,7 @@ const GROW_WAIT_MS = 20
  * records gather before it fetches again (bounded by FLUSH_TIMEOUT). Under single-entry load every sync
  * of the log woke the worker for one or two small records, and each wake-up (fetch, labelling, batching)
  * cost the event loop about as much as the records did; entries become queryable at most this much later.
+ * A flush, a stop or the end of the insert in flight ends the pause at once.
  */
 const GATHER_MS = 20
 
@@ -79,6 +81,8 @@ export class Worker {
   private readonly sink: TokenGuard
   /** Labelling in progress (on the pattern thread, labeler.ts), by message: its insert waits for it. */
   private readonly labelling = new WeakMap<WorkMessage, Promise<void>>()
+  /** Ends the gathering pause (GATHER_MS) early: a flush, a stop, the end of an insert. */
+  private readonly nudge = new Wakeup()
 
   constructor(
     private readonly queue: WorkQueue,
@@ -134,7 +138,7 @@ export class Worker {
         void this.write(this.batcher.take())
       } else if (this.forceFlush && this.batcher.size === 0) this.forceFlush = false // nothing to force
       else if (this.stopping && msgs.length === 0 && this.batcher.size === 0) break
-      else if (msgs.length > 0 && msgs.length < asked && !this.stopping && !this.forceFlush) await sleep(Math.min(GATHER_MS, this.batcher.waitMs()))
+      else if (msgs.length > 0 && msgs.length < asked && !this.stopping && !this.forceFlush) await this.nudge.wait(Math.min(GATHER_MS, this.batcher.waitMs()))
       this.updateDepth()
     }
   }
@@ -157,6 +161,7 @@ export class Worker {
         if (this.inflight !== p) return
         this.inserting = false
         this.queue.wake() // a batch that grew while this insert ran goes now
+        this.nudge.wake()
       })
     this.inflight = p
     return p
@@ -246,6 +251,7 @@ export class Worker {
   async flush(): Promise<void> {
     this.forceFlush = true
     this.queue.wake()
+    this.nudge.wake()
     // Wait until the loop has taken and written everything that was pending.
     while (this.forceFlush || this.batcher.size) await sleep(5)
     await this.inflight
@@ -259,6 +265,7 @@ export class Worker {
   async stop(): Promise<void> {
     this.stopping = true
     this.queue.wake()
+    this.nudge.wake()
     await this.loop
     this.running = false
     await this.inflight

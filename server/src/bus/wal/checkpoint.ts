@@ -4,9 +4,9 @@
  * retry). Written to a temporary file, fsynced, then renamed over the old one, so a crash leaves
  * either the old or the new checkpoint, never a torn one.
  */
-import { closeSync, fdatasyncSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs'
+import { readFileSync } from 'node:fs'
+import { open, rename } from 'node:fs/promises'
 import { join } from 'node:path'
-import { syncDir } from './segment.js'
 
 /** [start, end, entries] of a run of records (global offsets). */
 export type Span = [number, number, number]
@@ -33,18 +33,28 @@ export function readCheckpoint(dir: string): Checkpoint {
 }
 
 /**
- * Synchronous on purpose: a few hundred bytes, once per insert, and a crash between the write and
- * the rename must not be interleaved with another writer of the same file.
+ * Off the event loop (its fdatasync took the loop once per insert): the file ops go through the libuv
+ * pool, one after another. The log runs one checkpoint write at a time (log.ts), so no two writers of
+ * the temporary file interleave; a crash between the write and the rename leaves the old checkpoint.
  */
-export function writeCheckpoint(dir: string, cp: Checkpoint): void {
+export async function writeCheckpoint(dir: string, cp: Checkpoint): Promise<void> {
   const tmp = join(dir, `${FILE}.tmp`)
-  const fd = openSync(tmp, 'w')
+  const fh = await open(tmp, 'w')
   try {
-    writeSync(fd, JSON.stringify(cp))
-    fdatasyncSync(fd)
+    await fh.writeFile(JSON.stringify(cp))
+    await fh.datasync()
   } finally {
-    closeSync(fd)
+    await fh.close()
   }
-  renameSync(tmp, join(dir, FILE))
-  syncDir(dir)
+  await rename(tmp, join(dir, FILE))
+  await syncDirAsync(dir)
+}
+
+async function syncDirAsync(dir: string): Promise<void> {
+  const fh = await open(dir, 'r')
+  try {
+    await fh.sync()
+  } finally {
+    await fh.close()
+  }
 }

@@ -79,6 +79,12 @@ export class WalLog {
   private readonly recent = new Map<number, Recent>()
   private recentBytes = 0
   private cpQueue = 0
+  /**
+   * Offsets stored since the last checkpoint write began: the ledger forgets their batches only once a
+   * checkpoint that has them is on disk, so that a compaction of the ledger never drops the batch of a
+   * record a crash would replay.
+   */
+  private ackedSinceWrite: number[] = []
   private cpRunning: Promise<void> | undefined
   private closed = false
 
@@ -264,7 +270,7 @@ export class WalLog {
     c.by = undefined
     this.pendingEntries -= d.count
     this.outBytes -= d.bytes
-    this.ledger.stored(d.offset)
+    this.ackedSinceWrite.push(d.offset)
     this.persist()
     this.onReadable()
   }
@@ -302,7 +308,15 @@ export class WalLog {
         this.advance()
         const done: Span[] = []
         for (const [start, c] of this.claims) if (c.state === 'done') done.push([start, c.end, c.count])
-        writeCheckpoint(this.segments.dir, { offset: this.checkpoint, done })
+        const acked = this.ackedSinceWrite
+        this.ackedSinceWrite = []
+        try {
+          await writeCheckpoint(this.segments.dir, { offset: this.checkpoint, done })
+        } catch (err) {
+          this.ackedSinceWrite = acked.concat(this.ackedSinceWrite)
+          throw err
+        }
+        for (const o of acked) this.ledger.stored(o)
         if (await this.segments.dropBefore(this.checkpoint)) {
           this.cursor.reset()
           this.lookup.reset()
