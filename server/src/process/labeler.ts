@@ -90,21 +90,15 @@ export class ThreadedPatternStage implements Labeler {
 
   label(entries: readonly Entry[]): Promise<void> {
     if (this.local) return this.labelLocal(entries)
-    let text = ''
-    const lengths = new Uint32Array(entries.length * 4)
+    const strings = new Array<string>(entries.length * 4)
     let i = 0
     for (const e of entries) {
-      const tenant = e.tenant ?? DEFAULT_TENANT
-      text += tenant
-      text += e.service
-      text += e.message
-      text += e.timestamp
-      lengths[i++] = tenant.length
-      lengths[i++] = e.service.length
-      lengths[i++] = e.message.length
-      lengths[i++] = e.timestamp.length
+      strings[i++] = e.tenant ?? DEFAULT_TENANT
+      strings[i++] = e.service
+      strings[i++] = e.message
+      strings[i++] = e.timestamp
     }
-    return this.request({ op: 'mine', text, lengths }, [lengths.buffer]).then(
+    return this.request({ op: 'mine', strings }).then(
       (r) => {
         const ids = r.ids as string[]
         for (let k = 0; k < entries.length; k++) (entries[k] as Entry).pattern_id = ids[k]
