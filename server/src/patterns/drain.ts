@@ -25,6 +25,8 @@ export interface Template {
   readonly id: string
   tokens: string[]
   count: number
+  /** What the tree's owner keeps with the template (the miner: its first and last seen), to find it without a lookup by id. */
+  data?: unknown
 }
 
 interface Node {

@@ -68,18 +68,27 @@ export function maskToken(token: string): string {
  * form holds no digit, every token of that shape masks to that same form (`10.251.73.220` and
  * `192.168.10.111` -> `<*>`, `blk_-695...` -> `blk_<*>`), and for a shape that masks to itself with no
  * wildcard, every token of it is kept as it is (`ssh2`, `eth1`). Values repeat their shapes far more
- * than themselves (a cache of whole tokens misses on every fresh id), so the rules run once per shape;
- * the few shapes that keep some digits beside a wildcard (`eth1:<*>`) are masked token by token.
+ * than themselves (a cache of whole tokens misses on every fresh id), so the rules run once per shape.
+ * A shape that keeps some digits beside a wildcard (`R02-M1-N0-C:J12-U11` -> `<*>-M1-N0-C:<*>-<*>`)
+ * keeps where its kept digits go: its masked form with the token's digits put in those places.
  * Test: mask.test.ts compares this with masking every token on its own, on Loghub lines with fresh values.
  */
 interface Shape {
-  /** The shape's first token as seen (its digits are compared as equal). */
-  readonly token: string
+  /**
+   * The shape: the code units of its first token as seen, every digit as `0` (an array of its own: a
+   * token sliced from a message would keep the message alive and read slower).
+   */
+  readonly shape: Uint16Array
   /** Every token of the shape is kept as it is. */
   readonly keep: boolean
-  /** Else the masked form of every token of the shape, and its hash; undefined: each token is masked on its own. */
+  /**
+   * Else the masked form of every token of the shape, and its hash; or, with `kept`, of the shape (its
+   * digits as `0`); undefined: each token is masked on its own (maskOwn).
+   */
   readonly masked: string | undefined
   readonly maskedHash: number
+  /** The digits the masked form keeps: pairs of (place in the masked form, place in the token). */
+  readonly kept: Int32Array | undefined
   /** The shape's hash, and the next shape in its slot. */
   readonly hash: number
   readonly next: Shape | undefined
@@ -120,17 +129,22 @@ function textHash(text: string, start = 0, end = text.length): number {
 function shapeOf(text: string, start: number, end: number, h: number): Shape {
   const slot = h & (SHAPE_SLOTS - 1)
   let s = shapes[slot]
-  for (; s !== undefined; s = s.next) if (s.hash === h && sameShape(s.token, text, start, end)) return s
-  const token = text.slice(start, end)
-  const shape = token.replace(/\d/g, '0')
+  for (; s !== undefined; s = s.next) if (s.hash === h && sameShape(s.shape, text, start, end)) return s
+  const codes = new Uint16Array(end - start)
+  for (let i = start; i < end; i++) {
+    const c = text.charCodeAt(i)
+    codes[i - start] = isDigit(c) ? 48 : c
+  }
+  const shape = text.slice(start, end).replace(/\d/g, '0')
   const masked = maskUncached(shape)
   const keep = masked === shape && !masked.includes(WILDCARD)
-  const fixed = !keep && !/\d/.test(masked) ? masked : undefined
+  const kept = keep || !/\d/.test(masked) ? undefined : keptDigits(shape, masked)
+  const fixed = keep || (kept === undefined && /\d/.test(masked)) ? undefined : masked
   if (shapeCount >= SHAPES_MAX) {
     shapes = new Array<Shape | undefined>(SHAPE_SLOTS).fill(undefined)
     shapeCount = 0
   }
-  s = { token, keep, masked: fixed, maskedHash: fixed === undefined ? 0 : textHash(fixed), hash: h, next: shapes[slot] }
+  s = { shape: codes, keep, masked: fixed, maskedHash: fixed === undefined || kept !== undefined ? 0 : textHash(fixed), kept, hash: h, next: shapes[slot] }
   shapes[slot] = s
   shapeCount++
   return s
@@ -140,7 +154,59 @@ function shapeOf(text: string, start: number, end: number, h: number): Shape {
 function maskRange(text: string, start: number, end: number, h: number): string {
   const s = shapeOf(text, start, end, h)
   if (s.keep) return start === 0 && end === text.length ? text : text.slice(start, end)
-  return s.masked ?? maskOwn(text.slice(start, end))
+  return maskedBy(s, text, start)
+}
+
+/** The masked form of the token of shape `s` at `start` of `text` (a shape not kept as it is). */
+function maskedBy(s: Shape, text: string, start: number): string {
+  const masked = s.masked
+  if (masked === undefined) return maskOwn(text.slice(start, start + s.shape.length))
+  const kept = s.kept
+  if (kept === undefined) return masked
+  let out = ''
+  let from = 0
+  for (let k = 0; k < kept.length; k += 2) {
+    const at = kept[k] as number
+    out += masked.slice(from, at) + text[start + (kept[k + 1] as number)]
+    from = at + 1
+  }
+  return out + masked.slice(from)
+}
+
+/**
+ * Where the digits kept by `masked`, the masked form of `shape` (a token with its digits as `0`), are:
+ * pairs of (place in `masked`, place in `shape`), found by changing one digit at a time; undefined
+ * if a digit changes more than itself (its tokens are then masked one by one), or if the places do not
+ * give what the rules give for a token of that shape with other digits.
+ */
+function keptDigits(shape: string, masked: string): Int32Array | undefined {
+  const places: number[] = []
+  for (let d = 0; d < shape.length; d++) {
+    if (shape.charCodeAt(d) !== 48) continue
+    const m = maskUncached(`${shape.slice(0, d)}1${shape.slice(d + 1)}`)
+    if (m === masked) continue
+    if (m.length !== masked.length) return undefined
+    let at = -1
+    for (let i = 0; i < m.length; i++) {
+      if (m.charCodeAt(i) === masked.charCodeAt(i)) continue
+      if (at >= 0) return undefined
+      at = i
+    }
+    if (masked[at] !== '0' || m[at] !== '1') return undefined
+    places.push(at, d)
+  }
+  if (places.length === 0) return undefined
+  // Sorted by place in the masked form, and checked on tokens of the shape with other digits.
+  const pairs = places.map((_, i) => i).filter((i) => i % 2 === 0).map((i) => [places[i] as number, places[i + 1] as number] as const)
+  pairs.sort((a, b) => a[0] - b[0])
+  const kept = Int32Array.from(pairs.flat())
+  const plan: Shape = { shape: new Uint16Array(shape.length), keep: false, masked, maskedHash: 0, kept, hash: 0, next: undefined }
+  for (let seed = 1; seed <= 3; seed++) {
+    let k = seed
+    const other = shape.replace(/0/g, () => String((k = (k * 7 + 3) % 10)))
+    if (maskedBy(plan, other, 0) !== maskUncached(other)) return undefined
+  }
+  return kept
 }
 
 /**
@@ -159,12 +225,12 @@ function maskOwn(token: string): string {
   return m
 }
 
-function sameShape(token: string, text: string, start: number, end: number): boolean {
-  if (token.length !== end - start) return false
-  for (let i = 0; i < token.length; i++) {
-    const a = token.charCodeAt(i)
+/** `text.slice(start, end)` has the shape `shape` (digits as `0`). */
+function sameShape(shape: Uint16Array, text: string, start: number, end: number): boolean {
+  if (shape.length !== end - start) return false
+  for (let i = 0; i < shape.length; i++) {
     const b = text.charCodeAt(start + i)
-    if (a !== b && !(isDigit(a) && isDigit(b))) return false
+    if (shape[i] !== (isDigit(b) ? 48 : b)) return false
   }
   return true
 }
@@ -287,11 +353,11 @@ export class MaskedMessage {
       } else if (this.rawMaybe[i] === 1) {
         const s = shapeOf(message, start, end, h)
         if (s.keep) h = textHash(message, start, end)
-        else if (s.masked !== undefined) {
+        else if (s.masked !== undefined && s.kept === undefined) {
           fixed = s.masked
           h = s.maskedHash
         } else {
-          fixed = maskOwn(message.slice(start, end))
+          fixed = maskedBy(s, message, start)
           h = textHash(fixed)
         }
       }

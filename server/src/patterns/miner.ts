@@ -50,7 +50,18 @@ export class PatternMiner {
 
   constructor(private readonly opts: DrainOptions = DEFAULT_DRAIN) {}
 
+  /** The tree `mine` went to last, and its tenant and service (entries of one service often come together). */
+  private last: { tenant: string; service: string; tree: Drain } | undefined
+
   private tree(tenant: string, service: string): Drain {
+    const last = this.last
+    if (last !== undefined && last.service === service && last.tenant === tenant) return last.tree
+    const tree = this.treeOf(tenant, service)
+    this.last = { tenant, service, tree }
+    return tree
+  }
+
+  private treeOf(tenant: string, service: string): Drain {
     let byService = this.trees.get(tenant)
     if (!byService) this.trees.set(tenant, (byService = new Map()))
     let d = byService.get(service)
@@ -72,10 +83,14 @@ export class PatternMiner {
   /** The pattern id of `message`; records what changed for the next `drain()`. */
   mine(tenant: string, service: string, message: string, timestamp: string): string {
     const { template, created, changed } = this.tree(tenant, service).add(message)
-    let s = this.seen.get(template.id)
-    if (!s) {
-      s = { tenant, service, first: timestamp, last: timestamp, sample: message, template }
-      this.seen.set(template.id, s)
+    let s = template.data as Seen | undefined
+    if (s === undefined) {
+      s = this.seen.get(template.id)
+      if (!s) {
+        s = { tenant, service, first: timestamp, last: timestamp, sample: message, template }
+        this.seen.set(template.id, s)
+      }
+      template.data = s
     }
     let moved = created || changed
     if (timestamp < s.first) {
@@ -95,7 +110,9 @@ export class PatternMiner {
     for (const r of records) {
       if (this.seen.has(r.pattern_id)) continue
       const template = this.tree(r.tenant, r.service).restore(r.pattern_id, templateTokens(r.template))
-      this.seen.set(r.pattern_id, { tenant: r.tenant, service: r.service, first: r.first_seen, last: r.last_seen, sample: r.sample, template })
+      const s: Seen = { tenant: r.tenant, service: r.service, first: r.first_seen, last: r.last_seen, sample: r.sample, template }
+      this.seen.set(r.pattern_id, s)
+      template.data = s
     }
   }
 
