@@ -568,6 +568,10 @@ export const PROOFS: Record<string, Entry> = {
     ['test/store/pattern-counts.test.ts', "counts and buckets equal the entries' own count for random ranges"],
     [CLUSTERDDL, 'the cluster DDL parses in ClickHouse'],
   ],
+  'Limits: GET /api/stats and GET /api/histogram read the per-minute': [
+    ['test/store/level-counts.test.ts', "stats and histogram equal the entries' own count for random ranges"],
+    [CLUSTERDDL, 'the cluster DDL parses in ClickHouse'],
+  ],
   "Limits: The dashboard's facet sidebar is hidden on phone-sized": [[EXPLORE, 'a phone (390 px): the message under the metadata, filters in a drawer']],
   'Limits: Rebuilding the dashboard under a running server needs': [
     [WEBFILES, 'a dashboard rebuilt under a running server: its new files answer 404 until the server restarts'],

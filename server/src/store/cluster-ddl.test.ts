@@ -88,6 +88,9 @@ test('CLICKHOUSE_CLUSTER: the cluster DDL parses in ClickHouse, runs ON CLUSTER,
   assert.ok(lines.some((s) => /^ALTER TABLE `oglogstream`\.logs_local ON CLUSTER `logs_cluster` ADD PROJECTION IF NOT EXISTS pattern_hours \(/.test(s)))
   assert.ok(lines.some((s) => /^ALTER TABLE `oglogstream`\.logs_local ON CLUSTER `logs_cluster` MODIFY SETTING lightweight_mutation_projection_mode = 'rebuild'/.test(s)))
   assert.ok(lines.some((s) => /^ALTER TABLE `oglogstream`\.logs_local ON CLUSTER `logs_cluster` MATERIALIZE PROJECTION pattern_hours$/.test(s)))
+  // So do the per-minute counts of stats and histograms (migration 7).
+  assert.ok(lines.some((s) => /^ALTER TABLE `oglogstream`\.logs_local ON CLUSTER `logs_cluster` ADD PROJECTION IF NOT EXISTS level_minutes \(/.test(s)))
+  assert.ok(lines.some((s) => /^ALTER TABLE `oglogstream`\.logs_local ON CLUSTER `logs_cluster` MATERIALIZE PROJECTION level_minutes$/.test(s)))
   assert.ok(!lines.some((s) => /PROJECTION/.test(s) && !/logs_local/.test(s)), 'no projection on a Distributed table')
   assert.equal(writeTable(ctx), '`oglogstream`.logs_local', 'entries are inserted into the local replicated table')
   assert.equal(readTable(ctx), '`oglogstream`.logs', 'queries read the Distributed table')

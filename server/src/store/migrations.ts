@@ -58,6 +58,15 @@ function logsColumns(): string {
 /** The aggregate projection of the logs table counting entries per (tenant, service, pattern_id, hour). */
 export const PATTERN_HOURS = 'pattern_hours'
 
+/** The aggregate projection of the logs table counting entries per (tenant, minute, service, level). */
+export const LEVEL_MINUTES = 'level_minutes'
+/**
+ * The minute of an entry as `level_minutes` keys it, and as a query must spell it for the engine to read
+ * the projection. A DateTime64(3) (millisecond step): toStartOfMinute and a step in seconds give a
+ * DateTime, which wraps outside 1970–2106, so a minute of 2261 would be counted as one of 1988.
+ */
+export const MINUTE_KEY = 'toStartOfInterval(timestamp, INTERVAL 60000 MILLISECOND)'
+
 const LOGS_ORDER = `PARTITION BY toDate(timestamp)
     ORDER BY (tenant, service, timestamp)`
 
@@ -208,22 +217,43 @@ export const MIGRATIONS: Migration[] = [
           GROUP BY tenant, service, pattern_id, toStartOfHour(timestamp))`,
       ]
     },
-    run: (client, ctx) => materializePatternHours(client, ctx),
+    run: (client, ctx) => materializeProjection(client, ctx, PATTERN_HOURS, 6),
+  },
+  {
+    version: 7,
+    name: 'entries per minute, service and level (projection of the logs table)',
+    statements: (ctx) => {
+      // GET /api/stats and /api/histogram without `q` count whole minutes from this aggregate projection
+      // and the partial minutes at either end from the entries (store/queries.ts), kept exact as
+      // pattern_hours is (migration 6: written by the insert that writes the part, merged with it,
+      // rebuilt by TTL merges and lightweight DELETEs). Minutes, not hours: every histogram step of a
+      // minute or more is whole minutes. The minute comes before service and level in the key, so that
+      // a short range of a long retention reads a few granules of the projection; on the 10 M-entry
+      // bench store (80 services, 5 levels, 26 h) it has 536,969 rows, 19x fewer than the entries.
+      const table = `${q(ctx.database)}.${ctx.cluster ? 'logs_local' : 'logs'}${onCluster(ctx)}`
+      return [
+        `ALTER TABLE ${table} MODIFY SETTING lightweight_mutation_projection_mode = 'rebuild'`,
+        `ALTER TABLE ${table} ADD PROJECTION IF NOT EXISTS ${LEVEL_MINUTES} (
+          SELECT tenant, ${MINUTE_KEY}, service, level, count()
+          GROUP BY tenant, ${MINUTE_KEY}, service, level)`,
+      ]
+    },
+    run: (client, ctx) => materializeProjection(client, ctx, LEVEL_MINUTES, 7),
   },
 ]
 
 /**
- * Migration 6 on a store with entries: the projection is built for the parts written before it, one
+ * Migrations 6 and 7 on a store with entries: the projection is built for the parts written before it, one
  * day partition at a time (a mutation per partition, waited for), so that memory and the time before
  * the first partition is done stay those of one day. A part not yet built is still counted right (the
  * engine reads its entries instead), only slower. On a cluster one mutation per node covers the table
  * (a mutation works part by part).
  */
-async function materializePatternHours(client: ClickHouseClient, ctx: SchemaContext): Promise<void> {
+async function materializeProjection(client: ClickHouseClient, ctx: SchemaContext, projection: string, version: number): Promise<void> {
   const db = q(ctx.database)
   const settings = { mutations_sync: '2', max_execution_time: 0 }
   if (ctx.cluster) {
-    await client.command({ query: `ALTER TABLE ${db}.logs_local${onCluster(ctx)} MATERIALIZE PROJECTION ${PATTERN_HOURS}`, clickhouse_settings: settings })
+    await client.command({ query: `ALTER TABLE ${db}.logs_local${onCluster(ctx)} MATERIALIZE PROJECTION ${projection}`, clickhouse_settings: settings })
     return
   }
   const rs = await client.query({
@@ -234,8 +264,8 @@ async function materializePatternHours(client: ClickHouseClient, ctx: SchemaCont
   try {
     for (const { id } of await rs.json<{ id: string }>()) {
       // A day partition's id is its date's digits (toDate(timestamp)); ALTER takes no query parameters.
-      if (!/^\w+$/.test(id)) throw new Error(`migration 6: unexpected partition id ${id}`)
-      await client.command({ query: `ALTER TABLE ${db}.logs MATERIALIZE PROJECTION ${PATTERN_HOURS} IN PARTITION ID '${id}'`, clickhouse_settings: settings })
+      if (!/^\w+$/.test(id)) throw new Error(`migration ${version}: unexpected partition id ${id}`)
+      await client.command({ query: `ALTER TABLE ${db}.logs MATERIALIZE PROJECTION ${projection} IN PARTITION ID '${id}'`, clickhouse_settings: settings })
     }
   } finally {
     // The embedded engine keeps a query's settings on its one session: without this, every later
