@@ -6,7 +6,7 @@
  * passes it, before more are materialized.
  */
 import { Errors } from '../errors.js'
-import { entryBytes, type Entry } from '../model/index.js'
+import { entryBytes, entryBytesAtMost, type Entry } from '../model/index.js'
 import type { Ingestor } from './ingestor.js'
 
 export interface BudgetLimits {
@@ -17,8 +17,13 @@ export interface BudgetLimits {
 }
 
 export class BatchBudget {
-  bytes = 0
   entries = 0
+  /** `entryBytes` of the entries counted exactly so far. */
+  private exact = 0
+  /** At least the bytes of every entry so far: `exact` plus `entryBytesAtMost` of the entries not yet counted. */
+  private most = 0
+  /** Entries not yet counted exactly: while `most` is under the limit, their exact size is not needed. */
+  private uncounted: Entry[] = []
   private readonly maxEntries: number
 
   constructor(
@@ -29,14 +34,28 @@ export class BatchBudget {
     this.maxEntries = limits.maxEntries
   }
 
+  /** The exact bytes (`entryBytes`) of the entries counted so far. */
+  get bytes(): number {
+    this.count()
+    return this.exact
+  }
+
   /** Counts one mapped entry; throws a 413 (LOG_ERR_BATCH_TOO_LARGE) once a limit is passed. */
   add(e: Entry): void {
     this.entries++
-    this.bytes += entryBytes(e)
+    this.most += entryBytesAtMost(e)
+    this.uncounted.push(e)
     if (this.entries > this.maxEntries) this.fail(`${this.maxEntries} entries`, `MAX_BATCH_ENTRIES = ${this.maxEntries}`)
-    if (this.bytes > this.limits.maxBytes) {
+    // Exact only when the bound from string lengths passes the limit: a request far under it counts no byte.
+    if (this.most > this.limits.maxBytes && this.bytes > this.limits.maxBytes) {
       this.fail(`${this.limits.maxBytes} bytes of entries`, `MAX_BATCH_BYTES = ${this.limits.maxBytes} bytes (message, service and attributes, after labels and resource attributes are copied into each entry)`)
     }
+  }
+
+  private count(): void {
+    for (const e of this.uncounted) this.exact += entryBytes(e)
+    this.uncounted = []
+    this.most = this.exact
   }
 
   private fail(what: string, limit: string): never {
