@@ -61,7 +61,8 @@ export class PatternMiner {
     return tree
   }
 
-  private treeOf(tenant: string, service: string): Drain {
+  /** The tree of a tenant's service (`mineIn`: a batch finds it once per service, not once per entry). */
+  treeOf(tenant: string, service: string): Drain {
     let byService = this.trees.get(tenant)
     if (!byService) this.trees.set(tenant, (byService = new Map()))
     let d = byService.get(service)
@@ -82,7 +83,12 @@ export class PatternMiner {
 
   /** The pattern id of `message`; records what changed for the next `drain()`. */
   mine(tenant: string, service: string, message: string, timestamp: string): string {
-    const { template, created, changed } = this.tree(tenant, service).add(message)
+    return this.mineIn(this.tree(tenant, service), tenant, service, message, timestamp)
+  }
+
+  /** As `mine`, with the tree of the tenant's service found already (`treeOf`). */
+  mineIn(tree: Drain, tenant: string, service: string, message: string, timestamp: string): string {
+    const { template, created, changed } = tree.add(message)
     let s = template.data as Seen | undefined
     if (s === undefined) {
       s = this.seen.get(template.id)

@@ -3,36 +3,55 @@
  * process role's work on the event loop (issue 12), and here it runs beside it, on the other core.
  * Requests are answered in the order they come, so entries are mined in the order they were posted.
  *
- * - `mine`: `strings` holds, per entry, its tenant, service, message and timestamp (4 per entry); the
- *   answer is the pattern id of each entry. Strings of their own, not one text cut into slices: a slice
- *   keeps its whole text alive (a template's sample kept every batch it came from) and is slower to read
- *   and compare (the miner's thread cost 17 µs an entry where the miner alone costs 7-9).
+ * - `mine`: per entry, its message and timestamp (`messages`, `timestamps`), and in `which` the index
+ *   of its tenant and service in `services` (tenant, service, tenant, service...: each pair once a
+ *   batch). Strings of their own, not one text cut into slices: a slice keeps its whole text alive (a
+ *   template's sample kept every batch it came from) and is slower to read and compare (the miner's
+ *   thread cost 17 µs an entry where the miner alone costs 7-9). The answer: in `which`, the index of
+ *   each entry's pattern id in the list of ids this thread has answered with, `newIds` the ids that
+ *   list gains (at its end, in order): an id crosses once, not once per entry.
  * - `restore`: stored templates go back into the miner (`PatternMiner.restore`).
  * - `drain`: the templates that changed since the last drain (`PatternMiner.drain`; `lastSeen`: also
  *   those whose last_seen alone moved).
  */
 import { parentPort } from 'node:worker_threads'
+import type { Drain } from '../patterns/drain.js'
 import { PatternMiner, type PatternRecord } from '../patterns/miner.js'
 
 export type LabelRequest =
-  | { op: 'mine'; id: number; strings: string[] }
+  | { op: 'mine'; id: number; services: string[]; which: Int32Array; messages: string[]; timestamps: string[] }
   | { op: 'restore'; id: number; records: PatternRecord[] }
   | { op: 'drain'; id: number; lastSeen: boolean }
 
-export type LabelReply = { id: number; ids?: string[]; records?: PatternRecord[]; error?: string }
+export type LabelReply = { id: number; which?: Int32Array; newIds?: string[]; records?: PatternRecord[]; error?: string }
 
 const miner = new PatternMiner()
 
-function mine(strings: string[]): string[] {
-  const ids = new Array<string>(strings.length / 4)
-  for (let i = 0; i < ids.length; i++) ids[i] = miner.mine(strings[4 * i] as string, strings[4 * i + 1] as string, strings[4 * i + 2] as string, strings[4 * i + 3] as string)
-  return ids
+/** Every id answered with, and its index in that list (the event loop keeps the same list). */
+const idIndex = new Map<string, number>()
+
+function mine(req: Extract<LabelRequest, { op: 'mine' }>): LabelReply {
+  const { services, which, messages, timestamps } = req
+  const trees = []
+  for (let k = 0; k < services.length; k += 2) trees.push(miner.treeOf(services[k] as string, services[k + 1] as string))
+  const newIds: string[] = []
+  for (let i = 0; i < messages.length; i++) {
+    const k = which[i] as number
+    const id = miner.mineIn(trees[k] as Drain, services[2 * k] as string, services[2 * k + 1] as string, messages[i] as string, timestamps[i] as string)
+    let at = idIndex.get(id)
+    if (at === undefined) {
+      idIndex.set(id, (at = idIndex.size))
+      newIds.push(id)
+    }
+    which[i] = at
+  }
+  return { id: req.id, which, newIds }
 }
 
 parentPort?.on('message', (req: LabelRequest) => {
   let reply: LabelReply
   try {
-    if (req.op === 'mine') reply = { id: req.id, ids: mine(req.strings) }
+    if (req.op === 'mine') reply = mine(req)
     else if (req.op === 'restore') {
       miner.restore(req.records)
       reply = { id: req.id }
@@ -40,5 +59,5 @@ parentPort?.on('message', (req: LabelRequest) => {
   } catch (err) {
     reply = { id: req.id, error: String((err as Error)?.stack ?? err) }
   }
-  parentPort?.postMessage(reply)
+  parentPort?.postMessage(reply, reply.which ? [reply.which.buffer as ArrayBuffer] : [])
 })

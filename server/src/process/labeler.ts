@@ -61,6 +61,8 @@ export class ThreadedPatternStage implements Labeler {
   /** Templates drained from the thread and not yet written (patterns/stage.ts). */
   private readonly writer: TemplateWriter
   private loadedAt = -Infinity
+  /** The ids the thread answered with, in the order it first did (its answers are indices here). */
+  private readonly ids: string[] = []
 
   constructor(
     private readonly store: PatternStore,
@@ -90,18 +92,30 @@ export class ThreadedPatternStage implements Labeler {
 
   label(entries: readonly Entry[]): Promise<void> {
     if (this.local) return this.labelLocal(entries)
-    const strings = new Array<string>(entries.length * 4)
-    let i = 0
-    for (const e of entries) {
-      strings[i++] = e.tenant ?? DEFAULT_TENANT
-      strings[i++] = e.service
-      strings[i++] = e.message
-      strings[i++] = e.timestamp
+    const services: string[] = []
+    const byTenant = new Map<string, Map<string, number>>()
+    const which = new Int32Array(entries.length)
+    const messages = new Array<string>(entries.length)
+    const timestamps = new Array<string>(entries.length)
+    for (let i = 0; i < entries.length; i++) {
+      const e = entries[i] as Entry
+      const tenant = e.tenant ?? DEFAULT_TENANT
+      let byService = byTenant.get(tenant)
+      if (byService === undefined) byTenant.set(tenant, (byService = new Map()))
+      let k = byService.get(e.service)
+      if (k === undefined) {
+        byService.set(e.service, (k = services.length / 2))
+        services.push(tenant, e.service)
+      }
+      which[i] = k
+      messages[i] = e.message
+      timestamps[i] = e.timestamp
     }
-    return this.request({ op: 'mine', strings }).then(
+    return this.request({ op: 'mine', services, which, messages, timestamps }, [which.buffer]).then(
       (r) => {
-        const ids = r.ids as string[]
-        for (let k = 0; k < entries.length; k++) (entries[k] as Entry).pattern_id = ids[k]
+        for (const id of r.newIds ?? []) this.ids.push(id)
+        const at = r.which as Int32Array
+        for (let k = 0; k < entries.length; k++) (entries[k] as Entry).pattern_id = this.ids[at[k] as number]
       },
       () => this.labelLocal(entries),
     )
