@@ -58,18 +58,8 @@ export function validateEntry(input: unknown, receivedAt?: string): Validated {
   if (timestamp !== undefined && timestamp !== null && typeof timestamp !== 'string') {
     return fail('invalid_type', 'timestamp must be a string in RFC 3339 format, e.g. 2025-01-01T12:00:00Z')
   }
-  return normalize(
-    {
-      level: lvl,
-      message,
-      service,
-      timestamp: typeof timestamp === 'string' ? timestamp : undefined,
-      attributes: input.attributes,
-      trace_id: input.trace_id,
-      span_id: input.span_id,
-    },
-    receivedAt,
-  )
+  // The fields as arguments, not an object of them: one allocation less an entry.
+  return check(lvl, message, service, typeof timestamp === 'string' ? timestamp : undefined, input.attributes, input.trace_id, input.span_id, receivedAt)
 }
 
 export interface EntryFields {
@@ -85,7 +75,19 @@ export interface EntryFields {
 
 /** Checks the fields every protocol shares and builds the pipeline entry. */
 export function normalize(f: EntryFields, receivedAt?: string): Validated {
-  const { message, service } = f
+  return check(f.level, f.message, f.service, f.timestamp, f.attributes, f.trace_id, f.span_id, receivedAt)
+}
+
+function check(
+  level: Level,
+  message: unknown,
+  service: unknown,
+  timestamp: string | undefined,
+  rawAttributes: unknown,
+  traceId: unknown,
+  spanId: unknown,
+  receivedAt: string | undefined,
+): Validated {
   if (message === undefined || message === null) return fail('missing_field', 'message is required')
   if (typeof message !== 'string') return fail('invalid_type', 'message must be a string')
   if (message.length === 0) return fail('empty_message', 'message must not be empty')
@@ -108,13 +110,13 @@ export function normalize(f: EntryFields, receivedAt?: string): Validated {
   }
 
   let ts: string
-  if (f.timestamp === undefined || f.timestamp === '') ts = receivedAt ?? nowTimestamp()
+  if (timestamp === undefined || timestamp === '') ts = receivedAt ?? nowTimestamp()
   else {
-    const parsed = parseTimestamp(f.timestamp)
+    const parsed = parseTimestamp(timestamp)
     if (!parsed) {
       return fail(
         'invalid_timestamp',
-        `timestamp '${clip(f.timestamp)}' is not RFC 3339 (e.g. 2025-01-01T12:00:00.123Z) between years 1970 and 2261`,
+        `timestamp '${clip(timestamp)}' is not RFC 3339 (e.g. 2025-01-01T12:00:00.123Z) between years 1970 and 2261`,
       )
     }
     ts = parsed
@@ -125,22 +127,22 @@ export function normalize(f: EntryFields, receivedAt?: string): Validated {
     if (ts > futureBound() && Date.parse(`${ts.slice(0, 23)}Z`) - Date.now() > policy.maxFutureSkewMs) {
       return fail(
         'timestamp_in_future',
-        `timestamp '${clip(f.timestamp)}' is more than ${formatSkew(policy.maxFutureSkewMs)} in the future (MAX_FUTURE_SKEW)`,
+        `timestamp '${clip(timestamp)}' is more than ${formatSkew(policy.maxFutureSkewMs)} in the future (MAX_FUTURE_SKEW)`,
       )
     }
   }
 
-  const attributes = normalizeAttributes(f.attributes)
+  const attributes = normalizeAttributes(rawAttributes)
   if (typeof attributes === 'string') return fail('invalid_attributes', attributes)
 
-  const trace = optionalId(f.trace_id, LIMITS.TRACE_ID_CHARS)
-  if (trace === undefined) return fail('invalid_trace_id', idError('trace_id', f.trace_id, LIMITS.TRACE_ID_CHARS))
-  const span = optionalId(f.span_id, LIMITS.SPAN_ID_CHARS)
-  if (span === undefined) return fail('invalid_span_id', idError('span_id', f.span_id, LIMITS.SPAN_ID_CHARS))
+  const trace = optionalId(traceId, LIMITS.TRACE_ID_CHARS)
+  if (trace === undefined) return fail('invalid_trace_id', idError('trace_id', traceId, LIMITS.TRACE_ID_CHARS))
+  const span = optionalId(spanId, LIMITS.SPAN_ID_CHARS)
+  if (span === undefined) return fail('invalid_span_id', idError('span_id', spanId, LIMITS.SPAN_ID_CHARS))
 
   return {
     ok: true,
-    entry: { timestamp: ts, level: f.level, service, message, attributes, trace_id: trace, span_id: span },
+    entry: { timestamp: ts, level: level, service, message, attributes, trace_id: trace, span_id: span },
   }
 }
 
