@@ -5,9 +5,11 @@
 // TabSeparated), in this process, merges stopped so that each insert's CPU is its own. CPU time of the
 // whole process (the engine inserts on its own threads) per entry, A/B in alternation so that a change
 // in a shared machine's load hits both. Then the merge of each table's parts (OPTIMIZE FINAL), timed.
-// Writes bench/results/pattern-counts.json.
+// Writes bench/results/pattern-counts.json. A third argument measures another projection of the logs
+// table the same way (`level_minutes`, migration 7: the per-minute counts of stats and histograms), the
+// copy lacking only that one; the result goes to bench/results/projection-<name>.json.
 //
-//   node --import tsx bench/pattern-counts.mts [entries per block] [blocks]
+//   node --import tsx bench/pattern-counts.mts [entries per block] [blocks] [projection]
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -25,12 +27,14 @@ import { machine, round, spread, writeResult } from './lib.mjs'
 
 const perBlock = Number(process.argv[2] ?? 10_000)
 const blocks = Number(process.argv[3] ?? 30)
+const projection = process.argv[4] ?? 'pattern_hours'
+if (!/^\w+$/.test(projection)) throw new Error(`not a projection name: ${projection}`)
 const dir = mkdtempSync(join(tmpdir(), 'ogls-pattern-counts-'))
 const store = await Store.open(loadConfig('all', { DATA_DIR: dir }))
 try {
   await store.migrate(0)
   await store.command('CREATE TABLE oglogstream.logs_plain AS oglogstream.logs')
-  await store.command('ALTER TABLE oglogstream.logs_plain DROP PROJECTION pattern_hours')
+  await store.command(`ALTER TABLE oglogstream.logs_plain DROP PROJECTION ${projection}`)
   for (const t of ['logs', 'logs_plain']) await store.command(`SYSTEM STOP MERGES oglogstream.${t}`)
 
   // The entries as the worker inserts them: validated, each with the pattern_id its miner gives.
@@ -68,7 +72,8 @@ try {
     merge[t] = round((d.user + d.system) / (perBlock * blocks), 3)
   }
   const [proj] = await store.sql<{ rows: string; bytes: string }>(
-    "SELECT sum(rows) AS rows, sum(bytes_on_disk) AS bytes FROM system.projection_parts WHERE database = 'oglogstream' AND table = 'logs' AND active",
+    "SELECT sum(rows) AS rows, sum(bytes_on_disk) AS bytes FROM system.projection_parts WHERE database = 'oglogstream' AND table = 'logs' AND active AND name = {p:String}",
+    { p: projection },
   )
   const [parts] = await store.sql<{ rows: string; bytes: string }>(
     "SELECT sum(rows) AS rows, sum(bytes_on_disk) AS bytes FROM system.parts WHERE database = 'oglogstream' AND table = 'logs' AND active",
@@ -78,6 +83,7 @@ try {
   const without = spread(cpu.logs_plain!.slice(1))
   const out = {
     bench: 'pattern-counts',
+    projection,
     date: new Date().toISOString(),
     machine: machine(),
     entries_per_block: perBlock,
@@ -94,10 +100,10 @@ try {
     table_rows: Number(parts?.rows),
     table_bytes: Number(parts?.bytes),
   }
-  writeResult('pattern-counts', out)
+  writeResult(projection === 'pattern_hours' ? 'pattern-counts' : `projection-${projection}`, out)
   const brief = (x: { median: number; min: number; max: number }) => `${x.median} (${x.min}–${x.max})`
   console.log(
-    `insert CPU µs/entry, ${blocks - 1} blocks of ${perBlock}: with the projection ${brief(withP)}, without ${brief(without)}, ` +
+    `${projection}: insert CPU µs/entry, ${blocks - 1} blocks of ${perBlock}: with the projection ${brief(withP)}, without ${brief(without)}, ` +
       `paired difference ${brief(out.insert_cpu_us_per_entry.extra_paired)}; merge (OPTIMIZE FINAL) µs/entry with ${merge.logs}, without ${merge.logs_plain}; ` +
       `projection ${out.projection_rows} rows, ${out.projection_bytes} B for ${out.table_rows} entries (${out.table_bytes} B)`,
   )

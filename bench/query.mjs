@@ -55,6 +55,15 @@ const QUERIES = [
   },
   { name: 'stats 24 h', endpoint: 'stats', params: (i) => ({ from: END - 24 * HOUR, to: END + i }), goal: 150 },
   { name: 'histogram 24 h', endpoint: 'histogram', params: (i) => ({ from: END - 24 * HOUR, to: END + i }), goal: 150 },
+  // The same over a day that does not start or end on a minute ("last 24 h" at 12:17:30): the whole
+  // minutes from the per-minute counts, the two partial minutes from the entries (store/queries.ts).
+  { name: 'stats 24 h, not on minutes', endpoint: 'stats', params: (i) => ({ from: END - 24 * HOUR - 1_050_000, to: END - 1_050_000 + i }), goal: 150 },
+  {
+    name: 'histogram 24 h, not on minutes',
+    endpoint: 'histogram',
+    params: (i) => ({ from: END - 24 * HOUR - 1_050_000, to: END - 1_050_000 + i }),
+    goal: 150,
+  },
   { name: 'search common word', endpoint: 'logs', params: (i) => ({ q: 'error', from: END - 24 * HOUR, to: END + i, limit: 100 }) },
   { name: 'search rare token', endpoint: 'logs', params: (i) => ({ q: RARE, to: END + HOUR + i, limit: 100 }), goal: 300 },
   { name: 'search phrase', endpoint: 'logs', params: (i) => ({ q: PHRASE, from: END - 24 * HOUR, to: END + i, limit: 100 }) },
