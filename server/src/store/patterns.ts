@@ -9,6 +9,7 @@ import type { PatternSummary } from '@oglogstream/shared'
 import { fromClickHouse, toApi, toClickHouse } from '../model/index.js'
 import type { PatternRecord } from '../patterns/index.js'
 import { Params } from './params.js'
+import { splitRange, type UnitSplit } from './time-split.js'
 import { scopedSql, whereClause, wrapScoped, type Conditions, type QueryContext, type ScopedSql } from './queries.js'
 
 // Aliases apart from the column names: the engine would read `last_seen` in argMax as the alias.
@@ -71,31 +72,6 @@ function firstSeenIn(p: Params, from: string, to?: string): string {
 
 const HOUR_MS = 3_600_000
 
-/** A canonical timestamp's hour, as a canonical timestamp. */
-const floorHour = (ts: string): string => `${ts.slice(0, 13)}:00:00.000000000Z`
-const ceilHour = (ts: string): string => {
-  const floor = floorHour(ts)
-  return floor === ts ? ts : `${new Date(Date.parse(floor) + HOUR_MS).toISOString().slice(0, 19)}.000000000Z`
-}
-
-/** [from, to) cut into its whole hours and the parts before and after them (at most one each). */
-interface HourSplit {
-  /** Whole hours: [from, to) on hour boundaries, either end open when the range's is. */
-  hours: { from?: string | undefined; to?: string | undefined }
-  /** The partial hours: before the first whole hour, after the last. */
-  edges: { from: string; to: string }[]
-}
-
-function splitHours(from: string | undefined, to: string | undefined): HourSplit | undefined {
-  const h1 = from === undefined ? undefined : ceilHour(from)
-  const h2 = to === undefined ? undefined : floorHour(to)
-  if (h1 !== undefined && h2 !== undefined && h1 >= h2) return undefined
-  const edges: { from: string; to: string }[] = []
-  if (from !== undefined && h1 !== undefined && from < h1) edges.push({ from, to: h1 })
-  if (to !== undefined && h2 !== undefined && h2 < to) edges.push({ from: h2, to })
-  return { hours: { from: h1, to: h2 }, edges }
-}
-
 /**
  * The entries of `f` (no search, no level) in `split`, as SELECTs each grouping by `groupBy`: the whole
  * hours from the `pattern_hours` projection (migrations.ts: the engine reads its per-hour counts
@@ -109,7 +85,7 @@ function hourParts(
   ctx: QueryContext,
   p: Params,
   f: Conditions,
-  split: HourSplit,
+  split: UnitSplit,
   select: (hourly: boolean) => string,
   where: string,
   groupBy: string,
@@ -117,8 +93,8 @@ function hourParts(
   const hourly = whereClause({ tenant: ctx.tenant, services: f.services }, p)
   const ts = (v: string) => p.add("DateTime64(9, 'UTC')", toClickHouse(v))
   const hourConds = [
-    ...(split.hours.from !== undefined ? [`toStartOfHour(timestamp) >= ${ts(split.hours.from)}`] : []),
-    ...(split.hours.to !== undefined ? [`toStartOfHour(timestamp) < ${ts(split.hours.to)}`] : []),
+    ...(split.whole.from !== undefined ? [`toStartOfHour(timestamp) >= ${ts(split.whole.from)}`] : []),
+    ...(split.whole.to !== undefined ? [`toStartOfHour(timestamp) < ${ts(split.whole.to)}`] : []),
   ]
   const parts = [
     scopedSql(hourly, (w) => `SELECT ${select(true)} FROM ${ctx.table} ${w}${hourConds.map((c) => ` AND ${c}`).join('')}${where} GROUP BY ${groupBy}`),
@@ -173,7 +149,7 @@ const bucketTime = (b: string) => toApi(fromClickHouse(b))
  */
 export async function listPatterns(ctx: QueryContext, patternTable: string, f: Conditions, o: PatternListOptions): Promise<PatternSummary[]> {
   const plain = !f.search && !f.levels?.length
-  const countSplit = plain ? splitHours(f.from, f.to) : undefined
+  const countSplit = plain ? splitRange('hour', f.from, f.to) : undefined
   // The route's usual request (a range over ~15 h, not on hours): counts and hourly buckets over the same range.
   const once = countSplit && countSplit.edges.length > 0 && o.intervalMs % HOUR_MS === 0 && f.from === o.from && f.to === o.to
   const { top, buckets: pending } = once ? await countEdgesOnce(ctx, patternTable, f, o, countSplit) : await countApart(ctx, patternTable, f, o, plain, countSplit)
@@ -222,7 +198,7 @@ async function countApart(
   f: Conditions,
   o: PatternListOptions,
   plain: boolean,
-  countSplit: HourSplit | undefined,
+  countSplit: UnitSplit | undefined,
 ): Promise<{ top: Counted; buckets: Promise<Bucketed> }> {
   const p = new Params()
   const fresh = freshSql(ctx, patternTable, p, o.firstSeenFrom)
@@ -244,7 +220,7 @@ async function countApart(
   const stepSql = stepOf(bp, o.intervalMs)
   const idList = bp.add('Array(String)', top.map((r) => r.pattern_id))
   // Buckets of whole hours are sums of hours (the step's boundaries are hours: epoch-aligned multiples).
-  const bucketSplit = plain && o.intervalMs % HOUR_MS === 0 ? splitHours(o.from, o.to) : undefined
+  const bucketSplit = plain && o.intervalMs % HOUR_MS === 0 ? splitRange('hour', o.from, o.to) : undefined
   const bucketSql = bucketSplit
     ? wrapScoped(
         hourParts(
@@ -282,7 +258,7 @@ async function countEdgesOnce(
   patternTable: string,
   f: Conditions,
   o: PatternListOptions,
-  split: HourSplit,
+  split: UnitSplit,
 ): Promise<{ top: Counted; buckets: Promise<Bucketed> }> {
   // One SELECT per partial hour, by template alone (a GROUP BY on the bucket too cost a third more): the
   // bucket of each is the one its start falls in, epoch-aligned like toStartOfInterval's.
@@ -301,7 +277,7 @@ async function countEdgesOnce(
   })
   const hp = new Params()
   const hourFresh = freshSql(ctx, patternTable, hp, o.firstSeenFrom)
-  const [hoursSql] = hourParts(ctx, hp, f, { hours: split.hours, edges: [] }, () => 'pattern_id, count() AS c', ` AND pattern_id != ''${hourFresh}`, 'pattern_id')
+  const [hoursSql] = hourParts(ctx, hp, f, { whole: split.whole, edges: [] }, () => 'pattern_id, count() AS c', ` AND pattern_id != ''${hourFresh}`, 'pattern_id')
   const [edgeRows, hourRows] = await Promise.all([
     rows<{ e: number; pattern_id: string; c: string | number }>(ctx, edgeSql, ep, o.engineSettings),
     rows<{ pattern_id: string; c: string | number }>(ctx, hoursSql as ScopedSql, hp, o.engineSettings),
@@ -321,7 +297,7 @@ async function countEdgesOnce(
     ctx,
     bp,
     f,
-    { hours: split.hours, edges: [] },
+    { whole: split.whole, edges: [] },
     () => `pattern_id, toString(toStartOfInterval(toStartOfHour(timestamp), ${stepOf(bp, o.intervalMs)})) AS b, count() AS c`,
     ` AND pattern_id IN ${bp.add('Array(String)', top.map((r) => r.pattern_id))}`,
     'pattern_id, b',

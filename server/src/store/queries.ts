@@ -7,6 +7,7 @@ import { LEVELS, type HistogramBucket, type Level, type ServiceInfo, type StatsR
 import { fromClickHouse, fromEpochMs, nowTimestamp, toApi, toApiEntry, toClickHouse, type ApiEntry, type Tenant } from '../model/index.js'
 import { MINUTE_KEY } from './migrations.js'
 import { Params } from './params.js'
+import { splitRange, type UnitSplit } from './time-split.js'
 
 /** A search already compiled to a SQL condition over the `message`/`attributes` columns. */
 export type SearchCompiler = (params: Params) => string
@@ -322,37 +323,11 @@ const WINDOW_END = '2106-02-07T06:28:00.000000000Z'
 const MINUTE_MS = 60_000
 
 /** The split of a read without a search into whole and partial minutes, when the per-minute counts answer it. */
-function countSplit(f: Conditions): MinuteSplit | undefined {
+function countSplit(f: Conditions): UnitSplit | undefined {
   if (f.search) return undefined
   const open = f.from === undefined && f.to === undefined
   const inside = f.from !== undefined && f.to !== undefined && f.from >= EPOCH && f.to <= WINDOW_END
-  return open || inside ? splitMinutes(f.from, f.to) : undefined
-}
-
-/** [from, to) cut into its whole minutes and the parts before and after them (at most one each). */
-interface MinuteSplit {
-  /** Whole minutes: [from, to) on minute boundaries, either end open when the range's is. */
-  minutes: { from?: string | undefined; to?: string | undefined }
-  /** The partial minutes: before the first whole minute, after the last. */
-  edges: { from: string; to: string }[]
-}
-
-/** A canonical timestamp's minute, as a canonical timestamp. */
-const floorMinute = (ts: string): string => `${ts.slice(0, 16)}:00.000000000Z`
-const ceilMinute = (ts: string): string => {
-  const floor = floorMinute(ts)
-  return floor === ts ? ts : `${new Date(Date.parse(floor) + MINUTE_MS).toISOString().slice(0, 19)}.000000000Z`
-}
-
-/** The split of [from, to), or undefined when it holds no whole minute. */
-function splitMinutes(from: string | undefined, to: string | undefined): MinuteSplit | undefined {
-  const m1 = from === undefined ? undefined : ceilMinute(from)
-  const m2 = to === undefined ? undefined : floorMinute(to)
-  if (m1 !== undefined && m2 !== undefined && m1 >= m2) return undefined
-  const edges: { from: string; to: string }[] = []
-  if (from !== undefined && m1 !== undefined && from < m1) edges.push({ from, to: m1 })
-  if (to !== undefined && m2 !== undefined && m2 < to) edges.push({ from: m2, to })
-  return { minutes: { from: m1, to: m2 }, edges }
+  return open || inside ? splitRange('minute', f.from, f.to) : undefined
 }
 
 /**
@@ -364,12 +339,12 @@ function splitMinutes(from: string | undefined, to: string | undefined): MinuteS
  * caller sums over them: a count is never read from one row of the projection, whose rows merge in the
  * background.
  */
-function minuteParts(ctx: QueryContext, p: Params, f: Conditions, split: MinuteSplit, select: (minutes: boolean) => string, groupBy: string): ScopedSql[] {
+function minuteParts(ctx: QueryContext, p: Params, f: Conditions, split: UnitSplit, select: (minutes: boolean) => string, groupBy: string): ScopedSql[] {
   const keys = { tenant: ctx.tenant, levels: f.levels, services: f.services }
   const ts = (v: string) => p.add("DateTime64(9, 'UTC')", toClickHouse(v))
   const conds = [
-    ...(split.minutes.from !== undefined ? [` AND ${MINUTE_KEY} >= ${ts(split.minutes.from)}`] : []),
-    ...(split.minutes.to !== undefined ? [` AND ${MINUTE_KEY} < ${ts(split.minutes.to)}`] : []),
+    ...(split.whole.from !== undefined ? [` AND ${MINUTE_KEY} >= ${ts(split.whole.from)}`] : []),
+    ...(split.whole.to !== undefined ? [` AND ${MINUTE_KEY} < ${ts(split.whole.to)}`] : []),
   ].join('')
   const parts = [scopedSql(whereClause(keys, p), (w) => `SELECT ${select(true)} FROM ${ctx.table} ${w}${conds} GROUP BY ${groupBy}`)]
   for (const e of split.edges) {
