@@ -33,7 +33,18 @@ function inNamespace(pid: number, args: string[]): void {
 function readOnly(pid: number, dirs: string[]): void {
   for (const d of dirs) {
     inNamespace(pid, ['mount', '--bind', d, d])
-    inNamespace(pid, ['mount', '-o', 'remount,bind,ro', d])
+    // The kernel refuses to make a mount read-only while a file is open for writing through it (EBUSY,
+    // "mount point is busy"): an insert or merge of the store may have opened one through the new mount
+    // between the two commands. Such a write ends within moments; try again.
+    for (let attempt = 1; ; attempt++) {
+      try {
+        inNamespace(pid, ['mount', '-o', 'remount,bind,ro', d])
+        break
+      } catch (err) {
+        if (attempt >= 100 || !/busy/.test(String(err))) throw err
+        Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 20)
+      }
+    }
   }
 }
 
