@@ -209,13 +209,7 @@ export const MIGRATIONS: Migration[] = [
       // `rebuild` setting. Hours, not minutes: on the 10 M-entry bench store, with ~8,000 templates
       // spread evenly, a minute holds ~0.8 entries per template, so per-minute counts were nearly as many
       // rows as the entries; per hour they are 64x fewer (155,675 rows for 10,000,001 entries).
-      const table = `${q(ctx.database)}.${ctx.cluster ? 'logs_local' : 'logs'}${onCluster(ctx)}`
-      return [
-        `ALTER TABLE ${table} MODIFY SETTING lightweight_mutation_projection_mode = 'rebuild'`,
-        `ALTER TABLE ${table} ADD PROJECTION IF NOT EXISTS ${PATTERN_HOURS} (
-          SELECT tenant, service, pattern_id, toStartOfHour(timestamp), count()
-          GROUP BY tenant, service, pattern_id, toStartOfHour(timestamp))`,
-      ]
+      return addCountProjection(ctx, PATTERN_HOURS, 'tenant, service, pattern_id, toStartOfHour(timestamp)')
     },
     run: (client, ctx) => materializeProjection(client, ctx, PATTERN_HOURS, 6),
   },
@@ -230,17 +224,25 @@ export const MIGRATIONS: Migration[] = [
       // minute or more is whole minutes. The minute comes before service and level in the key, so that
       // a short range of a long retention reads a few granules of the projection; on the 10 M-entry
       // bench store (80 services, 5 levels, 26 h) it has 536,969 rows, 19x fewer than the entries.
-      const table = `${q(ctx.database)}.${ctx.cluster ? 'logs_local' : 'logs'}${onCluster(ctx)}`
-      return [
-        `ALTER TABLE ${table} MODIFY SETTING lightweight_mutation_projection_mode = 'rebuild'`,
-        `ALTER TABLE ${table} ADD PROJECTION IF NOT EXISTS ${LEVEL_MINUTES} (
-          SELECT tenant, ${MINUTE_KEY}, service, level, count()
-          GROUP BY tenant, ${MINUTE_KEY}, service, level)`,
-      ]
+      return addCountProjection(ctx, LEVEL_MINUTES, `tenant, ${MINUTE_KEY}, service, level`)
     },
     run: (client, ctx) => materializeProjection(client, ctx, LEVEL_MINUTES, 7),
   },
 ]
+
+/**
+ * An aggregate projection of the logs table counting entries per `keys` (migrations 6 and 7), with the
+ * table setting that lets a lightweight DELETE rebuild it.
+ */
+function addCountProjection(ctx: SchemaContext, name: string, keys: string): string[] {
+  const table = `${q(ctx.database)}.${ctx.cluster ? 'logs_local' : 'logs'}${onCluster(ctx)}`
+  return [
+    `ALTER TABLE ${table} MODIFY SETTING lightweight_mutation_projection_mode = 'rebuild'`,
+    `ALTER TABLE ${table} ADD PROJECTION IF NOT EXISTS ${name} (
+          SELECT ${keys}, count()
+          GROUP BY ${keys})`,
+  ]
+}
 
 /**
  * Migrations 6 and 7 on a store with entries: the projection is built for the parts written before it, one

@@ -7,6 +7,7 @@
 import { readFileSync } from 'node:fs'
 import { open, rename } from 'node:fs/promises'
 import { join } from 'node:path'
+import { syncDirAsync } from './segment.js'
 
 /** [start, end, entries] of a run of records (global offsets). */
 export type Span = [number, number, number]
@@ -48,13 +49,4 @@ export async function writeCheckpoint(dir: string, cp: Checkpoint): Promise<void
   }
   await rename(tmp, join(dir, FILE))
   await syncDirAsync(dir)
-}
-
-async function syncDirAsync(dir: string): Promise<void> {
-  const fh = await open(dir, 'r')
-  try {
-    await fh.sync()
-  } finally {
-    await fh.close()
-  }
 }

@@ -42,6 +42,16 @@ export function syncDir(dir: string): void {
   }
 }
 
+/** `syncDir` off the event loop (the libuv pool). */
+export async function syncDirAsync(dir: string): Promise<void> {
+  const fh = await open(dir, 'r')
+  try {
+    await fh.sync()
+  } finally {
+    await fh.close()
+  }
+}
+
 /** The segments in offset order, with read handles opened on demand (closed when a segment goes). */
 export class SegmentSet {
   readonly list: Segment[] = []
