@@ -49,6 +49,12 @@ function sendError(err: unknown, req: FastifyRequest, reply: FastifyReply, opts:
 /** The most of a refused request's body that is read (and dropped) to keep its connection. */
 export const DRAIN_MAX_BYTES = 64 * 1024 * 1024
 
+/** A request with a body (not an upgrade, which has none) that was not read to its end. */
+function unreadBody(req: IncomingMessage): boolean {
+  if (req.complete || req.headers.upgrade !== undefined) return false
+  return req.headers['transfer-encoding'] !== undefined || Number(req.headers['content-length'] ?? 0) > 0
+}
+
 /**
  * An error answered before the request's body was read: a 413 told from Content-Length or met
  * while streaming, a 401 or 429 of a hook. Fastify marks its 413 `Connection: close`, and closing
@@ -59,12 +65,6 @@ export const DRAIN_MAX_BYTES = 64 * 1024 * 1024
  * to DRAIN_MAX_BYTES (then the connection is closed) and within REQUEST_TIMEOUT, which bounds the
  * whole request.
  */
-/** A request with a body (not an upgrade, which has none) that was not read to its end. */
-function unreadBody(req: IncomingMessage): boolean {
-  if (req.complete || req.headers.upgrade !== undefined) return false
-  return req.headers['transfer-encoding'] !== undefined || Number(req.headers['content-length'] ?? 0) > 0
-}
-
 function readRestOfBody(req: IncomingMessage, reply: FastifyReply): void {
   const declared = Number(req.headers['content-length'] ?? 0)
   if (declared > DRAIN_MAX_BYTES) return
