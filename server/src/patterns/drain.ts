@@ -44,8 +44,9 @@ interface Seen {
   template: Template
   leaf: Node
   version: number
-  /** The hash of the tokens, and the next masked message in its slot. */
+  /** The two hashes of the tokens (MaskedMessage), and the next masked message in its slot. */
   readonly key: number
+  readonly key2: number
   next: Seen | undefined
 }
 
@@ -70,7 +71,7 @@ export interface MatchResult {
 export class Drain {
   private readonly byLength = new Map<number, Node>()
   /**
-   * The template each masked message matched (by the hash of its masked tokens), so that a message
+   * The template each masked message matched (by the two hashes of its masked tokens: MaskedMessage), so that a message
    * masked as one seen before skips the tree: while its leaf has neither a new template nor a
    * generalized one, the search would choose the same template again and generalize nothing (the
    * message agrees with it everywhere it is not `<*>`). Values vary, masked messages much less.
@@ -95,7 +96,7 @@ export class Drain {
   addMasked(m: MaskedMessage): MatchResult {
     const slot = m.key & (this.seen.length - 1)
     let seen = this.seen[slot]
-    for (; seen !== undefined; seen = seen.next) if (seen.key === m.key && m.equals(seen.tokens)) break
+    for (; seen !== undefined; seen = seen.next) if (seen.key === m.key && seen.key2 === m.key2 && seen.tokens.length === m.count) break
     if (seen !== undefined && seen.leaf.version === seen.version) {
       seen.template.count++
       return { template: seen.template, created: false, changed: false }
@@ -113,7 +114,7 @@ export class Drain {
         this.seenCount = 0
       } else if (this.seenCount >= this.seen.length && this.seen.length < SEEN_SLOTS_MAX) this.growSeen()
       const at = m.key & (this.seen.length - 1)
-      this.seen[at] = { tokens, template: result.template, leaf, version: leaf.version, key: m.key, next: this.seen[at] }
+      this.seen[at] = { tokens, template: result.template, leaf, version: leaf.version, key: m.key, key2: m.key2, next: this.seen[at] }
       this.seenCount++
     }
     return result

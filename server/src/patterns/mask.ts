@@ -58,7 +58,7 @@ const MAYBE_VARIABLE = /[\d/\\-]/
 /** Masks one whitespace-free token; in `key=value`, the value alone. */
 export function maskToken(token: string): string {
   if (!MAYBE_VARIABLE.test(token)) return token
-  return maskRange(token, 0, token.length, shapeHash(token, 0, token.length))
+  return maskRange(token, 0, token.length)
 }
 
 /**
@@ -71,14 +71,14 @@ export function maskToken(token: string): string {
  * than themselves (a cache of whole tokens misses on every fresh id), so the rules run once per shape.
  * A shape that keeps some digits beside a wildcard (`R02-M1-N0-C:J12-U11` -> `<*>-M1-N0-C:<*>-<*>`)
  * keeps where its kept digits go: its masked form with the token's digits put in those places.
+ * A shape is known by two independent 30-bit hashes and its length, not by its text: comparing the
+ * text again cost a third of the masking (issue 17). Two shapes taken for one need both hashes to
+ * collide: about 1 in 10^18 a pair, so under 1 in 10^8 a token with the table full (50,000 shapes).
  * Test: mask.test.ts compares this with masking every token on its own, on Loghub lines with fresh values.
  */
 interface Shape {
-  /**
-   * The shape: the code units of its first token as seen, every digit as `0` (an array of its own: a
-   * token sliced from a message would keep the message alive and read slower).
-   */
-  readonly shape: Uint16Array
+  /** The length of its tokens. */
+  readonly length: number
   /** Every token of the shape is kept as it is. */
   readonly keep: boolean
   /**
@@ -87,10 +87,12 @@ interface Shape {
    */
   readonly masked: string | undefined
   readonly maskedHash: number
+  readonly maskedHash2: number
   /** The digits the masked form keeps: pairs of (place in the masked form, place in the token). */
   readonly kept: Int32Array | undefined
-  /** The shape's hash, and the next shape in its slot. */
+  /** The shape's two hashes, and the next shape in its slot. */
   readonly hash: number
+  readonly hash2: number
   readonly next: Shape | undefined
 }
 /**
@@ -104,37 +106,39 @@ let shapeCount = 0
 
 const isDigit = (c: number): boolean => c >= 48 && c <= 57
 
-// FNV-1a over UTF-16 code units, kept to a small integer (a Map key without a number allocated).
+// Two hashes over UTF-16 code units: FNV-1a, and the same steps with another seed and multiplier;
+// each finished by MurmurHash3's fmix32 and kept to a small integer (no number allocated).
 const HASH_SEED = 0x811c9dc5
+const HASH_SEED2 = 0x3c6ef372
 const step = (h: number, c: number): number => Math.imul(h ^ c, 0x01000193)
-const small = (h: number): number => h & 0x3fffffff
+const step2 = (h: number, c: number): number => Math.imul(h ^ c, 0x5bd1e995)
+function small(h: number): number {
+  h = Math.imul(h ^ (h >>> 16), 0x85ebca6b)
+  h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35)
+  return (h ^ (h >>> 16)) & 0x3fffffff
+}
 
-/** Hash of a token's shape (digits as `0`); for a token without digits, of the token itself. */
-function shapeHash(text: string, start: number, end: number): number {
+/** The two hashes of `text.slice(start, end)`, with digits read as `0` (`shape`) or as they are. */
+function hashes(text: string, start: number, end: number, shape: boolean): void {
   let h = HASH_SEED
+  let g = HASH_SEED2
   for (let i = start; i < end; i++) {
-    const c = text.charCodeAt(i)
-    h = step(h, isDigit(c) ? 48 : c)
+    let c = text.charCodeAt(i)
+    if (shape && isDigit(c)) c = 48
+    h = step(h, c)
+    g = step2(g, c)
   }
-  return small(h)
+  hashOut.h = small(h)
+  hashOut.g = small(g)
 }
+/** Where `hashes` puts its two results (no pair allocated). */
+const hashOut = { h: 0, g: 0 }
 
-function textHash(text: string, start = 0, end = text.length): number {
-  let h = HASH_SEED
-  for (let i = start; i < end; i++) h = step(h, text.charCodeAt(i))
-  return small(h)
-}
-
-/** The shape of `text.slice(start, end)`, whose shape hash is `h`; learnt if new. */
-function shapeOf(text: string, start: number, end: number, h: number): Shape {
+/** The shape of `text.slice(start, end)`, whose shape hashes are `h` and `g`; learnt if new. */
+function shapeOf(text: string, start: number, end: number, h: number, g: number): Shape {
   const slot = h & (SHAPE_SLOTS - 1)
   let s = shapes[slot]
-  for (; s !== undefined; s = s.next) if (s.hash === h && sameShape(s.shape, text, start, end)) return s
-  const codes = new Uint16Array(end - start)
-  for (let i = start; i < end; i++) {
-    const c = text.charCodeAt(i)
-    codes[i - start] = isDigit(c) ? 48 : c
-  }
+  for (; s !== undefined; s = s.next) if (s.hash === h && s.hash2 === g && s.length === end - start) return s
   const shape = text.slice(start, end).replace(/\d/g, '0')
   const masked = maskUncached(shape)
   const keep = masked === shape && !masked.includes(WILDCARD)
@@ -144,15 +148,23 @@ function shapeOf(text: string, start: number, end: number, h: number): Shape {
     shapes = new Array<Shape | undefined>(SHAPE_SLOTS).fill(undefined)
     shapeCount = 0
   }
-  s = { shape: codes, keep, masked: fixed, maskedHash: fixed === undefined || kept !== undefined ? 0 : textHash(fixed), kept, hash: h, next: shapes[slot] }
+  let maskedHash = 0
+  let maskedHash2 = 0
+  if (fixed !== undefined && kept === undefined) {
+    hashes(fixed, 0, fixed.length, false)
+    maskedHash = hashOut.h
+    maskedHash2 = hashOut.g
+  }
+  s = { length: end - start, keep, masked: fixed, maskedHash, maskedHash2, kept, hash: h, hash2: g, next: shapes[slot] }
   shapes[slot] = s
   shapeCount++
   return s
 }
 
-/** Masks `text.slice(start, end)` (a token that may hold a variable part; `h` its shape hash). */
-function maskRange(text: string, start: number, end: number, h: number): string {
-  const s = shapeOf(text, start, end, h)
+/** Masks `text.slice(start, end)` (a token that may hold a variable part). */
+function maskRange(text: string, start: number, end: number): string {
+  hashes(text, start, end, true)
+  const s = shapeOf(text, start, end, hashOut.h, hashOut.g)
   if (s.keep) return start === 0 && end === text.length ? text : text.slice(start, end)
   return maskedBy(s, text, start)
 }
@@ -160,7 +172,7 @@ function maskRange(text: string, start: number, end: number, h: number): string 
 /** The masked form of the token of shape `s` at `start` of `text` (a shape not kept as it is). */
 function maskedBy(s: Shape, text: string, start: number): string {
   const masked = s.masked
-  if (masked === undefined) return maskOwn(text.slice(start, start + s.shape.length))
+  if (masked === undefined) return maskOwn(text.slice(start, start + s.length))
   const kept = s.kept
   if (kept === undefined) return masked
   let out = ''
@@ -200,7 +212,7 @@ function keptDigits(shape: string, masked: string): Int32Array | undefined {
   const pairs = places.map((_, i) => i).filter((i) => i % 2 === 0).map((i) => [places[i] as number, places[i + 1] as number] as const)
   pairs.sort((a, b) => a[0] - b[0])
   const kept = Int32Array.from(pairs.flat())
-  const plan: Shape = { shape: new Uint16Array(shape.length), keep: false, masked, maskedHash: 0, kept, hash: 0, next: undefined }
+  const plan: Shape = { length: shape.length, keep: false, masked, maskedHash: 0, maskedHash2: 0, kept, hash: 0, hash2: 0, next: undefined }
   for (let seed = 1; seed <= 3; seed++) {
     let k = seed
     const other = shape.replace(/0/g, () => String((k = (k * 7 + 3) % 10)))
@@ -223,16 +235,6 @@ function maskOwn(token: string): string {
     own.set(token, m)
   }
   return m
-}
-
-/** `text.slice(start, end)` has the shape `shape` (digits as `0`). */
-function sameShape(shape: Uint16Array, text: string, start: number, end: number): boolean {
-  if (shape.length !== end - start) return false
-  for (let i = 0; i < shape.length; i++) {
-    const b = text.charCodeAt(start + i)
-    if (shape[i] !== (isDigit(b) ? 48 : b)) return false
-  }
-  return true
 }
 
 /** The masking rules themselves, for one token (no shape memory; tests compare against this). */
@@ -284,8 +286,9 @@ const unitFirst = (c: number): boolean => c < 256 && UNIT_FIRST[c] === 1
 
 /**
  * A message as masked tokens (split on whitespace), read in one pass over its characters into arrays
- * used again for the next message, with a hash of the masked tokens (`key`): Drain's memory of masked
- * messages (drain.ts) compares a message with the tokens it remembers (`equals`) without making them;
+ * used again for the next message, with two independent hashes of the masked tokens (`key`, `key2`):
+ * Drain's memory of masked messages (drain.ts) knows a message by them and its token count, without
+ * making its tokens or comparing them (as with shapes above, both hashes must collide to confuse two);
  * `tokens()` makes them. A token with nothing that may be variable is taken as it is, others are
  * masked through their shape.
  */
@@ -293,12 +296,14 @@ export class MaskedMessage {
   text = ''
   /** Number of masked tokens. */
   count = 0
-  /** Hash of the masked tokens. */
+  /** The two hashes of the masked tokens. */
   key = 0
-  // Raw tokens (whitespace-separated): range, shape hash, may hold a variable part.
+  key2 = 0
+  // Raw tokens (whitespace-separated): range, shape hashes, may hold a variable part.
   private rawStart = new Int32Array(64)
   private rawEnd = new Int32Array(64)
   private rawHash = new Int32Array(64)
+  private rawHash2 = new Int32Array(64)
   private rawMaybe = new Uint8Array(64)
   // Masked tokens: a string (masked) or, where `fixed` is undefined, the range of the text itself.
   private fixed: (string | undefined)[] = []
@@ -315,20 +320,23 @@ export class MaskedMessage {
       const start = i
       let maybe = 0
       let h = HASH_SEED
+      let g = HASH_SEED2
       for (; i < n; i++) {
-        const c = message.charCodeAt(i)
+        let c = message.charCodeAt(i)
         const k = charClass(c)
-        if (k === WORD_CHAR) h = step(h, c)
-        else if (k === SPACE) break
-        else {
+        if (k === SPACE) break
+        if (k !== WORD_CHAR) {
           maybe = 1
-          h = step(h, k === DIGIT ? 48 : c)
+          if (k === DIGIT) c = 48
         }
+        h = step(h, c)
+        g = step2(g, c)
       }
       if (raws === this.rawStart.length) this.growRaw()
       this.rawStart[raws] = start
       this.rawEnd[raws] = i
       this.rawHash[raws] = small(h)
+      this.rawHash2[raws] = small(g)
       this.rawMaybe[raws] = maybe
       raws++
     }
@@ -338,55 +346,48 @@ export class MaskedMessage {
     }
     let count = 0
     let key = HASH_SEED
+    let key2 = HASH_SEED2
     for (let i = 0; i < raws; i++) {
       const start = this.rawStart[i] as number
       const end = this.rawEnd[i] as number
       let fixed: string | undefined
+      // The token's hashes: as read (no digit in it), or of what it is masked to.
       let h = this.rawHash[i] as number
+      let g = this.rawHash2[i] as number
       if (i + 1 < raws && isDigit(message.charCodeAt(end - 1)) && unitFirst(message.charCodeAt(this.rawStart[i + 1] as number)) && UNIT.test(this.raw(i + 1))) {
         // A number and its unit: one value.
         const t = message.slice(start, end) + this.raw(++i)
-        fixed = maskRange(t, 0, t.length, shapeHash(t, 0, t.length))
-        h = textHash(fixed)
+        fixed = maskRange(t, 0, t.length)
+        hashes(fixed, 0, fixed.length, false)
+        h = hashOut.h
+        g = hashOut.g
         // A size restated in parentheses (`1190 bytes (1.16 KB)`) is the same value.
         if (fixed === WILDCARD && i + 2 < raws && message.charCodeAt(this.rawStart[i + 1] as number) === 40 && UNIT.test(this.raw(i + 2)) && maskToken(this.raw(i + 1) + this.raw(i + 2)) === `(${WILDCARD})`) i += 2
       } else if (this.rawMaybe[i] === 1) {
-        const s = shapeOf(message, start, end, h)
-        if (s.keep) h = textHash(message, start, end)
-        else if (s.masked !== undefined && s.kept === undefined) {
+        const s = shapeOf(message, start, end, h, g)
+        if (s.masked !== undefined && s.kept === undefined) {
           fixed = s.masked
           h = s.maskedHash
+          g = s.maskedHash2
         } else {
-          fixed = maskedBy(s, message, start)
-          h = textHash(fixed)
+          if (!s.keep) fixed = maskedBy(s, message, start)
+          if (fixed === undefined) hashes(message, start, end, false)
+          else hashes(fixed, 0, fixed.length, false)
+          h = hashOut.h
+          g = hashOut.g
         }
       }
       this.fixed[count] = fixed
       this.start[count] = start
       this.end[count] = end
       key = step(key, h)
+      key2 = step2(key2, g)
       count++
     }
     this.count = count
     this.key = small(key)
+    this.key2 = small(key2)
     return this
-  }
-
-  /** The masked tokens are `tokens`. */
-  equals(tokens: readonly string[]): boolean {
-    if (tokens.length !== this.count) return false
-    for (let j = 0; j < this.count; j++) {
-      const t = tokens[j] as string
-      const f = this.fixed[j]
-      if (f !== undefined) {
-        if (t !== f) return false
-        continue
-      }
-      const start = this.start[j] as number
-      if (t.length !== (this.end[j] as number) - start) return false
-      for (let k = 0; k < t.length; k++) if (t.charCodeAt(k) !== this.text.charCodeAt(start + k)) return false
-    }
-    return true
   }
 
   /** The masked tokens. */
@@ -409,6 +410,7 @@ export class MaskedMessage {
     this.rawStart = grow(this.rawStart, (n) => new Int32Array(n))
     this.rawEnd = grow(this.rawEnd, (n) => new Int32Array(n))
     this.rawHash = grow(this.rawHash, (n) => new Int32Array(n))
+    this.rawHash2 = grow(this.rawHash2, (n) => new Int32Array(n))
     this.rawMaybe = grow(this.rawMaybe, (n) => new Uint8Array(n))
   }
 }
