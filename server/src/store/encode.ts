@@ -257,20 +257,27 @@ export function bodyFromRows(rows: readonly Buffer[], entries: readonly Entry[])
   let off = 0
   let i = 0
   for (const r of rows) {
+    // One copy a row: from the previous row's level field (`from`) to this row's pattern_id, which is
+    // written between (a copy is a call into the runtime and a view allocated; the fields' tabs are
+    // found by a few steps back from the newline, the level and pattern_id fields being short).
+    let from = 0
     let start = 0
     while (start < r.length) {
       // A row ends at its newline (escaped fields hold none); its last two fields are pattern_id and level.
       const end = r.indexOf(10, start)
       if (end < 0 || i >= entries.length) return undefined
-      const levelTab = r.lastIndexOf(9, end)
-      const patternTab = r.lastIndexOf(9, levelTab - 1)
+      let levelTab = end - 1
+      while (levelTab >= start && r[levelTab] !== 9) levelTab--
+      let patternTab = levelTab - 1
+      while (patternTab >= start && r[patternTab] !== 9) patternTab--
       if (patternTab < start) return undefined
-      off += r.copy(out, off, start, patternTab + 1)
+      off += r.copy(out, off, from, patternTab + 1)
       off = writeText(out, off, (entries[i] as Entry).pattern_id ?? '', false)
-      off += r.copy(out, off, levelTab, end + 1)
+      from = levelTab
       start = end + 1
       i++
     }
+    off += r.copy(out, off, from, r.length)
   }
   return i === entries.length ? out.subarray(0, off) : undefined
 }
