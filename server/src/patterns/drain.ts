@@ -41,6 +41,8 @@ const newNode = (): Node => ({ children: new Map(), templates: [], version: 0 })
 /** A masked message matched before: its template, valid while its leaf's version is this one. */
 interface Seen {
   readonly tokens: readonly string[]
+  /** The number of tokens (compared without reading the array). */
+  readonly count: number
   template: Template
   leaf: Node
   version: number
@@ -96,7 +98,7 @@ export class Drain {
   addMasked(m: MaskedMessage): MatchResult {
     const slot = m.key & (this.seen.length - 1)
     let seen = this.seen[slot]
-    for (; seen !== undefined; seen = seen.next) if (seen.key === m.key && seen.key2 === m.key2 && seen.tokens.length === m.count) break
+    for (; seen !== undefined; seen = seen.next) if (seen.key === m.key && seen.key2 === m.key2 && seen.count === m.count) break
     if (seen !== undefined && seen.leaf.version === seen.version) {
       seen.template.count++
       return { template: seen.template, created: false, changed: false }
@@ -114,7 +116,7 @@ export class Drain {
         this.seenCount = 0
       } else if (this.seenCount >= this.seen.length && this.seen.length < SEEN_SLOTS_MAX) this.growSeen()
       const at = m.key & (this.seen.length - 1)
-      this.seen[at] = { tokens, template: result.template, leaf, version: leaf.version, key: m.key, key2: m.key2, next: this.seen[at] }
+      this.seen[at] = { tokens, count: m.count, template: result.template, leaf, version: leaf.version, key: m.key, key2: m.key2, next: this.seen[at] }
       this.seenCount++
     }
     return result

@@ -37,6 +37,8 @@ interface Seen {
   sample: string
   /** The template in its tree (its tokens are the current text). */
   template: Template
+  /** Its place in `ids` (in the order templates became known here, from the store or mined). */
+  index: number
 }
 
 export class PatternMiner {
@@ -47,6 +49,8 @@ export class PatternMiner {
   private readonly changed = new Set<string>()
   /** Ids whose last_seen alone moved since they were last drained. */
   private readonly later = new Set<string>()
+  /** Every id known here, in the order it became known (`Seen.index`). */
+  private readonly ids: string[] = []
 
   constructor(private readonly opts: DrainOptions = DEFAULT_DRAIN) {}
 
@@ -88,14 +92,19 @@ export class PatternMiner {
 
   /** As `mine`, with the tree of the tenant's service found already (`treeOf`). */
   mineIn(tree: Drain, tenant: string, service: string, message: string, timestamp: string): string {
+    return this.ids[this.mineIndex(tree, tenant, service, message, timestamp)] as string
+  }
+
+  /**
+   * As `mineIn`, the id given by its place in the list of known ids (`idsFrom`): a thread answers
+   * with these numbers, and the ids that list gained, instead of an id string per entry.
+   */
+  mineIndex(tree: Drain, tenant: string, service: string, message: string, timestamp: string): number {
     const { template, created, changed } = tree.add(message)
     let s = template.data as Seen | undefined
     if (s === undefined) {
       s = this.seen.get(template.id)
-      if (!s) {
-        s = { tenant, service, first: timestamp, last: timestamp, sample: message, template }
-        this.seen.set(template.id, s)
-      }
+      if (!s) s = this.known(tenant, service, timestamp, timestamp, message, template)
       template.data = s
     }
     let moved = created || changed
@@ -108,7 +117,19 @@ export class PatternMiner {
       s.last = timestamp
       if (!moved) this.later.add(template.id)
     }
-    return template.id
+    return s.index
+  }
+
+  /** The known ids from place `from` on (`mineIndex`). */
+  idsFrom(from: number): string[] {
+    return this.ids.slice(from)
+  }
+
+  private known(tenant: string, service: string, first: string, last: string, sample: string, template: Template): Seen {
+    const s: Seen = { tenant, service, first, last, sample, template, index: this.ids.length }
+    this.seen.set(template.id, s)
+    this.ids.push(template.id)
+    return s
   }
 
   /** Puts stored templates back (at start-up, or those other workers made). Known ids are kept as they are. */
@@ -116,9 +137,7 @@ export class PatternMiner {
     for (const r of records) {
       if (this.seen.has(r.pattern_id)) continue
       const template = this.tree(r.tenant, r.service).restore(r.pattern_id, templateTokens(r.template))
-      const s: Seen = { tenant: r.tenant, service: r.service, first: r.first_seen, last: r.last_seen, sample: r.sample, template }
-      this.seen.set(r.pattern_id, s)
-      template.data = s
+      template.data = this.known(r.tenant, r.service, r.first_seen, r.last_seen, r.sample, template)
     }
   }
 

@@ -8,8 +8,9 @@
  *   batch). Strings of their own, not one text cut into slices: a slice keeps its whole text alive (a
  *   template's sample kept every batch it came from) and is slower to read and compare (the miner's
  *   thread cost 17 µs an entry where the miner alone costs 7-9). The answer: in `which`, the index of
- *   each entry's pattern id in the list of ids this thread has answered with, `newIds` the ids that
- *   list gains (at its end, in order): an id crosses once, not once per entry.
+ *   each entry's pattern id in the miner's list of the ids it knows (`PatternMiner.mineIndex`: the
+ *   stored ones restored and the mined ones, in the order they became known), `newIds` the ids that
+ *   list gained since the last answer (at its end, in order): an id crosses once, not once per entry.
  * - `restore`: stored templates go back into the miner (`PatternMiner.restore`).
  * - `drain`: the templates that changed since the last drain (`PatternMiner.drain`; `lastSeen`: also
  *   those whose last_seen alone moved).
@@ -27,24 +28,19 @@ export type LabelReply = { id: number; which?: Int32Array; newIds?: string[]; re
 
 const miner = new PatternMiner()
 
-/** Every id answered with, and its index in that list (the event loop keeps the same list). */
-const idIndex = new Map<string, number>()
+/** How many of the miner's ids (`PatternMiner.idsFrom`) the event loop has been sent. */
+let sent = 0
 
 function mine(req: Extract<LabelRequest, { op: 'mine' }>): LabelReply {
   const { services, which, messages, timestamps } = req
   const trees = []
   for (let k = 0; k < services.length; k += 2) trees.push(miner.treeOf(services[k] as string, services[k + 1] as string))
-  const newIds: string[] = []
   for (let i = 0; i < messages.length; i++) {
     const k = which[i] as number
-    const id = miner.mineIn(trees[k] as Drain, services[2 * k] as string, services[2 * k + 1] as string, messages[i] as string, timestamps[i] as string)
-    let at = idIndex.get(id)
-    if (at === undefined) {
-      idIndex.set(id, (at = idIndex.size))
-      newIds.push(id)
-    }
-    which[i] = at
+    which[i] = miner.mineIndex(trees[k] as Drain, services[2 * k] as string, services[2 * k + 1] as string, messages[i] as string, timestamps[i] as string)
   }
+  const newIds = miner.idsFrom(sent)
+  sent += newIds.length
   return { id: req.id, which, newIds }
 }
 
