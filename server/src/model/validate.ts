@@ -142,7 +142,7 @@ function check(
 
   return {
     ok: true,
-    entry: { timestamp: ts, level: level, service, message, attributes, trace_id: trace, span_id: span },
+    entry: { timestamp: ts, level, service, message, attributes, trace_id: trace, span_id: span },
   }
 }
 

@@ -72,8 +72,8 @@ export function maskToken(token: string): string {
  * A shape that keeps some digits beside a wildcard (`R02-M1-N0-C:J12-U11` -> `<*>-M1-N0-C:<*>-<*>`)
  * keeps where its kept digits go: its masked form with the token's digits put in those places.
  * A shape is known by two independent 30-bit hashes and its length, not by its text: comparing the
- * text again cost a third of the masking (issue 17). Two shapes taken for one need both hashes to
- * collide: about 1 in 10^18 a pair, so under 1 in 10^8 a token with the table full (50,000 shapes).
+ * text again was a quarter of the miner (issue 17). Two shapes taken for one need both hashes to
+ * collide: about 1 in 10^18 a pair, so about 1 in 10^13 a token with the table full (50,000 shapes).
  * Test: mask.test.ts compares this with masking every token on its own, on Loghub lines with fresh values.
  */
 interface Shape {
@@ -170,7 +170,7 @@ function maskRange(text: string, start: number, end: number): string {
 }
 
 /** The masked form of the token of shape `s` at `start` of `text` (a shape not kept as it is). */
-function maskedBy(s: Shape, text: string, start: number): string {
+function maskedBy(s: Pick<Shape, 'length' | 'masked' | 'kept'>, text: string, start: number): string {
   const masked = s.masked
   if (masked === undefined) return maskOwn(text.slice(start, start + s.length))
   const kept = s.kept
@@ -192,7 +192,7 @@ function maskedBy(s: Shape, text: string, start: number): string {
  * give what the rules give for a token of that shape with other digits.
  */
 function keptDigits(shape: string, masked: string): Int32Array | undefined {
-  const places: number[] = []
+  const places: [number, number][] = []
   for (let d = 0; d < shape.length; d++) {
     if (shape.charCodeAt(d) !== 48) continue
     const m = maskUncached(`${shape.slice(0, d)}1${shape.slice(d + 1)}`)
@@ -205,14 +205,13 @@ function keptDigits(shape: string, masked: string): Int32Array | undefined {
       at = i
     }
     if (masked[at] !== '0' || m[at] !== '1') return undefined
-    places.push(at, d)
+    places.push([at, d])
   }
   if (places.length === 0) return undefined
   // Sorted by place in the masked form, and checked on tokens of the shape with other digits.
-  const pairs = places.map((_, i) => i).filter((i) => i % 2 === 0).map((i) => [places[i] as number, places[i + 1] as number] as const)
-  pairs.sort((a, b) => a[0] - b[0])
-  const kept = Int32Array.from(pairs.flat())
-  const plan: Shape = { length: shape.length, keep: false, masked, maskedHash: 0, maskedHash2: 0, kept, hash: 0, hash2: 0, next: undefined }
+  places.sort((a, b) => a[0] - b[0])
+  const kept = Int32Array.from(places.flat())
+  const plan = { length: shape.length, masked, kept }
   for (let seed = 1; seed <= 3; seed++) {
     let k = seed
     const other = shape.replace(/0/g, () => String((k = (k * 7 + 3) % 10)))

@@ -65,7 +65,7 @@ export class PatternMiner {
     return tree
   }
 
-  /** The tree of a tenant's service (`mineIn`: a batch finds it once per service, not once per entry). */
+  /** The tree of a tenant's service (`mineIndex`: a batch finds it once per service, not once per entry). */
   treeOf(tenant: string, service: string): Drain {
     let byService = this.trees.get(tenant)
     if (!byService) this.trees.set(tenant, (byService = new Map()))
@@ -87,17 +87,13 @@ export class PatternMiner {
 
   /** The pattern id of `message`; records what changed for the next `drain()`. */
   mine(tenant: string, service: string, message: string, timestamp: string): string {
-    return this.mineIn(this.tree(tenant, service), tenant, service, message, timestamp)
-  }
-
-  /** As `mine`, with the tree of the tenant's service found already (`treeOf`). */
-  mineIn(tree: Drain, tenant: string, service: string, message: string, timestamp: string): string {
-    return this.ids[this.mineIndex(tree, tenant, service, message, timestamp)] as string
+    return this.ids[this.mineIndex(this.tree(tenant, service), tenant, service, message, timestamp)] as string
   }
 
   /**
-   * As `mineIn`, the id given by its place in the list of known ids (`idsFrom`): a thread answers
-   * with these numbers, and the ids that list gained, instead of an id string per entry.
+   * As `mine`, with the tree of the tenant's service found already (`treeOf`), and the id given by its
+   * place in the list of known ids (`idsFrom`): a thread answers with these numbers, and the ids that
+   * list gained, instead of an id string per entry.
    */
   mineIndex(tree: Drain, tenant: string, service: string, message: string, timestamp: string): number {
     const { template, created, changed } = tree.add(message)

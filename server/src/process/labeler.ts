@@ -61,7 +61,7 @@ export class ThreadedPatternStage implements Labeler {
   /** Templates drained from the thread and not yet written (patterns/stage.ts). */
   private readonly writer: TemplateWriter
   private loadedAt = -Infinity
-  /** The ids the thread answered with, in the order it first did (its answers are indices here). */
+  /** The thread's miner's ids, in the order they became known there (`PatternMiner.idsFrom`): its answers are indices here. */
   private readonly ids: string[] = []
 
   constructor(
