@@ -10,7 +10,7 @@ import { fromClickHouse, toApi, toClickHouse } from '../model/index.js'
 import type { PatternRecord } from '../patterns/index.js'
 import { Params } from './params.js'
 import { splitRange, type UnitSplit } from './time-split.js'
-import { scopedSql, whereClause, wrapScoped, type Conditions, type QueryContext, type ScopedSql } from './queries.js'
+import { scopedSql, unitParts, whereClause, wrapScoped, type Conditions, type QueryContext, type ScopedSql } from './queries.js'
 
 // Aliases apart from the column names: the engine would read `last_seen` in argMax as the alias.
 const FOLD = `tenant, service, pattern_id, argMax(template, last_seen) AS tpl, toString(min(first_seen)) AS first,
@@ -72,42 +72,9 @@ function firstSeenIn(p: Params, from: string, to?: string): string {
 
 const HOUR_MS = 3_600_000
 
-/**
- * The entries of `f` (no search, no level) in `split`, as SELECTs each grouping by `groupBy`: the whole
- * hours from the `pattern_hours` projection (migrations.ts: the engine reads its per-hour counts
- * instead of the entries when a query needs only its keys), the partial hours at either end from the
- * entries. `select(hourly)` is the SELECT list for one or the other (in the hours it may only use
- * `toStartOfHour(timestamp)`, never `timestamp` itself). Every part counts with count(); the caller
- * sums over them: a count is never read from one row of the projection, whose rows merge in the
- * background.
- */
-function hourParts(
-  ctx: QueryContext,
-  p: Params,
-  f: Conditions,
-  split: UnitSplit,
-  select: (hourly: boolean) => string,
-  where: string,
-  groupBy: string,
-): ScopedSql[] {
-  const hourly = whereClause({ tenant: ctx.tenant, services: f.services }, p)
-  const ts = (v: string) => p.add("DateTime64(9, 'UTC')", toClickHouse(v))
-  const hourConds = [
-    ...(split.whole.from !== undefined ? [`toStartOfHour(timestamp) >= ${ts(split.whole.from)}`] : []),
-    ...(split.whole.to !== undefined ? [`toStartOfHour(timestamp) < ${ts(split.whole.to)}`] : []),
-  ]
-  const parts = [
-    scopedSql(hourly, (w) => `SELECT ${select(true)} FROM ${ctx.table} ${w}${hourConds.map((c) => ` AND ${c}`).join('')}${where} GROUP BY ${groupBy}`),
-  ]
-  for (const e of split.edges) {
-    parts.push(
-      scopedSql(
-        whereClause({ tenant: ctx.tenant, services: f.services, from: e.from, to: e.to }, p),
-        (w) => `SELECT ${select(false)} FROM ${ctx.table} ${w}${where} GROUP BY ${groupBy}`,
-      ),
-    )
-  }
-  return parts
+/** `unitParts` over whole hours (`pattern_hours`), for the entries of `f` (no search, no level; its services). */
+function hourParts(ctx: QueryContext, p: Params, f: Conditions, split: UnitSplit, select: (hourly: boolean) => string, where: string, groupBy: string): ScopedSql[] {
+  return unitParts(ctx, p, { tenant: ctx.tenant, services: f.services }, split, 'toStartOfHour(timestamp)', select, where, groupBy)
 }
 
 export interface PatternListOptions {

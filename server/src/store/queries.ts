@@ -331,27 +331,41 @@ function countSplit(f: Conditions): UnitSplit | undefined {
 }
 
 /**
- * The entries of `f` (no search) in `split`, as SELECTs each grouping by `groupBy`: the whole minutes
- * from the `level_minutes` projection (migration 7: the engine reads its per-minute counts instead of
- * the entries when a query needs only its keys: tenant, the minute, service, level), the partial minutes
- * at either end from the entries. `select(minutes)` is the SELECT list for one or the other (over whole
- * minutes it may use `MINUTE_KEY`, never `timestamp` itself). Every part counts with count() and the
- * caller sums over them: a count is never read from one row of the projection, whose rows merge in the
- * background.
+ * The entries of `keys` (no range, no search) in `split`, as SELECTs each grouping by `groupBy`: the
+ * whole units from an aggregate projection of the logs table keyed by `unitKey` (the unit as the
+ * projection spells it, and as a query must, for the engine to read the projection's counts instead of
+ * the entries: `toStartOfHour(timestamp)` for `pattern_hours`, migration 6; MINUTE_KEY for
+ * `level_minutes`, migration 7), the partial units at either end from the entries. `select(whole)` is
+ * the SELECT list for one or the other (over whole units it may use `unitKey`, never `timestamp`
+ * itself); `where` more conditions on the projection's keys (` AND ...`). Every part counts with count()
+ * and the caller sums over them: a count is never read from one row of the projection, whose rows merge
+ * in the background.
  */
-function minuteParts(ctx: QueryContext, p: Params, f: Conditions, split: UnitSplit, select: (minutes: boolean) => string, groupBy: string): ScopedSql[] {
-  const keys = { tenant: ctx.tenant, levels: f.levels, services: f.services }
+export function unitParts(
+  ctx: QueryContext,
+  p: Params,
+  keys: Filter,
+  split: UnitSplit,
+  unitKey: string,
+  select: (whole: boolean) => string,
+  where: string,
+  groupBy: string,
+): ScopedSql[] {
   const ts = (v: string) => p.add("DateTime64(9, 'UTC')", toClickHouse(v))
   const conds = [
-    ...(split.whole.from !== undefined ? [` AND ${MINUTE_KEY} >= ${ts(split.whole.from)}`] : []),
-    ...(split.whole.to !== undefined ? [` AND ${MINUTE_KEY} < ${ts(split.whole.to)}`] : []),
+    ...(split.whole.from !== undefined ? [` AND ${unitKey} >= ${ts(split.whole.from)}`] : []),
+    ...(split.whole.to !== undefined ? [` AND ${unitKey} < ${ts(split.whole.to)}`] : []),
   ].join('')
-  const parts = [scopedSql(whereClause(keys, p), (w) => `SELECT ${select(true)} FROM ${ctx.table} ${w}${conds} GROUP BY ${groupBy}`)]
+  const parts = [scopedSql(whereClause(keys, p), (w) => `SELECT ${select(true)} FROM ${ctx.table} ${w}${conds}${where} GROUP BY ${groupBy}`)]
   for (const e of split.edges) {
-    parts.push(scopedSql(whereClause({ ...keys, from: e.from, to: e.to }, p), (w) => `SELECT ${select(false)} FROM ${ctx.table} ${w} GROUP BY ${groupBy}`))
+    parts.push(scopedSql(whereClause({ ...keys, from: e.from, to: e.to }, p), (w) => `SELECT ${select(false)} FROM ${ctx.table} ${w}${where} GROUP BY ${groupBy}`))
   }
   return parts
 }
+
+/** `unitParts` over whole minutes (`level_minutes`), for the entries of `f` (its levels and services). */
+const minuteParts = (ctx: QueryContext, p: Params, f: Conditions, split: UnitSplit, select: (minutes: boolean) => string, groupBy: string): ScopedSql[] =>
+  unitParts(ctx, p, { tenant: ctx.tenant, levels: f.levels, services: f.services }, split, MINUTE_KEY, select, '', groupBy)
 
 /**
  * Entries by level and by service. Without a search (and within `countSplit`'s window), whole minutes
