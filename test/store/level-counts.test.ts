@@ -10,7 +10,7 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { LEVELS, type Level } from '@oglogstream/shared'
-import { tempStore } from '../helpers/store.ts'
+import { partsWithout, tempStore, upgradeWith } from '../helpers/store.ts'
 import { fromClickHouse, toApi, type Entry, type Tenant } from '../../server/src/model/index.ts'
 import { queries, type Conditions } from '../../server/src/store/index.ts'
 
@@ -195,12 +195,7 @@ async function checkForced(): Promise<void> {
   const all = { tenant: 'default' as Tenant, intervalMs: HOUR }
   assert.deepEqual(await queries.stats(ctx(all, force), {}), await statsReference(all))
   // Every part has its per-minute counts (a DELETE rebuilds them rather than dropping them).
-  const bare = await temp.store.sql<{ name: string }>(
-    `SELECT name FROM system.parts WHERE database = 'oglogstream' AND table = 'logs' AND active
-     AND name NOT IN (SELECT parent_name FROM system.projection_parts WHERE database = 'oglogstream' AND table = 'logs' AND active AND name = 'level_minutes')
-     SETTINGS force_optimize_projection = 0`,
-  )
-  assert.deepEqual(bare, [])
+  assert.deepEqual(await partsWithout(temp.store, 'level_minutes'), [])
 }
 
 test('stats and histogram equal the entries\' own count for random ranges, services, levels and bucket widths; an insert replayed under its token is counted once', async () => {
@@ -209,13 +204,10 @@ test('stats and histogram equal the entries\' own count for random ranges, servi
   const blocks = [entries(1500, 'a'), entries(1500, 'b'), entries(1000, 'c')]
   // The first two blocks are stored before migration 7 (a store upgraded with entries in it): the
   // migration builds their per-minute counts, one day partition at a time.
-  await store.command('ALTER TABLE oglogstream.logs DROP PROJECTION level_minutes')
-  await store.command('DELETE FROM oglogstream.schema_migrations WHERE version = 7')
-  await store.insert(blocks[0] as Entry[], 'level-counts-0')
-  await store.insert(blocks[1] as Entry[], 'level-counts-1')
-  assert.deepEqual(await store.migrate(0), [7])
-  const [sync] = await store.sql<{ v: string }>("SELECT getSetting('mutations_sync') AS v")
-  assert.equal(String(sync?.v), '0', 'mutations_sync is back to 0 after migration 7')
+  await upgradeWith(store, 'level_minutes', 7, [
+    [blocks[0] as Entry[], 'level-counts-0'],
+    [blocks[1] as Entry[], 'level-counts-1'],
+  ])
   await store.insert(blocks[2] as Entry[], 'level-counts-2')
   await store.insert(blocks[1] as Entry[], 'level-counts-1')
   // A level the API does not list (stored by another writer): in totals, not in a bucket's counts.

@@ -6,7 +6,7 @@
 // per-hour counts are what is read (force_optimize_projection), also for entries stored before the migration.
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { tempStore } from '../helpers/store.ts'
+import { partsWithout, tempStore, upgradeWith } from '../helpers/store.ts'
 import type { Entry } from '../../server/src/model/index.ts'
 import type { Tenant } from '../../server/src/model/index.ts'
 import type { PatternListOptions } from '../../server/src/store/index.ts'
@@ -152,11 +152,7 @@ async function checkForced(): Promise<void> {
   assert.deepEqual(forced, await reference(c))
   assert.ok(forced.length > 5)
   // Every part has its per-hour counts (a DELETE rebuilds them rather than dropping them).
-  const bare = await temp.store.sql<{ name: string }>(
-    `SELECT name FROM system.parts WHERE database = 'oglogstream' AND table = 'logs' AND active
-     AND name NOT IN (SELECT parent_name FROM system.projection_parts WHERE database = 'oglogstream' AND table = 'logs' AND active AND name = 'pattern_hours')`,
-  )
-  assert.deepEqual(bare, [])
+  assert.deepEqual(await partsWithout(temp.store, 'pattern_hours'), [])
 }
 
 test('counts and buckets equal the entries\' own count for random ranges, services and bucket widths; an insert replayed under its token is counted once', async () => {
@@ -166,14 +162,10 @@ test('counts and buckets equal the entries\' own count for random ranges, servic
   const blocks = [entries(1500, 'a'), entries(1500, 'b'), entries(1000, 'c')]
   // The first two blocks are stored before migration 6 (a store upgraded with entries in it): the
   // migration builds their per-hour counts, one day partition at a time.
-  await store.command('ALTER TABLE oglogstream.logs DROP PROJECTION pattern_hours')
-  await store.command('DELETE FROM oglogstream.schema_migrations WHERE version = 6')
-  await store.insert(blocks[0] as Entry[], 'pattern-counts-0')
-  await store.insert(blocks[1] as Entry[], 'pattern-counts-1')
-  assert.deepEqual(await store.migrate(0), [6])
-  // The backfill's waiting for its mutations does not stay on the embedded engine's session.
-  const [sync] = await store.sql<{ v: string }>("SELECT getSetting('mutations_sync') AS v")
-  assert.equal(String(sync?.v), '0', 'mutations_sync is back to 0 after migration 6')
+  await upgradeWith(store, 'pattern_hours', 6, [
+    [blocks[0] as Entry[], 'pattern-counts-0'],
+    [blocks[1] as Entry[], 'pattern-counts-1'],
+  ])
   await store.insert(blocks[2] as Entry[], 'pattern-counts-2')
   await store.insert(blocks[1] as Entry[], 'pattern-counts-1')
   // Templates first seen at random times (new=true keeps those first seen at or after the range's start).
