@@ -199,6 +199,16 @@ export function cpuSeconds(pid) {
 /** CPU seconds of a live process's threads, summed by thread name (the engine's pools, libuv's, V8's). */
 export function threadCpuSeconds(pid) {
   const out = {}
+  for (const [tid, { name, seconds }] of Object.entries(threadCpuById(pid))) {
+    const key = tid === String(pid) ? 'event loop' : name.replace(/[0-9]+$/, '')
+    out[key] = (out[key] ?? 0) + seconds
+  }
+  return out
+}
+
+/** CPU seconds of each thread of a live process, by thread id: { [tid]: { name, seconds } } (bench/threads.mjs). */
+export function threadCpuById(pid) {
+  const out = {}
   let tasks
   try {
     tasks = readdirSync(`/proc/${pid}/task`)
@@ -208,9 +218,8 @@ export function threadCpuSeconds(pid) {
   for (const t of tasks) {
     try {
       const f = readFileSync(`/proc/${pid}/task/${t}/stat`, 'utf8')
-      const name = t === String(pid) ? 'event loop' : f.slice(f.indexOf('(') + 1, f.lastIndexOf(')')).replace(/[0-9]+$/, '')
       const rest = f.slice(f.lastIndexOf(')') + 2).split(' ')
-      out[name] = (out[name] ?? 0) + (Number(rest[11]) + Number(rest[12])) / 100
+      out[t] = { name: f.slice(f.indexOf('(') + 1, f.lastIndexOf(')')), seconds: (Number(rest[11]) + Number(rest[12])) / 100 }
     } catch {
       // the thread ended meanwhile
     }

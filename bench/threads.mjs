@@ -7,8 +7,7 @@
 // in each tree in alternating rounds (the figures move by several µs an entry from run to run).
 //
 //   node bench/threads.mjs [--entries N] [--patterns off,on] [--env KEY=VALUE ...]
-import { readdirSync, readFileSync } from 'node:fs'
-import { postBulk, startServer } from './lib.mjs'
+import { postBulk, startServer, threadCpuById } from './lib.mjs'
 import { entries, ndjson } from './data.mjs'
 import { vary } from './vary.mjs'
 
@@ -19,29 +18,14 @@ const env = Object.fromEntries(args.flatMap((a, i) => (args[i - 1] === '--env' ?
 const bodies = []
 for (let i = 0; i < total; i += 1000) bodies.push(ndjson(entries(Math.min(1000, total - i), i).map((e, k) => ({ ...e, message: vary(e.message, i + k) }))))
 
-/** CPU seconds of each thread of `pid`, by thread id, with its name. */
-function tasks(pid) {
-  const out = {}
-  for (const t of readdirSync(`/proc/${pid}/task`)) {
-    try {
-      const f = readFileSync(`/proc/${pid}/task/${t}/stat`, 'utf8')
-      const rest = f.slice(f.lastIndexOf(')') + 2).split(' ')
-      out[t] = { name: f.slice(f.indexOf('(') + 1, f.lastIndexOf(')')), s: (Number(rest[11]) + Number(rest[12])) / 100 }
-    } catch {
-      // the thread ended meanwhile
-    }
-  }
-  return out
-}
-
 for (const patterns of opt('patterns', 'off,on').split(',')) {
   const srv = await startServer('all', { PATTERNS: patterns, ...env })
   try {
-    const before = tasks(srv.pid)
+    const before = threadCpuById(srv.pid)
     const r = await postBulk(srv, bodies, { senders: 4, total })
-    const after = tasks(srv.pid)
+    const after = threadCpuById(srv.pid)
     const rows = Object.entries(after)
-      .map(([t, v]) => ({ t, name: v.name, us: ((v.s - (before[t]?.s ?? 0)) / total) * 1e6 }))
+      .map(([t, v]) => ({ t, name: v.name, us: ((v.seconds - (before[t]?.seconds ?? 0)) / total) * 1e6 }))
       .filter((x) => x.us > 0.2)
       .sort((x, y) => y.us - x.us)
     console.log(`PATTERNS=${patterns}`, Math.round(total / (r.queryableMs / 1000)), 'entries/s', ((r.cpu.all / total) * 1e6).toFixed(1), 'µs/entry', rows.map((x) => `${x.name}:${x.t}=${x.us.toFixed(1)}`).join(' '))
