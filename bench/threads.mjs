@@ -14,15 +14,19 @@ import { vary } from './vary.mjs'
 const args = process.argv.slice(2)
 const opt = (name, def) => (args.includes(`--${name}`) ? args[args.indexOf(`--${name}`) + 1] : def)
 const total = Number(opt('entries', 200_000))
+const warmup = Number(opt('warmup', 0))
 const env = Object.fromEntries(args.flatMap((a, i) => (args[i - 1] === '--env' ? [a.split('=')] : [])))
 const bodies = []
 for (let i = 0; i < total; i += 1000) bodies.push(ndjson(entries(Math.min(1000, total - i), i).map((e, k) => ({ ...e, message: vary(e.message, i + k) }))))
+const warm = []
+for (let i = 0; i < warmup; i += 1000) warm.push(ndjson(entries(Math.min(1000, warmup - i), 5_000_000 + i).map((e, k) => ({ ...e, message: vary(e.message, 5_000_000 + i + k) }))))
 
 for (const patterns of opt('patterns', 'off,on').split(',')) {
   const srv = await startServer('all', { PATTERNS: patterns, ...env })
   try {
+    if (warmup) await postBulk(srv, warm, { senders: 4, total: warmup })
     const before = threadCpuById(srv.pid)
-    const r = await postBulk(srv, bodies, { senders: 4, total })
+    const r = await postBulk(srv, bodies, { senders: 4, total: warmup + total })
     const after = threadCpuById(srv.pid)
     const rows = Object.entries(after)
       .map(([t, v]) => ({ t, name: v.name, us: ((v.seconds - (before[t]?.seconds ?? 0)) / total) * 1e6 }))

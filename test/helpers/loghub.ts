@@ -152,3 +152,15 @@ export function groupingAccuracy(truth: readonly (string | undefined)[], mined: 
   }
   return correct / truth.length
 }
+
+/** `message` with other digits: the same length (`same`), or numbers one digit longer or shorter too. */
+export function otherDigits(message: string, seed: number, same: boolean): string {
+  let h = seed
+  return message.replace(/\d+/g, (run) => {
+    h = (Math.imul(h ^ run.length, 0x2c1b3c6d) + 0x9e3779b9) | 0
+    const len = same || run.length < 2 ? run.length : run.length - 1 + ((h >>> 3) % 3)
+    let out = ''
+    for (let j = 0; j < len; j++) out += String((h >>> (j % 24)) & 7 ^ j % 10).slice(-1)
+    return out
+  })
+}

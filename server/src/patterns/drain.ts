@@ -96,9 +96,7 @@ export class Drain {
 
   /** As `add`, for a message already read. */
   addMasked(m: MaskedMessage): MatchResult {
-    const slot = m.key & (this.seen.length - 1)
-    let seen = this.seen[slot]
-    for (; seen !== undefined; seen = seen.next) if (seen.key === m.key && seen.key2 === m.key2 && seen.count === m.count) break
+    const seen = this.remembered(m.key, m.key2, m.count)
     if (seen !== undefined && seen.leaf.version === seen.version) {
       seen.template.count++
       return { template: seen.template, created: false, changed: false }
@@ -120,6 +118,25 @@ export class Drain {
       this.seenCount++
     }
     return result
+  }
+
+  /**
+   * The template of a message whose masked tokens' hashes and count are known already (the C scan:
+   * native.ts), if a message masked as it was seen before and its leaf has not changed since (as in
+   * `addMasked`, counted); else undefined, and the caller `add`s the message.
+   */
+  known(key: number, key2: number, count: number): Template | undefined {
+    const seen = this.remembered(key, key2, count)
+    if (seen === undefined || seen.leaf.version !== seen.version) return undefined
+    seen.template.count++
+    return seen.template
+  }
+
+  /** The masked message remembered with these hashes and count. */
+  private remembered(key: number, key2: number, count: number): Seen | undefined {
+    let seen = this.seen[key & (this.seen.length - 1)]
+    for (; seen !== undefined; seen = seen.next) if (seen.key === key && seen.key2 === key2 && seen.count === count) break
+    return seen
   }
 
   private growSeen(): void {

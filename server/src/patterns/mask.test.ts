@@ -1,6 +1,6 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { SYSTEMS, loadSystem } from '../../../test/helpers/loghub.ts'
+import { SYSTEMS, loadSystem, otherDigits } from '../../../test/helpers/loghub.ts'
 import { maskToken, maskTokenByRules, tokenize } from './mask.ts'
 
 test('values are masked whole: IPs, host:port, UUIDs, URLs, paths, hex, numbers with units, times, dates', () => {
@@ -51,18 +51,6 @@ function referenceTokenize(message: string): string[] {
     if (sized && masked === '<*>' && raw[i + 1]?.startsWith('(') && UNIT.test(raw[i + 2] ?? '') && maskTokenByRules(raw[i + 1] + (raw[i + 2] as string)) === '(<*>)') i += 2
   }
   return out
-}
-
-/** `message` with other digits: the same length (`same`), or numbers one digit longer or shorter too. */
-function otherDigits(message: string, seed: number, same: boolean): string {
-  let h = seed
-  return message.replace(/\d+/g, (run) => {
-    h = (Math.imul(h ^ run.length, 0x2c1b3c6d) + 0x9e3779b9) | 0
-    const len = same || run.length < 2 ? run.length : run.length - 1 + ((h >>> 3) % 3)
-    let out = ''
-    for (let j = 0; j < len; j++) out += String((h >>> (j % 24)) & 7 ^ j % 10).slice(-1)
-    return out
-  })
 }
 
 test('masking by shape gives what the rules give, token by token, on Loghub lines with their own and other values', () => {

@@ -6,6 +6,7 @@
  * ending in one digit (`eth1`, `alt0`, `ssh2`: names, not values).
  */
 import { PATTERN_WILDCARD } from '@oglogstream/shared'
+import { loadMaskKeys, MASKED_PAREN_WILDCARD, MASKED_WILDCARD, SHAPE_FIXED, SHAPE_KEEP, SHAPE_OWN } from './native.js'
 
 export const WILDCARD = PATTERN_WILDCARD
 
@@ -104,6 +105,9 @@ const SHAPES_MAX = 50_000
 let shapes = new Array<Shape | undefined>(SHAPE_SLOTS).fill(undefined)
 let shapeCount = 0
 
+/** The C scan (native.ts), told every shape learnt here; undefined where it is not built. */
+export const maskKeys = loadMaskKeys()
+
 const isDigit = (c: number): boolean => c >= 48 && c <= 57
 
 // Two hashes over UTF-16 code units: FNV-1a, and the same steps with another seed and multiplier;
@@ -147,6 +151,7 @@ function shapeOf(text: string, start: number, end: number, h: number, g: number)
   if (shapeCount >= SHAPES_MAX) {
     shapes = new Array<Shape | undefined>(SHAPE_SLOTS).fill(undefined)
     shapeCount = 0
+    maskKeys?.clear()
   }
   let maskedHash = 0
   let maskedHash2 = 0
@@ -158,6 +163,13 @@ function shapeOf(text: string, start: number, end: number, h: number, g: number)
   s = { length: end - start, keep, masked: fixed, maskedHash, maskedHash2, kept, hash: h, hash2: g, next: shapes[slot] }
   shapes[slot] = s
   shapeCount++
+  if (maskKeys !== undefined) {
+    if (fixed !== undefined && kept !== undefined) maskKeys.kept(h, g, end - start, fixed, kept)
+    else {
+      const kind = keep ? SHAPE_KEEP : fixed !== undefined ? SHAPE_FIXED : SHAPE_OWN
+      maskKeys.shape(h, g, end - start, kind, maskedHash, maskedHash2, fixed === WILDCARD ? MASKED_WILDCARD : fixed === `(${WILDCARD})` ? MASKED_PAREN_WILDCARD : 0)
+    }
+  }
   return s
 }
 

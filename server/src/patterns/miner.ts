@@ -7,7 +7,7 @@
  */
 import { createHash } from 'node:crypto'
 import { DEFAULT_DRAIN, Drain, type DrainOptions, type Template } from './drain.js'
-import { WILDCARD } from './mask.js'
+import { maskKeys, WILDCARD } from './mask.js'
 
 /** A template as stored (the `patterns` table) and as /api/patterns returns it. */
 export interface PatternRecord {
@@ -39,6 +39,8 @@ interface Seen {
   template: Template
   /** Its place in `ids` (in the order templates became known here, from the store or mined). */
   index: number
+  /** It is in `later` (a flag read instead of the set, for every message). */
+  later: boolean
 }
 
 export class PatternMiner {
@@ -85,18 +87,22 @@ export class PatternMiner {
     return d
   }
 
-  /** The pattern id of `message`; records what changed for the next `drain()`. */
-  mine(tenant: string, service: string, message: string, timestamp: string): string {
-    return this.ids[this.mineIndex(this.tree(tenant, service), tenant, service, message, timestamp)] as string
+  /** The pattern id of `message`; records what changed for the next `drain()`. `keys`: as `mineIndex`. */
+  mine(tenant: string, service: string, message: string, timestamp: string, keys?: Int32Array, at = 0): string {
+    return this.ids[this.mineIndex(this.tree(tenant, service), tenant, service, message, timestamp, keys, at)] as string
   }
 
   /**
    * As `mine`, with the tree of the tenant's service found already (`treeOf`), and the id given by its
    * place in the list of known ids (`idsFrom`): a thread answers with these numbers, and the ids that
-   * list gained, instead of an id string per entry.
+   * list gained, instead of an id string per entry. With `keys` (`keys()`, the batch's masked keys from
+   * the C scan; this message at `at`), a message masked as one seen before is matched without reading it.
    */
-  mineIndex(tree: Drain, tenant: string, service: string, message: string, timestamp: string): number {
-    const { template, created, changed } = tree.add(message)
+  mineIndex(tree: Drain, tenant: string, service: string, message: string, timestamp: string, keys?: Int32Array, at = 0): number {
+    const count = keys === undefined ? -1 : (keys[3 * at + 2] as number)
+    const known = count < 0 ? undefined : tree.known(keys?.[3 * at] as number, keys?.[3 * at + 1] as number, count)
+    // A message masked as one seen before: its template is neither new nor changed.
+    const { template, created, changed } = known === undefined ? tree.add(message) : { template: known, created: false, changed: false }
     let s = template.data as Seen | undefined
     if (s === undefined) {
       s = this.seen.get(template.id)
@@ -111,10 +117,26 @@ export class PatternMiner {
     if (moved) this.changed.add(template.id)
     if (timestamp > s.last) {
       s.last = timestamp
-      if (!moved) this.later.add(template.id)
+      if (!moved && !s.later) {
+        s.later = true
+        this.later.add(template.id)
+      }
     }
     return s.index
   }
+
+  /**
+   * The masked keys of a batch of messages from the C scan (native.ts), for `mineIndex` (message k is
+   * at k); undefined where it is not built.
+   */
+  keys(messages: readonly string[]): Int32Array | undefined {
+    if (maskKeys === undefined) return undefined
+    if (this.keyBuffer.length < messages.length * 3) this.keyBuffer = new Int32Array(messages.length * 6)
+    maskKeys.keys(messages, this.keyBuffer)
+    return this.keyBuffer
+  }
+
+  private keyBuffer = new Int32Array(0)
 
   /** The known ids from place `from` on (`mineIndex`). */
   idsFrom(from: number): string[] {
@@ -122,7 +144,7 @@ export class PatternMiner {
   }
 
   private known(tenant: string, service: string, first: string, last: string, sample: string, template: Template): Seen {
-    const s: Seen = { tenant, service, first, last, sample, template, index: this.ids.length }
+    const s: Seen = { tenant, service, first, last, sample, template, index: this.ids.length, later: false }
     this.seen.set(template.id, s)
     this.ids.push(template.id)
     return s
@@ -147,13 +169,20 @@ export class PatternMiner {
       const s = this.seen.get(id)
       if (s) out.push(this.record(id, s))
     }
+    const notLater = (id: string): void => {
+      const s = this.seen.get(id)
+      if (s) s.later = false
+    }
     for (const id of this.changed) {
       add(id)
-      this.later.delete(id)
+      if (this.later.delete(id)) notLater(id)
     }
     this.changed.clear()
     if (lastSeen) {
-      for (const id of this.later) add(id)
+      for (const id of this.later) {
+        add(id)
+        notLater(id)
+      }
       this.later.clear()
     }
     return out

@@ -101,7 +101,8 @@ export class PatternStage {
 
   /** Sets `pattern_id` on every entry. */
   label(entries: readonly Entry[]): void {
-    for (const e of entries) e.pattern_id = this.miner.mine(e.tenant ?? 'default', e.service, e.message, e.timestamp)
+    const keys = this.miner.keys(entries.map((e) => e.message))
+    for (const [k, e] of entries.entries()) e.pattern_id = this.miner.mine(e.tenant ?? 'default', e.service, e.message, e.timestamp, keys, k)
   }
 
   /** Writes what changed since the last flush (last_seen alone: when due). Never throws. */

@@ -35,9 +35,10 @@ function mine(req: Extract<LabelRequest, { op: 'mine' }>): LabelReply {
   const { services, which, messages, timestamps } = req
   const trees = []
   for (let k = 0; k < services.length; k += 2) trees.push(miner.treeOf(services[k] as string, services[k + 1] as string))
+  const keys = miner.keys(messages)
   for (let i = 0; i < messages.length; i++) {
     const k = which[i] as number
-    which[i] = miner.mineIndex(trees[k] as Drain, services[2 * k] as string, services[2 * k + 1] as string, messages[i] as string, timestamps[i] as string)
+    which[i] = miner.mineIndex(trees[k] as Drain, services[2 * k] as string, services[2 * k + 1] as string, messages[i] as string, timestamps[i] as string, keys, i)
   }
   const newIds = miner.idsFrom(sent)
   sent += newIds.length

@@ -1,0 +1,391 @@
+/*
+ * The hot path of the pattern miner in C (issue 17): the two hashes and the token count of a message's
+ * masked tokens, exactly as MaskedMessage.read computes them (server/src/patterns/mask.ts), for a batch
+ * of messages at once. Drain's memory of masked messages knows a message by them (drain.ts), so a
+ * message whose masked form was seen before needs nothing else of JavaScript.
+ *
+ * What it knows of shapes it is told by mask.ts (`shape`, every shape as mask.ts learns it; `clear`,
+ * when mask.ts empties its table): whether tokens of a shape are kept as they are, or masked to one
+ * form (with that form's hashes). A message it cannot finish alone gets -1 as its count, and mask.ts
+ * reads it: a shape not yet known, a shape whose tokens are masked one by one or keep some digits, a
+ * size restated in parentheses after a number and its unit. The rules themselves stay in mask.ts.
+ * mask-native.test.ts compares every key with MaskedMessage.read on Loghub lines with fresh values.
+ */
+#include <node_api.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define SEED 0x811c9dc5u
+#define SEED2 0x3c6ef372u
+static inline uint32_t step(uint32_t h, uint32_t c) { return (h ^ c) * 0x01000193u; }
+static inline uint32_t step2(uint32_t h, uint32_t c) { return (h ^ c) * 0x5bd1e995u; }
+static inline uint32_t small(uint32_t h) {
+  h = (h ^ (h >> 16)) * 0x85ebca6bu;
+  h = (h ^ (h >> 13)) * 0xc2b2ae35u;
+  return (h ^ (h >> 16)) & 0x3fffffffu;
+}
+
+/* Character classes (mask.ts ASCII_CLASS, charClass). */
+enum { WORD_CHAR = 0, SPACE = 1, MAYBE = 2, DIGIT = 3 };
+static uint8_t ascii_class[128];
+static inline int wide_space(uint32_t c) {
+  return c == 160 || c == 5760 || (c >= 8192 && c <= 8202) || c == 8232 || c == 8233 || c == 8239 || c == 8287 || c == 12288 || c == 65279;
+}
+static inline int char_class(uint32_t c) { return c < 128 ? ascii_class[c] : wide_space(c) ? SPACE : WORD_CHAR; }
+static inline int is_digit(uint32_t c) { return c >= 48 && c <= 57; }
+/* First letters of the units (mask.ts UNIT_FIRST): K M G T P k m g t B b u µ n s h d */
+static inline int unit_first(uint32_t c) {
+  switch (c) {
+    case 'K': case 'M': case 'G': case 'T': case 'P': case 'k': case 'm': case 'g': case 't':
+    case 'B': case 'b': case 'u': case 0xb5: case 'n': case 's': case 'h': case 'd': return 1;
+    default: return 0;
+  }
+}
+
+/* mask.ts UNIT: ^(?:[KMGTP]i?B|[kmgt]b|B|bytes?|ms|us|µs|ns|s|secs?|seconds?|mins?|minutes?|h|hours?|days?)(?=$|[)\],;.]) */
+static const char *const UNITS[] = {"KB", "MB", "GB", "TB", "PB", "KiB", "MiB", "GiB", "TiB", "PiB", "kb", "mb", "gb", "tb", "B", "byte", "bytes", "ms", "us", "\xb5s", "ns", "s", "sec", "secs", "second", "seconds", "min", "mins", "minute", "minutes", "h", "hour", "hours", "day", "days", NULL};
+static int is_unit(const uint16_t *t, size_t n) {
+  for (const char *const *u = UNITS; *u; u++) {
+    size_t k = strlen(*u);
+    if (k > n) continue;
+    size_t j = 0;
+    while (j < k && t[j] == (uint8_t)(*u)[j]) j++;
+    if (j < k) continue;
+    if (k == n) return 1;
+    uint16_t f = t[k];
+    if (f == ')' || f == ']' || f == ',' || f == ';' || f == '.') return 1;
+  }
+  return 0;
+}
+
+/* Shapes, as mask.ts told them: by their two hashes and length, in open addressing. */
+enum { KEEP = 1, FIXED = 2, OWN = 3, KEPT = 4 };
+/* Flags of a FIXED shape's masked form: it is `<*>`, or `(<*>)`. */
+enum { WILDCARD = 1, PAREN_WILDCARD = 2 };
+typedef struct {
+  uint32_t h, g, len; /* len 0: an empty slot */
+  uint32_t mh, mg;    /* FIXED: the hashes of the masked form */
+  uint8_t kind, flags;
+  /* KEPT: the masked form of the shape, and where the token's digits go in it (place, place in the token). */
+  uint16_t *masked;
+  uint32_t masked_len, pairs_len;
+  int32_t *pairs;
+} Shape;
+#define SLOTS (1u << 17) /* twice mask.ts's SHAPES_MAX (50,000) and more */
+
+/*
+ * What one JavaScript thread (one N-API environment) has here: its shapes, as its own mask.ts told
+ * them, and the arrays of the message being read. Threads share nothing.
+ */
+typedef struct {
+  Shape *shapes;
+  uint32_t *raw_start, *raw_end, *raw_h, *raw_g;
+  uint8_t *raw_maybe;
+  size_t raw_cap;
+  uint16_t *text;
+  size_t text_cap;
+} State;
+
+static const Shape *find(const Shape *shapes, uint32_t h, uint32_t g, uint32_t len) {
+  for (uint32_t i = h & (SLOTS - 1);; i = (i + 1) & (SLOTS - 1)) {
+    const Shape *s = &shapes[i];
+    if (s->len == 0) return NULL;
+    if (s->h == h && s->g == g && s->len == len) return s;
+  }
+}
+
+/* The slot of a shape (its own, or the empty one where it goes). */
+static Shape *slot_of(Shape *shapes, uint32_t h, uint32_t g, uint32_t len) {
+  uint32_t i = h & (SLOTS - 1);
+  while (shapes[i].len != 0 && !(shapes[i].h == h && shapes[i].g == g && shapes[i].len == len)) i = (i + 1) & (SLOTS - 1);
+  return &shapes[i];
+}
+
+/* shape(h, g, len, kind, mh, mg, flags): a shape mask.ts learnt. */
+static napi_value add_shape(napi_env env, napi_callback_info info) {
+  size_t argc = 7;
+  napi_value argv[7];
+  uint32_t v[7] = {0};
+  State *st;
+  napi_get_cb_info(env, info, &argc, argv, NULL, (void **)&st);
+  for (size_t i = 0; i < argc && i < 7; i++) napi_get_value_uint32(env, argv[i], &v[i]);
+  if (v[2] == 0) return NULL;
+  Shape *s = slot_of(st->shapes, v[0], v[1], v[2]);
+  if (s->len != 0) return NULL;
+  Shape n = {v[0], v[1], v[2], v[4], v[5], (uint8_t)v[3], (uint8_t)v[6], NULL, 0, 0, NULL};
+  *s = n;
+  return NULL;
+}
+
+/* kept(h, g, len, masked: string, pairs: Int32Array): a shape whose masked form keeps some of the token's digits. */
+static napi_value add_kept(napi_env env, napi_callback_info info) {
+  size_t argc = 5;
+  napi_value argv[5];
+  uint32_t v[3] = {0};
+  State *st;
+  napi_get_cb_info(env, info, &argc, argv, NULL, (void **)&st);
+  if (argc < 5) return NULL;
+  for (int i = 0; i < 3; i++) napi_get_value_uint32(env, argv[i], &v[i]);
+  size_t mlen, plen;
+  napi_typedarray_type type;
+  void *pairs;
+  if (napi_get_value_string_utf16(env, argv[3], NULL, 0, &mlen) != napi_ok) return NULL;
+  if (napi_get_typedarray_info(env, argv[4], &type, &plen, &pairs, NULL, NULL) != napi_ok || type != napi_int32_array) return NULL;
+  if (v[2] == 0 || plen % 2 != 0) return NULL;
+  /* Every place must be inside the masked form and the token, in order (mask.ts sorts them). */
+  const int32_t *p = pairs;
+  for (size_t k = 0; k < plen; k += 2)
+    if (p[k] < 0 || (size_t)p[k] >= mlen || p[k + 1] < 0 || (uint32_t)p[k + 1] >= v[2] || (k > 0 && p[k] <= p[k - 2])) return NULL;
+  Shape *s = slot_of(st->shapes, v[0], v[1], v[2]);
+  if (s->len != 0) return NULL;
+  uint16_t *m = malloc((mlen + 1) * sizeof(uint16_t));
+  int32_t *q = malloc((plen ? plen : 1) * sizeof(int32_t));
+  if (!m || !q) {
+    free(m);
+    free(q);
+    return NULL;
+  }
+  napi_get_value_string_utf16(env, argv[3], (char16_t *)m, mlen + 1, &mlen);
+  memcpy(q, pairs, plen * sizeof(int32_t));
+  Shape n = {v[0], v[1], v[2], 0, 0, KEPT, 0, m, (uint32_t)mlen, (uint32_t)plen, q};
+  *s = n;
+  return NULL;
+}
+
+static void free_kept(Shape *shapes) {
+  for (uint32_t i = 0; i < SLOTS; i++)
+    if (shapes[i].kind == KEPT) {
+      free(shapes[i].masked);
+      free(shapes[i].pairs);
+    }
+}
+
+static napi_value clear_shapes(napi_env env, napi_callback_info info) {
+  State *st;
+  napi_get_cb_info(env, info, NULL, NULL, NULL, (void **)&st);
+  free_kept(st->shapes);
+  memset(st->shapes, 0, sizeof(Shape) * SLOTS);
+  return NULL;
+}
+
+/* Room for `n` raw tokens. */
+static int grow(State *st, size_t n) {
+  if (n <= st->raw_cap) return 1;
+  size_t cap = n * 2;
+  uint32_t *a = realloc(st->raw_start, cap * 4), *b = realloc(st->raw_end, cap * 4), *c = realloc(st->raw_h, cap * 4), *d = realloc(st->raw_g, cap * 4);
+  uint8_t *e = realloc(st->raw_maybe, cap);
+  if (a) st->raw_start = a;
+  if (b) st->raw_end = b;
+  if (c) st->raw_h = c;
+  if (d) st->raw_g = d;
+  if (e) st->raw_maybe = e;
+  if (!a || !b || !c || !d || !e) return 0;
+  st->raw_cap = cap;
+  return 1;
+}
+
+/* The raw (not zeroed) hashes of t[start, end). */
+static void raw_hashes(const uint16_t *t, uint32_t start, uint32_t end, uint32_t *h, uint32_t *g) {
+  uint32_t a = SEED, b = SEED2;
+  for (uint32_t i = start; i < end; i++) {
+    a = step(a, t[i]);
+    b = step2(b, t[i]);
+  }
+  *h = small(a);
+  *g = small(b);
+}
+
+/* The character `d` of a token made of t[s1, e1) and t[s2, ...) (a number and its unit: two texts). */
+static inline uint32_t joined_at(const uint16_t *t, uint32_t s1, uint32_t e1, uint32_t s2, uint32_t d) {
+  return d < e1 - s1 ? t[s1 + d] : t[s2 + d - (e1 - s1)];
+}
+
+/* The two hashes of the masked form of a token of KEPT shape `s` (mask.ts maskedBy, then hashes). */
+static void kept_hashes(const Shape *s, const uint16_t *t, uint32_t s1, uint32_t e1, uint32_t s2, uint32_t *h, uint32_t *g) {
+  uint32_t a = SEED, b = SEED2, p = 0;
+  for (uint32_t j = 0; j < s->masked_len; j++) {
+    uint32_t c = s->masked[j];
+    if (p < s->pairs_len && (uint32_t)s->pairs[p] == j) {
+      c = joined_at(t, s1, e1, s2, (uint32_t)s->pairs[p + 1]);
+      p += 2;
+    }
+    a = step(a, c);
+    b = step2(b, c);
+  }
+  *h = small(a);
+  *g = small(b);
+}
+
+/* The zeroed hashes (digits as `0`) of t[s1, e1) and t[s2, e2) as one text. */
+static void shape_hashes(const uint16_t *t, uint32_t s1, uint32_t e1, uint32_t s2, uint32_t e2, uint32_t *h, uint32_t *g) {
+  uint32_t a = SEED, b = SEED2;
+  for (uint32_t j = s1; j < e1; j++) {
+    uint32_t c = is_digit(t[j]) ? 48 : t[j];
+    a = step(a, c);
+    b = step2(b, c);
+  }
+  for (uint32_t j = s2; j < e2; j++) {
+    uint32_t c = is_digit(t[j]) ? 48 : t[j];
+    a = step(a, c);
+    b = step2(b, c);
+  }
+  *h = small(a);
+  *g = small(b);
+}
+
+/* The masked key of t[0, n) into out[0..2]: key, key2, count; count -1 when mask.ts must read it. */
+static void key_of(State *st, const uint16_t *t, uint32_t n, int32_t *out) {
+  out[2] = -1;
+  const Shape *shapes = st->shapes;
+  size_t raws = 0;
+  for (uint32_t i = 0; i < n;) {
+    while (i < n && char_class(t[i]) == SPACE) i++;
+    if (i >= n) break;
+    uint32_t start = i;
+    uint8_t maybe = 0;
+    uint32_t h = SEED, g = SEED2;
+    for (; i < n; i++) {
+      uint32_t c = t[i];
+      int k = char_class(c);
+      if (k == SPACE) break;
+      if (k != WORD_CHAR) {
+        maybe = 1;
+        if (k == DIGIT) c = 48;
+      }
+      h = step(h, c);
+      g = step2(g, c);
+    }
+    if (raws == st->raw_cap && !grow(st, raws + 1)) return;
+    uint32_t *raw_start = st->raw_start, *raw_end = st->raw_end, *raw_h = st->raw_h, *raw_g = st->raw_g;
+    uint8_t *raw_maybe = st->raw_maybe;
+    raw_start[raws] = start;
+    raw_end[raws] = i;
+    raw_h[raws] = small(h);
+    raw_g[raws] = small(g);
+    raw_maybe[raws] = maybe;
+    raws++;
+  }
+  const uint32_t *raw_start = st->raw_start, *raw_end = st->raw_end, *raw_h = st->raw_h, *raw_g = st->raw_g;
+  const uint8_t *raw_maybe = st->raw_maybe;
+  uint32_t key = SEED, key2 = SEED2;
+  int32_t count = 0;
+  for (size_t i = 0; i < raws; i++) {
+    uint32_t start = raw_start[i], end = raw_end[i];
+    uint32_t h = raw_h[i], g = raw_g[i];
+    if (i + 1 < raws && is_digit(t[end - 1]) && unit_first(t[raw_start[i + 1]]) && is_unit(t + raw_start[i + 1], raw_end[i + 1] - raw_start[i + 1])) {
+      /* A number and its unit: one token, the two texts joined. */
+      uint32_t s2 = raw_start[i + 1], e2 = raw_end[i + 1];
+      uint32_t a, b;
+      shape_hashes(t, start, end, s2, e2, &a, &b);
+      const Shape *s = find(shapes, a, b, (end - start) + (e2 - s2));
+      if (s == NULL || s->kind == OWN) return;
+      if (s->kind == FIXED) {
+        h = s->mh;
+        g = s->mg;
+      } else if (s->kind == KEPT) kept_hashes(s, t, start, end, s2, &h, &g);
+      else {
+        a = SEED;
+        b = SEED2;
+        for (uint32_t j = start; j < end; j++) a = step(a, t[j]), b = step2(b, t[j]);
+        for (uint32_t j = s2; j < e2; j++) a = step(a, t[j]), b = step2(b, t[j]);
+        h = small(a);
+        g = small(b);
+      }
+      i++;
+      /* A size restated in parentheses (`1190 bytes (1.16 KB)`) is the same value: its two tokens go. */
+      if (s->kind == FIXED && (s->flags & WILDCARD) && i + 2 < raws && t[raw_start[i + 1]] == '(' && is_unit(t + raw_start[i + 2], raw_end[i + 2] - raw_start[i + 2]) &&
+          (raw_maybe[i + 1] || raw_maybe[i + 2])) {
+        shape_hashes(t, raw_start[i + 1], raw_end[i + 1], raw_start[i + 2], raw_end[i + 2], &a, &b);
+        const Shape *r = find(shapes, a, b, (raw_end[i + 1] - raw_start[i + 1]) + (raw_end[i + 2] - raw_start[i + 2]));
+        if (r == NULL || r->kind == OWN) return;
+        if (r->kind == FIXED && (r->flags & PAREN_WILDCARD)) i += 2;
+      }
+    } else if (raw_maybe[i]) {
+      const Shape *s = find(shapes, h, g, end - start);
+      if (s == NULL || s->kind == OWN) return;
+      if (s->kind == FIXED) {
+        h = s->mh;
+        g = s->mg;
+      } else if (s->kind == KEPT) kept_hashes(s, t, start, end, end, &h, &g);
+      else raw_hashes(t, start, end, &h, &g);
+    }
+    key = step(key, h);
+    key2 = step2(key2, g);
+    count++;
+  }
+  out[0] = (int32_t)small(key);
+  out[1] = (int32_t)small(key2);
+  out[2] = count;
+}
+
+/* keys(messages: string[], out: Int32Array): for message k, out[3k..3k+2] = key, key2, count (or -1). */
+static napi_value keys(napi_env env, napi_callback_info info) {
+  size_t argc = 2;
+  napi_value argv[2];
+  State *st;
+  napi_get_cb_info(env, info, &argc, argv, NULL, (void **)&st);
+  uint32_t n;
+  if (napi_get_array_length(env, argv[0], &n) != napi_ok) return NULL;
+  napi_typedarray_type type;
+  size_t length;
+  void *data;
+  napi_get_typedarray_info(env, argv[1], &type, &length, &data, NULL, NULL);
+  if (type != napi_int32_array || length < (size_t)n * 3) {
+    napi_throw_range_error(env, NULL, "out: an Int32Array of 3 numbers a message");
+    return NULL;
+  }
+  int32_t *out = data;
+  for (uint32_t k = 0; k < n; k++) {
+    out[3 * k + 2] = -1;
+    napi_value s;
+    size_t len;
+    if (napi_get_element(env, argv[0], k, &s) != napi_ok) continue;
+    if (napi_get_value_string_utf16(env, s, NULL, 0, &len) != napi_ok) continue;
+    if (len + 1 > st->text_cap) {
+      uint16_t *t = realloc(st->text, (len + 1) * 2 * sizeof(uint16_t));
+      if (!t) continue;
+      st->text = t;
+      st->text_cap = (len + 1) * 2;
+    }
+    napi_get_value_string_utf16(env, s, (char16_t *)st->text, st->text_cap, &len);
+    key_of(st, st->text, (uint32_t)len, out + 3 * k);
+  }
+  return NULL;
+}
+
+static void finalize(napi_env env, void *data, void *hint) {
+  (void)env;
+  (void)hint;
+  State *st = data;
+  free_kept(st->shapes);
+  free(st->shapes);
+  free(st->raw_start);
+  free(st->raw_end);
+  free(st->raw_h);
+  free(st->raw_g);
+  free(st->raw_maybe);
+  free(st->text);
+  free(st);
+}
+
+NAPI_MODULE_INIT() {
+  /* The same table for every thread, written before any reads it (the same values every time). */
+  for (int c = 0; c < 128; c++) ascii_class[c] = WORD_CHAR;
+  ascii_class[9] = ascii_class[10] = ascii_class[11] = ascii_class[12] = ascii_class[13] = ascii_class[32] = SPACE;
+  ascii_class['/'] = ascii_class['\\'] = ascii_class['-'] = MAYBE;
+  for (int c = '0'; c <= '9'; c++) ascii_class[c] = DIGIT;
+  State *st = calloc(1, sizeof(State));
+  if (st == NULL || (st->shapes = calloc(SLOTS, sizeof(Shape))) == NULL || !grow(st, 64)) {
+    napi_throw_error(env, NULL, "mask_keys: out of memory");
+    return NULL;
+  }
+  napi_set_instance_data(env, st, finalize, NULL);
+  static const struct { const char *name; napi_callback cb; } fns[] = {{"keys", keys}, {"shape", add_shape}, {"kept", add_kept}, {"clear", clear_shapes}};
+  for (size_t i = 0; i < sizeof fns / sizeof fns[0]; i++) {
+    napi_value f;
+    napi_create_function(env, fns[i].name, NAPI_AUTO_LENGTH, fns[i].cb, st, &f);
+    napi_set_named_property(env, exports, fns[i].name, f);
+  }
+  return exports;
+}

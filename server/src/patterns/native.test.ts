@@ -1,0 +1,77 @@
+import { test } from 'node:test'
+import assert from 'node:assert/strict'
+import { SYSTEMS, loadSystem, otherDigits } from '../../../test/helpers/loghub.ts'
+import { MaskedMessage, maskKeys } from './mask.ts'
+import { PatternMiner } from './miner.ts'
+
+// `npm run build` (make dev, make test) builds the C scan where a C compiler and Node's headers are,
+// as on the machines the tests run on: a scan that did not build is a failure here, not a skip.
+const keysOf = maskKeys
+
+/** Loghub messages of all 16 systems, each with its own values and with other digits, and edge cases. */
+function messages(): string[] {
+  const out: string[] = []
+  for (const system of SYSTEMS) {
+    for (const [i, line] of loadSystem(system).entries()) {
+      out.push(line.content, otherDigits(line.content, i, true), otherDigits(line.content, i, false))
+    }
+  }
+  out.push(
+    '',
+    '   ',
+    ' a  b\tc\n',
+    'x\u00a0y\u2028z\u3000w\ufeffv',
+    'took 30\u00a0ms',
+    'took 30 µs, then 12 ms.',
+    '\t1190 bytes (1.16 KB) sent ',
+    'close, 4670 bytes (2.91 KB) sent, 748 bytes received, lifetime 79:17',
+    'close, 4670 bytes (<*>) sent',
+    'R02-M1-N0-C:J12-U11 and R17-M0-N4-C:J03-U01 and 12B 7KiB (9.5 MiB) 3 days',
+    'ünïcödé 42 wörds 0x7fa3 日本語 10.0.0.1:80',
+    Array.from({ length: 300 }, (_, i) => `t${i}=${i * 7}`).join(' '),
+  )
+  return out
+}
+
+test('the C scan was built (npm run build)', () => {
+  assert.ok(keysOf, 'server/native/build/Release/mask_keys.node: run `npm run build` with a C compiler, make and python3 (node-gyp)')
+})
+
+test('the C scan gives the keys MaskedMessage.read gives, and after one pass knows every shape but those masked token by token', { skip: !keysOf }, () => {
+  const scan = keysOf as NonNullable<typeof keysOf>
+  const all = messages()
+  const read = new MaskedMessage()
+  const out = new Int32Array(3 * 1000)
+  for (const pass of [1, 2]) {
+    let known = 0
+    for (let at = 0; at < all.length; at += 1000) {
+      const batch = all.slice(at, at + 1000)
+      scan.keys(batch, out)
+      for (const [k, m] of batch.entries()) {
+        read.read(m) // learns the shapes the scan lacked
+        if ((out[3 * k + 2] as number) < 0) continue
+        known++
+        assert.deepEqual([out[3 * k], out[3 * k + 1], out[3 * k + 2]], [read.key, read.key2, read.count], JSON.stringify(m))
+      }
+    }
+    if (pass === 2) assert.ok(known / all.length > 0.99, `${known} of ${all.length} scanned alone`)
+  }
+})
+
+test('ids and templates are the same with the C scan as without it', { skip: !keysOf }, () => {
+  const all = SYSTEMS.flatMap((system) => loadSystem(system).flatMap((line, i) => [line, { ...line, content: otherDigits(line.content, i, false) }]).map((line) => ({ service: system, message: line.content })))
+  const run = (scanned: boolean): string[] => {
+    const miner = new PatternMiner()
+    const ids: string[] = []
+    for (let at = 0; at < all.length; at += 500) {
+      const batch = all.slice(at, at + 500)
+      const keys = scanned ? miner.keys(batch.map((e) => e.message)) : undefined
+      for (const [k, e] of batch.entries()) {
+        const index = miner.mineIndex(miner.treeOf('default', e.service), 'default', e.service, e.message, '2025-01-01T00:00:00.000000000Z', keys, k)
+        ids.push(miner.idsFrom(index)[0] as string)
+      }
+    }
+    return [...ids, ...miner.drain(true).map((r) => JSON.stringify(r)).sort()]
+  }
+  assert.deepEqual(run(true), run(false))
+})

@@ -1,0 +1,41 @@
+/**
+ * The C scan of masked keys (server/native/mask_keys.c), when it is built (`npm run build` builds it
+ * where a C compiler and Node's headers are; without them the miner does it all in JavaScript, with
+ * the same ids). It computes what MaskedMessage.read computes for a message's key, for a whole batch,
+ * at about a fifth of the cost; what it cannot finish alone (count -1) mask.ts reads.
+ */
+import { createRequire } from 'node:module'
+
+export interface MaskKeys {
+  /** For message k: out[3k], out[3k+1], out[3k+2] = the two hashes and the count of its masked tokens, or count -1. */
+  keys(messages: readonly string[], out: Int32Array): void
+  /** A shape mask.ts learnt: its two hashes and length, what its tokens become, and the hashes of that. */
+  shape(h: number, g: number, length: number, kind: number, maskedHash: number, maskedHash2: number, flags: number): void
+  /** A shape whose masked form keeps some of its tokens' digits: that form (digits as `0`), and pairs of (place in it, place in the token). */
+  kept(h: number, g: number, length: number, masked: string, pairs: Int32Array): void
+  /** mask.ts emptied its table of shapes. */
+  clear(): void
+}
+
+/** What the tokens of a shape become (mask_keys.c). */
+export const SHAPE_KEEP = 1
+export const SHAPE_FIXED = 2
+export const SHAPE_OWN = 3
+/** Flags of a fixed masked form: it is `<*>`, or `(<*>)`. */
+export const MASKED_WILDCARD = 1
+export const MASKED_PAREN_WILDCARD = 2
+
+const FILE = 'native/build/Release/mask_keys.node'
+
+/** The built module, from the sources (src/patterns) or the bundle (dist/); undefined if not built. */
+export function loadMaskKeys(): MaskKeys | undefined {
+  const require = createRequire(import.meta.url)
+  for (const up of ['../', '../../']) {
+    try {
+      return require(new URL(up + FILE, import.meta.url).pathname) as MaskKeys
+    } catch {
+      // not built there
+    }
+  }
+  return undefined
+}
