@@ -6,7 +6,7 @@
 // miner alone on those messages (messages/s on one core). `/api/patterns` over 10 M entries is in
 // bench/query.mjs. Writes bench/results/patterns.json.
 //
-//   node bench/patterns.mjs [--quick] [--entries N] [--runs N] [--cycled] [--miner-only] [--miner path/to/patterns/index.ts]
+//   node bench/patterns.mjs [--quick] [--entries N] [--warmup N] [--runs N] [--cycled] [--miner-only] [--miner path/to/patterns/index.ts]
 import { spawnSync } from 'node:child_process'
 import { resolve } from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
@@ -25,6 +25,9 @@ const cycled = args.includes('--cycled')
 // The miner measured alone (another copy of server/src/patterns, e.g. an older commit's, for before/after).
 const minerModule = args.includes('--miner') ? args[args.indexOf('--miner') + 1] : 'server/src/patterns/index.ts'
 const total = opt('entries', quick ? 100_000 : 300_000)
+// Entries sent to each server before it is measured (other values of the same lines): the steady state,
+// past the start of the miner (its learning of shapes and templates, and its code's compilation).
+const warmup = opt('warmup', 0)
 const runs = opt('runs', quick ? 1 : 3)
 const batch = 1_000
 const senders = 4
@@ -44,10 +47,12 @@ if (args[0] === '--phase') {
       const miner = new PatternMiner()
       // CPU time of the one thread (less moved by other load than wall time), the records made as per batch
       const c = process.cpuUsage()
-      for (let i = 0; i < list.length; i++) {
-        const e = list[i]
-        miner.mine('default', e.service, e.message, e.timestamp)
-        if (i % 10_000 === 9_999) miner.drain()
+      // in batches, as the pattern thread mines them (with the C scan's keys where it is built)
+      for (let at = 0; at < list.length; at += batch) {
+        const part = list.slice(at, at + batch)
+        const keys = miner.keys?.(part.map((e) => e.message))
+        for (let k = 0; k < part.length; k++) miner.mine('default', part[k].service, part[k].message, part[k].timestamp, keys, k)
+        if ((at / batch) % 10 === 9) miner.drain()
       }
       const d = process.cpuUsage(c)
       rates.push(list.length / ((d.user + d.system) / 1e6))
@@ -73,11 +78,14 @@ if (args.includes('--miner-only')) {
 // Bodies are prepared once: the clock measures the server, not the generator.
 const bodies = []
 for (let i = 0; i < total; i += batch) bodies.push(ndjson((cycled ? entries : variedEntries)(Math.min(batch, total - i), i)))
+const warmBodies = []
+for (let i = 0; i < warmup; i += batch) warmBodies.push(ndjson((cycled ? entries : variedEntries)(Math.min(batch, warmup - i), 5_000_000 + i)))
 
 async function ingest(patterns) {
   const srv = await startServer('all', { PATTERNS: patterns })
   try {
-    const { acceptedMs: accepted, queryableMs: queryable, cpu } = await postBulk(srv, bodies, { senders, total })
+    if (warmup) await postBulk(srv, warmBodies, { senders, total: warmup })
+    const { acceptedMs: accepted, queryableMs: queryable, cpu } = await postBulk(srv, bodies, { senders, total: warmup + total })
     const cpuUs = (cpu.all / total) * 1e6
     let templates
     if (patterns === 'on') {
@@ -114,6 +122,7 @@ const out = {
   mode: quick ? 'quick' : 'full',
   values: cycled ? 'cycled Loghub lines' : 'Loghub lines with fresh values per entry (bench/vary.mjs)',
   entries: total,
+  warmup_entries: warmup,
   batch,
   senders,
   patterns_off_end_to_end_per_s: offRate,
