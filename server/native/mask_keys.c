@@ -369,55 +369,6 @@ static void finalize(napi_env env, void *data, void *hint) {
   free(st);
 }
 
-/* keysIn(text: string, ends: Int32Array, out: Int32Array): as `keys`, for messages given as one text and where each ends. */
-static napi_value keys_in(napi_env env, napi_callback_info info) {
-  size_t argc = 3;
-  napi_value argv[3];
-  State *st;
-  napi_get_cb_info(env, info, &argc, argv, NULL, (void **)&st);
-  if (argc < 3) {
-    napi_throw_type_error(env, NULL, "keysIn(text, ends, out)");
-    return NULL;
-  }
-  size_t len;
-  if (napi_get_value_string_utf16(env, argv[0], NULL, 0, &len) != napi_ok) {
-    napi_throw_type_error(env, NULL, "text: a string");
-    return NULL;
-  }
-  napi_typedarray_type type, type2;
-  size_t n, length;
-  void *ends_data, *data;
-  if (napi_get_typedarray_info(env, argv[1], &type, &n, &ends_data, NULL, NULL) != napi_ok || type != napi_int32_array ||
-      napi_get_typedarray_info(env, argv[2], &type2, &length, &data, NULL, NULL) != napi_ok || type2 != napi_int32_array || length < n * 3) {
-    napi_throw_range_error(env, NULL, "ends: an Int32Array; out: an Int32Array of 3 numbers a message");
-    return NULL;
-  }
-  if (len + 1 > st->text_cap) {
-    uint16_t *t = realloc(st->text, (len + 1) * 2 * sizeof(uint16_t));
-    if (!t) {
-      napi_throw_error(env, NULL, "keysIn: out of memory");
-      return NULL;
-    }
-    st->text = t;
-    st->text_cap = (len + 1) * 2;
-  }
-  napi_get_value_string_utf16(env, argv[0], (char16_t *)st->text, st->text_cap, &len);
-  const int32_t *ends = ends_data;
-  int32_t *out = data;
-  int32_t from = 0;
-  for (size_t k = 0; k < n; k++) {
-    int32_t to = ends[k];
-    out[3 * k + 2] = -1;
-    if (to < from || (size_t)to > len) {
-      from = to < 0 ? 0 : to;
-      continue;
-    }
-    key_of(st, st->text + from, (uint32_t)(to - from), out + 3 * k);
-    from = to;
-  }
-  return NULL;
-}
-
 NAPI_MODULE_INIT() {
   /* The same table for every thread, written before any reads it (the same values every time). */
   for (int c = 0; c < 128; c++) ascii_class[c] = WORD_CHAR;
@@ -430,7 +381,7 @@ NAPI_MODULE_INIT() {
     return NULL;
   }
   napi_set_instance_data(env, st, finalize, NULL);
-  static const struct { const char *name; napi_callback cb; } fns[] = {{"keys", keys}, {"keysIn", keys_in}, {"shape", add_shape}, {"kept", add_kept}, {"clear", clear_shapes}};
+  static const struct { const char *name; napi_callback cb; } fns[] = {{"keys", keys}, {"shape", add_shape}, {"kept", add_kept}, {"clear", clear_shapes}};
   for (size_t i = 0; i < sizeof fns / sizeof fns[0]; i++) {
     napi_value f;
     napi_create_function(env, fns[i].name, NAPI_AUTO_LENGTH, fns[i].cb, st, &f);

@@ -7,7 +7,7 @@
  * A template keeps the id it was created with, however far it generalizes (ids.ts derives it from the
  * service and the first message's masked tokens, so workers and restarts agree).
  */
-import { MaskedMessage, ownString, WILDCARD } from './mask.js'
+import { MaskedMessage, WILDCARD } from './mask.js'
 
 export interface DrainOptions {
   /** Leading tokens used as tree keys. */
@@ -101,8 +101,7 @@ export class Drain {
       seen.template.count++
       return { template: seen.template, created: false, changed: false }
     }
-    // Kept (in this memory, in a new template): strings of their own, not slices of the message.
-    const tokens = seen?.tokens ?? m.tokens().map(ownString)
+    const tokens = seen?.tokens ?? m.tokens()
     const result = this.addTokens(tokens)
     const leaf = this.lastLeaf as Node
     if (seen !== undefined) {

@@ -233,14 +233,6 @@ function keptDigits(shape: string, masked: string): Int32Array | undefined {
 }
 
 /**
- * `s` as a string of its own: a slice of a longer text (a message of a batch sent as one text, a token
- * of a message) keeps that whole text alive while it is kept, so what the miner keeps is copied.
- */
-export function ownString(s: string): string {
-  return s.length < 13 ? s : Buffer.from(s, 'utf16le').toString('utf16le') // V8 copies slices under 13
-}
-
-/**
  * A token of a shape that keeps some digits, masked on its own: such tokens are mostly names that
  * repeat as they are (`R02-M1-N0-C:J12-U11` -> `<*>-M1-N0-C:<*>-<*>`), so they are remembered whole.
  */
@@ -251,7 +243,7 @@ function maskOwn(token: string): string {
   if (m === undefined) {
     m = maskUncached(token)
     if (own.size >= OWN_MAX) own = new Map()
-    own.set(ownString(token), m)
+    own.set(token, m)
   }
   return m
 }

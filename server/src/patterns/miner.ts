@@ -7,7 +7,7 @@
  */
 import { createHash } from 'node:crypto'
 import { DEFAULT_DRAIN, Drain, type DrainOptions, type Template } from './drain.js'
-import { maskKeys, ownString, WILDCARD } from './mask.js'
+import { maskKeys, WILDCARD } from './mask.js'
 
 /** A template as stored (the `patterns` table) and as /api/patterns returns it. */
 export interface PatternRecord {
@@ -89,26 +89,24 @@ export class PatternMiner {
 
   /** The pattern id of `message`; records what changed for the next `drain()`. `keys`: as `mineIndex`. */
   mine(tenant: string, service: string, message: string, timestamp: string, keys?: Int32Array, at = 0): string {
-    return this.ids[this.mineIndex(this.tree(tenant, service), tenant, service, message, 0, message.length, timestamp, keys, at)] as string
+    return this.ids[this.mineIndex(this.tree(tenant, service), tenant, service, message, timestamp, keys, at)] as string
   }
 
   /**
    * As `mine`, with the tree of the tenant's service found already (`treeOf`), and the id given by its
    * place in the list of known ids (`idsFrom`): a thread answers with these numbers, and the ids that
-   * list gained, instead of an id string per entry. The message is `text` from `start` to `end` (a
-   * batch's messages may come as one text), made a string of its own only if it is read. With `keys`
-   * (`keys()`, `keysIn()`: the batch's masked keys from the C scan; this message at `at`), a message
-   * masked as one seen before is matched without reading it.
+   * list gained, instead of an id string per entry. With `keys` (`keys()`, the batch's masked keys from
+   * the C scan; this message at `at`), a message masked as one seen before is matched without reading it.
    */
-  mineIndex(tree: Drain, tenant: string, service: string, text: string, start: number, end: number, timestamp: string, keys?: Int32Array, at = 0): number {
+  mineIndex(tree: Drain, tenant: string, service: string, message: string, timestamp: string, keys?: Int32Array, at = 0): number {
     const count = keys === undefined ? -1 : (keys[3 * at + 2] as number)
     const known = count < 0 ? undefined : tree.known(keys?.[3 * at] as number, keys?.[3 * at + 1] as number, count)
     // A message masked as one seen before: its template is neither new nor changed.
-    const { template, created, changed } = known === undefined ? tree.add(start === 0 && end === text.length ? text : text.slice(start, end)) : { template: known, created: false, changed: false }
+    const { template, created, changed } = known === undefined ? tree.add(message) : { template: known, created: false, changed: false }
     let s = template.data as Seen | undefined
     if (s === undefined) {
       s = this.seen.get(template.id)
-      if (!s) s = this.known(tenant, service, timestamp, timestamp, ownString(text.slice(start, end)), template)
+      if (!s) s = this.known(tenant, service, timestamp, timestamp, message, template)
       template.data = s
     }
     let moved = created || changed
@@ -135,14 +133,6 @@ export class PatternMiner {
     if (maskKeys === undefined) return undefined
     if (this.keyBuffer.length < messages.length * 3) this.keyBuffer = new Int32Array(messages.length * 6)
     maskKeys.keys(messages, this.keyBuffer)
-    return this.keyBuffer
-  }
-
-  /** As `keys`, for messages given as one text and where each ends (`mineIndex`). */
-  keysIn(text: string, ends: Int32Array): Int32Array | undefined {
-    if (maskKeys === undefined) return undefined
-    if (this.keyBuffer.length < ends.length * 3) this.keyBuffer = new Int32Array(ends.length * 6)
-    maskKeys.keysIn(text, ends, this.keyBuffer)
     return this.keyBuffer
   }
 

@@ -67,7 +67,7 @@ test('ids and templates are the same with the C scan as without it', { skip: !ke
       const batch = all.slice(at, at + 500)
       const keys = scanned ? miner.keys(batch.map((e) => e.message)) : undefined
       for (const [k, e] of batch.entries()) {
-        const index = miner.mineIndex(miner.treeOf('default', e.service), 'default', e.service, e.message, 0, e.message.length, '2025-01-01T00:00:00.000000000Z', keys, k)
+        const index = miner.mineIndex(miner.treeOf('default', e.service), 'default', e.service, e.message, '2025-01-01T00:00:00.000000000Z', keys, k)
         ids.push(miner.idsFrom(index)[0] as string)
       }
     }

@@ -9,8 +9,6 @@ import { createRequire } from 'node:module'
 export interface MaskKeys {
   /** For message k: out[3k], out[3k+1], out[3k+2] = the two hashes and the count of its masked tokens, or count -1. */
   keys(messages: readonly string[], out: Int32Array): void
-  /** As `keys`, for messages given as one text and where each ends (message k is text[ends[k-1], ends[k])). */
-  keysIn(text: string, ends: Int32Array, out: Int32Array): void
   /** A shape mask.ts learnt: its two hashes and length, what its tokens become, and the hashes of that. */
   shape(h: number, g: number, length: number, kind: number, maskedHash: number, maskedHash2: number, flags: number): void
   /** A shape whose masked form keeps some of its tokens' digits: that form (digits as `0`), and pairs of (place in it, place in the token). */

@@ -96,9 +96,7 @@ export class ThreadedPatternStage implements Labeler {
     const byTenant = new Map<string, Map<string, number>>()
     const which = new Int32Array(entries.length)
     const messages = new Array<string>(entries.length)
-    const ends = new Int32Array(entries.length)
     const timestamps = new Array<string>(entries.length)
-    let end = 0
     for (let i = 0; i < entries.length; i++) {
       const e = entries[i] as Entry
       const tenant = e.tenant ?? DEFAULT_TENANT
@@ -111,12 +109,9 @@ export class ThreadedPatternStage implements Labeler {
       }
       which[i] = k
       messages[i] = e.message
-      ends[i] = end += e.message.length
       timestamps[i] = e.timestamp
     }
-    // The messages as one text: one string to copy to the thread, not one per entry.
-    const text = messages.join('')
-    return this.request({ op: 'mine', services, which, text, ends, timestamps }, [which.buffer, ends.buffer]).then(
+    return this.request({ op: 'mine', services, which, messages, timestamps }, [which.buffer]).then(
       (r) => {
         for (const id of r.newIds ?? []) this.ids.push(id)
         const at = r.which as Int32Array
