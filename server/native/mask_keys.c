@@ -15,6 +15,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <stdalign.h>
 
 #define SEED 0x811c9dc5u
 #define SEED2 0x3c6ef372u
@@ -63,15 +64,22 @@ static int is_unit(const uint16_t *t, size_t n) {
 enum { KEEP = 1, FIXED = 2, OWN = 3, KEPT = 4 };
 /* Flags of a FIXED shape's masked form: it is `<*>`, or `(<*>)`. */
 enum { WILDCARD = 1, PAREN_WILDCARD = 2 };
+/* KEPT: the masked form of the shape, and where the token's digits go in it (place, place in the token). */
+typedef struct {
+  uint16_t *masked;
+  uint32_t masked_len, pairs_len;
+  int32_t *pairs;
+} Kept;
+/*
+ * 32 bytes, two to a cache line: the table is read at random places, once a token that may be variable,
+ * and its reads were the most of the scan's time while a shape took 48 bytes (perf, 2026-11-27).
+ */
 typedef struct {
   uint32_t h, g, len; /* len 0: an empty slot */
   uint32_t mh, mg;    /* FIXED: the hashes of the masked form */
   uint8_t kind, flags;
-  /* KEPT: the masked form of the shape, and where the token's digits go in it (place, place in the token). */
-  uint16_t *masked;
-  uint32_t masked_len, pairs_len;
-  int32_t *pairs;
-} Shape;
+  Kept *kept;
+} __attribute__((aligned(32))) Shape;
 #define SLOTS (1u << 17) /* twice mask.ts's SHAPES_MAX (50,000) and more */
 
 /*
@@ -113,7 +121,7 @@ static napi_value add_shape(napi_env env, napi_callback_info info) {
   if (v[2] == 0) return NULL;
   Shape *s = slot_of(st->shapes, v[0], v[1], v[2]);
   if (s->len != 0) return NULL;
-  Shape n = {v[0], v[1], v[2], v[4], v[5], (uint8_t)v[3], (uint8_t)v[6], NULL, 0, 0, NULL};
+  Shape n = {v[0], v[1], v[2], v[4], v[5], (uint8_t)v[3], (uint8_t)v[6], NULL};
   *s = n;
   return NULL;
 }
@@ -141,14 +149,18 @@ static napi_value add_kept(napi_env env, napi_callback_info info) {
   if (s->len != 0) return NULL;
   uint16_t *m = malloc((mlen + 1) * sizeof(uint16_t));
   int32_t *q = malloc((plen ? plen : 1) * sizeof(int32_t));
-  if (!m || !q) {
+  Kept *kept = malloc(sizeof(Kept));
+  if (!m || !q || !kept) {
     free(m);
     free(q);
+    free(kept);
     return NULL;
   }
   napi_get_value_string_utf16(env, argv[3], (char16_t *)m, mlen + 1, &mlen);
   memcpy(q, pairs, plen * sizeof(int32_t));
-  Shape n = {v[0], v[1], v[2], 0, 0, KEPT, 0, m, (uint32_t)mlen, (uint32_t)plen, q};
+  Kept k = {m, (uint32_t)mlen, (uint32_t)plen, q};
+  *kept = k;
+  Shape n = {v[0], v[1], v[2], 0, 0, KEPT, 0, kept};
   *s = n;
   return NULL;
 }
@@ -156,8 +168,9 @@ static napi_value add_kept(napi_env env, napi_callback_info info) {
 static void free_kept(Shape *shapes) {
   for (uint32_t i = 0; i < SLOTS; i++)
     if (shapes[i].kind == KEPT) {
-      free(shapes[i].masked);
-      free(shapes[i].pairs);
+      free(shapes[i].kept->masked);
+      free(shapes[i].kept->pairs);
+      free(shapes[i].kept);
     }
 }
 
@@ -203,11 +216,12 @@ static inline uint32_t joined_at(const uint16_t *t, uint32_t s1, uint32_t e1, ui
 
 /* The two hashes of the masked form of a token of KEPT shape `s` (mask.ts maskedBy, then hashes). */
 static void kept_hashes(const Shape *s, const uint16_t *t, uint32_t s1, uint32_t e1, uint32_t s2, uint32_t *h, uint32_t *g) {
+  const Kept *k = s->kept;
   uint32_t a = SEED, b = SEED2, p = 0;
-  for (uint32_t j = 0; j < s->masked_len; j++) {
-    uint32_t c = s->masked[j];
-    if (p < s->pairs_len && (uint32_t)s->pairs[p] == j) {
-      c = joined_at(t, s1, e1, s2, (uint32_t)s->pairs[p + 1]);
+  for (uint32_t j = 0; j < k->masked_len; j++) {
+    uint32_t c = k->masked[j];
+    if (p < k->pairs_len && (uint32_t)k->pairs[p] == j) {
+      c = joined_at(t, s1, e1, s2, (uint32_t)k->pairs[p + 1]);
       p += 2;
     }
     a = step(a, c);
@@ -264,6 +278,8 @@ static void key_of(State *st, const uint16_t *t, uint32_t n, int32_t *out) {
     raw_h[raws] = small(h);
     raw_g[raws] = small(g);
     raw_maybe[raws] = maybe;
+    /* Its shape is read after the whole message is split: its slot is on its way meanwhile. */
+    if (maybe) __builtin_prefetch(&shapes[raw_h[raws] & (SLOTS - 1)]);
     raws++;
   }
   const uint32_t *raw_start = st->raw_start, *raw_end = st->raw_end, *raw_h = st->raw_h, *raw_g = st->raw_g;
@@ -376,10 +392,11 @@ NAPI_MODULE_INIT() {
   ascii_class['/'] = ascii_class['\\'] = ascii_class['-'] = MAYBE;
   for (int c = '0'; c <= '9'; c++) ascii_class[c] = DIGIT;
   State *st = calloc(1, sizeof(State));
-  if (st == NULL || (st->shapes = calloc(SLOTS, sizeof(Shape))) == NULL || !grow(st, 64)) {
+  if (st == NULL || (st->shapes = aligned_alloc(64, SLOTS * sizeof(Shape))) == NULL || !grow(st, 64)) {
     napi_throw_error(env, NULL, "mask_keys: out of memory");
     return NULL;
   }
+  memset(st->shapes, 0, SLOTS * sizeof(Shape));
   napi_set_instance_data(env, st, finalize, NULL);
   static const struct { const char *name; napi_callback cb; } fns[] = {{"keys", keys}, {"shape", add_shape}, {"kept", add_kept}, {"clear", clear_shapes}};
   for (size_t i = 0; i < sizeof fns / sizeof fns[0]; i++) {
