@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Installs the Debian packages the test suites and the native launcher run for real, when absent.
+# Installs the Debian packages the test suites and the native launcher run for real, and the compiler of
+# the pattern miner's C scan, when absent.
 set -euo pipefail
 need=()
 command -v nats-server >/dev/null || need+=(nats-server)
@@ -18,6 +19,9 @@ command -v nginx >/dev/null || [ -x /usr/sbin/nginx ] || need+=(nginx)
 [ -x /lib/systemd/systemd-journal-upload ] || need+=(systemd-journal-remote)
 # Any kubectl with kustomize will do (some images ship Google's); Debian's package would clash with it.
 command -v kubectl >/dev/null || need+=(kubernetes-client)
+# The pattern miner's C scan (server/native), built by `npm run build` through node-gyp.
+command -v g++ >/dev/null || need+=(g++)
+command -v python3 >/dev/null || need+=(python3)
 [ ${#need[@]} -eq 0 ] && exit 0
 echo "installing Debian packages: ${need[*]}"
 SUDO=""
