@@ -110,14 +110,20 @@ static Shape *slot_of(Shape *shapes, uint32_t h, uint32_t g, uint32_t len) {
   return &shapes[i];
 }
 
+/* The state of a call, its arguments (up to *argc; *argc becomes how many were given), the first `numbers` of them as integers. */
+static State *call_args(napi_env env, napi_callback_info info, size_t *argc, napi_value *argv, uint32_t *v, size_t numbers) {
+  State *st;
+  napi_get_cb_info(env, info, argc, argv, NULL, (void **)&st);
+  for (size_t i = 0; i < *argc && i < numbers; i++) napi_get_value_uint32(env, argv[i], &v[i]);
+  return st;
+}
+
 /* shape(h, g, len, kind, mh, mg, flags): a shape mask.ts learnt. */
 static napi_value add_shape(napi_env env, napi_callback_info info) {
   size_t argc = 7;
   napi_value argv[7];
   uint32_t v[7] = {0};
-  State *st;
-  napi_get_cb_info(env, info, &argc, argv, NULL, (void **)&st);
-  for (size_t i = 0; i < argc && i < 7; i++) napi_get_value_uint32(env, argv[i], &v[i]);
+  State *st = call_args(env, info, &argc, argv, v, 7);
   if (v[2] == 0) return NULL;
   Shape *s = slot_of(st->shapes, v[0], v[1], v[2]);
   if (s->len != 0) return NULL;
@@ -131,10 +137,8 @@ static napi_value add_kept(napi_env env, napi_callback_info info) {
   size_t argc = 5;
   napi_value argv[5];
   uint32_t v[3] = {0};
-  State *st;
-  napi_get_cb_info(env, info, &argc, argv, NULL, (void **)&st);
+  State *st = call_args(env, info, &argc, argv, v, 3);
   if (argc < 5) return NULL;
-  for (int i = 0; i < 3; i++) napi_get_value_uint32(env, argv[i], &v[i]);
   size_t mlen, plen;
   napi_typedarray_type type;
   void *pairs;
