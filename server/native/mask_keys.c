@@ -118,13 +118,22 @@ static State *call_args(napi_env env, napi_callback_info info, size_t *argc, nap
   return st;
 }
 
+/*
+ * The table of shapes, made when the first shape comes (4 MiB: a thread that loads the module but does
+ * not mine, such as the event loop beside the pattern thread, never makes it). NULL if out of memory.
+ */
+static Shape *table(State *st) {
+  if (st->shapes == NULL && (st->shapes = aligned_alloc(64, SLOTS * sizeof(Shape))) != NULL) memset(st->shapes, 0, SLOTS * sizeof(Shape));
+  return st->shapes;
+}
+
 /* shape(h, g, len, kind, mh, mg, flags): a shape mask.ts learnt. */
 static napi_value add_shape(napi_env env, napi_callback_info info) {
   size_t argc = 7;
   napi_value argv[7];
   uint32_t v[7] = {0};
   State *st = call_args(env, info, &argc, argv, v, 7);
-  if (v[2] == 0) return NULL;
+  if (v[2] == 0 || table(st) == NULL) return NULL;
   Shape *s = slot_of(st->shapes, v[0], v[1], v[2]);
   if (s->len != 0) return NULL;
   Shape n = {v[0], v[1], v[2], v[4], v[5], (uint8_t)v[3], (uint8_t)v[6], NULL};
@@ -144,7 +153,7 @@ static napi_value add_kept(napi_env env, napi_callback_info info) {
   void *pairs;
   if (napi_get_value_string_utf16(env, argv[3], NULL, 0, &mlen) != napi_ok) return NULL;
   if (napi_get_typedarray_info(env, argv[4], &type, &plen, &pairs, NULL, NULL) != napi_ok || type != napi_int32_array) return NULL;
-  if (v[2] == 0 || plen % 2 != 0) return NULL;
+  if (v[2] == 0 || plen % 2 != 0 || table(st) == NULL) return NULL;
   /* Every place must be inside the masked form and the token, in order (mask.ts sorts them). */
   const int32_t *p = pairs;
   for (size_t k = 0; k < plen; k += 2)
@@ -170,6 +179,7 @@ static napi_value add_kept(napi_env env, napi_callback_info info) {
 }
 
 static void free_kept(Shape *shapes) {
+  if (shapes == NULL) return;
   for (uint32_t i = 0; i < SLOTS; i++)
     if (shapes[i].kind == KEPT) {
       free(shapes[i].kept->masked);
@@ -182,7 +192,7 @@ static napi_value clear_shapes(napi_env env, napi_callback_info info) {
   State *st;
   napi_get_cb_info(env, info, NULL, NULL, NULL, (void **)&st);
   free_kept(st->shapes);
-  memset(st->shapes, 0, sizeof(Shape) * SLOTS);
+  if (st->shapes != NULL) memset(st->shapes, 0, sizeof(Shape) * SLOTS);
   return NULL;
 }
 
@@ -256,6 +266,7 @@ static void shape_hashes(const uint16_t *t, uint32_t s1, uint32_t e1, uint32_t s
 static void key_of(State *st, const uint16_t *t, uint32_t n, int32_t *out) {
   out[2] = -1;
   const Shape *shapes = st->shapes;
+  if (shapes == NULL) return; /* no shape known yet */
   size_t raws = 0;
   for (uint32_t i = 0; i < n;) {
     while (i < n && char_class(t[i]) == SPACE) i++;
@@ -361,14 +372,18 @@ static napi_value keys(napi_env env, napi_callback_info info) {
     napi_value s;
     size_t len;
     if (napi_get_element(env, argv[0], k, &s) != napi_ok) continue;
-    if (napi_get_value_string_utf16(env, s, NULL, 0, &len) != napi_ok) continue;
-    if (len + 1 > st->text_cap) {
-      uint16_t *t = realloc(st->text, (len + 1) * 2 * sizeof(uint16_t));
-      if (!t) continue;
-      st->text = t;
-      st->text_cap = (len + 1) * 2;
+    /* One copy a message; a message that filled the buffer may be longer: its length, and again. */
+    if (napi_get_value_string_utf16(env, s, (char16_t *)st->text, st->text_cap, &len) != napi_ok) continue;
+    if (len + 1 >= st->text_cap) {
+      if (napi_get_value_string_utf16(env, s, NULL, 0, &len) != napi_ok) continue;
+      if (len + 1 > st->text_cap) {
+        uint16_t *t = realloc(st->text, (len + 1) * 2 * sizeof(uint16_t));
+        if (!t) continue;
+        st->text = t;
+        st->text_cap = (len + 1) * 2;
+      }
+      napi_get_value_string_utf16(env, s, (char16_t *)st->text, st->text_cap, &len);
     }
-    napi_get_value_string_utf16(env, s, (char16_t *)st->text, st->text_cap, &len);
     key_of(st, st->text, (uint32_t)len, out + 3 * k);
   }
   return NULL;
@@ -396,11 +411,10 @@ NAPI_MODULE_INIT() {
   ascii_class['/'] = ascii_class['\\'] = ascii_class['-'] = MAYBE;
   for (int c = '0'; c <= '9'; c++) ascii_class[c] = DIGIT;
   State *st = calloc(1, sizeof(State));
-  if (st == NULL || (st->shapes = aligned_alloc(64, SLOTS * sizeof(Shape))) == NULL || !grow(st, 64)) {
+  if (st == NULL || !grow(st, 64)) {
     napi_throw_error(env, NULL, "mask_keys: out of memory");
     return NULL;
   }
-  memset(st->shapes, 0, SLOTS * sizeof(Shape));
   napi_set_instance_data(env, st, finalize, NULL);
   static const struct { const char *name; napi_callback cb; } fns[] = {{"keys", keys}, {"shape", add_shape}, {"kept", add_kept}, {"clear", clear_shapes}};
   for (size_t i = 0; i < sizeof fns / sizeof fns[0]; i++) {

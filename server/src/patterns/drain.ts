@@ -97,10 +97,8 @@ export class Drain {
   /** As `add`, for a message already read. */
   addMasked(m: MaskedMessage): MatchResult {
     const seen = this.remembered(m.key, m.key2, m.count)
-    if (seen !== undefined && seen.leaf.version === seen.version) {
-      seen.template.count++
-      return { template: seen.template, created: false, changed: false }
-    }
+    const hit = this.hit(seen)
+    if (hit !== undefined) return { template: hit, created: false, changed: false }
     const tokens = seen?.tokens ?? m.tokens()
     const result = this.addTokens(tokens)
     const leaf = this.lastLeaf as Node
@@ -126,7 +124,11 @@ export class Drain {
    * `addMasked`, counted); else undefined, and the caller `add`s the message.
    */
   known(key: number, key2: number, count: number): Template | undefined {
-    const seen = this.remembered(key, key2, count)
+    return this.hit(this.remembered(key, key2, count))
+  }
+
+  /** The template of a remembered masked message whose leaf is unchanged (counted), else undefined. */
+  private hit(seen: Seen | undefined): Template | undefined {
     if (seen === undefined || seen.leaf.version !== seen.version) return undefined
     seen.template.count++
     return seen.template

@@ -39,7 +39,7 @@ interface Seen {
   template: Template
   /** Its place in `ids` (in the order templates became known here, from the store or mined). */
   index: number
-  /** It is in `later` (a flag read instead of the set, for every message). */
+  /** It is in `later`, to be drained (a flag, so that a message does not look the template up in a set). */
   later: boolean
 }
 
@@ -49,8 +49,8 @@ export class PatternMiner {
   private readonly seen = new Map<string, Seen>()
   /** Ids whose template is new, or whose text or first_seen changed, since the last `drain()`. */
   private readonly changed = new Set<string>()
-  /** Ids whose last_seen alone moved since they were last drained. */
-  private readonly later = new Set<string>()
+  /** Templates whose last_seen alone moved since they were last drained; those no longer flagged `later` went out as changed. */
+  private later: Seen[] = []
   /** Every id known here, in the order it became known (`Seen.index`). */
   private readonly ids: string[] = []
 
@@ -119,7 +119,7 @@ export class PatternMiner {
       s.last = timestamp
       if (!moved && !s.later) {
         s.later = true
-        this.later.add(template.id)
+        this.later.push(s)
       }
     }
     return s.index
@@ -165,26 +165,20 @@ export class PatternMiner {
    */
   drain(lastSeen = true): PatternRecord[] {
     const out: PatternRecord[] = []
-    const add = (id: string): void => {
-      const s = this.seen.get(id)
-      if (s) out.push(this.record(id, s))
-    }
-    const notLater = (id: string): void => {
-      const s = this.seen.get(id)
-      if (s) s.later = false
-    }
     for (const id of this.changed) {
-      add(id)
-      if (this.later.delete(id)) notLater(id)
+      const s = this.seen.get(id)
+      if (!s) continue
+      out.push(this.record(id, s))
+      s.later = false // its last_seen goes out with it
     }
     this.changed.clear()
     if (lastSeen) {
-      for (const id of this.later) {
-        add(id)
-        notLater(id)
+      for (const s of this.later) {
+        if (s.later) out.push(this.record(s.template.id, s))
+        s.later = false
       }
-      this.later.clear()
-    }
+      this.later = []
+    } else this.later = this.later.filter((s) => s.later)
     return out
   }
 

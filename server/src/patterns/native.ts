@@ -5,6 +5,7 @@
  * at about a fifth of the cost; what it cannot finish alone (count -1) mask.ts reads.
  */
 import { createRequire } from 'node:module'
+import { fileURLToPath } from 'node:url'
 
 export interface MaskKeys {
   /** For message k: out[3k], out[3k+1], out[3k+2] = the two hashes and the count of its masked tokens, or count -1. */
@@ -32,7 +33,7 @@ export function loadMaskKeys(): MaskKeys | undefined {
   const require = createRequire(import.meta.url)
   for (const up of ['../', '../../']) {
     try {
-      return require(new URL(up + FILE, import.meta.url).pathname) as MaskKeys
+      return require(fileURLToPath(new URL(up + FILE, import.meta.url))) as MaskKeys
     } catch {
       // not built there
     }
