@@ -46,6 +46,8 @@ export class AlertingMetrics {
     })
     // Every known series from the start, at 0: rate() and increase() see the first failure.
     for (const result of ['ok', 'error']) this.evaluations.inc({ result }, 0)
+    // And the alerts by state, at 0 until an evaluation counts them (a scrape before it saw no series).
+    for (const state of ['pending', 'firing', 'resolved']) this.alerts.set({ state }, 0)
     for (const kind of ['alertmanager', 'webhook', 'slack', 'pagerduty'])
       for (const outcome of ['sent', 'retry', 'failed', 'superseded']) this.notifications.inc({ kind, outcome }, 0)
   }
