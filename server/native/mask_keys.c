@@ -30,6 +30,8 @@ static inline uint32_t small(uint32_t h) {
 /* Character classes (mask.ts ASCII_CLASS, charClass). */
 enum { WORD_CHAR = 0, SPACE = 1, MAYBE = 2, DIGIT = 3 };
 static uint8_t ascii_class[128];
+/* For the scan: 1 for a class other than WORD_CHAR and SPACE; the character with a digit as `0`. */
+static uint8_t ascii_maybe[128], ascii_norm[128];
 static inline int wide_space(uint32_t c) {
   return c == 160 || c == 5760 || (c >= 8192 && c <= 8202) || c == 8232 || c == 8233 || c == 8239 || c == 8287 || c == 12288 || c == 65279;
 }
@@ -46,9 +48,10 @@ static inline int unit_first(uint32_t c) {
 
 /* mask.ts UNIT: ^(?:[KMGTP]i?B|[kmgt]b|B|bytes?|ms|us|µs|ns|s|secs?|seconds?|mins?|minutes?|h|hours?|days?)(?=$|[)\],;.]) */
 static const char *const UNITS[] = {"KB", "MB", "GB", "TB", "PB", "KiB", "MiB", "GiB", "TiB", "PiB", "kb", "mb", "gb", "tb", "B", "byte", "bytes", "ms", "us", "\xb5s", "ns", "s", "sec", "secs", "second", "seconds", "min", "mins", "minute", "minutes", "h", "hour", "hours", "day", "days", NULL};
+static size_t unit_len[sizeof UNITS / sizeof UNITS[0]];
 static int is_unit(const uint16_t *t, size_t n) {
   for (const char *const *u = UNITS; *u; u++) {
-    size_t k = strlen(*u);
+    size_t k = unit_len[u - UNITS];
     if (k > n) continue;
     size_t j = 0;
     while (j < k && t[j] == (uint8_t)(*u)[j]) j++;
@@ -274,14 +277,14 @@ static void key_of(State *st, const uint16_t *t, uint32_t n, int32_t *out) {
     uint32_t start = i;
     uint8_t maybe = 0;
     uint32_t h = SEED, g = SEED2;
+    /* Without a branch on the class of each character (letters and digits mixed were mispredicted). */
     for (; i < n; i++) {
       uint32_t c = t[i];
-      int k = char_class(c);
-      if (k == SPACE) break;
-      if (k != WORD_CHAR) {
-        maybe = 1;
-        if (k == DIGIT) c = 48;
-      }
+      if (c < 128) {
+        if (ascii_class[c] == SPACE) break;
+        maybe |= ascii_maybe[c];
+        c = ascii_norm[c];
+      } else if (wide_space(c)) break;
       h = step(h, c);
       g = step2(g, c);
     }
@@ -410,6 +413,11 @@ NAPI_MODULE_INIT() {
   ascii_class[9] = ascii_class[10] = ascii_class[11] = ascii_class[12] = ascii_class[13] = ascii_class[32] = SPACE;
   ascii_class['/'] = ascii_class['\\'] = ascii_class['-'] = MAYBE;
   for (int c = '0'; c <= '9'; c++) ascii_class[c] = DIGIT;
+  for (int c = 0; c < 128; c++) {
+    ascii_maybe[c] = ascii_class[c] == MAYBE || ascii_class[c] == DIGIT;
+    ascii_norm[c] = ascii_class[c] == DIGIT ? '0' : (uint8_t)c;
+  }
+  for (size_t u = 0; UNITS[u]; u++) unit_len[u] = strlen(UNITS[u]);
   State *st = calloc(1, sizeof(State));
   if (st == NULL || !grow(st, 64)) {
     napi_throw_error(env, NULL, "mask_keys: out of memory");
