@@ -100,7 +100,11 @@ test("the write-ahead log's rows decode to the entries encoded, fields in the sa
 
 test('the body made from rows written before labelling is the body of the labelled entries', () => {
   fc.assert(
-    fc.property(fc.array(arbIngested, { minLength: 1, maxLength: 30 }), fc.array(fc.integer({ min: 1, max: 8 }), { minLength: 1 }), fc.boolean(), (entries, cuts, label) => {
+    fc.property(fc.array(arbIngested, { minLength: 1, maxLength: 30 }), fc.array(fc.integer({ min: 1, max: 8 }), { minLength: 1 }), fc.boolean(), fc.boolean(), (given, cuts, label, pre) => {
+      // Copies: fast-check hands the same objects to the next runs while it shrinks.
+      const entries = given.map(({ pattern_id: _, ...e }) => ({ ...e }) as Entry)
+      // Rows may hold an id already (escaped, longer or shorter than the new one): it is replaced.
+      if (pre) entries.forEach((e, i) => (e.pattern_id = i % 2 === 0 ? `old\t${'é'.repeat(i)}` : ''))
       // The records: the entries cut into runs, each encoded on its own, as appends are.
       const rows: Buffer[] = []
       for (let i = 0, k = 0; i < entries.length; k++) {
@@ -108,7 +112,8 @@ test('the body made from rows written before labelling is the body of the labell
         rows.push(encodeBody(entries.slice(i, i + n)))
         i += n
       }
-      if (label) entries.forEach((e, i) => (e.pattern_id = i % 3 === 0 ? '' : `${(i * 2654435761) % 2 ** 32}`))
+      // (Rows are written unlabelled in the product; if some were not, a label is given again.)
+      if (label) entries.forEach((e, i) => (e.pattern_id = i % 3 === 0 && !pre ? '' : `${(i * 2654435761) % 2 ** 32}`))
       const body = bodyFromRows(rows, entries)
       assert.ok(body?.equals(encodeBody(entries)))
       assert.equal(bodyFromRows(rows, entries.slice(1)), undefined, 'fewer entries than rows')

@@ -199,6 +199,12 @@ function writeText(buf: Buffer, off: number, s: string, quote: boolean): number 
   const n = s.length
   // A long text with nothing to escape: copied by the runtime (faster per character than this loop).
   if (n > LONG_TEXT && !(quote ? QUOTED : TSV_FIELD).test(s)) return off + buf.write(s, off, 'utf8')
+  return writeChars(buf, off, s, quote)
+}
+
+/** `writeText` character by character (a short text: a call into the runtime costs more). */
+function writeChars(buf: Buffer, off: number, s: string, quote: boolean): number {
+  const n = s.length
   const esc = quote ? QUOTED_ESCAPE : FIELD_ESCAPE
   for (let i = 0; i < n; i++) {
     let c = s.charCodeAt(i)
@@ -253,31 +259,44 @@ export function bodyFromRows(rows: readonly Buffer[], entries: readonly Entry[])
     if (n !== entries.length) return undefined
     return rows.length === 1 ? (rows[0] as Buffer) : Buffer.concat(rows as Buffer[], size)
   }
-  const out = Buffer.allocUnsafe(size + 3 * labelled)
+  // The rows are copied once, behind room for the ids (`lead`); each row's part up to its pattern_id
+  // then moves forward within the buffer (copyWithin: no view allocated a copy, as Buffer.copy does),
+  // and its id is written after it. What is written never passes what is still to be read.
+  const lead = 3 * labelled
+  const out = Buffer.allocUnsafe(lead + size)
+  let src = lead
+  for (const r of rows) {
+    out.set(r, src)
+    src += r.length
+  }
   let off = 0
   let i = 0
+  let recordStart = lead
   for (const r of rows) {
-    // One copy a row: from the previous row's level field (`from`) to this row's pattern_id, which is
-    // written between (a copy is a call into the runtime and a view allocated; the fields' tabs are
-    // found by a few steps back from the newline, the level and pattern_id fields being short).
-    let from = 0
-    let start = 0
-    while (start < r.length) {
+    const recordEnd = recordStart + r.length
+    // From the previous row's level field (`from`) to this row's pattern_id, one move a row (the fields'
+    // tabs are found by a few steps back from the newline, the level and pattern_id fields being short).
+    let from = recordStart
+    let start = recordStart
+    while (start < recordEnd) {
       // A row ends at its newline (escaped fields hold none); its last two fields are pattern_id and level.
-      const end = r.indexOf(10, start)
-      if (end < 0 || i >= entries.length) return undefined
+      const end = out.indexOf(10, start)
+      if (end < 0 || end >= recordEnd || i >= entries.length) return undefined
       let levelTab = end - 1
-      while (levelTab >= start && r[levelTab] !== 9) levelTab--
+      while (levelTab >= start && out[levelTab] !== 9) levelTab--
       let patternTab = levelTab - 1
-      while (patternTab >= start && r[patternTab] !== 9) patternTab--
+      while (patternTab >= start && out[patternTab] !== 9) patternTab--
       if (patternTab < start) return undefined
-      off += r.copy(out, off, from, patternTab + 1)
-      off = writeText(out, off, (entries[i] as Entry).pattern_id ?? '', false)
+      out.copyWithin(off, from, patternTab + 1)
+      off += patternTab + 1 - from
+      off = writeChars(out, off, (entries[i] as Entry).pattern_id ?? '', false)
       from = levelTab
       start = end + 1
       i++
     }
-    off += r.copy(out, off, from, r.length)
+    out.copyWithin(off, from, recordEnd)
+    off += recordEnd - from
+    recordStart = recordEnd
   }
   return i === entries.length ? out.subarray(0, off) : undefined
 }
