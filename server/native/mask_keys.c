@@ -30,8 +30,10 @@ static inline uint32_t small(uint32_t h) {
 /* Character classes (mask.ts ASCII_CLASS, charClass). */
 enum { WORD_CHAR = 0, SPACE = 1, MAYBE = 2, DIGIT = 3 };
 static uint8_t ascii_class[128];
-/* For the scan: 1 for a class other than WORD_CHAR and SPACE; the character with a digit as `0`. */
-static uint8_t ascii_maybe[128], ascii_norm[128];
+/* For the scan, one load a character: the character with a digit as `0` (low byte), SCAN_MAYBE for a class
+ * other than WORD_CHAR and SPACE, SCAN_SPACE for SPACE. */
+enum { SCAN_MAYBE = 0x100, SCAN_SPACE = 0x200 };
+static uint16_t ascii_scan[128];
 static inline int wide_space(uint32_t c) {
   return c == 160 || c == 5760 || (c >= 8192 && c <= 8202) || c == 8232 || c == 8233 || c == 8239 || c == 8287 || c == 12288 || c == 65279;
 }
@@ -281,9 +283,10 @@ static void key_of(State *st, const uint16_t *t, uint32_t n, int32_t *out) {
     for (; i < n; i++) {
       uint32_t c = t[i];
       if (c < 128) {
-        if (ascii_class[c] == SPACE) break;
-        maybe |= ascii_maybe[c];
-        c = ascii_norm[c];
+        uint32_t x = ascii_scan[c];
+        if (x & SCAN_SPACE) break;
+        maybe |= x >> 8;
+        c = x & 0xff;
       } else if (wide_space(c)) break;
       h = step(h, c);
       g = step2(g, c);
@@ -413,10 +416,9 @@ NAPI_MODULE_INIT() {
   ascii_class[9] = ascii_class[10] = ascii_class[11] = ascii_class[12] = ascii_class[13] = ascii_class[32] = SPACE;
   ascii_class['/'] = ascii_class['\\'] = ascii_class['-'] = MAYBE;
   for (int c = '0'; c <= '9'; c++) ascii_class[c] = DIGIT;
-  for (int c = 0; c < 128; c++) {
-    ascii_maybe[c] = ascii_class[c] == MAYBE || ascii_class[c] == DIGIT;
-    ascii_norm[c] = ascii_class[c] == DIGIT ? '0' : (uint8_t)c;
-  }
+  for (int c = 0; c < 128; c++)
+    ascii_scan[c] = (uint16_t)((ascii_class[c] == DIGIT ? '0' : c) | (ascii_class[c] == MAYBE || ascii_class[c] == DIGIT ? SCAN_MAYBE : 0) |
+                               (ascii_class[c] == SPACE ? SCAN_SPACE : 0));
   for (size_t u = 0; UNITS[u]; u++) unit_len[u] = strlen(UNITS[u]);
   State *st = calloc(1, sizeof(State));
   if (st == NULL || !grow(st, 64)) {
