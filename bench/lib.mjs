@@ -1,7 +1,7 @@
 // Shared pieces of the benchmarks: machine facts, starting the built server in its own process,
 // running autocannon in its own process, percentiles, peak RSS, and writing results.
 import { spawn } from 'node:child_process'
-import { mkdirSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
 import { cpus, freemem, tmpdir, totalmem } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -62,7 +62,9 @@ export function stopProcess(proc, sig = 'SIGTERM') {
  * SYSLOG_TCP_PORT in `env`, `syslogPort` is the TCP port it bound (its listeners start before HTTP).
  */
 export async function startServer(roles = 'all', env = {}, { timeoutMs = 60_000 } = {}) {
-  const dataDir = env.DATA_DIR ?? join(tempDir(), 'store')
+  // A store of its own (no DATA_DIR given) is removed when the server stops: benches left one per run in /tmp.
+  const own = env.DATA_DIR === undefined ? tempDir() : undefined
+  const dataDir = env.DATA_DIR ?? join(own, 'store')
   // BENCH_NODE_ARGS: flags for the server's node (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof" to profile it).
   const nodeArgs = (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean)
   const p = await startProcess([...nodeArgs, CLI, roles], {
@@ -71,7 +73,12 @@ export async function startServer(roles = 'all', env = {}, { timeoutMs = 60_000 
     timeoutMs,
   })
   const syslog = /"tcp":(\d+)[^\n]*"msg":"syslog listening"/.exec(p.output())
-  return { ...p, url: p.match[1], pid: p.proc.pid, dataDir, syslogPort: syslog ? Number(syslog[1]) : undefined }
+  const stop = async (sig) => {
+    const code = await p.stop(sig)
+    if (own) rmSync(own, { recursive: true, force: true })
+    return code
+  }
+  return { ...p, stop, url: p.match[1], pid: p.proc.pid, dataDir, syslogPort: syslog ? Number(syslog[1]) : undefined }
 }
 
 /** Peak resident set size of a live process (VmHWM), in MiB. */
