@@ -27,17 +27,17 @@ static inline uint32_t small(uint32_t h) {
   return (h ^ (h >> 16)) & 0x3fffffffu;
 }
 
-/* Character classes (mask.ts ASCII_CLASS, charClass). */
-enum { WORD_CHAR = 0, SPACE = 1, MAYBE = 2, DIGIT = 3 };
-static uint8_t ascii_class[128];
-/* For the scan, one load a character: the character with a digit as `0` (low byte), SCAN_MAYBE for a class
- * other than WORD_CHAR and SPACE, SCAN_SPACE for SPACE. */
+/*
+ * The classes of the ASCII characters (mask.ts ASCII_CLASS, charClass), one load a character: the character
+ * with a digit as `0` (low byte), SCAN_MAYBE where a token may vary (a digit, `/`, `\\`, `-`), SCAN_SPACE
+ * where a token ends. Made at module load (NAPI_MODULE_INIT).
+ */
 enum { SCAN_MAYBE = 0x100, SCAN_SPACE = 0x200 };
 static uint16_t ascii_scan[128];
 static inline int wide_space(uint32_t c) {
   return c == 160 || c == 5760 || (c >= 8192 && c <= 8202) || c == 8232 || c == 8233 || c == 8239 || c == 8287 || c == 12288 || c == 65279;
 }
-static inline int char_class(uint32_t c) { return c < 128 ? ascii_class[c] : wide_space(c) ? SPACE : WORD_CHAR; }
+static inline int is_space(uint32_t c) { return c < 128 ? (ascii_scan[c] & SCAN_SPACE) != 0 : wide_space(c); }
 static inline int is_digit(uint32_t c) { return c >= 48 && c <= 57; }
 /* First letters of the units (mask.ts UNIT_FIRST): K M G T P k m g t B b u µ n s h d */
 static inline int unit_first(uint32_t c) {
@@ -49,14 +49,20 @@ static inline int unit_first(uint32_t c) {
 }
 
 /* mask.ts UNIT: ^(?:[KMGTP]i?B|[kmgt]b|B|bytes?|ms|us|µs|ns|s|secs?|seconds?|mins?|minutes?|h|hours?|days?)(?=$|[)\],;.]) */
-static const char *const UNITS[] = {"KB", "MB", "GB", "TB", "PB", "KiB", "MiB", "GiB", "TiB", "PiB", "kb", "mb", "gb", "tb", "B", "byte", "bytes", "ms", "us", "\xb5s", "ns", "s", "sec", "secs", "second", "seconds", "min", "mins", "minute", "minutes", "h", "hour", "hours", "day", "days", NULL};
-static size_t unit_len[sizeof UNITS / sizeof UNITS[0]];
+#define UNIT(s) {s, sizeof s - 1}
+static const struct { const char *text; size_t len; } UNITS[] = {
+  UNIT("KB"), UNIT("MB"), UNIT("GB"), UNIT("TB"), UNIT("PB"), UNIT("KiB"), UNIT("MiB"), UNIT("GiB"), UNIT("TiB"), UNIT("PiB"),
+  UNIT("kb"), UNIT("mb"), UNIT("gb"), UNIT("tb"), UNIT("B"), UNIT("byte"), UNIT("bytes"), UNIT("ms"), UNIT("us"), UNIT("\xb5s"),
+  UNIT("ns"), UNIT("s"), UNIT("sec"), UNIT("secs"), UNIT("second"), UNIT("seconds"), UNIT("min"), UNIT("mins"), UNIT("minute"),
+  UNIT("minutes"), UNIT("h"), UNIT("hour"), UNIT("hours"), UNIT("day"), UNIT("days"),
+};
 static int is_unit(const uint16_t *t, size_t n) {
-  for (const char *const *u = UNITS; *u; u++) {
-    size_t k = unit_len[u - UNITS];
+  for (size_t u = 0; u < sizeof UNITS / sizeof UNITS[0]; u++) {
+    const char *text = UNITS[u].text;
+    size_t k = UNITS[u].len;
     if (k > n) continue;
     size_t j = 0;
-    while (j < k && t[j] == (uint8_t)(*u)[j]) j++;
+    while (j < k && t[j] == (uint8_t)text[j]) j++;
     if (j < k) continue;
     if (k == n) return 1;
     uint16_t f = t[k];
@@ -274,7 +280,7 @@ static void key_of(State *st, const uint16_t *t, uint32_t n, int32_t *out) {
   if (shapes == NULL) return; /* no shape known yet */
   size_t raws = 0;
   for (uint32_t i = 0; i < n;) {
-    while (i < n && char_class(t[i]) == SPACE) i++;
+    while (i < n && is_space(t[i])) i++;
     if (i >= n) break;
     uint32_t start = i;
     uint8_t maybe = 0;
@@ -412,14 +418,10 @@ static void finalize(napi_env env, void *data, void *hint) {
 
 NAPI_MODULE_INIT() {
   /* The same table for every thread, written before any reads it (the same values every time). */
-  for (int c = 0; c < 128; c++) ascii_class[c] = WORD_CHAR;
-  ascii_class[9] = ascii_class[10] = ascii_class[11] = ascii_class[12] = ascii_class[13] = ascii_class[32] = SPACE;
-  ascii_class['/'] = ascii_class['\\'] = ascii_class['-'] = MAYBE;
-  for (int c = '0'; c <= '9'; c++) ascii_class[c] = DIGIT;
-  for (int c = 0; c < 128; c++)
-    ascii_scan[c] = (uint16_t)((ascii_class[c] == DIGIT ? '0' : c) | (ascii_class[c] == MAYBE || ascii_class[c] == DIGIT ? SCAN_MAYBE : 0) |
-                               (ascii_class[c] == SPACE ? SCAN_SPACE : 0));
-  for (size_t u = 0; UNITS[u]; u++) unit_len[u] = strlen(UNITS[u]);
+  for (int c = 0; c < 128; c++) {
+    int digit = c >= '0' && c <= '9', space = c == ' ' || (c >= 9 && c <= 13);
+    ascii_scan[c] = (uint16_t)((digit ? '0' : c) | (digit || c == '/' || c == '\\' || c == '-' ? SCAN_MAYBE : 0) | (space ? SCAN_SPACE : 0));
+  }
   State *st = calloc(1, sizeof(State));
   if (st == NULL || !grow(st, 64)) {
     napi_throw_error(env, NULL, "mask_keys: out of memory");
