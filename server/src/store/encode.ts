@@ -266,38 +266,33 @@ export function bodyFromRows(rows: readonly Buffer[], entries: readonly Entry[])
   const out = Buffer.allocUnsafe(lead + size)
   let src = lead
   for (const r of rows) {
+    // A record is whole rows (a row ends at its newline; escaped fields hold none).
+    if (r.length > 0 && r[r.length - 1] !== 10) return undefined
     out.set(r, src)
     src += r.length
   }
   let off = 0
   let i = 0
-  let recordStart = lead
-  for (const r of rows) {
-    const recordEnd = recordStart + r.length
-    // From the previous row's level field (`from`) to this row's pattern_id, one move a row (the fields'
-    // tabs are found by a few steps back from the newline, the level and pattern_id fields being short).
-    let from = recordStart
-    let start = recordStart
-    while (start < recordEnd) {
-      // A row ends at its newline (escaped fields hold none); its last two fields are pattern_id and level.
-      const end = out.indexOf(10, start)
-      if (end < 0 || end >= recordEnd || i >= entries.length) return undefined
-      let levelTab = end - 1
-      while (levelTab >= start && out[levelTab] !== 9) levelTab--
-      let patternTab = levelTab - 1
-      while (patternTab >= start && out[patternTab] !== 9) patternTab--
-      if (patternTab < start) return undefined
-      out.copyWithin(off, from, patternTab + 1)
-      off += patternTab + 1 - from
-      off = writeChars(out, off, (entries[i] as Entry).pattern_id ?? '', false)
-      from = levelTab
-      start = end + 1
-      i++
-    }
-    out.copyWithin(off, from, recordEnd)
-    off += recordEnd - from
-    recordStart = recordEnd
+  // From the previous row's level field (`from`) to this row's pattern_id, one move a row (the fields'
+  // tabs are found by a few steps back from the newline, the level and pattern_id fields being short).
+  let from = lead
+  for (let start = lead; start < src; i++) {
+    // A row's last two fields are pattern_id and level.
+    const end = out.indexOf(10, start)
+    if (i >= entries.length) return undefined
+    let levelTab = end - 1
+    while (levelTab >= start && out[levelTab] !== 9) levelTab--
+    let patternTab = levelTab - 1
+    while (patternTab >= start && out[patternTab] !== 9) patternTab--
+    if (patternTab < start) return undefined
+    out.copyWithin(off, from, patternTab + 1)
+    off += patternTab + 1 - from
+    off = writeChars(out, off, (entries[i] as Entry).pattern_id ?? '', false)
+    from = levelTab
+    start = end + 1
   }
+  out.copyWithin(off, from, src)
+  off += src - from
   return i === entries.length ? out.subarray(0, off) : undefined
 }
 
