@@ -7,7 +7,7 @@
  * What it knows of shapes it is told by mask.ts (`shape`, every shape as mask.ts learns it; `clear`,
  * when mask.ts empties its table): whether tokens of a shape are kept as they are, or masked to one
  * form (with that form's hashes). A message it cannot finish alone gets -1 as its count, and mask.ts
- * reads it: a shape not yet known, a shape whose tokens are masked one by one or keep some digits, a
+ * reads it: a shape not yet known (nor its family: mask.ts Family), a shape whose tokens are masked one by one or keep some digits, a
  * size restated in parentheses after a number and its unit. The rules themselves stay in mask.ts.
  * mask-native.test.ts compares every key with MaskedMessage.read on Loghub lines with fresh values.
  */
@@ -189,6 +189,51 @@ static napi_value add_kept(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+/*
+ * Families of shapes (mask.ts Family): a shape with every run of two or more digits read as `00`, kept in the
+ * same table as the shapes with FAMILY set in their length. mask.ts tells a family only when all its
+ * tokens mask to one form, and uses families for tokens of at most FAMILY_TOKEN_MAX characters.
+ */
+#define FAMILY 0x80000000u
+#define FAMILY_TOKEN_MAX 256
+
+/* family(h, g, len, mh, mg, flags): a family mask.ts found to mask alike. */
+static napi_value add_family(napi_env env, napi_callback_info info) {
+  size_t argc = 6;
+  napi_value argv[6];
+  uint32_t v[6] = {0};
+  State *st = call_args(env, info, &argc, argv, v, 6);
+  if (v[2] == 0 || v[2] >= FAMILY || table(st) == NULL) return NULL;
+  Shape *s = slot_of(st->shapes, v[0], v[1], v[2] | FAMILY);
+  if (s->len != 0) return NULL;
+  Shape n = {v[0], v[1], v[2] | FAMILY, v[3], v[4], FIXED, (uint8_t)v[5], NULL};
+  *s = n;
+  return NULL;
+}
+
+/*
+ * The family of t[s1, e1) and t[s2, e2) as one text (a number and its unit; a token alone: s2 = e2) (mask.ts
+ * familyOf): NULL if it is too long, its shape is its family, or the family is not known.
+ */
+static const Shape *family_of(const Shape *shapes, const uint16_t *t, uint32_t s1, uint32_t e1, uint32_t s2, uint32_t e2) {
+  if ((e1 - s1) + (e2 - s2) > FAMILY_TOKEN_MAX) return NULL;
+  uint32_t a = SEED, b = SEED2, len = 0, run = 0;
+  for (uint32_t j = s1; j < e2; j++) {
+    if (j == e1) j = s2;
+    if (j >= e2) break;
+    uint32_t c = t[j];
+    if (is_digit(c)) {
+      if (++run > 2) continue;
+      c = 48;
+    } else run = 0;
+    a = step(a, c);
+    b = step2(b, c);
+    len++;
+  }
+  if (len == (e1 - s1) + (e2 - s2)) return NULL;
+  return find(shapes, small(a), small(b), len | FAMILY);
+}
+
 static void free_kept(Shape *shapes) {
   if (shapes == NULL) return;
   for (uint32_t i = 0; i < SLOTS; i++)
@@ -322,6 +367,7 @@ static void key_of(State *st, const uint16_t *t, uint32_t n, int32_t *out) {
       uint32_t a, b;
       shape_hashes(t, start, end, s2, e2, &a, &b);
       const Shape *s = find(shapes, a, b, (end - start) + (e2 - s2));
+      if (s == NULL) s = family_of(shapes, t, start, end, s2, e2);
       if (s == NULL || s->kind == OWN) return;
       if (s->kind == FIXED) {
         h = s->mh;
@@ -341,11 +387,13 @@ static void key_of(State *st, const uint16_t *t, uint32_t n, int32_t *out) {
           (raw_maybe[i + 1] || raw_maybe[i + 2])) {
         shape_hashes(t, raw_start[i + 1], raw_end[i + 1], raw_start[i + 2], raw_end[i + 2], &a, &b);
         const Shape *r = find(shapes, a, b, (raw_end[i + 1] - raw_start[i + 1]) + (raw_end[i + 2] - raw_start[i + 2]));
+        if (r == NULL) r = family_of(shapes, t, raw_start[i + 1], raw_end[i + 1], raw_start[i + 2], raw_end[i + 2]);
         if (r == NULL || r->kind == OWN) return;
         if (r->kind == FIXED && (r->flags & PAREN_WILDCARD)) i += 2;
       }
     } else if (raw_maybe[i]) {
       const Shape *s = find(shapes, h, g, end - start);
+      if (s == NULL) s = family_of(shapes, t, start, end, end, end);
       if (s == NULL || s->kind == OWN) return;
       if (s->kind == FIXED) {
         h = s->mh;
@@ -428,7 +476,7 @@ NAPI_MODULE_INIT() {
     return NULL;
   }
   napi_set_instance_data(env, st, finalize, NULL);
-  static const struct { const char *name; napi_callback cb; } fns[] = {{"keys", keys}, {"shape", add_shape}, {"kept", add_kept}, {"clear", clear_shapes}};
+  static const struct { const char *name; napi_callback cb; } fns[] = {{"keys", keys}, {"shape", add_shape}, {"kept", add_kept}, {"family", add_family}, {"clear", clear_shapes}};
   for (size_t i = 0; i < sizeof fns / sizeof fns[0]; i++) {
     napi_value f;
     napi_create_function(env, fns[i].name, NAPI_AUTO_LENGTH, fns[i].cb, st, &f);

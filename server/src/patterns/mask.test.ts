@@ -82,3 +82,26 @@ test('a shape that keeps digits beside a wildcard is masked token by token', () 
   assert.equal(maskToken('eth1'), 'eth1')
   assert.equal(maskToken('eth7'), 'eth7')
 })
+
+/** A token of several numbers with `lengths` digits each (HealthApp's step counts, one token). */
+const steps = (lengths: readonly number[], seed: number): string => {
+  const n = lengths.map((len, k) => String((seed * 7919 + k * 104_729) % 9 + 1).padEnd(len, String((seed + k) % 10)))
+  return `${n[0]}-0:7:2:${n[1]}|Step_SPUtils|${n[2]}|setTodayTotalDetailSteps=${n.slice(3).join('##')}`
+}
+
+test('a family of shapes (runs of two digits or more of any length) masks as the rules do, where it holds and where it does not', () => {
+  for (let seed = 0; seed < 300; seed++) {
+    const lengths = Array.from({ length: 8 }, (_, k) => 2 + ((seed * 31 + k * 17) % 14))
+    const t = steps(lengths, seed)
+    assert.equal(maskToken(t), maskTokenByRules(t), t)
+  }
+  // Exact lengths beside a group of letters: a UUID with eight digits is one value, with nine it is not.
+  for (const t of ['12345678-abcd-ef01-2345-6789abcdef01', '123456789-abcd-ef01-2345-6789abcdef01', '1234567-abcd-ef01-2345-6789abcdef01', '87654321-dcba-ef01-2345-6789abcdef01']) {
+    assert.equal(maskToken(t), maskTokenByRules(t), t)
+  }
+  assert.equal(maskToken('123456789-abcd-ef01-2345-6789abcdef01'), '<*>-abcd-<*>-<*>-<*>')
+  assert.equal(maskToken('12345678-abcd-ef01-2345-6789abcdef01'), '<*>')
+  // A name ending in one digit is not a run of two: `eth1` and `eth12` are not one family.
+  assert.equal(maskToken('eth12'), '<*>')
+  assert.equal(maskToken('eth1'), 'eth1')
+})

@@ -138,11 +138,144 @@ function hashes(text: string, start: number, end: number, shape: boolean): void 
 /** Where `hashes` puts its two results (no pair allocated). */
 const hashOut = { h: 0, g: 0 }
 
-/** The shape of `text.slice(start, end)`, whose shape hashes are `h` and `g`; learnt if new. */
+/**
+ * Families of shapes: a shape with every run of two or more digits read as `00` (`9358984-0:766|x=39998##0`
+ * -> `00-0:00|x=00##0`). A token of many numbers whose lengths vary (HealthApp's
+ * `…|setTodayTotalDetailSteps=1514736000000##7007##548365##…`, one token) has a new shape at nearly
+ * every message: each was masked by the rules (the most of the miner's time past its start, about 30 µs
+ * a token) and filled the table of shapes. The rules tell one digit from two or more (a name ending in
+ * one digit, `eth1`) but, where a shape's masked form holds no digit, rarely the length of a longer run:
+ * a run is masked whole by its run of letters and digits, or the whole token is one of the values
+ * above, whose other lengths give separators and wildcards only (`1.2.3.4` or `1234.5.6.7` -> `<*>`).
+ * The exception is a shape with exact lengths beside letters-only parts (a UUID with a group of letters
+ * and one of eight digits). So a family is used only once it has had FAMILY_AFTER shapes, if the shape it
+ * then has masks to a form without digits and every run set to other lengths (2 to 17, one run at a
+ * time and all together) masks to that same form; else its tokens go by their own shapes as before.
+ * mask.test.ts checks the masking against the rules on Loghub lines with run lengths changed.
+ */
+interface Family {
+  /** Whether its tokens all mask alike: undefined until it has had FAMILY_AFTER shapes. */
+  ok: boolean | undefined
+  /** Its shapes met so far (while undecided). */
+  shapes: number
+  /** With `ok`, the shape it was decided on: every token of the family masks as it does. */
+  shape: Shape | undefined
+  readonly hash: number
+  readonly hash2: number
+  readonly length: number
+  readonly next: Family | undefined
+}
+const FAMILY_SLOTS = 1 << 14
+const FAMILIES_MAX = 10_000
+let families = new Array<Family | undefined>(FAMILY_SLOTS).fill(undefined)
+let familyCount = 0
+/**
+ * A family is checked when its fourth shape comes: the lengths of its runs vary (most families have
+ * one shape, or a few: one number whose length varies), and checking it costs its shapes' masking many
+ * times over.
+ */
+const FAMILY_AFTER = 4
+/** Families are for tokens of at most this many characters and runs of two digits or more (checking a family masks its shape (runs + 1) * 10 times). */
+const FAMILY_TOKEN_MAX = 256
+const FAMILY_RUNS_MAX = 12
+/** The runs of two digits or more that `familyHashes` read last. */
+let familyRuns = 0
+/** The run lengths a family is checked with. */
+const FAMILY_CHECK_LENGTHS = [2, 3, 4, 5, 7, 8, 9, 12, 13, 17]
+
+/**
+ * The two hashes of the family of `text.slice(start, end)` (digits as `0`, a run of two or more as
+ * `00`), into `hashOut`; its length (that of the shape when no run is longer than two).
+ */
+function familyHashes(text: string, start: number, end: number): number {
+  let h = HASH_SEED
+  let g = HASH_SEED2
+  let length = 0
+  let run = 0
+  let runs = 0
+  for (let i = start; i < end; i++) {
+    let c = text.charCodeAt(i)
+    if (isDigit(c)) {
+      if (++run > 2) continue
+      if (run === 2) runs++
+      c = 48
+    } else run = 0
+    h = step(h, c)
+    g = step2(g, c)
+    length++
+  }
+  hashOut.h = small(h)
+  hashOut.g = small(g)
+  familyRuns = runs
+  return length
+}
+
+/** Whether every token of the family of `shape` (a shape text, digits as `0`) masks to `masked`. */
+function familyHolds(shape: string, masked: string): boolean {
+  const runs: [number, number][] = []
+  for (const m of shape.matchAll(/0{2,}/g)) runs.push([m.index, m.index + m[0].length])
+  const withLengths = (length: (r: number) => number): string => {
+    let out = ''
+    let from = 0
+    for (const [r, [a, b]] of runs.entries()) {
+      out += shape.slice(from, a) + '0'.repeat(length(r))
+      from = b
+    }
+    return out + shape.slice(from)
+  }
+  for (const n of FAMILY_CHECK_LENGTHS) {
+    if (maskUncached(withLengths(() => n)) !== masked) return false
+    for (let r = 0; r < runs.length; r++) {
+      if (maskUncached(withLengths((k) => (k === r ? n : (runs[k] as [number, number])[1] - (runs[k] as [number, number])[0]))) !== masked) return false
+    }
+  }
+  return true
+}
+
+/**
+ * The family of `text.slice(start, end)` when it is one whose tokens all mask alike (see Family), its
+ * shape found or learnt; undefined when the token's shape is its family's, or the family does not hold.
+ */
+function familyOf(text: string, start: number, end: number, h: number, g: number): Shape | undefined {
+  if (end - start > FAMILY_TOKEN_MAX) return undefined
+  const length = familyHashes(text, start, end)
+  if (length === end - start || familyRuns > FAMILY_RUNS_MAX) return undefined
+  const fh = hashOut.h
+  const fg = hashOut.g
+  const slot = fh & (FAMILY_SLOTS - 1)
+  let f = families[slot]
+  for (; f !== undefined; f = f.next) if (f.hash === fh && f.hash2 === fg && f.length === length) break
+  if (f === undefined) {
+    if (familyCount >= FAMILIES_MAX) {
+      families = new Array<Family | undefined>(FAMILY_SLOTS).fill(undefined)
+      familyCount = 0
+    }
+    families[slot] = { ok: undefined, shapes: 1, shape: undefined, hash: fh, hash2: fg, length, next: families[slot] }
+    familyCount++
+    return undefined
+  }
+  if (f.ok !== undefined) return f.shape
+  if (++f.shapes < FAMILY_AFTER) return undefined
+  // Decided on this shape: it must mask to a form without digits, and so must every other length of its runs.
+  const s = learnShape(text, start, end, h, g)
+  f.ok = s.masked !== undefined && s.kept === undefined && !/\d/.test(s.masked) && familyHolds(text.slice(start, end).replace(/\d/g, '0'), s.masked)
+  if (f.ok) {
+    f.shape = s
+    maskKeys?.family(fh, fg, length, s.maskedHash, s.maskedHash2, s.masked === WILDCARD ? MASKED_WILDCARD : s.masked === `(${WILDCARD})` ? MASKED_PAREN_WILDCARD : 0)
+  }
+  return s
+}
+
+/** The shape of `text.slice(start, end)`, whose shape hashes are `h` and `g`; learnt if new (or its family's, see Family). */
 function shapeOf(text: string, start: number, end: number, h: number, g: number): Shape {
   const slot = h & (SHAPE_SLOTS - 1)
-  let s = shapes[slot]
-  for (; s !== undefined; s = s.next) if (s.hash === h && s.hash2 === g && s.length === end - start) return s
+  for (let s = shapes[slot]; s !== undefined; s = s.next) if (s.hash === h && s.hash2 === g && s.length === end - start) return s
+  return familyOf(text, start, end, h, g) ?? learnShape(text, start, end, h, g)
+}
+
+/** Masks a shape not known yet by the rules, and remembers it (and tells the C scan). */
+function learnShape(text: string, start: number, end: number, h: number, g: number): Shape {
+  const slot = h & (SHAPE_SLOTS - 1)
   const shape = text.slice(start, end).replace(/\d/g, '0')
   const masked = maskUncached(shape)
   const keep = masked === shape && !masked.includes(WILDCARD)
@@ -151,6 +284,8 @@ function shapeOf(text: string, start: number, end: number, h: number, g: number)
   if (shapeCount >= SHAPES_MAX) {
     shapes = new Array<Shape | undefined>(SHAPE_SLOTS).fill(undefined)
     shapeCount = 0
+    families = new Array<Family | undefined>(FAMILY_SLOTS).fill(undefined)
+    familyCount = 0
     maskKeys?.clear()
   }
   let maskedHash = 0
@@ -160,7 +295,7 @@ function shapeOf(text: string, start: number, end: number, h: number, g: number)
     maskedHash = hashOut.h
     maskedHash2 = hashOut.g
   }
-  s = { length: end - start, keep, masked: fixed, maskedHash, maskedHash2, kept, hash: h, hash2: g, next: shapes[slot] }
+  const s: Shape = { length: end - start, keep, masked: fixed, maskedHash, maskedHash2, kept, hash: h, hash2: g, next: shapes[slot] }
   shapes[slot] = s
   shapeCount++
   if (maskKeys !== undefined) {

@@ -14,6 +14,8 @@ export interface MaskKeys {
   shape(h: number, g: number, length: number, kind: number, maskedHash: number, maskedHash2: number, flags: number): void
   /** A shape whose masked form keeps some of its tokens' digits: that form (digits as `0`), and pairs of (place in it, place in the token). */
   kept(h: number, g: number, length: number, masked: string, pairs: Int32Array): void
+  /** A family of shapes mask.ts found to mask alike (mask.ts Family): its two hashes and length, and the hashes of the masked form. */
+  family(h: number, g: number, length: number, maskedHash: number, maskedHash2: number, flags: number): void
   /** mask.ts emptied its table of shapes. */
   clear(): void
 }
