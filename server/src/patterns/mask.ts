@@ -149,7 +149,7 @@ const hashOut = { h: 0, g: 0 }
  * above, whose other lengths give separators and wildcards only (`1.2.3.4` or `1234.5.6.7` -> `<*>`).
  * The exception is a shape with exact lengths beside letters-only parts (a UUID with a group of letters
  * and one of eight digits). So a family is used only once it has had FAMILY_AFTER shapes, if the shape it
- * then has masks to a form without digits and every run set to other lengths (2 to 17, one run at a
+ * then has masks to a form without digits and every run set to other lengths (2 to 13, one run at a
  * time and all together) masks to that same form; else its tokens go by their own shapes as before.
  * mask.test.ts checks the masking against the rules on Loghub lines with run lengths changed.
  */
@@ -175,13 +175,13 @@ let familyCount = 0
  * times over.
  */
 const FAMILY_AFTER = 4
-/** Families are for tokens of at most this many characters and runs of two digits or more (checking a family masks its shape (runs + 1) * 10 times). */
+/** Families are for tokens of at most this many characters and runs of two digits or more (checking a family masks its shape up to (runs + 1) * 8 times). */
 const FAMILY_TOKEN_MAX = 256
 const FAMILY_RUNS_MAX = 12
 /** The runs of two digits or more that `familyHashes` read last. */
 let familyRuns = 0
-/** The run lengths a family is checked with. */
-const FAMILY_CHECK_LENGTHS = [2, 3, 4, 5, 7, 8, 9, 12, 13, 17]
+/** The run lengths a family is checked with: either side of every bound of the rules on digits (`\d{1,2}`, `\d{2,4}`, `{4}`, `{8}`, `{8,}`, `{12}`). */
+const FAMILY_CHECK_LENGTHS = [2, 3, 4, 5, 8, 9, 12, 13]
 
 /**
  * The two hashes of the family of `text.slice(start, end)` (digits as `0`, a run of two or more as
@@ -226,6 +226,8 @@ function familyHolds(shape: string, masked: string): boolean {
   for (const n of FAMILY_CHECK_LENGTHS) {
     if (maskUncached(withLengths(() => n)) !== masked) return false
     for (let r = 0; r < runs.length; r++) {
+      const [a, b] = runs[r] as [number, number]
+      if (b - a === n) continue // the shape itself
       if (maskUncached(withLengths((k) => (k === r ? n : (runs[k] as [number, number])[1] - (runs[k] as [number, number])[0]))) !== masked) return false
     }
   }
