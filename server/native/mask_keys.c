@@ -6,10 +6,11 @@
  *
  * What it knows of shapes it is told by mask.ts (`shape`, every shape as mask.ts learns it; `clear`,
  * when mask.ts empties its table): whether tokens of a shape are kept as they are, or masked to one
- * form (with that form's hashes). A message it cannot finish alone gets -1 as its count, and mask.ts
- * reads it: a shape not yet known (nor its family: mask.ts Family), a shape whose tokens are masked one by one or keep some digits, a
- * size restated in parentheses after a number and its unit. The rules themselves stay in mask.ts.
- * mask-native.test.ts compares every key with MaskedMessage.read on Loghub lines with fresh values.
+ * form (with that form's hashes); `family`, a family of shapes whose tokens all mask alike (mask.ts
+ * Family). A message it cannot finish alone gets -1 as its count, and mask.ts reads it: a shape not yet
+ * known (nor its family), a shape whose tokens are masked one by one or keep some digits, a size
+ * restated in parentheses after a number and its unit. The rules themselves stay in mask.ts.
+ * native.test.ts compares every key with MaskedMessage.read on Loghub lines with fresh values.
  */
 #include <node_api.h>
 #include <stdint.h>
@@ -211,6 +212,20 @@ static napi_value add_family(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+/* One range of a family's text into its hashes (a, b), its length and the digits of the run it ends in (family_of). */
+static void family_range(const uint16_t *t, uint32_t s, uint32_t e, uint32_t *a, uint32_t *b, uint32_t *len, uint32_t *run) {
+  for (uint32_t j = s; j < e; j++) {
+    uint32_t c = t[j];
+    if (is_digit(c)) {
+      if (++*run > 2) continue;
+      c = 48;
+    } else *run = 0;
+    *a = step(*a, c);
+    *b = step2(*b, c);
+    ++*len;
+  }
+}
+
 /*
  * The family of t[s1, e1) and t[s2, e2) as one text (a number and its unit; a token alone: s2 = e2) (mask.ts
  * familyOf): NULL if it is too long, its shape is its family, or the family is not known.
@@ -218,18 +233,8 @@ static napi_value add_family(napi_env env, napi_callback_info info) {
 static const Shape *family_of(const Shape *shapes, const uint16_t *t, uint32_t s1, uint32_t e1, uint32_t s2, uint32_t e2) {
   if ((e1 - s1) + (e2 - s2) > FAMILY_TOKEN_MAX) return NULL;
   uint32_t a = SEED, b = SEED2, len = 0, run = 0;
-  for (uint32_t j = s1; j < e2; j++) {
-    if (j == e1) j = s2;
-    if (j >= e2) break;
-    uint32_t c = t[j];
-    if (is_digit(c)) {
-      if (++run > 2) continue;
-      c = 48;
-    } else run = 0;
-    a = step(a, c);
-    b = step2(b, c);
-    len++;
-  }
+  family_range(t, s1, e1, &a, &b, &len, &run);
+  family_range(t, s2, e2, &a, &b, &len, &run);
   if (len == (e1 - s1) + (e2 - s2)) return NULL;
   return find(shapes, small(a), small(b), len | FAMILY);
 }
