@@ -66,7 +66,7 @@ async function labelRound(kind: 'loop' | 'thread'): Promise<void> {
   await stage.load()
   const r = await cpu(async () => {
     // As the worker does: every 1,000-entry message labelled as it arrives; a flush every 10,000.
-    const pending: Promise<void>[] = []
+    const pending: Promise<unknown>[] = []
     for (let i = 0; i < list.length; i += 1_000) {
       const p = stage.label(list.slice(i, i + 1_000))
       if (p) pending.push(p)

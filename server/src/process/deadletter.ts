@@ -18,16 +18,17 @@
 import { createHash } from 'node:crypto'
 import type { DeadLetterReason } from '../errors.js'
 import type { Entry } from '../model/index.js'
-import type { NewDeadLetter } from '../store/index.js'
+import type { EncodedRows, NewDeadLetter } from '../store/index.js'
 import { classifyInsertError, errorText, type InsertFailure } from './failure.js'
 
 /** Where isolated parts and dead letters go (the store). */
 export interface IsolationSink {
   /**
    * Inserts `entries` as one block under `dedupToken` (a second insert under it stores nothing). `rows`:
-   * the same entries, in the same order, already encoded as the store's rows (`WorkMessage.rows`).
+   * the same entries, in the same order, already encoded as the store's rows (`WorkMessage.rows`), and
+   * their pattern ids.
    */
-  insert(entries: Entry[], dedupToken: string, rows?: readonly Buffer[]): Promise<void>
+  insert(entries: Entry[], dedupToken: string, rows?: EncodedRows): Promise<void>
   deadLetter(letters: NewDeadLetter[], dedupToken: string): Promise<void>
 }
 

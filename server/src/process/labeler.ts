@@ -14,14 +14,18 @@ import { Worker as Thread } from 'node:worker_threads'
 import type { Logger } from 'pino'
 import { DEFAULT_TENANT, type Entry } from '../model/index.js'
 import { DEFAULT_PATTERN_LAST_SEEN_MS, DEFAULT_PATTERN_REFRESH_MS, PatternStage, TemplateWriter, type PatternStore } from '../patterns/index.js'
+import { FieldTable, type RowLabels } from '../store/index.js'
 import type { LabelReply, LabelRequest } from './label-thread.js'
 
 /** What the worker needs of the patterns step (`PatternStage` is one). */
 export interface Labeler {
   /** Loads the stored templates (at start). Never throws. */
   load(): Promise<void>
-  /** Sets `pattern_id` on every entry: at once, or when the promise resolves (it never rejects). */
-  label(entries: readonly Entry[]): void | Promise<void>
+  /**
+   * Sets `pattern_id` on every entry: at once, or when the promise resolves (it never rejects). May
+   * give the ids by number as well (`RowLabels`: the insert writes them without reading the entries).
+   */
+  label(entries: readonly Entry[]): void | RowLabels | Promise<void | RowLabels>
   /** Writes the templates that changed. Never throws. */
   flush(): Promise<void>
   /** Stops what the labeler started (a thread). */
@@ -63,6 +67,8 @@ export class ThreadedPatternStage implements Labeler {
   private loadedAt = -Infinity
   /** The thread's miner's ids, in the order they became known there (`PatternMiner.idsFrom`): its answers are indices here. */
   private readonly ids: string[] = []
+  /** The same ids as the insert writes them (`RowLabels`). */
+  private readonly idFields = new FieldTable()
 
   constructor(
     private readonly store: PatternStore,
@@ -90,7 +96,7 @@ export class ThreadedPatternStage implements Labeler {
     }
   }
 
-  label(entries: readonly Entry[]): Promise<void> {
+  label(entries: readonly Entry[]): Promise<void | RowLabels> {
     if (this.local) return this.labelLocal(entries)
     const services: string[] = []
     const byTenant = new Map<string, Map<string, number>>()
@@ -113,9 +119,13 @@ export class ThreadedPatternStage implements Labeler {
     }
     return this.request({ op: 'mine', services, which, messages, timestamps }, [which.buffer]).then(
       (r) => {
-        for (const id of r.newIds ?? []) this.ids.push(id)
+        for (const id of r.newIds ?? []) {
+          this.ids.push(id)
+          this.idFields.push(id)
+        }
         const at = r.which as Int32Array
         for (let k = 0; k < entries.length; k++) (entries[k] as Entry).pattern_id = this.ids[at[k] as number]
+        return { which: at, ids: this.idFields }
       },
       () => this.labelLocal(entries),
     )

@@ -14,7 +14,7 @@
  */
 import type { DeadLetterReason } from '../errors.js'
 import { entryBytes, entryBytesAtMost, type Entry } from '../model/index.js'
-import { DEFAULT_MAX_INSERT_BYTES, DEFAULT_MAX_INSERT_ENTRIES, partToken, splitEntries, type InsertBounds } from '../store/index.js'
+import { DEFAULT_MAX_INSERT_BYTES, DEFAULT_MAX_INSERT_ENTRIES, partToken, splitEntries, type EncodedRows, type InsertBounds } from '../store/index.js'
 import { canonical, isolate, type IsolationSink } from './deadletter.js'
 import { classifyInsertError } from './failure.js'
 
@@ -50,7 +50,8 @@ export function batchParts(entries: readonly Entry[], bounds: InsertBounds): Ent
  * Inserts the batch `entries` recorded under `token`, part by part. `forceUnknown`: an error failure.ts
  * cannot classify counts as deterministic (the batch was delivered too often). Throws when the batch
  * must be retried (a retryable error, an unknown one not forced, a dead-letter write that failed).
- * `rows`: `entries` already encoded (`Batch.rows`), used when the batch goes in as one part (in its order).
+ * `rows`: `entries` already encoded (`Batch.rows`) and their pattern ids, used when the batch goes in as
+ * one part (in its order).
  */
 export async function writeBatch(
   sink: IsolationSink,
@@ -58,7 +59,7 @@ export async function writeBatch(
   entries: readonly Entry[],
   bounds: InsertBounds,
   forceUnknown: boolean,
-  rows?: readonly Buffer[],
+  rows?: EncodedRows,
 ): Promise<Written> {
   const parts = batchParts(entries, bounds)
   // The rows are in the batch's order: they serve only a batch that goes in whole, in that order.

@@ -20,7 +20,7 @@
 import { createHash, randomUUID } from 'node:crypto'
 import type { Logger } from 'pino'
 import type { Entry } from '../model/index.js'
-import type { NewDeadLetter } from '../store/index.js'
+import type { EncodedRows, NewDeadLetter } from '../store/index.js'
 import type { IsolationSink } from './deadletter.js'
 import { engineCode } from '../store/index.js'
 
@@ -37,7 +37,7 @@ export class TokenGuard implements IsolationSink {
     private readonly log?: Logger,
   ) {}
 
-  insert(entries: Entry[], token: string, rows?: readonly Buffer[]): Promise<void> {
+  insert(entries: Entry[], token: string, rows?: EncodedRows): Promise<void> {
     return this.guarded(token, (t) => this.sink.insert(entries, t, rows))
   }
 

@@ -15,7 +15,7 @@
 import { randomUUID } from 'node:crypto'
 import type { Logger } from 'pino'
 import type { WorkMessage, WorkQueue } from '../bus/index.js'
-import type { InsertBounds } from '../store/index.js'
+import { labelsOf, type InsertBounds, type RowLabels } from '../store/index.js'
 import { Wakeup } from '../bus/wakeup.js'
 import { Batcher, type Batch } from './batcher.js'
 import { RetryLater, type IsolationSink } from './deadletter.js'
@@ -79,8 +79,11 @@ export class Worker {
   private readonly naks = new Map<string, number>()
   /** The store under tokens the engine did not burn (tokens.ts). */
   private readonly sink: TokenGuard
-  /** Labelling in progress (on the pattern thread, labeler.ts), by message: its insert waits for it. */
-  private readonly labelling = new WeakMap<WorkMessage, Promise<void>>()
+  /**
+   * Labelling in progress (on the pattern thread, labeler.ts), by message: its insert waits for it.
+   * The labels of the fetch the message came in, and where its entries start among them.
+   */
+  private readonly labelling = new WeakMap<WorkMessage, { labelled: Promise<void | RowLabels>; from: number }>()
   /** Ends the gathering pause (GATHER_MS) early: a flush, a stop, the end of an insert. */
   private readonly nudge = new Wakeup()
 
@@ -126,8 +129,10 @@ export class Worker {
       // of one fetch in one call (one message to the pattern thread, not one per bus message; under
       // single-entry load a fetch brings one or two small records after each sync).
       const labelled = fresh.length === 0 ? undefined : this.patterns?.label(fresh.length === 1 ? (fresh[0] as WorkMessage).entries : fresh.flatMap((m) => m.entries))
+      let from = 0
       for (const m of fresh) {
-        if (labelled) this.labelling.set(m, labelled)
+        if (labelled) this.labelling.set(m, { labelled: Promise.resolve(labelled), from })
+        from += m.entries.length
         this.batcher.add(m)
       }
       if (this.batcher.due(this.forceFlush || this.stopping, this.inserting)) {
@@ -174,10 +179,7 @@ export class Worker {
     let recorded = batch.recorded
     // Mined once, before the first attempt (as messages arrive; a recovered batch here): a retry inserts
     // the same labels under the same token.
-    if (this.patterns) {
-      await Promise.all(messages.map((m) => this.labelling.get(m)))
-      if (entries.some((e) => e.pattern_id === undefined)) await this.patterns.label(entries)
-    }
+    const labels = this.patterns ? await this.labels(batch) : undefined
     for (let attempt = 0; ; attempt++) {
       const t0 = performance.now()
       try {
@@ -189,7 +191,8 @@ export class Worker {
         }
         // Once a message was delivered too often, an error nobody can classify is dead-lettered too.
         const forceUnknown = this.deliveries(messages) >= (this.opts.maxDeliveries ?? MAX_DELIVERIES)
-        const { stored, dead, refused, parts } = await writeBatch(this.sink, token, entries, bounds, forceUnknown, batch.rows)
+        const rows = batch.rows && { records: batch.rows, labels }
+        const { stored, dead, refused, parts } = await writeBatch(this.sink, token, entries, bounds, forceUnknown, rows)
         this.metrics.insertLatency.observe((performance.now() - t0) / 1000)
         this.metrics.batchSize.observe(entries.length)
         this.metrics.stored.inc(stored)
@@ -226,6 +229,35 @@ export class Worker {
         return
       }
     }
+  }
+
+  /**
+   * The batch's pattern ids, by number where the labeler gave them so (the fetches its messages came
+   * in, labelled as they came), else from the entries, labelled here first if need be (a recovered
+   * batch, the miner on the event loop).
+   */
+  private async labels(batch: Batch): Promise<RowLabels> {
+    const { messages, entries } = batch
+    const parts = await Promise.all(messages.map(async (m) => {
+      const l = this.labelling.get(m)
+      return l && { labels: await l.labelled, from: l.from, count: m.entries.length }
+    }))
+    const ids = parts[0]?.labels?.ids
+    if (ids !== undefined && parts.every((p) => p?.labels?.ids === ids)) {
+      const which = new Int32Array(entries.length)
+      let at = 0
+      for (const p of parts as { labels: RowLabels; from: number; count: number }[]) {
+        if (at + p.count > which.length) break
+        which.set(p.labels.which.subarray(p.from, p.from + p.count), at)
+        at += p.count
+      }
+      if (at === entries.length) return { which, ids }
+    }
+    if (entries.some((e) => e.pattern_id === undefined)) {
+      const l = await (this.patterns as Labeler).label(entries)
+      if (l) return l
+    }
+    return labelsOf(entries)
   }
 
   /** How often the batch's most delivered message was delivered (counting this delivery). */

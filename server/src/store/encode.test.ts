@@ -3,7 +3,7 @@ import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import fc from 'fast-check'
 import type { Entry } from '../model/index.ts'
-import { bodyFromRows, decodeRows, encodeBody, encodeRows, jsonRow, tsvRow } from './encode.ts'
+import { FieldTable, bodyFromRows, decodeRows, encodeBody, encodeRows, jsonRow, labelsOf, tsvRow } from './encode.ts'
 
 const arbEntry: fc.Arbitrary<Entry> = fc.record({
   timestamp: fc.constant('2026-01-01T00:00:00.000000000Z'),
@@ -100,24 +100,43 @@ test("the write-ahead log's rows decode to the entries encoded, fields in the sa
 
 test('the body made from rows written before labelling is the body of the labelled entries', () => {
   fc.assert(
-    fc.property(fc.array(arbIngested, { minLength: 1, maxLength: 30 }), fc.array(fc.integer({ min: 1, max: 8 }), { minLength: 1 }), fc.boolean(), fc.boolean(), (given, cuts, label, pre) => {
-      // Copies: fast-check hands the same objects to the next runs while it shrinks.
-      const entries = given.map(({ pattern_id: _, ...e }) => ({ ...e }) as Entry)
-      // Rows may hold an id already (escaped, longer or shorter than the new one): it is replaced.
-      if (pre) entries.forEach((e, i) => (e.pattern_id = i % 2 === 0 ? `old\t${'é'.repeat(i)}` : ''))
-      // The records: the entries cut into runs, each encoded on its own, as appends are.
-      const rows: Buffer[] = []
-      for (let i = 0, k = 0; i < entries.length; k++) {
-        const n = cuts[k % cuts.length] as number
-        rows.push(encodeBody(entries.slice(i, i + n)))
-        i += n
-      }
-      // (Rows are written unlabelled in the product; if some were not, a label is given again.)
-      if (label) entries.forEach((e, i) => (e.pattern_id = i % 3 === 0 && !pre ? '' : `${(i * 2654435761) % 2 ** 32}`))
-      const body = bodyFromRows(rows, entries)
-      assert.ok(body?.equals(encodeBody(entries)))
-      assert.equal(bodyFromRows(rows, entries.slice(1)), undefined, 'fewer entries than rows')
-    }),
+    fc.property(
+      fc.array(arbIngested, { minLength: 1, maxLength: 30 }),
+      fc.array(fc.integer({ min: 1, max: 8 }), { minLength: 1 }),
+      fc.boolean(),
+      fc.boolean(),
+      fc.array(fc.string(), { maxLength: 3 }),
+      (given, cuts, label, pre, decoys) => {
+        // Copies: fast-check hands the same objects to the next runs while it shrinks.
+        const entries = given.map(({ pattern_id: _, ...e }) => ({ ...e }) as Entry)
+        // Rows may hold an id already (escaped, longer or shorter than the new one): it is replaced.
+        if (pre) entries.forEach((e, i) => (e.pattern_id = i % 2 === 0 ? `old\t${'é'.repeat(i)}` : ''))
+        // The records: the entries cut into runs, each encoded on its own, as appends are.
+        const records: Buffer[] = []
+        for (let i = 0, k = 0; i < entries.length; k++) {
+          const n = cuts[k % cuts.length] as number
+          records.push(encodeBody(entries.slice(i, i + n)))
+          i += n
+        }
+        // (Rows are written unlabelled in the product; if some were not, a label is given again.)
+        if (label) entries.forEach((e, i) => (e.pattern_id = i % 3 === 0 && !pre ? '' : `${(i * 2654435761) % 2 ** 32}\\é`))
+        // Labels by number, as the pattern thread gives them: a table in its own order, with other ids in it.
+        const ids = new FieldTable()
+        const known = new Map<string, number>()
+        for (const id of [...decoys, ...new Set(entries.map((e) => e.pattern_id ?? '').reverse())]) {
+          if (known.has(id)) continue
+          known.set(id, ids.size)
+          ids.push(id)
+        }
+        const labels = { which: Int32Array.from(entries, (e) => known.get(e.pattern_id ?? '') as number), ids }
+        const expected = encodeBody(entries)
+        assert.ok(bodyFromRows({ records, labels }, entries.length)?.equals(expected), 'labels by number')
+        assert.ok(bodyFromRows({ records, labels: labelsOf(entries) }, entries.length)?.equals(expected), 'labels from the entries')
+        if (!label) assert.ok(bodyFromRows({ records }, entries.length)?.equals(expected), 'no labels: the rows as they are')
+        assert.equal(bodyFromRows({ records, labels: { which: labels.which.subarray(1), ids } }, entries.length - 1), undefined, 'fewer labels than rows')
+        assert.equal(bodyFromRows({ records }, entries.length - 1), undefined, 'fewer entries than rows')
+      },
+    ),
     { numRuns: 300 },
   )
 })

@@ -241,59 +241,138 @@ function writeChars(buf: Buffer, off: number, s: string, quote: boolean): number
 }
 
 /**
- * Rows encoded before (the write-ahead log's records, which are `encodeBody` of their entries), in the
- * order of `entries`, as the insert's body: the same bytes as `encodeBody(entries)` without encoding
- * the entries again. Only the pattern_id column changes after a record is written (the worker labels
- * entries before insert): each row's is replaced by its entry's. Undefined when the rows are not as
- * many as the entries (the caller then encodes the entries).
+ * Texts by number as the bytes of a TabSeparated field (escaped UTF-8): the pattern ids a labeler
+ * knows, in the order it learnt them. `bodyFromRows` copies an entry's id from here by its number
+ * (`RowLabels`), without reading the entry: the entries of a batch of tens of thousands lie all over
+ * the heap, and reading each one's id string again at insert cost more than the rest of the copy.
  */
-export function bodyFromRows(rows: readonly Buffer[], entries: readonly Entry[]): Buffer | undefined {
-  let size = 0
-  for (const r of rows) size += r.length
-  let labelled = 0
-  for (const e of entries) if (e.pattern_id !== undefined) labelled += e.pattern_id.length
-  if (labelled === 0) {
-    // No entry was labelled, so none was when its row was written: the rows are the body as they are.
-    let n = 0
-    for (const r of rows) for (let at = r.indexOf(10); at >= 0; at = r.indexOf(10, at + 1)) n++
-    if (n !== entries.length) return undefined
-    return rows.length === 1 ? (rows[0] as Buffer) : Buffer.concat(rows as Buffer[], size)
+export class FieldTable {
+  private bytes = Buffer.allocUnsafe(4096)
+  /** Where text j ends in `bytes` (it starts where text j-1 ends). */
+  private ends = new Int32Array(256)
+  private count = 0
+
+  get size(): number {
+    return this.count
   }
-  // The rows are copied once, behind room for the ids (`lead`); each row's part up to its pattern_id
-  // then moves forward within the buffer (copyWithin: no view allocated a copy, as Buffer.copy does),
-  // and its id is written after it. What is written never passes what is still to be read.
-  const lead = 3 * labelled
+
+  push(text: string): void {
+    const at = this.count === 0 ? 0 : (this.ends[this.count - 1] as number)
+    if (at + 3 * text.length > this.bytes.length) {
+      const grown = Buffer.allocUnsafe(Math.max(2 * this.bytes.length, at + 3 * text.length))
+      grown.set(this.bytes.subarray(0, at))
+      this.bytes = grown
+    }
+    if (this.count === this.ends.length) {
+      const grown = new Int32Array(2 * this.ends.length)
+      grown.set(this.ends)
+      this.ends = grown
+    }
+    this.ends[this.count++] = writeChars(this.bytes, at, text, false)
+  }
+
+  /** Bytes of text j. */
+  length(j: number): number {
+    return (this.ends[j] as number) - (j === 0 ? 0 : (this.ends[j - 1] as number))
+  }
+
+  /** Writes text j at `off` of `out`; returns the offset after it. */
+  write(j: number, out: Buffer, off: number): number {
+    const bytes = this.bytes
+    const end = this.ends[j] as number
+    for (let p = j === 0 ? 0 : (this.ends[j - 1] as number); p < end; p++) out[off++] = bytes[p] as number
+    return off
+  }
+}
+
+/** The pattern ids of a batch's entries: entry k's is text `which[k]` of `ids`. */
+export interface RowLabels {
+  readonly which: Int32Array
+  readonly ids: FieldTable
+}
+
+/** Labels from the entries' own `pattern_id`s (where no labeler gave them by number). */
+export function labelsOf(entries: readonly Entry[]): RowLabels {
+  const ids = new FieldTable()
+  const known = new Map<string, number>()
+  const which = new Int32Array(entries.length)
+  for (let k = 0; k < entries.length; k++) {
+    const id = (entries[k] as Entry).pattern_id ?? ''
+    let j = known.get(id)
+    if (j === undefined) {
+      known.set(id, (j = ids.size))
+      ids.push(id)
+    }
+    which[k] = j
+  }
+  return { which, ids }
+}
+
+/**
+ * Rows encoded before, record by record (`encodeBody` of their entries: the write-ahead log's records),
+ * and the pattern ids to put in (`labels`; none: the rows go in as they are).
+ */
+export interface EncodedRows {
+  readonly records: readonly Buffer[]
+  readonly labels?: RowLabels | undefined
+}
+
+/**
+ * Rows encoded before, as the insert's body of `count` entries: the same bytes as `encodeBody` of the
+ * entries with their labels, without encoding the entries again. Only the pattern_id column changes
+ * after a record is written (the worker labels entries before insert): each row's is replaced by its
+ * label. Undefined when the rows are not `count` (the caller then encodes the entries).
+ */
+export function bodyFromRows(rows: EncodedRows, count: number): Buffer | undefined {
+  const { records, labels } = rows
+  let size = 0
+  for (const r of records) size += r.length
+  if (labels === undefined) {
+    // No labels: the rows are the body as they are.
+    let n = 0
+    for (const r of records) for (let at = r.indexOf(10); at >= 0; at = r.indexOf(10, at + 1)) n++
+    if (n !== count) return undefined
+    return records.length === 1 ? (records[0] as Buffer) : Buffer.concat(records as Buffer[], size)
+  }
+  const { which, ids } = labels
+  if (which.length !== count) return undefined
+  let lead = 0
+  for (let k = 0; k < count; k++) lead += ids.length(which[k] as number)
+  // Each record is copied behind room for the ids still to come (`lead` in all), just before its rows
+  // are read (so they are read from the cache); each row's part up to its pattern_id then moves forward
+  // within the buffer (copyWithin: no view allocated a copy, as Buffer.copy does), and its id is written
+  // after it. What is written never passes what is still to be read.
   const out = Buffer.allocUnsafe(lead + size)
   let src = lead
-  for (const r of rows) {
-    // A record is whole rows (a row ends at its newline; escaped fields hold none).
-    if (r.length > 0 && r[r.length - 1] !== 10) return undefined
-    out.set(r, src)
-    src += r.length
-  }
   let off = 0
   let i = 0
   // From the previous row's level field (`from`) to this row's pattern_id, one move a row (the fields'
   // tabs are found by a few steps back from the newline, the level and pattern_id fields being short).
   let from = lead
-  for (let start = lead; start < src; i++) {
-    // A row's last two fields are pattern_id and level.
-    const end = out.indexOf(10, start)
-    if (i >= entries.length) return undefined
-    let levelTab = end - 1
-    while (levelTab >= start && out[levelTab] !== 9) levelTab--
-    let patternTab = levelTab - 1
-    while (patternTab >= start && out[patternTab] !== 9) patternTab--
-    if (patternTab < start) return undefined
-    out.copyWithin(off, from, patternTab + 1)
-    off += patternTab + 1 - from
-    off = writeChars(out, off, (entries[i] as Entry).pattern_id ?? '', false)
-    from = levelTab
-    start = end + 1
+  let start = lead
+  for (const r of records) {
+    // A record is whole rows (a row ends at its newline; escaped fields hold none).
+    if (r.length > 0 && r[r.length - 1] !== 10) return undefined
+    out.set(r, src)
+    src += r.length
+    for (; start < src; i++) {
+      // A row's last two fields are pattern_id and level.
+      const end = out.indexOf(10, start)
+      if (i >= count) return undefined
+      let levelTab = end - 1
+      while (levelTab >= start && out[levelTab] !== 9) levelTab--
+      let patternTab = levelTab - 1
+      while (patternTab >= start && out[patternTab] !== 9) patternTab--
+      if (patternTab < start) return undefined
+      out.copyWithin(off, from, patternTab + 1)
+      off = ids.write(which[i] as number, out, off + patternTab + 1 - from)
+      from = levelTab
+      start = end + 1
+    }
   }
   out.copyWithin(off, from, src)
   off += src - from
-  return i === entries.length ? out.subarray(0, off) : undefined
+  return i === count ? out.subarray(0, off) : undefined
 }
 
 const UNESCAPES: Record<string, string> = { '\\': '\\', t: '\t', n: '\n', r: '\r', '0': '\0', "'": "'" }

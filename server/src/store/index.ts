@@ -13,6 +13,7 @@ import { PatternTable, listPatterns, patternsFirstSeen, type PatternListOptions 
 import type { PatternSummary } from '@oglogstream/shared'
 import type { PatternRecord } from '../patterns/index.js'
 import type { InsertBounds } from './split.js'
+import type { EncodedRows } from './encode.js'
 import { whereClause, type Conditions, type QueryContext } from './queries.js'
 import { Params } from './params.js'
 
@@ -22,6 +23,7 @@ export type { Conditions, Filter, Cursor, ListOptions, QueryContext, SearchCompi
 export type { ApiEntry } from '../model/index.js'
 export { MIGRATIONS } from './migrations.js'
 export { engineCode } from './errors.js'
+export { FieldTable, labelsOf, type EncodedRows, type RowLabels } from './encode.js'
 export { splitEntries, partToken, DEFAULT_MAX_INSERT_BYTES, DEFAULT_MAX_INSERT_ENTRIES, type InsertBounds } from './split.js'
 
 export interface StoreOpenOptions {
@@ -82,7 +84,7 @@ export class Store {
    * (`splitEntries`) and names each part's token (`partToken`), so that it alone decides what a retry
    * or a dead-letter isolation inserts again.
    */
-  insert(entries: readonly Entry[], dedupToken: string, rows?: readonly Buffer[]): Promise<void> {
+  insert(entries: readonly Entry[], dedupToken: string, rows?: EncodedRows): Promise<void> {
     return insertBlock(this.target, entries, dedupToken, rows)
   }
 

@@ -12,7 +12,7 @@ import { Readable } from 'node:stream'
 import type { ClickHouseClient } from '@clickhouse/client'
 import type { Entry } from '../model/index.js'
 import type { RawInsertParams } from './client.js'
-import { COLUMNS, bodyFromRows, encodeBody, encodeRows } from './encode.js'
+import { COLUMNS, bodyFromRows, encodeBody, encodeRows, type EncodedRows } from './encode.js'
 import { DEFAULT_MAX_INSERT_BYTES, DEFAULT_MAX_INSERT_ENTRIES, type InsertBounds } from './split.js'
 
 export interface InsertTarget {
@@ -59,11 +59,11 @@ function settings(entries: number, token: string): Record<string, string | numbe
  * entries in the same order as `encodeBody` wrote them before (the write-ahead log's records): the
  * embedded engine takes those bytes, with only the pattern ids put in (`bodyFromRows`).
  */
-export async function insertBlock(target: InsertTarget, entries: readonly Entry[], token: string, rows?: readonly Buffer[]): Promise<void> {
+export async function insertBlock(target: InsertTarget, entries: readonly Entry[], token: string, rows?: EncodedRows): Promise<void> {
   if (entries.length === 0) return
   const s = settings(entries.length, token)
   if (target.rawInsert && target.plainTable) {
-    const values = (rows && bodyFromRows(rows, entries)) ?? encodeBody(entries)
+    const values = (rows && bodyFromRows(rows, entries.length)) ?? encodeBody(entries)
     await target.rawInsert({ table: target.plainTable, values, format: 'TabSeparated', columns: COLUMNS, settings: s })
     return
   }
