@@ -17,6 +17,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <stdalign.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 #define SEED 0x811c9dc5u
 #define SEED2 0x3c6ef372u
@@ -105,6 +108,12 @@ typedef struct {
   size_t raw_cap;
   uint16_t *text;
   size_t text_cap;
+  /* rows(): the services of the call (open addressing, by hash of tenant and service; -1 empty) */
+  int32_t *svc_slot;
+  uint32_t svc_slots;
+  /* and where each one's tenant and service are (start, length, start, length), and its slot */
+  uint32_t *svc_at;
+  uint32_t svc_cap;
 } State;
 
 static const Shape *find(const Shape *shapes, uint32_t h, uint32_t g, uint32_t len) {
@@ -454,6 +463,224 @@ static napi_value keys(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+/* Room for a text of `n` units. */
+static int text_room(State *st, size_t n) {
+  if (n + 1 <= st->text_cap) return 1;
+  uint16_t *t = realloc(st->text, (n + 1) * 2 * sizeof(uint16_t));
+  if (!t) return 0;
+  st->text = t;
+  st->text_cap = (n + 1) * 2;
+  return 1;
+}
+
+/*
+ * A TabSeparated field (UTF-8, escaped as store/encode.ts writes it) as UTF-16 into st->text; its length,
+ * or -1 if its bytes are not UTF-8 (JavaScript then decodes it, with U+FFFD where Node puts one).
+ */
+static int64_t field_text(State *st, const uint8_t *b, uint32_t n) {
+  if (!text_room(st, n)) return -1;
+  uint16_t *t = st->text;
+  uint32_t len = 0;
+  for (uint32_t i = 0; i < n;) {
+    /* Sixteen or eight bytes at a time while they are ASCII and none is a backslash (most of a message). */
+#ifdef __SSE2__
+    while (i + 16 <= n) {
+      __m128i v = _mm_loadu_si128((const __m128i *)(b + i));
+      if (_mm_movemask_epi8(_mm_or_si128(v, _mm_cmpeq_epi8(v, _mm_set1_epi8('\\')))) != 0) break;
+      _mm_storeu_si128((__m128i *)(t + len), _mm_unpacklo_epi8(v, _mm_setzero_si128()));
+      _mm_storeu_si128((__m128i *)(t + len + 8), _mm_unpackhi_epi8(v, _mm_setzero_si128()));
+      len += 16;
+      i += 16;
+    }
+#endif
+    while (i + 8 <= n) {
+      uint64_t w, x;
+      memcpy(&w, b + i, 8);
+      x = w ^ 0x5c5c5c5c5c5c5c5cull; /* a zero byte where a backslash is */
+      if ((w & 0x8080808080808080ull) || ((x - 0x0101010101010101ull) & ~x & 0x8080808080808080ull)) break;
+      for (int j = 0; j < 8; j++) t[len + j] = b[i + j];
+      len += 8;
+      i += 8;
+    }
+    if (i >= n) break;
+    uint32_t c = b[i++];
+    if (c == '\\' && i < n) {
+      c = b[i++];
+      c = c == 't' ? '\t' : c == 'n' ? '\n' : c == 'r' ? '\r' : c == '0' ? 0 : c;
+      if (c >= 0x80) return -1;
+    } else if (c >= 0x80) {
+      uint32_t more, min;
+      if (c >= 0xc2 && c <= 0xdf) more = 1, min = 0x80, c &= 0x1f;
+      else if (c >= 0xe0 && c <= 0xef) more = 2, min = 0x800, c &= 0x0f;
+      else if (c >= 0xf0 && c <= 0xf4) more = 3, min = 0x10000, c &= 0x07;
+      else return -1;
+      if (i + more > n) return -1;
+      for (uint32_t j = 0; j < more; j++) {
+        uint32_t d = b[i++];
+        if ((d & 0xc0) != 0x80) return -1;
+        c = (c << 6) | (d & 0x3f);
+      }
+      if (c < min || c > 0x10ffff || (c >= 0xd800 && c <= 0xdfff)) return -1;
+      if (c >= 0x10000) {
+        c -= 0x10000;
+        t[len++] = (uint16_t)(0xd800 + (c >> 10));
+        c = 0xdc00 + (c & 0x3ff);
+      }
+    }
+    t[len++] = (uint16_t)c;
+  }
+  return len;
+}
+
+static inline int digits(const uint8_t *b, uint32_t n, double *v) {
+  double x = 0;
+  for (uint32_t i = 0; i < n; i++) {
+    if (b[i] < '0' || b[i] > '9') return 0;
+    x = x * 10 + (b[i] - '0');
+  }
+  *v = x;
+  return 1;
+}
+
+/*
+ * A timestamp as the rows hold it (`2025-01-01 12:00:00.123456789`) as two numbers that order as the
+ * text does: YYYYMMDDhhmmss and nanoseconds (patterns/miner.ts timeHi, timeLo). NaN if not that form.
+ */
+static void time_of(const uint8_t *b, uint32_t n, double *hi, double *lo) {
+  double y, mo, d, h, mi, s, f = 0;
+  *hi = *lo = 0.0 / 0.0;
+  if (n < 19 || b[4] != '-' || b[7] != '-' || b[10] != ' ' || b[13] != ':' || b[16] != ':') return;
+  if (!digits(b, 4, &y) || !digits(b + 5, 2, &mo) || !digits(b + 8, 2, &d) || !digits(b + 11, 2, &h) || !digits(b + 14, 2, &mi) || !digits(b + 17, 2, &s)) return;
+  if (n > 19) {
+    uint32_t k = n - 20;
+    if (b[19] != '.' || k == 0 || k > 9 || !digits(b + 20, k, &f)) return;
+    for (; k < 9; k++) f *= 10;
+  }
+  *hi = ((((y * 100 + mo) * 100 + d) * 100 + h) * 100 + mi) * 100 + s;
+  *lo = f;
+}
+
+static inline uint32_t bytes_hash(uint32_t h, const uint8_t *b, uint32_t n) {
+  for (uint32_t i = 0; i < n; i++) h = step(h, b[i]);
+  return step(h, 0x100);
+}
+
+/*
+ * rows(buf: Uint8Array, count, out: Int32Array, fields: Int32Array, times: Float64Array): the insert's
+ * TabSeparated rows (store/encode.ts COLUMNS: tenant, timestamp, service, message, ...), as the pattern
+ * thread gets them, instead of the messages as strings (process/labeler.ts). For row k:
+ * - out[3k..3k+2]: its message's key, as keys();
+ * - fields[4k]: its service's number (its tenant and service, numbered as they first come in the call),
+ *   fields[4k+1], fields[4k+2]: where its message's bytes (escaped) start and end, fields[4k+3]: where
+ *   the row starts;
+ * - times[2k], times[2k+1]: its timestamp (time_of).
+ * fields[4 count + j]: the first row of service j. Returns the number of services, or -1 when the bytes
+ * are not `count` such rows.
+ */
+static napi_value rows(napi_env env, napi_callback_info info) {
+  size_t argc = 5;
+  napi_value argv[5], result;
+  uint32_t count = 0;
+  State *st;
+  napi_get_cb_info(env, info, &argc, argv, NULL, (void **)&st);
+  napi_typedarray_type type[4];
+  size_t length[4];
+  void *data[4];
+  const napi_value *arrays[4] = {&argv[0], &argv[2], &argv[3], &argv[4]};
+  if (argc < 5 || napi_get_value_uint32(env, argv[1], &count) != napi_ok) goto bad;
+  for (int i = 0; i < 4; i++)
+    if (napi_get_typedarray_info(env, *arrays[i], &type[i], &length[i], &data[i], NULL, NULL) != napi_ok) goto bad;
+  if (type[0] != napi_uint8_array || type[1] != napi_int32_array || length[1] < (size_t)count * 3 || type[2] != napi_int32_array ||
+      length[2] < (size_t)count * 5 || type[3] != napi_float64_array || length[3] < (size_t)count * 2)
+    goto bad;
+  const uint8_t *b = data[0];
+  const uint32_t n = (uint32_t)length[0];
+  int32_t *out = data[1], *fields = data[2];
+  double *times = data[3];
+  /* The services' table: a power of two, at least twice the rows. */
+  uint32_t slots = 64;
+  while (slots < 2 * count) slots *= 2;
+  if (slots > st->svc_slots) {
+    /* All empty between calls: a call empties the slots it filled (below). */
+    int32_t *t = realloc(st->svc_slot, slots * sizeof(int32_t));
+    if (!t) goto bad;
+    memset(t, 0xff, slots * sizeof(int32_t));
+    st->svc_slot = t;
+    st->svc_slots = slots;
+  }
+  slots = st->svc_slots;
+  if (count > st->svc_cap) {
+    uint32_t *a = realloc(st->svc_at, (size_t)count * 5 * sizeof(uint32_t));
+    if (!a) goto bad;
+    st->svc_at = a;
+    st->svc_cap = count;
+  }
+  uint32_t *svc_at = st->svc_at;
+  int32_t services = 0;
+  int32_t *first = fields + 4 * (size_t)count;
+  uint32_t p = 0;
+  for (uint32_t k = 0; k < count; k++) {
+    /* tenant \t timestamp \t service \t message \t ... \n: the short fields by a loop, the long by memchr */
+    uint32_t tab[4];
+    uint32_t q = p;
+    for (int f = 0; f < 3; f++) {
+      while (q < n && b[q] != '\t') q++;
+      if (q >= n) goto bad_rows;
+      tab[f] = q++;
+    }
+    const uint8_t *x = memchr(b + q, '\t', n - q);
+    if (x == NULL) goto bad_rows;
+    tab[3] = (uint32_t)(x - b);
+    const uint8_t *nl = memchr(x, '\n', n - tab[3]);
+    if (nl == NULL) goto bad_rows;
+    /* Its service, by tenant and service. */
+    uint32_t tenant_len = tab[0] - p, service_at = tab[1] + 1, service_len = tab[2] - service_at;
+    uint32_t h = bytes_hash(bytes_hash(SEED, b + p, tenant_len), b + service_at, service_len);
+    uint32_t slot = h & (slots - 1);
+    int32_t svc = -1;
+    for (;; slot = (slot + 1) & (slots - 1)) {
+      int32_t j = st->svc_slot[slot];
+      if (j < 0) break;
+      const uint32_t *at = svc_at + 5 * (size_t)j;
+      if (at[1] == tenant_len && at[3] == service_len && memcmp(b + at[0], b + p, tenant_len) == 0 && memcmp(b + at[2], b + service_at, service_len) == 0) {
+        svc = j;
+        break;
+      }
+    }
+    fields[4 * k + 3] = (int32_t)p;
+    if (svc < 0) {
+      svc = services++;
+      first[svc] = (int32_t)k;
+      st->svc_slot[slot] = svc;
+      uint32_t *at = svc_at + 5 * (size_t)svc;
+      at[0] = p;
+      at[1] = tenant_len;
+      at[2] = service_at;
+      at[3] = service_len;
+      at[4] = slot;
+    }
+    fields[4 * k] = svc;
+    fields[4 * k + 1] = (int32_t)(tab[2] + 1);
+    fields[4 * k + 2] = (int32_t)tab[3];
+    time_of(b + tab[0] + 1, tab[1] - tab[0] - 1, &times[2 * k], &times[2 * k + 1]);
+    int64_t len = field_text(st, b + tab[2] + 1, tab[3] - tab[2] - 1);
+    if (len < 0) out[3 * k + 2] = -1;
+    else key_of(st, st->text, (uint32_t)len, out + 3 * k);
+    p = (uint32_t)(nl - b) + 1;
+  }
+  if (p != n) goto bad_rows;
+  napi_create_int32(env, services, &result);
+  for (int32_t j = 0; j < services; j++) st->svc_slot[svc_at[5 * (size_t)j + 4]] = -1;
+  return result;
+bad_rows:
+  for (int32_t j = 0; j < services; j++) st->svc_slot[svc_at[5 * (size_t)j + 4]] = -1;
+  napi_create_int32(env, -1, &result);
+  return result;
+bad:
+  napi_throw_range_error(env, NULL, "rows(buf: Uint8Array, count, out: Int32Array of 3 a row, fields: Int32Array of 5 a row, times: Float64Array of 2 a row)");
+  return NULL;
+}
+
 static void finalize(napi_env env, void *data, void *hint) {
   (void)env;
   (void)hint;
@@ -466,6 +693,8 @@ static void finalize(napi_env env, void *data, void *hint) {
   free(st->raw_g);
   free(st->raw_maybe);
   free(st->text);
+  free(st->svc_slot);
+  free(st->svc_at);
   free(st);
 }
 
@@ -481,7 +710,7 @@ NAPI_MODULE_INIT() {
     return NULL;
   }
   napi_set_instance_data(env, st, finalize, NULL);
-  static const struct { const char *name; napi_callback cb; } fns[] = {{"keys", keys}, {"shape", add_shape}, {"kept", add_kept}, {"family", add_family}, {"clear", clear_shapes}};
+  static const struct { const char *name; napi_callback cb; } fns[] = {{"keys", keys}, {"rows", rows}, {"shape", add_shape}, {"kept", add_kept}, {"family", add_family}, {"clear", clear_shapes}};
   for (size_t i = 0; i < sizeof fns / sizeof fns[0]; i++) {
     napi_value f;
     napi_create_function(env, fns[i].name, NAPI_AUTO_LENGTH, fns[i].cb, st, &f);

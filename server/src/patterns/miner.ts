@@ -26,14 +26,48 @@ export function patternId(tenant: string, service: string, tokens: readonly stri
   return createHash('sha256').update(`${tenant}\u0000${service}\u0000${tokens.join(' ')}`).digest('hex').slice(0, 16)
 }
 
+/**
+ * A timestamp as two numbers that order as its text does: YYYYMMDDhhmmss (`timeHi`) and nanoseconds
+ * (`timeLo`), read from the canonical form (model/time.ts, `2025-01-01T12:00:00.123456789Z`) or the
+ * store's (`2025-01-01 12:00:00.123456789`, as the C scan reads it from the insert's rows: mask_keys.c
+ * time_of). A template's first and last seen are kept so: compared with two numbers, and written as
+ * text only when the template is (`timeText`).
+ */
+export function timeHi(ts: string): number {
+  let x = 0
+  for (let i = 0; i < 19; i++) if (i !== 4 && i !== 7 && i !== 10 && i !== 13 && i !== 16) x = x * 10 + (ts.charCodeAt(i) - 48)
+  return x
+}
+
+export function timeLo(ts: string): number {
+  let x = 0
+  let i = 20
+  for (; i < 29; i++) {
+    const d = ts.charCodeAt(i) - 48
+    if (!(d >= 0 && d <= 9)) break
+    x = x * 10 + d
+  }
+  for (; i < 29; i++) x *= 10
+  return x
+}
+
+/** The canonical timestamp of `timeHi`, `timeLo`. */
+export function timeText(hi: number, lo: number): string {
+  const d = String(hi).padStart(14, '0')
+  return `${d.slice(0, 4)}-${d.slice(4, 6)}-${d.slice(6, 8)}T${d.slice(8, 10)}:${d.slice(10, 12)}:${d.slice(12, 14)}.${String(lo).padStart(9, '0')}Z`
+}
+
 export const templateText = (tokens: readonly string[]): string => tokens.join(' ')
 export const templateTokens = (text: string): string[] => (text === '' ? [] : text.split(' '))
 
 interface Seen {
   tenant: string
   service: string
-  first: string
-  last: string
+  /** First and last seen (`timeHi`, `timeLo`). */
+  firstHi: number
+  firstLo: number
+  lastHi: number
+  lastLo: number
   sample: string
   /** The template in its tree (its tokens are the current text). */
   template: Template
@@ -89,34 +123,38 @@ export class PatternMiner {
 
   /** The pattern id of `message`; records what changed for the next `drain()`. `keys`: as `mineIndex`. */
   mine(tenant: string, service: string, message: string, timestamp: string, keys?: Int32Array, at = 0): string {
-    return this.ids[this.mineIndex(this.tree(tenant, service), tenant, service, message, timestamp, keys, at)] as string
+    return this.ids[this.mineIndex(this.tree(tenant, service), tenant, service, message, timeHi(timestamp), timeLo(timestamp), keys, at)] as string
   }
 
   /**
    * As `mine`, with the tree of the tenant's service found already (`treeOf`), and the id given by its
    * place in the list of known ids (`idsFrom`): a thread answers with these numbers, and the ids that
    * list gained, instead of an id string per entry. With `keys` (`keys()`, the batch's masked keys from
-   * the C scan; this message at `at`), a message masked as one seen before is matched without reading it.
+   * the C scan; this message at `at`), a message masked as one seen before is matched without reading it:
+   * `message` may then be a function that gives the message at `at` (read from the insert's rows only
+   * when it is needed). Its time: `timeHi`, `timeLo`.
    */
-  mineIndex(tree: Drain, tenant: string, service: string, message: string, timestamp: string, keys?: Int32Array, at = 0): number {
+  mineIndex(tree: Drain, tenant: string, service: string, message: string | ((at: number) => string), hi: number, lo: number, keys?: Int32Array, at = 0): number {
     const count = keys === undefined ? -1 : (keys[3 * at + 2] as number)
     const known = count < 0 ? undefined : tree.known(keys?.[3 * at] as number, keys?.[3 * at + 1] as number, count)
     // A message masked as one seen before: its template is neither new nor changed.
-    const { template, created, changed } = known === undefined ? tree.add(message) : { template: known, created: false, changed: false }
+    const { template, created, changed } = known === undefined ? tree.add(typeof message === 'string' ? message : message(at)) : { template: known, created: false, changed: false }
     let s = template.data as Seen | undefined
     if (s === undefined) {
       s = this.seen.get(template.id)
-      if (!s) s = this.known(tenant, service, timestamp, timestamp, message, template)
+      if (!s) s = this.known(tenant, service, hi, lo, hi, lo, typeof message === 'string' ? message : message(at), template)
       template.data = s
     }
     let moved = created || changed
-    if (timestamp < s.first) {
-      s.first = timestamp
+    if (hi < s.firstHi || (hi === s.firstHi && lo < s.firstLo)) {
+      s.firstHi = hi
+      s.firstLo = lo
       moved = true
     }
     if (moved) this.changed.add(template.id)
-    if (timestamp > s.last) {
-      s.last = timestamp
+    if (hi > s.lastHi || (hi === s.lastHi && lo > s.lastLo)) {
+      s.lastHi = hi
+      s.lastLo = lo
       if (!moved && !s.later) {
         s.later = true
         this.later.push(s)
@@ -143,8 +181,8 @@ export class PatternMiner {
     return this.ids.slice(from)
   }
 
-  private known(tenant: string, service: string, first: string, last: string, sample: string, template: Template): Seen {
-    const s: Seen = { tenant, service, first, last, sample, template, index: this.ids.length, later: false }
+  private known(tenant: string, service: string, firstHi: number, firstLo: number, lastHi: number, lastLo: number, sample: string, template: Template): Seen {
+    const s: Seen = { tenant, service, firstHi, firstLo, lastHi, lastLo, sample, template, index: this.ids.length, later: false }
     this.seen.set(template.id, s)
     this.ids.push(template.id)
     return s
@@ -155,7 +193,7 @@ export class PatternMiner {
     for (const r of records) {
       if (this.seen.has(r.pattern_id)) continue
       const template = this.tree(r.tenant, r.service).restore(r.pattern_id, templateTokens(r.template))
-      template.data = this.known(r.tenant, r.service, r.first_seen, r.last_seen, r.sample, template)
+      template.data = this.known(r.tenant, r.service, timeHi(r.first_seen), timeLo(r.first_seen), timeHi(r.last_seen), timeLo(r.last_seen), r.sample, template)
     }
   }
 
@@ -188,6 +226,14 @@ export class PatternMiner {
   }
 
   private record(id: string, s: Seen): PatternRecord {
-    return { tenant: s.tenant, service: s.service, pattern_id: id, template: templateText(s.template.tokens), first_seen: s.first, last_seen: s.last, sample: s.sample }
+    return {
+      tenant: s.tenant,
+      service: s.service,
+      pattern_id: id,
+      template: templateText(s.template.tokens),
+      first_seen: timeText(s.firstHi, s.firstLo),
+      last_seen: timeText(s.lastHi, s.lastLo),
+      sample: s.sample,
+    }
   }
 }

@@ -2,7 +2,9 @@ import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { SYSTEMS, loadSystem, otherDigits } from '../../../test/helpers/loghub.ts'
 import { MaskedMessage, maskKeys } from './mask.ts'
-import { PatternMiner } from './miner.ts'
+import { PatternMiner, timeHi, timeLo } from './miner.ts'
+import { encodeBody, unescapeField } from '../store/encode.ts'
+import type { Entry } from '../model/index.ts'
 
 // `npm run build` (make dev, make test) builds the C scan where a C compiler and Node's headers are,
 // as on the machines the tests run on: a scan that did not build is a failure here, not a skip.
@@ -84,11 +86,56 @@ test('ids and templates are the same with the C scan as without it', { skip: !ma
       const batch = all.slice(at, at + 500)
       const keys = scanned ? miner.keys(batch.map((e) => e.message)) : undefined
       for (const [k, e] of batch.entries()) {
-        const index = miner.mineIndex(miner.treeOf('default', e.service), 'default', e.service, e.message, '2025-01-01T00:00:00.000000000Z', keys, k)
+        const index = miner.mineIndex(miner.treeOf('default', e.service), 'default', e.service, e.message, 20250101000000, 0, keys, k)
         ids.push(miner.idsFrom(index)[0] as string)
       }
     }
     return [...ids, ...miner.drain(true).map((r) => JSON.stringify(r)).sort()]
   }
   assert.deepEqual(run(true), run(false))
+})
+
+test('the C scan reads the insert\'s rows as it reads the messages: keys, services, timestamps', { skip: !maskKeys }, () => {
+  const scan = maskKeys as NonNullable<typeof maskKeys>
+  const all = [...messages(), 'a lone \ud800 surrogate 42', 'back\\slash\\0 and \'quote\' 7']
+  const services = [['default', 'api'], ['default', 'tab\tservice é'], ['acme', 'api'], ['default', 'db']]
+  const entries: Entry[] = all.map((message, i) => {
+    const [tenant, service] = services[(i * 7) % services.length] as [string, string]
+    const ns = String((i * 7919) % 1e9).padStart(9, '0')
+    const timestamp = `20${String(10 + (i % 80)).padStart(2, '0')}-0${1 + (i % 9)}-1${i % 10}T0${i % 10}:${10 + (i % 50)}:0${i % 10}.${ns}Z`
+    return { tenant: tenant === 'default' ? undefined : tenant, timestamp, level: 'info', service, message, attributes: { k: `v${i}` }, trace_id: '', span_id: '', id: `id-${i}` }
+  })
+  const read = new MaskedMessage()
+  for (const m of all) read.read(m.replace(/[\ud800-\udfff]/g, '\ufffd'))
+  let known = 0
+  for (let at = 0; at < entries.length; at += 700) {
+    const batch = entries.slice(at, at + 700)
+    // One buffer of records, as the worker sends them.
+    const rows = Buffer.concat([encodeBody(batch.slice(0, 100)), encodeBody(batch.slice(100))])
+    const n = batch.length
+    const out = new Int32Array(3 * n)
+    const fields = new Int32Array(5 * n)
+    const times = new Float64Array(2 * n)
+    const count = scan.rows(rows, n, out, fields, times)
+    const expected = new Map<string, number>()
+    for (const e of batch) if (!expected.has(`${e.tenant ?? 'default'}/${e.service}`)) expected.set(`${e.tenant ?? 'default'}/${e.service}`, expected.size)
+    assert.equal(count, expected.size)
+    const byString = new Int32Array(3 * n)
+    // Strings as they are stored: a lone surrogate is U+FFFD in the rows (encode.ts), so it is in the key.
+    scan.keys(batch.map((e) => e.message.replace(/[\ud800-\udfff]/g, '\ufffd')), byString)
+    for (const [k, e] of batch.entries()) {
+      const svc = fields[4 * k] as number
+      assert.equal(svc, expected.get(`${e.tenant ?? 'default'}/${e.service}`), e.service)
+      const first = batch[fields[4 * n + svc] as number] as Entry
+      assert.deepEqual([first.tenant, first.service], [e.tenant, e.service])
+      assert.equal(unescapeField(rows.toString('utf8', fields[4 * k + 1], fields[4 * k + 2])), e.message.replace(/[\ud800-\udfff]/g, '\ufffd'))
+      assert.ok(rows.subarray(fields[4 * k + 3] as number).toString('utf8').startsWith(`${e.tenant ?? 'default'}\t`))
+      assert.deepEqual([times[2 * k], times[2 * k + 1]], [timeHi(e.timestamp), timeLo(e.timestamp)], e.timestamp)
+      assert.deepEqual([out[3 * k], out[3 * k + 1], out[3 * k + 2]], [byString[3 * k], byString[3 * k + 1], byString[3 * k + 2]], JSON.stringify(e.message))
+      if ((out[3 * k + 2] as number) >= 0) known++
+    }
+    assert.equal(scan.rows(rows.subarray(0, rows.length - 1), n, out, fields, times), -1, 'a row cut short')
+    assert.equal(scan.rows(rows, n - 1, out, fields, times), -1, 'more rows than counted')
+  }
+  assert.ok(known / entries.length > 0.99, `${known} of ${entries.length} read from the rows alone`)
 })

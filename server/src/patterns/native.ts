@@ -10,6 +10,15 @@ import { fileURLToPath } from 'node:url'
 export interface MaskKeys {
   /** For message k: out[3k], out[3k+1], out[3k+2] = the two hashes and the count of its masked tokens, or count -1. */
   keys(messages: readonly string[], out: Int32Array): void
+  /**
+   * The same keys for the messages of the insert's TabSeparated rows (`count` of them, store/encode.ts),
+   * read from their bytes: out as `keys`; fields[4k] the number of row k's tenant and service (as they
+   * first come), fields[4k+1], fields[4k+2] where its message's bytes (escaped) start and end,
+   * fields[4k+3] where the row starts, fields[4 count + j] the first row of service j; times[2k],
+   * times[2k+1] its timestamp (miner.ts timeHi, timeLo; NaN if not read). Returns how many services, or
+   * -1 if the bytes are not `count` rows.
+   */
+  rows(rows: Uint8Array, count: number, out: Int32Array, fields: Int32Array, times: Float64Array): number
   /** A shape mask.ts learnt: its two hashes and length, what its tokens become, and the hashes of that. */
   shape(h: number, g: number, length: number, kind: number, maskedHash: number, maskedHash2: number, flags: number): void
   /** A shape whose masked form keeps some of its tokens' digits: that form (digits as `0`), and pairs of (place in it, place in the token). */

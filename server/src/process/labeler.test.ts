@@ -4,6 +4,7 @@ import type { Worker as Thread } from 'node:worker_threads'
 import { pino } from 'pino'
 import type { Entry } from '../model/index.ts'
 import { PatternStage, type PatternRecord, type PatternStore } from '../patterns/index.ts'
+import { bodyFromRows, encodeBody, type RowLabels } from '../store/encode.ts'
 import { ThreadedPatternStage, patternStage } from './labeler.ts'
 
 const log = pino({ level: 'silent' })
@@ -54,31 +55,55 @@ test('the miner on its thread labels as the miner on the event loop does, and wr
   const inline = new PatternStage(memoryStore(restored), log)
   const threadStore = memoryStore(restored)
   const threaded = new ThreadedPatternStage(threadStore, log)
+  const rowsStore = memoryStore(restored)
+  const fromRows = new ThreadedPatternStage(rowsStore, log)
   try {
     await inline.load()
     await threaded.load()
+    await fromRows.load()
     const a = entries(3_000)
     const b = entries(3_000)
+    const c = entries(3_000)
     const inlineStore = (inline as unknown as { store: ReturnType<typeof memoryStore> }).store
+    const labels: Promise<unknown>[] = []
     for (let i = 0; i < a.length; i += 500) {
       inline.label(a.slice(i, i + 500))
       // Several requests in flight at once, as the worker posts each message as it arrives.
       void threaded.label(b.slice(i, i + 500))
+      // From the insert's rows (two records, as two messages of the write-ahead log); once rows that
+      // are not these entries' (they are labelled from their strings then).
+      const part = c.slice(i, i + 500)
+      const records = i === 1_000 ? [encodeBody(part.slice(1))] : [encodeBody(part.slice(0, 200)), encodeBody(part.slice(200))]
+      labels.push(fromRows.label(part, records))
     }
     await threaded.label(b.slice(0, 0))
-    await Promise.all([inline.flush(), threaded.flush()])
+    const given = await Promise.all(labels)
+    await Promise.all([inline.flush(), threaded.flush(), fromRows.flush()])
     assert.ok(b.every((e) => e.pattern_id !== undefined))
     assert.deepEqual(
       b.map((e) => e.pattern_id),
       a.map((e) => e.pattern_id),
     )
+    assert.deepEqual(
+      c.map((e) => e.pattern_id),
+      a.map((e) => e.pattern_id),
+    )
+    // The ids by number (for the insert: store/encode.ts RowLabels) are the entries' ids.
+    for (const [k, l] of given.entries()) {
+      const { which, ids } = l as RowLabels
+      const body = bodyFromRows({ records: [encodeBody(c.slice(500 * k, 500 * k + 500).map((e) => ({ ...e, pattern_id: 'x' })))], labels: { which, ids } }, 500)
+      assert.ok(body?.equals(encodeBody(c.slice(500 * k, 500 * k + 500))))
+    }
     assert.ok(new Set(a.map((e) => e.pattern_id)).size > 5)
     assert.deepEqual(byId(threadStore.saved), byId(inlineStore.saved))
+    assert.deepEqual(byId(rowsStore.saved), byId(inlineStore.saved))
     assert.ok(threadStore.saved.length > 0)
     // Mined on the thread, not by the fallback on the event loop.
     assert.equal((threaded as unknown as { local: unknown }).local, undefined)
+    assert.equal((fromRows as unknown as { local: unknown }).local, undefined)
   } finally {
     await threaded.close()
+    await fromRows.close()
   }
 })
 

@@ -14,6 +14,7 @@ import { Worker as Thread } from 'node:worker_threads'
 import type { Logger } from 'pino'
 import { DEFAULT_TENANT, type Entry } from '../model/index.js'
 import { DEFAULT_PATTERN_LAST_SEEN_MS, DEFAULT_PATTERN_REFRESH_MS, PatternStage, TemplateWriter, type PatternStore } from '../patterns/index.js'
+import { maskKeys } from '../patterns/mask.js'
 import { FieldTable, type RowLabels } from '../store/index.js'
 import type { LabelReply, LabelRequest } from './label-thread.js'
 
@@ -25,7 +26,7 @@ export interface Labeler {
    * Sets `pattern_id` on every entry: at once, or when the promise resolves (it never rejects). May
    * give the ids by number as well (`RowLabels`: the insert writes them without reading the entries).
    */
-  label(entries: readonly Entry[]): void | RowLabels | Promise<void | RowLabels>
+  label(entries: readonly Entry[], records?: readonly Buffer[]): void | RowLabels | Promise<void | RowLabels>
   /** Writes the templates that changed. Never throws. */
   flush(): Promise<void>
   /** Stops what the labeler started (a thread). */
@@ -96,8 +97,26 @@ export class ThreadedPatternStage implements Labeler {
     }
   }
 
-  label(entries: readonly Entry[]): Promise<void | RowLabels> {
+  /**
+   * `records`: the entries as the insert's rows (the write-ahead log's records, in their order): the
+   * thread is sent these bytes instead of each entry's message, timestamp, tenant and service (it reads
+   * them with the C scan: label-thread.ts `rows`). Labelling from the bytes cost the event loop a
+   * copy, about 0.05 µs an entry, where the strings cost 0.3–0.4 to gather and serialize (and the
+   * thread as much to read back).
+   */
+  label(entries: readonly Entry[], records?: readonly Buffer[]): Promise<void | RowLabels> {
     if (this.local) return this.labelLocal(entries)
+    if (records !== undefined && maskKeys !== undefined) {
+      let size = 0
+      for (const r of records) size += r.length
+      const rows = new Uint8Array(size)
+      let at = 0
+      for (const r of records) {
+        rows.set(r, at)
+        at += r.length
+      }
+      return this.answered(entries, this.request({ op: 'rows', rows, count: entries.length }, [rows.buffer]))
+    }
     const services: string[] = []
     const byTenant = new Map<string, Map<string, number>>()
     const which = new Int32Array(entries.length)
@@ -117,8 +136,15 @@ export class ThreadedPatternStage implements Labeler {
       messages[i] = e.message
       timestamps[i] = e.timestamp
     }
-    return this.request({ op: 'mine', services, which, messages, timestamps }, [which.buffer]).then(
+    return this.answered(entries, this.request({ op: 'mine', services, which, messages, timestamps }, [which.buffer]))
+  }
+
+  /** Labels `entries` with the thread's answer (by the stage on the event loop if the thread failed). */
+  private answered(entries: readonly Entry[], answer: Promise<LabelReply>): Promise<void | RowLabels> {
+    return answer.then(
       (r) => {
+        // Rows the thread could not read (not the store's rows: a bug): the strings instead.
+        if (r.which === undefined) return this.label(entries)
         for (const id of r.newIds ?? []) {
           this.ids.push(id)
           this.idFields.push(id)

@@ -128,7 +128,9 @@ export class Worker {
       // Labelled as it arrives, so that mining the next batch overlaps the insert in flight: the entries
       // of one fetch in one call (one message to the pattern thread, not one per bus message; under
       // single-entry load a fetch brings one or two small records after each sync).
-      const labelled = fresh.length === 0 ? undefined : this.patterns?.label(fresh.length === 1 ? (fresh[0] as WorkMessage).entries : fresh.flatMap((m) => m.entries))
+      // With their rows where every message has them (the write-ahead log's: labeler.ts).
+      const rows = fresh.every((m) => m.rows !== undefined) ? fresh.map((m) => m.rows as Buffer) : undefined
+      const labelled = fresh.length === 0 ? undefined : this.patterns?.label(fresh.length === 1 ? (fresh[0] as WorkMessage).entries : fresh.flatMap((m) => m.entries), rows)
       let from = 0
       for (const m of fresh) {
         if (labelled) this.labelling.set(m, { labelled: Promise.resolve(labelled), from })

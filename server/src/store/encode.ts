@@ -379,7 +379,8 @@ const UNESCAPES: Record<string, string> = { '\\': '\\', t: '\t', n: '\n', r: '\r
 const ESCAPED_G = /\\(.)/gs
 const unescape = (_: string, c: string): string => UNESCAPES[c] ?? c
 
-function unescapeField(s: string): string {
+/** A TabSeparated field's text as it was before `tsvField`. */
+export function unescapeField(s: string): string {
   return s.includes('\\') ? s.replace(ESCAPED_G, unescape) : s
 }
 
