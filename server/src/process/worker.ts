@@ -234,18 +234,21 @@ export class Worker {
   }
 
   /**
-   * The batch's pattern ids, by number where the labeler gave them so (the fetches its messages came
-   * in, labelled as they came), else from the entries, labelled here first if need be (a recovered
-   * batch, the miner on the event loop).
+   * Waits for the batch's entries to be labelled (labelled here if they were not: a recovered batch).
+   * For an insert of the batch's rows, its pattern ids: by number where the labeler gave them so (the
+   * fetches its messages came in, labelled as they came), else from the entries (the miner on the
+   * event loop).
    */
-  private async labels(batch: Batch): Promise<RowLabels> {
+  private async labels(batch: Batch): Promise<RowLabels | undefined> {
     const { messages, entries } = batch
-    const parts = await Promise.all(messages.map(async (m) => {
-      const l = this.labelling.get(m)
-      return l && { labels: await l.labelled, from: l.from, count: m.entries.length }
-    }))
+    const parts = await Promise.all(
+      messages.map(async (m) => {
+        const l = this.labelling.get(m)
+        return l && { labels: await l.labelled, from: l.from, count: m.entries.length }
+      }),
+    )
     const ids = parts[0]?.labels?.ids
-    if (ids !== undefined && parts.every((p) => p?.labels?.ids === ids)) {
+    if (batch.rows !== undefined && ids !== undefined && parts.every((p) => p?.labels?.ids === ids)) {
       const which = new Int32Array(entries.length)
       let at = 0
       for (const p of parts as { labels: RowLabels; from: number; count: number }[]) {
@@ -257,9 +260,9 @@ export class Worker {
     }
     if (entries.some((e) => e.pattern_id === undefined)) {
       const l = await (this.patterns as Labeler).label(entries)
-      if (l) return l
+      if (l && batch.rows !== undefined) return l
     }
-    return labelsOf(entries)
+    return batch.rows === undefined ? undefined : labelsOf(entries)
   }
 
   /** How often the batch's most delivered message was delivered (counting this delivery). */
