@@ -1,8 +1,10 @@
 /*
  * The hot path of the pattern miner in C (issue 17): the two hashes and the token count of a message's
  * masked tokens, exactly as MaskedMessage.read computes them (server/src/patterns/mask.ts), for a batch
- * of messages at once. Drain's memory of masked messages knows a message by them (drain.ts), so a
- * message whose masked form was seen before needs nothing else of JavaScript.
+ * of messages at once (`keys`), or for the messages of the insert's TabSeparated rows, read from their
+ * bytes (`rows`: what the pattern thread is sent, process/label-thread.ts). Drain's memory of masked
+ * messages knows a message by them (drain.ts), so a message whose masked form was seen before needs
+ * nothing else of JavaScript.
  *
  * What it knows of shapes it is told by mask.ts (`shape`, every shape as mask.ts learns it; `clear`,
  * when mask.ts empties its table): whether tokens of a shape are kept as they are, or masked to one
