@@ -1,7 +1,7 @@
 // Shared pieces of the benchmarks: machine facts, starting the built server in its own process,
 // running autocannon in its own process, percentiles, peak RSS, and writing results.
 import { spawn } from 'node:child_process'
-import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmdirSync, rmSync, writeFileSync } from 'node:fs'
 import { cpus, freemem, tmpdir, totalmem } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -264,4 +264,44 @@ export async function postBulk(srv, bodies, { senders, total }) {
   const threads = threadCpuSeconds(srv.pid)
   for (const k in threads) threads[k] -= threads0[k] ?? 0
   return { acceptedMs, queryableMs, cpu: { all: cpu1.all - cpu0.all, main: cpu1.main - cpu0.main, threads } }
+}
+
+/**
+ * A CPU control group of its own with the default weight, for servers measured side by side (bench/
+ * patterns.mjs --side-by-side): two servers in two groups of equal weight get equal shares of the cores
+ * while both want more than their share, however many threads each runs (the scheduler is otherwise fair
+ * to threads, not to processes). cgroup v1 (`/sys/fs/cgroup/cpu`) or v2 with the cpu controller; needs
+ * root. Returns undefined where no group can be made.
+ */
+export function cpuGroup(name) {
+  const v1 = '/sys/fs/cgroup/cpu'
+  let dir
+  try {
+    if (existsSync(join(v1, 'cgroup.procs'))) {
+      dir = join(v1, name)
+      mkdirSync(dir, { recursive: true })
+      writeFileSync(join(dir, 'cpu.shares'), '1024')
+    } else {
+      const root = '/sys/fs/cgroup'
+      if (!readFileSync(join(root, 'cgroup.controllers'), 'utf8').split(/\s+/).includes('cpu')) return undefined
+      writeFileSync(join(root, 'cgroup.subtree_control'), '+cpu')
+      dir = join(root, name)
+      mkdirSync(dir, { recursive: true })
+      writeFileSync(join(dir, 'cpu.weight'), '100')
+    }
+  } catch {
+    return undefined
+  }
+  return {
+    // The whole process (every thread, and the threads it starts later).
+    add: (pid) => writeFileSync(join(dir, 'cgroup.procs'), String(pid)),
+    // Once its processes have ended (rmdir: a group's directory holds only its control files).
+    remove: () => {
+      try {
+        rmdirSync(dir)
+      } catch {
+        // still in use: left for the next run, which reuses it
+      }
+    },
+  }
 }

@@ -6,11 +6,11 @@
 // miner alone on those messages (messages/s on one core). `/api/patterns` over 10 M entries is in
 // bench/query.mjs. Writes bench/results/patterns.json.
 //
-//   node bench/patterns.mjs [--quick] [--entries N] [--warmup N] [--runs N] [--cycled] [--miner-only] [--miner path/to/patterns/index.ts]
+//   node bench/patterns.mjs [--quick] [--entries N] [--warmup N] [--runs N] [--side-by-side] [--cycled] [--miner-only] [--miner path/to/patterns/index.ts]
 import { spawnSync } from 'node:child_process'
 import { resolve } from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
-import { ROOT, peakRssMiB, postBulk, round, spread, startServer, table, writeResult } from './lib.mjs'
+import { ROOT, cpuGroup, median, peakRssMiB, postBulk, round, spread, startServer, table, writeResult } from './lib.mjs'
 import { entries, ndjson } from './data.mjs'
 import { vary } from './vary.mjs'
 
@@ -28,6 +28,8 @@ const total = opt('entries', quick ? 100_000 : 300_000)
 // Entries sent to each server before it is measured (other values of the same lines): the steady state,
 // past the start of the miner (its learning of shapes and templates, and its code's compilation).
 const warmup = opt('warmup', 0)
+// Both servers measured at once rather than in alternating runs (sideBySidePair).
+const sideBySide = args.includes('--side-by-side')
 const runs = opt('runs', quick ? 1 : 3)
 const batch = 1_000
 const senders = 4
@@ -81,32 +83,80 @@ for (let i = 0; i < total; i += batch) bodies.push(ndjson((cycled ? entries : va
 const warmBodies = []
 for (let i = 0; i < warmup; i += batch) warmBodies.push(ndjson((cycled ? entries : variedEntries)(Math.min(batch, warmup - i), 5_000_000 + i)))
 
+// The result of one measured run of a started server (postBulk's answer).
+async function result(srv, patterns, { queryableMs: queryable, acceptedMs: accepted, cpu }) {
+  const cpuUs = (cpu.all / total) * 1e6
+  let templates
+  if (patterns === 'on') {
+    const ps = await (await fetch(`${srv.url}/api/patterns?from=0&limit=1000`)).json()
+    templates = ps.length
+  }
+  // CPU by thread (µs per entry): the event loop, the engine's pools, and "node" (the pattern thread,
+  // libuv's pool where chdb runs the insert, V8's helpers)
+  const threads = Object.fromEntries(Object.entries(cpu.threads).filter(([, s]) => s > 0).map(([k, s]) => [k, round((s / total) * 1e6, 1)]))
+  return { end_to_end_per_s: total / (queryable / 1000), cpu_us_per_entry: cpuUs, accepted_per_s: total / (accepted / 1000), rss_mib: peakRssMiB(srv.pid), templates, threads }
+}
+
 async function ingest(patterns) {
   const srv = await startServer('all', { PATTERNS: patterns })
   try {
     if (warmup) await postBulk(srv, warmBodies, { senders, total: warmup })
-    const { acceptedMs: accepted, queryableMs: queryable, cpu } = await postBulk(srv, bodies, { senders, total: warmup + total })
-    const cpuUs = (cpu.all / total) * 1e6
-    let templates
-    if (patterns === 'on') {
-      const ps = await (await fetch(`${srv.url}/api/patterns?from=0&limit=1000`)).json()
-      templates = ps.length
-    }
-    // CPU by thread (µs per entry): the event loop, the engine's pools, and "node" (the pattern thread,
-    // libuv's pool where chdb runs the insert, V8's helpers)
-    const threads = Object.fromEntries(Object.entries(cpu.threads).filter(([, s]) => s > 0).map(([k, s]) => [k, round((s / total) * 1e6, 1)]))
-    return { end_to_end_per_s: total / (queryable / 1000), cpu_us_per_entry: cpuUs, accepted_per_s: total / (accepted / 1000), rss_mib: peakRssMiB(srv.pid), templates, threads }
+    return await result(srv, patterns, await postBulk(srv, bodies, { senders, total: warmup + total }))
   } finally {
     await srv.stop()
   }
 }
 
+// Both servers at once (--side-by-side), each in a CPU group of the same weight, sent the same bodies at
+// the same time. The one done first is sent more entries until the other is done, so that each is
+// measured while the other takes its share of the cores: each server's rate is its entries over its own
+// time to queryable, on a machine both see alike.
+async function sideBySidePair(round) {
+  const modes = round % 2 === 0 ? ['off', 'on'] : ['on', 'off']
+  const srv = {}
+  try {
+    for (const p of modes) {
+      srv[p] = await startServer('all', { PATTERNS: p })
+      groups[p]?.add(srv[p].pid)
+    }
+    if (warmup) await Promise.all(modes.map((p) => postBulk(srv[p], warmBodies, { senders, total: warmup })))
+    let done = 0
+    const fill = async (p) => {
+      for (let k = 0; done < 2; k++) {
+        const res = await fetch(`${srv[p].url}/logs`, { method: 'POST', headers: { 'content-type': 'application/x-ndjson' }, body: fillBodies[k % fillBodies.length] })
+        if (res.status !== 202) throw new Error(`POST /logs answered ${res.status}: ${await res.text()}`)
+      }
+    }
+    const runs = await Promise.all(
+      modes.map(async (p) => {
+        const r = await postBulk(srv[p], bodies, { senders, total: warmup + total })
+        done++
+        await Promise.all(Array.from({ length: senders }, () => fill(p)))
+        return r
+      }),
+    )
+    return Object.fromEntries(await Promise.all(modes.map(async (p, i) => [p, await result(srv[p], p, runs[i])])))
+  } finally {
+    for (const p of modes) await srv[p]?.stop()
+  }
+}
+
 const off = []
 const on = []
+const groups = sideBySide ? { off: cpuGroup('oglogstream-bench-off'), on: cpuGroup('oglogstream-bench-on') } : {}
+if (sideBySide && !(groups.off && groups.on)) console.error('no CPU groups (not root, or no cpu controller): the scheduler shares the cores by thread, which favours the server with more busy threads')
+const fillBodies = warmBodies.length ? warmBodies : bodies
 for (let i = 0; i < runs; i++) {
-  off.push(await ingest('off'))
-  on.push(await ingest('on'))
+  if (sideBySide) {
+    const pair = await sideBySidePair(i)
+    off.push(pair.off)
+    on.push(pair.on)
+  } else {
+    off.push(await ingest('off'))
+    on.push(await ingest('on'))
+  }
 }
+for (const g of Object.values(groups)) g?.remove()
 const miner = minerAlone(Math.min(total, 200_000))
 const offRate = spread(off.map((r) => r.end_to_end_per_s))
 const onRate = spread(on.map((r) => r.end_to_end_per_s))
@@ -120,6 +170,7 @@ const cpuRatio = round(offCpu.median / onCpu.median, 2)
 const out = {
   name: 'patterns',
   mode: quick ? 'quick' : 'full',
+  method: sideBySide ? `side by side${groups.off && groups.on ? ', in CPU groups of the same weight' : ', without CPU groups'}` : 'alternating runs, off then on',
   values: cycled ? 'cycled Loghub lines' : 'Loghub lines with fresh values per entry (bench/vary.mjs)',
   entries: total,
   warmup_entries: warmup,
@@ -129,6 +180,8 @@ const out = {
   patterns_on_end_to_end_per_s: onRate,
   ratio_on_to_off: ratio,
   pair_ratios: pairRatios,
+  pair_ratio_median: round(median(pairRatios), 3),
+  pair_cpu_ratios: on.map((r, i) => round(off[i].cpu_us_per_entry / r.cpu_us_per_entry, 2)),
   patterns_off_cpu_us_per_entry: offCpu,
   patterns_on_cpu_us_per_entry: onCpu,
   cpu_ratio_off_to_on: cpuRatio,
