@@ -111,8 +111,8 @@ async function ingest(patterns) {
 // the same time. The one done first is sent more entries until the other is done, so that each is
 // measured while the other takes its share of the cores: each server's rate is its entries over its own
 // time to queryable, on a machine both see alike.
-async function sideBySidePair(round) {
-  const modes = round % 2 === 0 ? ['off', 'on'] : ['on', 'off']
+async function sideBySidePair(pair) {
+  const modes = pair % 2 === 0 ? ['off', 'on'] : ['on', 'off']
   const srv = {}
   try {
     for (const p of modes) {
