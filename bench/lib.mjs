@@ -234,6 +234,12 @@ export function threadCpuById(pid) {
   return out
 }
 
+/** One NDJSON body to a started server's POST /logs; throws unless it is accepted (202). */
+export async function postLogs(srv, body) {
+  const res = await fetch(`${srv.url}/logs`, { method: 'POST', headers: { 'content-type': 'application/x-ndjson' }, body })
+  if (res.status !== 202) throw new Error(`POST /logs answered ${res.status}: ${await res.text()}`)
+}
+
 /**
  * Sends prepared NDJSON `bodies` to a started server's POST /logs from `senders` concurrent senders,
  * then waits until /api/stats counts `total` entries. Returns the milliseconds until every body was
@@ -246,11 +252,7 @@ export async function postBulk(srv, bodies, { senders, total }) {
   const t0 = performance.now()
   await Promise.all(
     Array.from({ length: senders }, async () => {
-      while (next < bodies.length) {
-        const body = bodies[next++]
-        const res = await fetch(`${srv.url}/logs`, { method: 'POST', headers: { 'content-type': 'application/x-ndjson' }, body })
-        if (res.status !== 202) throw new Error(`POST /logs answered ${res.status}: ${await res.text()}`)
-      }
+      while (next < bodies.length) await postLogs(srv, bodies[next++])
     }),
   )
   const acceptedMs = performance.now() - t0

@@ -10,7 +10,7 @@
 import { spawnSync } from 'node:child_process'
 import { resolve } from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
-import { ROOT, cpuGroup, median, peakRssMiB, postBulk, round, spread, startServer, table, writeResult } from './lib.mjs'
+import { ROOT, cpuGroup, median, peakRssMiB, postBulk, postLogs, round, spread, startServer, table, writeResult } from './lib.mjs'
 import { entries, ndjson } from './data.mjs'
 import { vary } from './vary.mjs'
 
@@ -122,10 +122,7 @@ async function sideBySidePair(pair) {
     if (warmup) await Promise.all(modes.map((p) => postBulk(srv[p], warmBodies, { senders, total: warmup })))
     let done = 0
     const fill = async (p) => {
-      for (let k = 0; done < 2; k++) {
-        const res = await fetch(`${srv[p].url}/logs`, { method: 'POST', headers: { 'content-type': 'application/x-ndjson' }, body: fillBodies[k % fillBodies.length] })
-        if (res.status !== 202) throw new Error(`POST /logs answered ${res.status}: ${await res.text()}`)
-      }
+      for (let k = 0; done < 2; k++) await postLogs(srv[p], fillBodies[k % fillBodies.length])
     }
     const runs = await Promise.all(
       modes.map(async (p) => {

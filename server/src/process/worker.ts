@@ -247,8 +247,10 @@ export class Worker {
         return l && { labels: await l.labelled, from: l.from, count: m.entries.length }
       }),
     )
+    // Only an insert of the batch's rows takes the ids by number; otherwise the entries carry them.
+    const byNumber = batch.rows !== undefined
     const ids = parts[0]?.labels?.ids
-    if (batch.rows !== undefined && ids !== undefined && parts.every((p) => p?.labels?.ids === ids)) {
+    if (byNumber && ids !== undefined && parts.every((p) => p?.labels?.ids === ids)) {
       const which = new Int32Array(entries.length)
       let at = 0
       for (const p of parts as { labels: RowLabels; from: number; count: number }[]) {
@@ -260,9 +262,9 @@ export class Worker {
     }
     if (entries.some((e) => e.pattern_id === undefined)) {
       const l = await (this.patterns as Labeler).label(entries)
-      if (l && batch.rows !== undefined) return l
+      if (l && byNumber) return l
     }
-    return batch.rows === undefined ? undefined : labelsOf(entries)
+    return byNumber ? labelsOf(entries) : undefined
   }
 
   /** How often the batch's most delivered message was delivered (counting this delivery). */
